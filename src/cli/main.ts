@@ -1,0 +1,157 @@
+/**
+ * The composition root: parses the command line, runs one command, and is the single error
+ * boundary. Known errors print one clean message and their exit code; anything else prints the
+ * stack and asks for a bug report.
+ */
+import { Command, CommanderError } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
+import { ExitCode, ExitError, formatDiagnostic, InternalError, ReconcileError, SpecError } from "../errors.js";
+import { initCommand } from "./commands/init.js";
+import { pinCommand } from "./commands/pin.js";
+import { schemaCommand } from "./commands/schema.js";
+import { validateCommand } from "./commands/validate.js";
+import { print, plural, type CliIO } from "./io.js";
+
+const ISSUES_URL = "https://github.com/prefect-reconcile/reconcile/issues";
+const DEFAULT_FILE = "cluster.yaml";
+
+function examples(lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join("\n")}\n`;
+}
+
+interface GlobalOptions {
+  file?: string;
+  secretsFile?: string;
+  logFile?: string;
+}
+
+/** Builds the program; `setExit` receives each command's exit code. */
+function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+  const program = new Command("reconcile")
+    .description("Keep a self-hosted Prefect cluster on air-gapped nodes converged to cluster.yaml.")
+    .version(VERSION, "-V, --version")
+    .option("-f, --file <path>", "cluster spec", DEFAULT_FILE)
+    .option("--secrets-file <path>", "secrets file (NAME=value lines, mode 0600); overrides secrets.file")
+    .option("--log-file <path>", "write JSON logs of every step here")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+    .addHelpText(
+      "after",
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile schema > cluster.schema.json"])}
+Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode),
+64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
+    );
+  const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+  program
+    .command("validate")
+    .summary("check cluster.yaml: schema, references, schedules, secrets")
+    .description(
+      "Check cluster.yaml against the schema and the semantic rules; print every problem at once as\n" +
+        "FILE:LINE:COL path: message. Missing local artifacts and secrets are warnings here (use --strict\n" +
+        "to make them errors, as plan and apply do).",
+    )
+    .argument("[file]", "cluster spec (same as -f)")
+    .option("--json", "machine-readable report on stdout")
+    .option("--strict", "missing artifacts, flow folders and secrets are errors")
+    .addHelpText("after", examples(["reconcile validate", "reconcile validate cluster.yaml.example", "reconcile validate -f prod.yaml --json | jq .errors"]))
+    .action(async (file: string | undefined, opts: { json?: boolean; strict?: boolean }) => {
+      const g = globals();
+      setExit(
+        await validateCommand(
+          {
+            file: file ?? g.file ?? DEFAULT_FILE,
+            json: opts.json === true,
+            strict: opts.strict === true,
+            ...(g.secretsFile === undefined ? {} : { secretsFile: g.secretsFile }),
+          },
+          io,
+        ),
+      );
+    });
+
+  program
+    .command("pin")
+    .summary("write the sha256 of local artifacts into cluster.yaml")
+    .description(
+      "Stream each local artifact through sha256 and write the digest into cluster.yaml in place,\n" +
+        "keeping comments and formatting. For a deb set, SHA256SUMS is (re)written from its .deb files\n" +
+        "and the artifact is pinned to the manifest. Nothing is written unless every artifact pins.",
+    )
+    .argument("[artifacts...]", "only these artifacts (default: all)")
+    .option("--check", "change nothing; exit 2 if a digest would change")
+    .addHelpText("after", examples(["reconcile pin", "reconcile pin prefect-env etl-env", "reconcile pin --check   # in CI: fails when a pin is stale"]))
+    .action(async (names: string[], opts: { check?: boolean }) => {
+      setExit(await pinCommand({ file: globals().file ?? DEFAULT_FILE, names, check: opts.check === true }, io));
+    });
+
+  program
+    .command("init")
+    .summary("write a commented starter cluster.yaml")
+    .argument("[file]", "where to write it (same as -f)")
+    .option("--force", "overwrite an existing file")
+    .addHelpText("after", examples(["reconcile init", "reconcile init staging.yaml"]))
+    .action(async (file: string | undefined, opts: { force?: boolean }) => {
+      setExit(await initCommand({ file: file ?? globals().file ?? DEFAULT_FILE, force: opts.force === true }, io));
+    });
+
+  program
+    .command("schema")
+    .summary("print the JSON Schema of cluster.yaml")
+    .description("Print the JSON Schema of cluster.yaml (for editors: yaml-language-server, VS Code).")
+    .addHelpText("after", examples(["reconcile schema > cluster.schema.json"]))
+    .action(() => setExit(schemaCommand(io)));
+
+  return program;
+}
+
+const VERSION = packageJson.version;
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws. */
+export async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CliIO): number {
+  if (error instanceof CommanderError) {
+    if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
+    return ExitCode.usage; // commander already printed the message
+  }
+  if (error instanceof ExitError) return error.exitCode;
+  if (error instanceof SpecError) {
+    for (const d of error.diagnostics) print(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
+    const errors = error.diagnostics.filter((d) => d.severity === "error").length;
+    print(io.stderr, `${error.diagnostics[0]?.file ?? "spec"}: ${plural(errors, "error")}`);
+    return error.exitCode;
+  }
+  if (error instanceof ReconcileError) {
+    print(io.stderr, `error: ${error.message}`);
+    if (error.hint !== undefined) print(io.stderr, `hint: ${error.hint}`);
+    return error.exitCode;
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  const kind = error instanceof InternalError ? "internal error" : "unexpected error";
+  print(io.stderr, `${kind}: ${e.message}`);
+  print(io.stderr, e.stack ?? "");
+  print(io.stderr, `This is a bug in reconcile ${VERSION}. Please report it with the output above: ${ISSUES_URL}`);
+  return ExitCode.internal;
+}
+
+/** Entry point of the `reconcile` binary. */
+export async function main(): Promise<void> {
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  process.exitCode = await run(process.argv.slice(2), io);
+}

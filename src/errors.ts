@@ -1,0 +1,103 @@
+/**
+ * Error classes shared by every layer. Imports nothing.
+ *
+ * The CLI's error boundary routes on the class, never on message text:
+ * - a {@link ReconcileError} is expected; it prints its message (and hint) and exits with its code;
+ * - an {@link ExitError} was already reported; it exits quietly with its code;
+ * - an {@link InternalError} or anything else is a bug: stack trace plus a request for a report.
+ */
+
+/** Exit codes, documented in the README. */
+export const ExitCode = {
+  ok: 0,
+  /** Invalid input, failed run, unreachable node. */
+  failure: 1,
+  /** Changes pending (`plan --detailed-exitcode`) or drift found. */
+  changes: 2,
+  /** The command line itself is wrong. */
+  usage: 64,
+  /** A bug in reconcile. */
+  internal: 70,
+  /** Interrupted by SIGINT/SIGTERM. */
+  interrupted: 130,
+} as const;
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base of every expected failure: one clean message, an optional hint, an exit code. */
+export class ReconcileError extends Error {
+  readonly exitCode: ExitCodeValue;
+  readonly hint: string | undefined;
+  constructor(message: string, options: { hint?: string; exitCode?: ExitCodeValue; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.exitCode = options.exitCode ?? ExitCode.failure;
+    this.hint = options.hint;
+  }
+}
+
+/** A position-carrying problem in a spec file. */
+export interface Diagnostic {
+  severity: "error" | "warning";
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based, in characters. */
+  col: number;
+  /** Dotted path into the document (`server.database.password`), or "" for the whole file. */
+  path: string;
+  message: string;
+  hint?: string;
+}
+
+/**
+ * `cluster.yaml:12:5 server.database: message (hint)`, the one format every spec problem uses;
+ * warnings say `warning:` before the message.
+ */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = `${d.file}:${d.line}:${d.col}`;
+  const path = d.path === "" ? "" : ` ${d.path}:`;
+  const hint = d.hint === undefined ? "" : ` (${d.hint})`;
+  const severity = d.severity === "warning" ? "warning: " : "";
+  return `${where}${path} ${severity}${d.message}${hint}`;
+}
+
+/** The spec is invalid; carries every problem found, not just the first. */
+export class SpecError extends ReconcileError {
+  readonly diagnostics: readonly Diagnostic[];
+  constructor(diagnostics: readonly Diagnostic[]) {
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    super(`${errors.length} error${errors.length === 1 ? "" : "s"} in ${errors[0]?.file ?? "spec"}`);
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** Wrong command-line usage (unknown flag, conflicting options). */
+export class UsageError extends ReconcileError {
+  constructor(message: string, hint?: string) {
+    super(message, hint === undefined ? { exitCode: ExitCode.usage } : { hint, exitCode: ExitCode.usage });
+  }
+}
+
+/** A secret reference could not be resolved, or its source is unsafe. Never carries the value. */
+export class SecretError extends ReconcileError {}
+
+/** A local file could not be read or written. */
+export class FileError extends ReconcileError {}
+
+/** The message was already shown to the user; exit quietly with this code. */
+export class ExitError extends Error {
+  readonly exitCode: ExitCodeValue;
+  constructor(exitCode: ExitCodeValue) {
+    super(`exit ${exitCode}`);
+    this.name = "ExitError";
+    this.exitCode = exitCode;
+  }
+}
+
+/** A broken invariant inside reconcile: always a bug. */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InternalError";
+  }
+}

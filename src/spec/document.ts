@@ -1,0 +1,218 @@
+/**
+ * Bytes → YAML document with source positions, and position look-ups by document path. Pure.
+ *
+ * Every problem becomes a {@link Diagnostic} with a line and column; nothing here throws for bad
+ * input, and no message repeats source text (a literal secret could be in it).
+ */
+import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import type { Document, Node as YamlNode, Pair } from "yaml";
+import type { Diagnostic } from "../errors.js";
+
+/** Larger files are refused before parsing: a cluster spec is a few kilobytes. */
+export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
+
+/** A path into the document: map keys and sequence indexes. */
+export type DocPath = readonly (string | number)[];
+
+export interface SpecDocument {
+  readonly file: string;
+  readonly text: string;
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+}
+
+export interface ParseResult {
+  document?: SpecDocument;
+  /** The plain value, present when the YAML parsed without errors. */
+  value?: unknown;
+  diagnostics: Diagnostic[];
+}
+
+/** `server.database.password`, `workPools[0].queues[1]`. */
+export function formatPath(path: DocPath): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? part : `.${part}`;
+  }
+  return out;
+}
+
+function lineColAt(bytes: Uint8Array, offset: number): { line: number; col: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (bytes[i] === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  // Column in characters: decode the (valid) bytes of this line before the offset.
+  const col = new TextDecoder().decode(bytes.subarray(lineStart, offset)).length + 1;
+  return { line, col };
+}
+
+/** Offset of the first byte that is not valid UTF-8, or -1. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const valid = (end: number): boolean => {
+    try {
+      new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, end), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return -1;
+  } catch {
+    // fall through: find where
+  }
+  // Largest prefix that decodes (an incomplete final sequence is tolerated by `stream`).
+  let lo = 0;
+  let hi = bytes.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (valid(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+const yamlMessages: Record<string, string> = {
+  TAB_AS_INDENT: "tabs are not allowed for indentation; indent with spaces",
+  MULTIPLE_DOCS: "the file holds more than one YAML document; keep a single document (remove `---`)",
+  BAD_INDENT: "bad indentation",
+  MISSING_CHAR: "unterminated",
+  BLOCK_AS_IMPLICIT_KEY: "a nested mapping cannot follow a key on the same line; put it on the next line, indented",
+};
+
+function yamlErrorMessage(code: string, message: string, text: string, offset: number): string {
+  if (code === "DUPLICATE_KEY") {
+    const key = /^[^\s:#]+/.exec(text.slice(offset))?.[0];
+    return key === undefined ? "duplicate key" : `duplicate key '${key}'`;
+  }
+  const firstLine = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
+  const prefix = yamlMessages[code];
+  if (prefix === undefined) return firstLine;
+  // Keep the library's detail for the generic cases ("bad indentation: ...").
+  return code === "BAD_INDENT" || code === "MISSING_CHAR" ? `${prefix}: ${firstLine}` : prefix;
+}
+
+/** The problem for a file over {@link MAX_SPEC_BYTES}; callers that can stat first use it before reading. */
+export function tooLarge(size: number, file: string): Diagnostic {
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return { severity: "error", file, line: 1, col: 1, path: "", message: `file is too large (${mib(size)}); a cluster spec is at most ${mib(MAX_SPEC_BYTES)}` };
+}
+
+/**
+ * Checks the bytes (size, binary, UTF-8), parses one YAML document with positions and turns it into
+ * a plain value. Duplicate keys, tabs, bad indentation and unresolved aliases are positioned errors.
+ */
+export function parseSpec(bytes: Uint8Array, file: string): ParseResult {
+  const at = (line: number, col: number, message: string, hint?: string): Diagnostic => ({
+    severity: "error",
+    file,
+    line,
+    col,
+    path: "",
+    message,
+    ...(hint === undefined ? {} : { hint }),
+  });
+
+  if (bytes.length > MAX_SPEC_BYTES) return { diagnostics: [tooLarge(bytes.length, file)] };
+  const nul = bytes.indexOf(0);
+  if (nul !== -1) {
+    const { line, col } = lineColAt(bytes, nul);
+    return { diagnostics: [at(line, col, "this is a binary file (it contains NUL bytes), not YAML text")] };
+  }
+  const bad = firstInvalidUtf8(bytes);
+  if (bad !== -1) {
+    const { line, col } = lineColAt(bytes, bad);
+    const byte = bytes[bad]?.toString(16).padStart(2, "0") ?? "??";
+    return { diagnostics: [at(line, col, `invalid UTF-8 (byte 0x${byte}); save the file as UTF-8`)] };
+  }
+  let text = new TextDecoder().decode(bytes);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const document: SpecDocument = { file, text, doc, lines };
+  const diagnostics: Diagnostic[] = [];
+  for (const e of doc.errors) {
+    const { line, col } = lines.linePos(e.pos[0]);
+    diagnostics.push(at(line, col, yamlErrorMessage(e.code, e.message, text, e.pos[0])));
+  }
+  for (const w of doc.warnings) {
+    const { line, col } = lines.linePos(w.pos[0]);
+    diagnostics.push({ ...at(line, col, yamlErrorMessage(w.code, w.message, text, w.pos[0])), severity: "warning" });
+  }
+  if (diagnostics.some((d) => d.severity === "error")) return { document, diagnostics };
+
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    diagnostics.push(at(1, 1, "the file is empty: expected a PrefectCluster spec", "`reconcile init` writes a commented starter"));
+    return { document, diagnostics };
+  }
+  // An alias to a missing anchor only fails when converted; report it where it stands.
+  visit(doc, {
+    Alias(_key, node) {
+      if (node.resolve(doc) === undefined) {
+        const { line, col } = lines.linePos(node.range?.[0] ?? 0);
+        diagnostics.push(at(line, col, `unknown alias '*${node.source}': no anchor '&${node.source}' before it`));
+      }
+    },
+  });
+  if (diagnostics.some((d) => d.severity === "error")) return { document, diagnostics };
+  try {
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    return { document, value, diagnostics };
+  } catch (error) {
+    diagnostics.push(at(1, 1, `cannot read the document: ${(error as Error).message.split("\n")[0]}`));
+    return { document, diagnostics };
+  }
+}
+
+function pairFor(map: YamlNode, key: string | number): Pair | undefined {
+  if (!isMap(map)) return undefined;
+  return map.items.find((p) => isPair(p) && (isScalar(p.key) ? p.key.value : p.key) === key) as Pair | undefined;
+}
+
+function childOf(node: YamlNode, key: string | number): YamlNode | undefined {
+  if (isMap(node)) {
+    const value = pairFor(node, key)?.value;
+    return value === null || value === undefined ? undefined : (value as YamlNode);
+  }
+  if (isSeq(node) && typeof key === "number") {
+    const item = node.items[key];
+    return item === null || item === undefined ? undefined : (item as YamlNode);
+  }
+  return undefined;
+}
+
+/**
+ * Line and column of what `path` points at. `target: "key"` points at the key of the last path
+ * element (unknown properties, names). A collection is located at its key in the parent so
+ * "missing property" errors point at `database:` rather than at its first child. A path that does
+ * not exist falls back to its deepest existing ancestor.
+ */
+export function locate(document: SpecDocument, path: DocPath, target: "value" | "key" = "value"): { line: number; col: number } {
+  const { doc, lines } = document;
+  let node: YamlNode | undefined = doc.contents ?? undefined;
+  let keyNode: YamlNode | undefined;
+  for (const part of path) {
+    if (node !== undefined && isAlias(node)) node = node.resolve(doc) as YamlNode | undefined;
+    if (node === undefined) break;
+    const pair = pairFor(node, part);
+    const next = childOf(node, part);
+    if (pair === undefined && next === undefined) break;
+    keyNode = pair !== undefined && isScalar(pair.key) ? pair.key : undefined;
+    if (next === undefined) {
+      node = keyNode;
+      break;
+    }
+    node = next;
+  }
+  const pointAtKey = keyNode !== undefined && (target === "key" || (node !== undefined && isCollection(node)));
+  const chosen = pointAtKey ? keyNode : node;
+  return lines.linePos(chosen?.range?.[0] ?? 0);
+}

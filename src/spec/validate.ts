@@ -1,0 +1,79 @@
+/**
+ * The whole check of a spec file, pure: bytes → YAML with positions → schema → semantic rules →
+ * resolved cluster. Every problem found comes back at once, each with file:line:col.
+ */
+import { createHash } from "node:crypto";
+import type { Diagnostic } from "../errors.js";
+import type { ClusterSpec } from "./cluster.generated.js";
+import { formatPath, locate, parseSpec, type DocPath, type SpecDocument } from "./document.js";
+import { normalize } from "./normalize.js";
+import type { ResolvedCluster } from "./resolved.js";
+import { checkRules } from "./rules.js";
+import { checkSchema } from "./schema.js";
+
+export interface ValidateOptions {
+  /** Name shown in messages, as the user gave it (`cluster.yaml`). */
+  displayName: string;
+  /** Absolute path of the file (relative paths inside resolve from its folder). */
+  specFile: string;
+  homeDir: string;
+}
+
+export interface ValidationResult {
+  /** Present when there is no error (warnings allowed). */
+  cluster?: ResolvedCluster;
+  /** Present when the YAML parsed: lets callers position their own findings. */
+  document?: SpecDocument;
+  /** Errors and warnings, in file order. */
+  diagnostics: Diagnostic[];
+}
+
+/** Orders diagnostics by position, errors before warnings at the same place. */
+export function byPosition(a: Diagnostic, b: Diagnostic): number {
+  return a.line - b.line || a.col - b.col || (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1);
+}
+
+/** A positioned diagnostic for `path` in `document`. */
+export function diagnosticAt(
+  document: SpecDocument,
+  severity: Diagnostic["severity"],
+  path: DocPath,
+  message: string,
+  options: { hint?: string | undefined; target?: "value" | "key" } = {},
+): Diagnostic {
+  const { line, col } = locate(document, path, options.target ?? "value");
+  return {
+    severity,
+    file: document.file,
+    line,
+    col,
+    path: formatPath(path),
+    message,
+    ...(options.hint === undefined ? {} : { hint: options.hint }),
+  };
+}
+
+export function validateSpec(bytes: Uint8Array, options: ValidateOptions): ValidationResult {
+  const parsed = parseSpec(bytes, options.displayName);
+  const { document } = parsed;
+  if (document === undefined || parsed.value === undefined) {
+    return { ...(document === undefined ? {} : { document }), diagnostics: parsed.diagnostics };
+  }
+  const diagnostics = [...parsed.diagnostics];
+  const schemaProblems = checkSchema(parsed.value);
+  for (const p of schemaProblems) {
+    diagnostics.push(diagnosticAt(document, "error", p.path, p.message, { hint: p.hint, target: p.target }));
+  }
+  if (schemaProblems.length > 0) return { document, diagnostics: diagnostics.sort(byPosition) };
+
+  // The schema passed: the value has the generated type from here on.
+  const spec = parsed.value as ClusterSpec;
+  for (const p of checkRules(spec)) {
+    diagnostics.push(diagnosticAt(document, p.severity, p.path, p.message, { hint: p.hint, target: p.target }));
+  }
+  diagnostics.sort(byPosition);
+  if (diagnostics.some((d) => d.severity === "error")) return { document, diagnostics };
+  const specDigest = createHash("sha256").update(bytes).digest("hex");
+  const cluster = normalize(spec, { specFile: options.specFile, specDigest, homeDir: options.homeDir });
+  return { cluster, document, diagnostics };
+}
