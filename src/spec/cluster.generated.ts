@@ -106,7 +106,7 @@ export interface Metadata {
  */
 export interface SshSettings {
   /**
-   * Login user. Default `root`.
+   * A login user name. Default `root`.
    */
   user?: string;
   /**
@@ -194,7 +194,7 @@ export interface Artifact {
    */
   kind: "pixi-pack" | "conda-pack" | "tar" | "deb" | "file";
   /**
-   * Local path (relative to cluster.yaml) or http(s) URL the controller fetches. A `deb` set is a local folder.
+   * A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.
    */
   source: string;
   /**
@@ -244,7 +244,7 @@ export interface PrefectSettings {
  */
 export interface SecretRef {
   /**
-   * Name of the secret: uppercase letters, digits and `_`.
+   * A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).
    */
   secret: string;
 }
@@ -300,7 +300,7 @@ export interface Proxy {
    */
   packages: string;
   /**
-   * Site address Caddy serves, for example `prefect.internal:443` or `:8443`.
+   * A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.
    */
   listen: string;
   tls?: Tls;
@@ -349,11 +349,11 @@ export interface TlsOff {
  */
 export interface BasicAuthUser {
   /**
-   * User name.
+   * A user name: letters, digits, `.`, `_` and `-`.
    */
   user: string;
   /**
-   * bcrypt hash such as `$2a$14$...` (60 characters).
+   * A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.
    */
   passwordHash: string;
 }

@@ -33,6 +33,7 @@ export function formatPath(path: DocPath): string {
   let out = "";
   for (const part of path) {
     if (typeof part === "number") out += `[${part}]`;
+    else if (!/^[A-Za-z0-9_$-]+$/.test(part)) out += `[${JSON.stringify(part)}]`;
     else out += out === "" ? part : `.${part}`;
   }
   return out;
@@ -76,6 +77,10 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
     if (valid(mid)) lo = mid;
     else hi = mid - 1;
   }
+  // The prefix may end in the lead byte of a sequence that the next byte breaks: report the lead.
+  let start = lo;
+  while (start > 0 && start > lo - 4 && ((bytes[start - 1] ?? 0) & 0xc0) === 0x80) start--;
+  if (start > 0 && ((bytes[start - 1] ?? 0) & 0xc0) === 0xc0) return start - 1;
   return lo;
 }
 
@@ -83,11 +88,14 @@ const yamlMessages: Record<string, string> = {
   TAB_AS_INDENT: "tabs are not allowed for indentation; indent with spaces",
   MULTIPLE_DOCS: "the file holds more than one YAML document; keep a single document (remove `---`)",
   BAD_INDENT: "bad indentation",
-  MISSING_CHAR: "unterminated",
-  BLOCK_AS_IMPLICIT_KEY: "a nested mapping cannot follow a key on the same line; put it on the next line, indented",
+  MISSING_CHAR: "unterminated text",
+  BLOCK_AS_IMPLICIT_KEY: "bad indentation: a mapping cannot start here (check the indentation of this line and the one above)",
+  MULTILINE_IMPLICIT_KEY: "bad indentation: a key must fit on one line (check the indentation of this line and the one above)",
 };
 
 function yamlErrorMessage(code: string, message: string, text: string, offset: number): string {
+  if (code === "MISSING_CHAR" && /closing "quote/.test(message)) return 'a double-quoted string is not closed (missing closing ")';
+  if (code === "MISSING_CHAR" && /closing 'quote/.test(message)) return "a single-quoted string is not closed (missing closing ')";
   if (code === "DUPLICATE_KEY") {
     const key = /^[^\s:#]+/.exec(text.slice(offset))?.[0];
     return key === undefined ? "duplicate key" : `duplicate key '${key}'`;
@@ -139,8 +147,12 @@ export function parseSpec(bytes: Uint8Array, file: string): ParseResult {
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
   const document: SpecDocument = { file, text, doc, lines };
   const diagnostics: Diagnostic[] = [];
+  const errorLines = new Set<number>();
   for (const e of doc.errors) {
     const { line, col } = lines.linePos(e.pos[0]);
+    // One YAML mistake often yields several errors on the same line; the first explains it.
+    if (errorLines.has(line)) continue;
+    errorLines.add(line);
     diagnostics.push(at(line, col, yamlErrorMessage(e.code, e.message, text, e.pos[0])));
   }
   for (const w of doc.warnings) {
@@ -203,7 +215,9 @@ export function locate(document: SpecDocument, path: DocPath, target: "value" | 
     if (node !== undefined && isAlias(node)) node = node.resolve(doc) as YamlNode | undefined;
     if (node === undefined) break;
     const pair = pairFor(node, part);
-    const next = childOf(node, part);
+    const child = childOf(node, part);
+    // `key:` with nothing after it: a null scalar with no source text; point at the key.
+    const next = child !== undefined && isScalar(child) && child.value === null && (child.source ?? "") === "" ? undefined : child;
     if (pair === undefined && next === undefined) break;
     keyNode = pair !== undefined && isScalar(pair.key) ? pair.key : undefined;
     if (next === undefined) {

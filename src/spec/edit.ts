@@ -2,7 +2,7 @@
  * In-place edits of cluster.yaml that keep every other byte: comments, blank lines, quoting and
  * key order. Edits are splices at source positions, not a re-serialization of the document. Pure.
  */
-import { isMap, isPair, isScalar } from "yaml";
+import { isMap, isPair, isScalar, parse } from "yaml";
 import type { Pair, Scalar, YAMLMap } from "yaml";
 import type { SpecDocument } from "./document.js";
 
@@ -40,7 +40,10 @@ export function readArtifactEntries(document: SpecDocument): ArtifactEntry[] {
       const value = scalarPair(pair.value as YAMLMap, key)?.value?.value;
       return typeof value === "string" ? value : undefined;
     };
-    return [{ name: String(pair.key.value), kind: text("kind"), source: text("source"), sha256: text("sha256") }];
+    // A digest YAML read as a number still has its written text.
+    const digest = scalarPair(pair.value, "sha256")?.value;
+    const sha256 = typeof digest?.value === "string" ? digest.value : digest?.value === null ? undefined : digest?.source;
+    return [{ name: String(pair.key.value), kind: text("kind"), source: text("source"), sha256 }];
   });
 }
 
@@ -51,26 +54,29 @@ export function setArtifactDigest(document: SpecDocument, name: string, digest: 
   const map = pair.value;
   const existing = scalarPair(map, "sha256");
   const text = document.text;
-  if (existing?.value?.range !== undefined && existing.value.range !== null) {
+  const isEmpty = existing !== undefined && existing.value?.value === null && (existing.value.source ?? "") === "";
+  // A digest of digits only would read back as a number: quote it then.
+  const plain = typeof parse(digest) === "string" ? digest : `"${digest}"`;
+  if (existing?.value?.range !== undefined && existing.value.range !== null && !isEmpty) {
     const [start, end] = existing.value.range;
     const quote = text[start] === '"' || text[start] === "'" ? text[start] : "";
-    return { start, end, text: `${quote}${digest}${quote}` };
+    return { start, end, text: quote === "" ? plain : `${quote}${digest}${quote}` };
   }
   if (existing !== undefined) {
     // `sha256:` with an empty value: put the digest right after the colon.
     const keyEnd = existing.key.range?.[1] ?? 0;
     const colon = text.indexOf(":", keyEnd);
-    return { start: colon + 1, end: colon + 1, text: ` ${digest}` };
+    return { start: colon + 1, end: colon + 1, text: ` ${plain}` };
   }
   const anchor = scalarPair(map, "source") ?? (map.items[map.items.length - 1] as Pair<Scalar, Scalar> | undefined);
   const valueEnd = anchor?.value?.range?.[1];
   if (anchor === undefined || valueEnd === undefined) return undefined;
-  if (map.flow === true) return { start: valueEnd, end: valueEnd, text: `, sha256: ${digest}` };
+  if (map.flow === true) return { start: valueEnd, end: valueEnd, text: `, sha256: ${plain}` };
   const keyStart = anchor.key.range?.[0] ?? 0;
   const indent = keyStart - (text.lastIndexOf("\n", keyStart - 1) + 1);
   const lineEnd = text.indexOf("\n", valueEnd);
   const at = lineEnd === -1 ? text.length : lineEnd;
-  return { start: at, end: at, text: `\n${" ".repeat(indent)}sha256: ${digest}` };
+  return { start: at, end: at, text: `\n${" ".repeat(indent)}sha256: ${plain}` };
 }
 
 /** Applies non-overlapping edits (any order) to `text`. */

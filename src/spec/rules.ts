@@ -6,7 +6,7 @@
 import { CronExpressionParser } from "cron-parser";
 import rrule from "rrule";
 import type { ClusterSpec, Schedule } from "./cluster.generated.js";
-import type { DocPath } from "./document.js";
+import { formatPath, type DocPath } from "./document.js";
 import { didYouMean } from "./suggest.js";
 
 export interface RuleProblem {
@@ -26,20 +26,23 @@ export const DEFAULT_QUEUE = "default";
 export const DEFAULT_PREFECT_PORT = 4200;
 export const DEFAULT_POSTGRES_PORT = 5432;
 
-function unique<T>(items: readonly T[], key: (item: T) => string, path: (i: number) => DocPath, what: string, report: Report): void {
+/** Reports every item whose key was seen before, naming where it was first declared. */
+function unique<T>(items: readonly T[], key: (item: T) => string, path: (i: number) => DocPath, what: string, report: Report, scope = ""): void {
   const seen = new Map<string, number>();
   items.forEach((item, i) => {
     const k = key(item);
     const first = seen.get(k);
     if (first === undefined) seen.set(k, i);
-    else report(path(i), `duplicate ${what} '${k}' (first declared at index ${first})`);
+    else report(path(i), `duplicate ${what} '${k}'${scope === "" ? "" : ` ${scope}`}`, `first declared at ${formatPath(path(first))}`);
   });
 }
 
-function reference(value: string, known: readonly string[], what: string, path: DocPath, report: Report): boolean {
+/** Reports a name that is not among `known`, with the closest spelling or the known names. */
+function reference(value: string, known: readonly string[], what: string, path: DocPath, report: Report, scope = ""): boolean {
   if (known.includes(value)) return true;
-  const hint = didYouMean(value, known) ?? (known.length > 0 ? `known: ${known.join(", ")}` : `no ${what}s are declared`);
-  report(path, `unknown ${what} '${value}'`, hint);
+  const names = [...new Set(known)];
+  const hint = didYouMean(value, names) ?? (names.length > 0 ? `known: ${names.join(", ")}` : `no ${what}s are declared`);
+  report(path, `unknown ${what} '${value}'${scope === "" ? "" : ` ${scope}`}`, hint);
   return false;
 }
 
@@ -89,6 +92,12 @@ function checkSchedule(schedule: Schedule, path: DocPath, report: Report): void 
       report([...path, "cron"], `invalid cron expression: ${(error as Error).message}`);
     }
   } else if ("rrule" in schedule) {
+    const freq = /(?:^|[;:\n])FREQ=([^;\n]*)/.exec(schedule.rrule)?.[1];
+    const frequencies = Object.keys(rrule.Frequency).filter((k) => Number.isNaN(Number(k)));
+    if (freq !== undefined && !frequencies.includes(freq)) {
+      report([...path, "rrule"], `invalid recurrence rule: unknown FREQ '${freq}'`, didYouMean(freq, frequencies) ?? `one of: ${frequencies.join(", ")}`);
+      return;
+    }
     try {
       rrule.rrulestr(schedule.rrule);
     } catch (error) {
@@ -171,14 +180,15 @@ export function checkRules(spec: ClusterSpec): RuleProblem[] {
   pools.forEach((pool, i) => {
     if (/^prefect/i.test(pool.name)) report(["workPools", i, "name"], `pool names starting with 'prefect' are reserved by Prefect`);
     const queues = pool.queues ?? [];
-    unique(queues, (q) => q.name, (j) => ["workPools", i, "queues", j, "name"], `queue in pool '${pool.name}'`, report);
+    unique(queues, (q) => q.name, (j) => ["workPools", i, "queues", j, "name"], "queue", report, `in pool '${pool.name}'`);
     const prioritized = queues.map((q, j) => ({ q, j })).filter(({ q }) => q.priority !== undefined);
     unique(
       prioritized,
       ({ q }) => String(q.priority),
       (k) => ["workPools", i, "queues", prioritized[k]?.j ?? 0, "priority"],
-      `priority in pool '${pool.name}'`,
+      "priority",
       report,
+      `in pool '${pool.name}'`,
     );
     if (!queuesOf.has(pool.name)) queuesOf.set(pool.name, [DEFAULT_QUEUE, ...queues.map((q) => q.name).filter((n) => n !== DEFAULT_QUEUE)]);
   });
@@ -190,15 +200,15 @@ export function checkRules(spec: ClusterSpec): RuleProblem[] {
   workers.forEach((worker, i) => {
     reference(worker.node, nodeNames, "node", ["workers", i, "node"], report);
     checkArtifactRef(spec, worker.env, ENV_KINDS, "a worker environment", ["workers", i, "env"], report);
-    unique(worker.pools, (p) => p.pool, (j) => ["workers", i, "pools", j, "pool"], "pool", report);
+    unique(worker.pools, (p) => p.pool, (j) => ["workers", i, "pools", j, "pool"], "pool", report, "in this worker");
     worker.pools.forEach((membership, j) => {
       if (!reference(membership.pool, poolNames, "work pool", ["workers", i, "pools", j, "pool"], report)) return;
       served.add(membership.pool);
       const known = queuesOf.get(membership.pool) ?? [];
       (membership.queues ?? []).forEach((q, k) => {
-        reference(q, known, `queue of pool '${membership.pool}'`, ["workers", i, "pools", j, "queues", k], report);
+        reference(q, known, "queue", ["workers", i, "pools", j, "queues", k], report, `in pool '${membership.pool}'`);
       });
-      unique(membership.queues ?? [], (q) => q, (k) => ["workers", i, "pools", j, "queues", k], "queue", report);
+      unique(membership.queues ?? [], (q) => q, (k) => ["workers", i, "pools", j, "queues", k], "queue", report, "in this list");
     });
   });
 
@@ -212,11 +222,11 @@ export function checkRules(spec: ClusterSpec): RuleProblem[] {
       report(["flows", i, "pool"], `no worker serves pool '${flow.pool}', so runs of flow '${flow.name}' would never start`, undefined, "warning");
     }
     const deployments = flow.deployments ?? [];
-    unique(deployments, (d) => d.name, (j) => ["flows", i, "deployments", j, "name"], `deployment of flow '${flow.name}'`, report);
+    unique(deployments, (d) => d.name, (j) => ["flows", i, "deployments", j, "name"], "deployment", report, `in flow '${flow.name}'`);
     deployments.forEach((deployment, j) => {
       const at: DocPath = ["flows", i, "deployments", j];
       if (poolKnown && deployment.queue !== undefined) {
-        reference(deployment.queue, queuesOf.get(flow.pool) ?? [], `queue of pool '${flow.pool}'`, [...at, "queue"], report);
+        reference(deployment.queue, queuesOf.get(flow.pool) ?? [], "queue", [...at, "queue"], report, `in pool '${flow.pool}'`);
       }
       (deployment.schedules ?? []).forEach((schedule, k) => checkSchedule(schedule, [...at, "schedules", k], report));
     });

@@ -39,6 +39,7 @@ function validateCluster(value: unknown): ValidateFunction {
   return compiled;
 }
 const definitions = (schemaJson as { definitions: Record<string, Schema> }).definitions;
+const definitionNames = new Set<unknown>(Object.values(definitions));
 const branchValidators = new Map<Schema, ValidateFunction>();
 
 function resolveRef(schema: Schema): Schema {
@@ -127,7 +128,7 @@ function describe(e: ErrorObject, base: DocPath, out: SchemaProblem[]): void {
   switch (e.keyword) {
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      push(`missing required property '${missing}'`);
+      push(`missing required property '${missing}'`, "value", missing === "sha256" ? "`reconcile pin` computes it from the file" : undefined);
       return;
     }
     case "additionalProperties": {
@@ -145,12 +146,21 @@ function describe(e: ErrorObject, base: DocPath, out: SchemaProblem[]): void {
       return;
     }
     case "type": {
+      if (path[path.length - 1] === "sha256" && typeof e.data === "number") {
+        push("must be 64 lowercase hex digits; YAML read this one as a number", "value", "put the digest in quotes");
+        return;
+      }
       if (isSecretRefSchema(parent) && (typeof e.data !== "object" || e.data === null)) {
         push(
           "must be a secret reference like {secret: NAME}; literal secrets are not allowed in cluster.yaml",
           "value",
           "put the value in the environment variable RECONCILE_SECRET_NAME or in the secrets file",
         );
+        return;
+      }
+      // A named definition ("A duration such as `30s`") says more than its JSON type.
+      if (definitionNames.has(parent) && /^an? /i.test(String(parent["description"] ?? ""))) {
+        push(`must be ${firstSentence(String(parent["description"]))}`);
         return;
       }
       const expected = ([] as string[]).concat((e.params as { type: string | string[] }).type);
@@ -257,6 +267,8 @@ function collect(errors: readonly ErrorObject[], base: DocPath, out: SchemaProbl
       continue;
     }
     if (owned(e)) continue;
+    // Errors inside `propertyNames` repeat the propertyNames error itself.
+    if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) continue;
     describe(e, base, out);
   }
 }

@@ -1,0 +1,79 @@
+/** init, schema, help and the error boundary. */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { run } from "../../src/cli/main.js";
+import { reconcile, tempDir } from "../helpers/cli.js";
+import { REPO } from "../helpers/spec.js";
+
+describe("reconcile init", () => {
+  it("writes a starter that validates, and never overwrites without --force", () => {
+    const dir = tempDir();
+    const first = reconcile(["init"], { cwd: dir });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("wrote cluster.yaml");
+    const written = readFileSync(join(dir, "cluster.yaml"), "utf8");
+    expect(written).toMatch(/^# yaml-language-server: \$schema=/);
+    expect(reconcile(["validate"], { cwd: dir }).code).toBe(0);
+
+    writeFileSync(join(dir, "cluster.yaml"), "# mine\n");
+    const second = reconcile(["init"], { cwd: dir });
+    expect(second.code).toBe(1);
+    expect(second.stderr).toBe("error: cluster.yaml already exists; nothing written\nhint: pass --force to overwrite it, or name another file\n");
+    expect(readFileSync(join(dir, "cluster.yaml"), "utf8")).toBe("# mine\n");
+    expect(reconcile(["init", "--force"], { cwd: dir }).code).toBe(0);
+    expect(readFileSync(join(dir, "cluster.yaml"), "utf8")).toBe(written);
+  });
+});
+
+describe("reconcile schema", () => {
+  it("prints the shipped schema", () => {
+    const r = reconcile(["schema"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(JSON.parse(readFileSync(join(REPO, "schema", "cluster.schema.json"), "utf8")));
+  });
+});
+
+describe("help and usage", () => {
+  it.each(["validate", "pin", "init", "schema"])("`%s --help` has an example", (command) => {
+    const r = reconcile([command, "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Examples:\n  $ reconcile ");
+  });
+
+  it("top-level help lists the commands and the exit codes", () => {
+    const r = reconcile(["--help"]);
+    expect(r.code).toBe(0);
+    for (const c of ["validate", "pin", "init", "schema"]) expect(r.stdout).toContain(`  ${c}`);
+    expect(r.stdout).toContain("Exit codes: 0 ok, 1 invalid input or failure");
+  });
+
+  it("an unknown command or flag is a usage error (exit 64)", () => {
+    const cmd = reconcile(["valdate"]);
+    expect(cmd.code).toBe(64);
+    expect(cmd.stderr).toContain("unknown command 'valdate'");
+    expect(cmd.stderr).toContain("(Did you mean validate?)");
+    expect(reconcile(["validate", "--jsn"]).code).toBe(64);
+  });
+});
+
+describe("error boundary", () => {
+  it("an unexpected error prints its stack and asks for a bug report (exit 70)", async () => {
+    let stderr = "";
+    const io = {
+      stdout: {
+        write(): never {
+          throw new TypeError("stdout exploded");
+        },
+      },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: {},
+      cwd: REPO,
+    };
+    const code = await run(["validate", "cluster.yaml.example"], io);
+    expect(code).toBe(70);
+    expect(stderr).toContain("unexpected error: stdout exploded");
+    expect(stderr).toMatch(/\n\s+at /);
+    expect(stderr).toContain("This is a bug in reconcile");
+  });
+});
