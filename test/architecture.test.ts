@@ -75,6 +75,14 @@ describe("architecture", () => {
     expect(problems).toEqual([]);
   });
 
+  it("only src/spec sees the spec as written (cluster.generated.ts); everything else reads the resolved form", () => {
+    const leaks = sourceFiles(SRC)
+      .filter((f) => layerOf(f) !== "spec")
+      .filter((f) => ts.preProcessFile(readFileSync(f, "utf8"), true, true).importedFiles.some((i) => i.fileName.endsWith("cluster.generated.js")))
+      .map((f) => relative(SRC, f));
+    expect(leaks).toEqual([]);
+  });
+
   it.each([
     ["planner/plan.ts", 'import { readFile } from "node:fs/promises";', "the pure core does no I/O"],
     ["facts/os.ts", 'import { Client } from "ssh2";', "the pure core does no I/O"],

@@ -1,15 +1,11 @@
 /**
  * The composition root: parses the command line, runs one command, and is the single error
  * boundary. Known errors print one clean message and their exit code; anything else prints the
- * stack and asks for a bug report.
+ * stack and asks for a bug report. Commands are imported when run, so `--help` loads nothing else.
  */
 import { Command, CommanderError } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { ExitCode, ExitError, formatDiagnostic, InternalError, ReconcileError, SpecError } from "../errors.js";
-import { initCommand } from "./commands/init.js";
-import { pinCommand } from "./commands/pin.js";
-import { schemaCommand } from "./commands/schema.js";
-import { validateCommand } from "./commands/validate.js";
 import { print, plural, type CliIO } from "./io.js";
 
 const ISSUES_URL = "https://github.com/prefect-reconcile/reconcile/issues";
@@ -61,6 +57,7 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .addHelpText("after", examples(["reconcile validate", "reconcile validate cluster.yaml.example", "reconcile validate -f prod.yaml --json | jq .errors"]))
     .action(async (file: string | undefined, opts: { json?: boolean; strict?: boolean }) => {
       const g = globals();
+      const { validateCommand } = await import("./commands/validate.js");
       setExit(
         await validateCommand(
           {
@@ -86,6 +83,7 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .option("--check", "change nothing; exit 2 if a digest would change")
     .addHelpText("after", examples(["reconcile pin", "reconcile pin prefect-env etl-env", "reconcile pin --check   # in CI: fails when a pin is stale"]))
     .action(async (names: string[], opts: { check?: boolean }) => {
+      const { pinCommand } = await import("./commands/pin.js");
       setExit(await pinCommand({ file: globals().file ?? DEFAULT_FILE, names, check: opts.check === true }, io));
     });
 
@@ -96,6 +94,7 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .option("--force", "overwrite an existing file")
     .addHelpText("after", examples(["reconcile init", "reconcile init staging.yaml"]))
     .action(async (file: string | undefined, opts: { force?: boolean }) => {
+      const { initCommand } = await import("./commands/init.js");
       setExit(await initCommand({ file: file ?? globals().file ?? DEFAULT_FILE, force: opts.force === true }, io));
     });
 
@@ -104,7 +103,10 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .summary("print the JSON Schema of cluster.yaml")
     .description("Print the JSON Schema of cluster.yaml (for editors: yaml-language-server, VS Code).")
     .addHelpText("after", examples(["reconcile schema > cluster.schema.json"]))
-    .action(() => setExit(schemaCommand(io)));
+    .action(async () => {
+      const { schemaCommand } = await import("./commands/schema.js");
+      setExit(schemaCommand(io));
+    });
 
   return program;
 }

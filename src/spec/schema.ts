@@ -31,6 +31,11 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 const ajv = new Ajv({ allErrors: true, strict: true, discriminator: true, allowUnionTypes: true, verbose: true });
 addFormats(ajv, ["ipv4", "ipv6", "hostname", "date-time"]);
 ajv.addSchema(schemaJson, "cluster");
+// Branches of an alternative are re-checked on their own; an inline branch such as `{format: ipv4}`
+// has no `type` of its own (its parent has), which strict mode would reject.
+const branchAjv = new Ajv({ allErrors: true, strict: true, strictTypes: false, discriminator: true, allowUnionTypes: true, verbose: true });
+addFormats(branchAjv, ["ipv4", "ipv6", "hostname", "date-time"]);
+branchAjv.addSchema(schemaJson, "cluster");
 let compiled: ValidateFunction | undefined;
 /** Compiled on first use, so a command that needs no validation pays nothing. */
 function validateCluster(value: unknown): ValidateFunction {
@@ -53,7 +58,7 @@ function validatorFor(branch: Schema): ValidateFunction {
   let v = branchValidators.get(branch);
   if (v === undefined) {
     const ref = branch["$ref"];
-    v = typeof ref === "string" ? ajv.compile({ $ref: `cluster${ref}` }) : ajv.compile({ definitions, ...branch });
+    v = typeof ref === "string" ? branchAjv.compile({ $ref: `cluster${ref}` }) : branchAjv.compile(branch);
     branchValidators.set(branch, v);
   }
   return v;
