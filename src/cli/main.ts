@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
+import { createLogger, type Logger } from "../log.js";
 import { ExitCode, ExitError, formatDiagnostic, InternalError, ReconcileError, SpecError } from "../errors.js";
 import { print, plural, type CliIO } from "./io.js";
 
@@ -21,8 +22,9 @@ interface GlobalOptions {
   logFile?: string;
 }
 
-/** Builds the program; `setExit` receives each command's exit code. */
-function buildProgram(io: CliIO, setExit: (code: number) => void): Command {
+/** Builds the program; `setExit` receives each command's exit code, `setLog` the run's logger. */
+function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: Logger) => void): Command {
+  let log: Logger = createLogger();
   const program = new Command("reconcile")
     .description("Keep a self-hosted Prefect cluster on air-gapped nodes converged to cluster.yaml.")
     .version(VERSION, "-V, --version")
@@ -42,6 +44,11 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+  program.hook("preAction", (_program, command) => {
+    const logFile = globals().logFile;
+    log = createLogger(logFile === undefined ? {} : { file: logFile }).child({ command: command.name() });
+    setLog(log);
+  });
 
   program
     .command("validate")
@@ -67,6 +74,7 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
             ...(g.secretsFile === undefined ? {} : { secretsFile: g.secretsFile }),
           },
           io,
+          log,
         ),
       );
     });
@@ -84,7 +92,7 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .addHelpText("after", examples(["reconcile pin", "reconcile pin prefect-env etl-env", "reconcile pin --check   # in CI: fails when a pin is stale"]))
     .action(async (names: string[], opts: { check?: boolean }) => {
       const { pinCommand } = await import("./commands/pin.js");
-      setExit(await pinCommand({ file: globals().file ?? DEFAULT_FILE, names, check: opts.check === true }, io));
+      setExit(await pinCommand({ file: globals().file ?? DEFAULT_FILE, names, check: opts.check === true }, io, log));
     });
 
   program
@@ -116,14 +124,24 @@ const VERSION = packageJson.version;
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. Never throws. */
 export async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let exitCode: number = ExitCode.ok;
-  const program = buildProgram(io, (code) => {
-    exitCode = code;
-  });
+  let log: Logger | undefined;
+  const program = buildProgram(
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    (l) => {
+      log = l;
+    },
+  );
   try {
     await program.parseAsync([...argv], { from: "user" });
+    log?.info({ event: "exit", exitCode }, "done");
     return exitCode;
   } catch (error) {
-    return report(error, io);
+    const code = report(error, io);
+    log?.error({ event: "exit", exitCode: code, error: error instanceof Error ? { kind: error.name, message: error.message } : String(error) }, "failed");
+    return code;
   }
 }
 

@@ -75,8 +75,10 @@ export function setArtifactDigest(document: SpecDocument, name: string, digest: 
   const keyStart = anchor.key.range?.[0] ?? 0;
   const indent = keyStart - (text.lastIndexOf("\n", keyStart - 1) + 1);
   const lineEnd = text.indexOf("\n", valueEnd);
-  const at = lineEnd === -1 ? text.length : lineEnd;
-  return { start: at, end: at, text: `\n${" ".repeat(indent)}sha256: ${plain}` };
+  // Keep the file's line endings: insert before the "\r\n" of a CRLF line.
+  const crlf = lineEnd > 0 && text[lineEnd - 1] === "\r";
+  const at = lineEnd === -1 ? text.length : crlf ? lineEnd - 1 : lineEnd;
+  return { start: at, end: at, text: `${crlf ? "\r\n" : "\n"}${" ".repeat(indent)}sha256: ${plain}` };
 }
 
 /** Applies non-overlapping edits (any order) to `text`. */

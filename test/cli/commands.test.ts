@@ -77,3 +77,17 @@ describe("error boundary", () => {
     expect(stderr).toContain("This is a bug in reconcile");
   });
 });
+
+describe("--log-file", () => {
+  it("writes one JSON line per event, without secret values", () => {
+    const dir = tempDir();
+    const log = join(dir, "logs", "reconcile.jsonl");
+    const r = reconcile(["--log-file", log, "validate", "--strict", "cluster.yaml.example"], { env: { RECONCILE_SECRET_PG_PASSWORD: "pg-secret-value" } });
+    expect(r.code).toBe(1);
+    const events = readFileSync(log, "utf8").trimEnd().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.map((e) => e["event"])).toEqual(["validate", "exit"]);
+    expect(events[0]).toMatchObject({ command: "validate", file: "cluster.yaml.example", strict: true, valid: false });
+    expect(events[1]).toMatchObject({ exitCode: 1 });
+    expect(readFileSync(log, "utf8")).not.toContain("pg-secret-value");
+  });
+});

@@ -67,3 +67,12 @@ describe("digests YAML would read as numbers", () => {
     expect(edit === undefined ? "" : applyEdits(d.text, [edit])).toBe(`artifacts:\n  e:\n    source: x\n    sha256: "${digits}"\n`);
   });
 });
+
+describe("line endings", () => {
+  it("keeps CRLF when adding a key", () => {
+    expect(pin("artifacts:\r\n  e:\r\n    source: x\r\n    kind: tar\r\n", "e")).toBe(`artifacts:\r\n  e:\r\n    source: x\r\n    sha256: ${D}\r\n    kind: tar\r\n`);
+  });
+  it("keeps CRLF when replacing a value", () => {
+    expect(pin("artifacts:\r\n  e:\r\n    sha256: old # c\r\n", "e")).toBe(`artifacts:\r\n  e:\r\n    sha256: ${D} # c\r\n`);
+  });
+});

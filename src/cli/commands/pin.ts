@@ -17,6 +17,7 @@ import { parseSpec } from "../../spec/document.js";
 import { applyEdits, readArtifactEntries, setArtifactDigest, type ArtifactEntry, type TextEdit } from "../../spec/edit.js";
 import { didYouMean } from "../../spec/suggest.js";
 import { validateSpec } from "../../spec/validate.js";
+import type { Logger } from "../../log.js";
 import { plural, print, type CliIO } from "../io.js";
 
 export interface PinArgs {
@@ -67,7 +68,7 @@ async function pinOne(entry: ArtifactEntry, baseDir: string, check: boolean): Pr
   }
 }
 
-export async function pinCommand(args: PinArgs, io: CliIO): Promise<number> {
+export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise<number> {
   let original: Buffer;
   try {
     original = await readFile(args.file);
@@ -92,7 +93,12 @@ export async function pinCommand(args: PinArgs, io: CliIO): Promise<number> {
 
   const baseDir = resolve(args.file, "..");
   const outcomes: Outcome[] = [];
-  for (const entry of selected) outcomes.push(await pinOne(entry, baseDir, args.check));
+  for (const entry of selected) {
+    const started = performance.now();
+    const outcome = await pinOne(entry, baseDir, args.check);
+    log.info({ event: "pin.artifact", ...outcome, durationMs: Math.round(performance.now() - started) }, `artifact ${outcome.name}: ${outcome.status}`);
+    outcomes.push(outcome);
+  }
 
   const width = Math.max(...outcomes.map((o) => o.name.length));
   for (const o of outcomes) {
@@ -132,6 +138,7 @@ export async function pinCommand(args: PinArgs, io: CliIO): Promise<number> {
     throw new ReconcileError(`${args.file} changed while pinning; nothing written`, { hint: "run `reconcile pin` again" });
   }
   await writeFileAtomically(args.file, updated);
+  log.info({ event: "pin.write", file: args.file, changed: edits.length }, "wrote digests");
   print(io.stdout, `wrote ${args.file} (${plural(edits.length, "digest")} changed)`);
 
   const after = validateSpec(new TextEncoder().encode(updated), { displayName: args.file, specFile: resolve(args.file), homeDir: homedir() });

@@ -2,6 +2,7 @@
 import { formatDiagnostic, SpecError, ExitCode, type Diagnostic } from "../../errors.js";
 import { loadCluster } from "../../spec/load.js";
 import type { ResolvedCluster } from "../../spec/resolved.js";
+import type { Logger } from "../../log.js";
 import { plural, print, type CliIO } from "../io.js";
 
 export interface ValidateArgs {
@@ -33,7 +34,8 @@ const jsonDiagnostic = (d: Diagnostic) => ({
   ...(d.hint === undefined ? {} : { hint: d.hint }),
 });
 
-export async function validateCommand(args: ValidateArgs, io: CliIO): Promise<number> {
+export async function validateCommand(args: ValidateArgs, io: CliIO, log: Logger): Promise<number> {
+  const started = performance.now();
   let diagnostics: readonly Diagnostic[];
   let cluster: ResolvedCluster | undefined;
   try {
@@ -50,6 +52,10 @@ export async function validateCommand(args: ValidateArgs, io: CliIO): Promise<nu
   }
   const errors = diagnostics.filter((d) => d.severity === "error");
   const warnings = diagnostics.filter((d) => d.severity === "warning");
+  log.info(
+    { event: "validate", file: args.file, strict: args.strict, valid: cluster !== undefined, errors: errors.length, warnings: warnings.length, durationMs: Math.round(performance.now() - started) },
+    "validated",
+  );
 
   if (args.json) {
     const report = {
