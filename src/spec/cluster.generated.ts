@@ -475,7 +475,7 @@ export interface Flow {
    */
   source: string;
   /**
-   * `path/to/file.py:function`, relative to `source`.
+   * `path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).
    */
   entrypoint: string;
   /**

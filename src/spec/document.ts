@@ -5,8 +5,24 @@
  * input, and no message repeats source text (a literal secret could be in it).
  */
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
-import type { Document, Node as YamlNode, Pair } from "yaml";
+import type { Document, ErrorCode, Node as YamlNode, Pair } from "yaml";
 import type { Diagnostic } from "../errors.js";
+import schemaJson from "../../schema/cluster.schema.json" with { type: "json" };
+
+/** Every property name the schema defines. */
+const SPEC_WORDS: ReadonlySet<string> = (() => {
+  const words = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (typeof node === "object" && node !== null) {
+      const props = (node as { properties?: Record<string, unknown> }).properties;
+      if (props !== undefined && typeof props === "object") for (const k of Object.keys(props)) words.add(k);
+      Object.values(node).forEach(visit);
+    }
+  };
+  visit(schemaJson);
+  return words;
+})();
 
 /** Larger files are refused before parsing: a cluster spec is a few kilobytes. */
 export const MAX_SPEC_BYTES = 4 * 1024 * 1024;
@@ -84,27 +100,47 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   return lo;
 }
 
-const yamlMessages: Record<string, string> = {
-  TAB_AS_INDENT: "tabs are not allowed for indentation; indent with spaces",
-  MULTIPLE_DOCS: "the file holds more than one YAML document; keep a single document (remove `---`)",
-  BAD_INDENT: "bad indentation",
-  MISSING_CHAR: "unterminated text",
+/**
+ * Our own words for every YAML error code. The library's messages can quote the source (a literal
+ * secret could be there), so they are never shown.
+ */
+const yamlMessages: Record<ErrorCode, string> = {
+  ALIAS_PROPS: "an alias (*name) cannot have an anchor or a tag",
+  BAD_ALIAS: "bad alias: a value starting with `*` is read as an alias (*name); put the value in quotes",
+  BAD_DIRECTIVE: "unknown YAML directive (lines starting with %)",
+  BAD_DQ_ESCAPE: 'bad escape sequence in a double-quoted string; use single quotes, or write \\ for a backslash',
+  BAD_INDENT: "bad indentation: the items of one mapping or list must start at the same column",
+  BAD_PROP_ORDER: "an anchor or tag is in the wrong place",
+  BAD_SCALAR_START: "a plain value cannot start with this character; put the value in quotes",
   BLOCK_AS_IMPLICIT_KEY: "bad indentation: a mapping cannot start here (check the indentation of this line and the one above)",
+  BLOCK_IN_FLOW: "a block value cannot appear inside { } or [ ]",
+  DUPLICATE_KEY: "duplicate key",
+  IMPOSSIBLE: "this YAML cannot be read",
+  KEY_OVER_1024_CHARS: "a key is longer than 1024 characters",
+  MISSING_CHAR: "something is not closed here (a quote, bracket or brace)",
   MULTILINE_IMPLICIT_KEY: "bad indentation: a key must fit on one line (check the indentation of this line and the one above)",
+  MULTIPLE_ANCHORS: "a value has more than one anchor (&name)",
+  MULTIPLE_DOCS: "the file holds more than one YAML document; keep a single document (remove `---`)",
+  MULTIPLE_TAGS: "a value has more than one tag (!tag)",
+  NON_STRING_KEY: "a key must be text, not a list or a mapping",
+  RESOURCE_EXHAUSTION: "too many aliases: the document expands beyond a sane size",
+  TAB_AS_INDENT: "tabs are not allowed for indentation; indent with spaces",
+  TAG_RESOLVE_FAILED: "unknown or invalid YAML tag (!tag) on this value",
+  UNEXPECTED_TOKEN: "unexpected character here; if it is part of a value, put the value in quotes",
+  BAD_COLLECTION_TYPE: "this value has the wrong collection type for its tag",
 };
 
-function yamlErrorMessage(code: string, message: string, text: string, offset: number): string {
+function yamlErrorMessage(code: ErrorCode, message: string, text: string, offset: number): string {
   if (code === "MISSING_CHAR" && /closing "quote/.test(message)) return 'a double-quoted string is not closed (missing closing ")';
   if (code === "MISSING_CHAR" && /closing 'quote/.test(message)) return "a single-quoted string is not closed (missing closing ')";
   if (code === "DUPLICATE_KEY") {
-    const key = /^[^\s:#]+/.exec(text.slice(offset))?.[0];
-    return key === undefined ? "duplicate key" : `duplicate key '${key}'`;
+    // Name the key only when it is one of the spec's own words: any other key could be a secret.
+    const key = /^("[^"\n]*"|'[^'\n]*'|[^\s:#]+)/.exec(text.slice(offset))?.[0]?.replace(/^["']|["']$/g, "");
+    return key !== undefined && SPEC_WORDS.has(key) ? `duplicate key '${key}'` : "duplicate key";
   }
-  const firstLine = (message.split("\n")[0] ?? message).replace(/ at line \d+, column \d+:?$/, "");
-  const prefix = yamlMessages[code];
-  if (prefix === undefined) return firstLine;
-  // Keep the library's detail for the generic cases ("bad indentation: ...").
-  return code === "BAD_INDENT" || code === "MISSING_CHAR" ? `${prefix}: ${firstLine}` : prefix;
+  // "Alias cannot be an empty string", "Unexpected alias at node end": an unquoted `*`, usually cron.
+  if (/alias/i.test(message)) return yamlMessages.BAD_ALIAS;
+  return yamlMessages[code] ?? `YAML syntax error (${code})`;
 }
 
 /** The problem for a file over {@link MAX_SPEC_BYTES}; callers that can stat first use it before reading. */
@@ -144,7 +180,15 @@ export function parseSpec(bytes: Uint8Array, file: string): ParseResult {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
 
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false, strict: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    strict: true,
+    merge: true,
+    logLevel: "error", // record errors; never print warnings to stderr
+    // `1:` and `"1":` become the same key once converted: they are duplicates too.
+    uniqueKeys: (a, b) => keyText(a) === keyText(b),
+  });
   const document: SpecDocument = { file, text, doc, lines };
   const diagnostics: Diagnostic[] = [];
   const errorLines = new Set<number>();
@@ -165,8 +209,15 @@ export function parseSpec(bytes: Uint8Array, file: string): ParseResult {
     diagnostics.push(at(1, 1, "the file is empty: expected a PrefectCluster spec", "`reconcile init` writes a commented starter"));
     return { document, diagnostics };
   }
-  // An alias to a missing anchor only fails when converted; report it where it stands.
+  // An alias to a missing anchor only fails when converted; report it where it stands. Keys that
+  // are lists or mappings have no place in a spec.
   visit(doc, {
+    Pair(_key, pair) {
+      if (pair.key !== null && isCollection(pair.key)) {
+        const { line, col } = lines.linePos((pair.key as YamlNode).range?.[0] ?? 0);
+        diagnostics.push(at(line, col, yamlMessages.NON_STRING_KEY));
+      }
+    },
     Alias(_key, node) {
       if (node.resolve(doc) === undefined) {
         const { line, col } = lines.linePos(node.range?.[0] ?? 0);
@@ -184,9 +235,14 @@ export function parseSpec(bytes: Uint8Array, file: string): ParseResult {
   }
 }
 
+/** A key as it reads once converted to a plain object: `1`, `"1"` and `true` are strings. */
+function keyText(key: unknown): string {
+  return isScalar(key) ? String(key.value) : String(key);
+}
+
 function pairFor(map: YamlNode, key: string | number): Pair | undefined {
   if (!isMap(map)) return undefined;
-  return map.items.find((p) => isPair(p) && (isScalar(p.key) ? p.key.value : p.key) === key) as Pair | undefined;
+  return map.items.find((p) => isPair(p) && keyText(p.key) === String(key)) as Pair | undefined;
 }
 
 function childOf(node: YamlNode, key: string | number): YamlNode | undefined {
@@ -212,8 +268,8 @@ export function locate(document: SpecDocument, path: DocPath, target: "value" | 
   let node: YamlNode | undefined = doc.contents ?? undefined;
   let keyNode: YamlNode | undefined;
   for (const part of path) {
-    if (node !== undefined && isAlias(node)) node = node.resolve(doc) as YamlNode | undefined;
-    if (node === undefined) break;
+    // Inside an alias the problem is in the copy: point at the alias (*name) itself.
+    if (node === undefined || isAlias(node)) break;
     const pair = pairFor(node, part);
     const child = childOf(node, part);
     // `key:` with nothing after it: a null scalar with no source text; point at the key.

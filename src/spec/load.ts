@@ -46,6 +46,7 @@ async function readSpecBytes(file: string): Promise<Uint8Array | Diagnostic> {
   try {
     const s = await stat(file);
     if (s.isDirectory()) throw new FileError(`${file} is a folder, not a cluster spec`, { hint: "pass the file with -f" });
+    if (!s.isFile()) throw new FileError(`${file} is not a regular file`);
     size = s.size;
   } catch (error) {
     if (error instanceof FileError) throw error;
@@ -114,7 +115,12 @@ async function checkLocalInputs(cluster: ResolvedCluster, document: SpecDocument
 }
 
 /** Reads and checks the secrets file. An unsafe mode is always an error: the file is refused. */
-async function readSecretsFile(path: string, severity: Diagnostic["severity"], document: SpecDocument, fromSpec: boolean): Promise<{ entries?: Record<string, string>; diagnostics: Diagnostic[] }> {
+async function readSecretsFile(
+  path: string,
+  severity: Diagnostic["severity"],
+  document: SpecDocument,
+  fromSpec: boolean,
+): Promise<{ entries?: Record<string, string>; diagnostics: Diagnostic[]; refused: boolean }> {
   const where = (message: string, sev: Diagnostic["severity"], hint?: string): Diagnostic =>
     fromSpec
       ? diagnosticAt(document, sev, ["secrets", "file"], message, { hint })
@@ -123,14 +129,14 @@ async function readSecretsFile(path: string, severity: Diagnostic["severity"], d
   try {
     mode = (await stat(path)).mode;
   } catch {
-    return { diagnostics: [where(`secrets file not found: ${path}`, severity)] };
+    return { diagnostics: [where(`secrets file not found: ${path}`, severity)], refused: false };
   }
   const unsafe = unsafeSecretsFileMode(mode);
-  if (unsafe !== undefined) return { diagnostics: [where(`refusing secrets file ${path}: ${unsafe}`, "error", `run \`chmod 600 ${path}\``)] };
+  if (unsafe !== undefined) return { diagnostics: [where(`refusing secrets file ${path}: ${unsafe}`, "error", `run \`chmod 600 ${path}\``)], refused: true };
   try {
-    return { entries: parseEnv(await readFile(path, "utf8")) as Record<string, string>, diagnostics: [] };
+    return { entries: parseEnv(await readFile(path, "utf8")) as Record<string, string>, diagnostics: [], refused: false };
   } catch (error) {
-    return { diagnostics: [where(`cannot read secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`, "error")] };
+    return { diagnostics: [where(`cannot read secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`, "error")], refused: true };
   }
 }
 
@@ -150,17 +156,20 @@ export async function loadCluster(file: string, options: LoadOptions): Promise<L
 
   const secretsPath = options.secretsFile === undefined ? cluster.secretsFile : resolve(options.secretsFile);
   let entries: Record<string, string> | undefined;
+  let secretsFileRefused = false;
   if (secretsPath !== null) {
     const read = await readSecretsFile(secretsPath, severity, document, options.secretsFile === undefined);
     diagnostics.push(...read.diagnostics);
     entries = read.entries;
+    secretsFileRefused = read.refused;
   }
   const secrets = resolveSecrets(cluster.secretNames, {
     env: options.env ?? process.env,
     ...(entries === undefined || secretsPath === null ? {} : { file: { path: secretsPath, entries } }),
   });
   const shownFile = secretsPath === null ? undefined : basename(secretsPath);
-  for (const ref of findSecretRefs(document.doc.toJS())) {
+  // With the file refused, "not set" would be misleading: the refusal says what to fix.
+  for (const ref of secretsFileRefused ? [] : findSecretRefs(document.doc.toJS())) {
     if (secrets.missing.includes(ref.name)) {
       diagnostics.push(diagnosticAt(document, severity, ref.path, `secret '${ref.name}' is not set`, { hint: missingSecretHint(ref.name, shownFile) }));
     }

@@ -1,13 +1,15 @@
 /**
  * Semantic rules the schema cannot express: unique names, references that resolve and fit,
- * cron expressions, time zones, recurrence rules, port clashes. Pure: each rule reads the
- * schema-valid spec and returns problems; none throws.
+ * cron expressions, time zones, recurrence rules, port clashes, secrets that must be references.
+ * Pure: a list of small named rules, each reporting problems with their document paths.
  */
 import { CronExpressionParser } from "cron-parser";
 import rrule from "rrule";
 import type { ClusterSpec, Schedule } from "./cluster.generated.js";
 import { formatPath, type DocPath } from "./document.js";
+import schemaJson from "../../schema/cluster.schema.json" with { type: "json" };
 import { didYouMean } from "./suggest.js";
+import { fullFormats } from "ajv-formats/dist/formats.js";
 
 export interface RuleProblem {
   severity: "error" | "warning";
@@ -19,6 +21,7 @@ export interface RuleProblem {
 
 type Report = (path: DocPath, message: string, hint?: string, severity?: "error" | "warning") => void;
 
+const ARTIFACT_KINDS: readonly string[] = (schemaJson as { definitions: { artifact: { properties: { kind: { enum: string[] } } } } }).definitions.artifact.properties.kind.enum;
 /** Artifact kinds that are a Python environment. */
 export const ENV_KINDS = ["pixi-pack", "conda-pack", "tar"] as const;
 /** Prefect creates this queue in every pool. */
@@ -37,9 +40,15 @@ function unique<T>(items: readonly T[], key: (item: T) => string, path: (i: numb
   });
 }
 
-/** Reports a name that is not among `known`, with the closest spelling or the known names. */
+const NAME = new RegExp((schemaJson as { definitions: { name: { pattern: string } } }).definitions.name.pattern);
+
+/**
+ * Reports a name that is not among `known`, with the closest spelling or the known names. When a
+ * declared name is itself invalid (the schema reported it), the reference may well mean it: silent.
+ */
 function reference(value: string, known: readonly string[], what: string, path: DocPath, report: Report, scope = ""): boolean {
   if (known.includes(value)) return true;
+  if (known.some((k) => typeof k !== "string" || !NAME.test(k))) return false;
   const names = [...new Set(known)];
   const hint = didYouMean(value, names) ?? (names.length > 0 ? `known: ${names.join(", ")}` : `no ${what}s are declared`);
   report(path, `unknown ${what} '${value}'${scope === "" ? "" : ` ${scope}`}`, hint);
@@ -56,7 +65,7 @@ function checkArtifactRef(
 ): void {
   if (!reference(name, Object.keys(spec.artifacts), "artifact", path, report)) return;
   const kind = spec.artifacts[name]?.kind;
-  if (kind !== undefined && !allowed.includes(kind)) {
+  if (kind !== undefined && ARTIFACT_KINDS.includes(kind) && !allowed.includes(kind)) {
     report(path, `artifact '${name}' is of kind '${kind}', but ${role} needs ${allowed.length === 1 ? `kind '${allowed[0]}'` : `one of: ${allowed.join(", ")}`}`);
   }
 }
@@ -106,138 +115,182 @@ function checkSchedule(schedule: Schedule, path: DocPath, report: Report): void 
   }
 }
 
-/**
- * Runs every rule over a spec that already passed the schema. Problems come back in document order
- * of the sections (nodes, artifacts, server, pools, workers, flows, drift).
- */
-export function checkRules(spec: ClusterSpec): RuleProblem[] {
-  const problems: RuleProblem[] = [];
-  const report: Report = (path, message, hint, severity = "error") =>
-    problems.push({ severity, path, target: "value", message, ...(hint === undefined ? {} : { hint }) });
+type Rule = (spec: ClusterSpec, report: Report) => void;
 
-  // Nodes: unique names and endpoints.
-  const nodeNames = spec.nodes.map((n) => n.name);
+const poolNames = (spec: ClusterSpec) => (spec.workPools ?? []).map((p) => p.name);
+const nodeNames = (spec: ClusterSpec) => spec.nodes.map((n) => n.name);
+/** Queue names of a pool, with Prefect's `default` first. */
+function queuesOf(spec: ClusterSpec, pool: string): string[] {
+  const declared = (spec.workPools ?? []).find((p) => p.name === pool)?.queues ?? [];
+  return [DEFAULT_QUEUE, ...declared.map((q) => q.name).filter((n) => n !== DEFAULT_QUEUE)];
+}
+
+/** Setting and variable names whose values are secrets: they must be references. */
+const SECRET_NAME = /(PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|AUTH_STRING|CONNECTION_URL|PRIVATE_KEY)$/;
+
+const nodesUnique: Rule = (spec, report) => {
+  // The host-name format accepts all-digit labels, so 198.51.100.999 would pass as a "host name".
+  spec.nodes.forEach((n, i) => {
+    if (/^[0-9.]+$/.test(n.address) && !(fullFormats.ipv4 as RegExp).test(n.address)) report(["nodes", i, "address"], `'${n.address}' is not a valid IPv4 address`);
+  });
   unique(spec.nodes, (n) => n.name, (i) => ["nodes", i, "name"], "node name", report);
   const port = (p: number | undefined) => p ?? spec.ssh?.port ?? 22;
   unique(
     spec.nodes,
-    (n) => `${n.address}${port(n.ssh?.port) === 22 ? "" : `:${port(n.ssh?.port)}`}`,
+    (n) => `${n.address.toLowerCase()}${port(n.ssh?.port) === 22 ? "" : `:${port(n.ssh?.port)}`}`,
     (i) => ["nodes", i, "address"],
     "node address",
     report,
   );
+};
 
-  // Artifacts: a deb set is a local folder; pixi-pack needs the pixi-unpack tool.
+const artifactsFit: Rule = (spec, report) => {
   for (const [name, artifact] of Object.entries(spec.artifacts)) {
-    if (artifact === undefined) continue;
-    if (artifact.kind === "deb" && /^https?:\/\//.test(artifact.source)) {
+    if (artifact?.kind === "deb" && /^https?:\/\//.test(artifact.source)) {
       report(["artifacts", name, "source"], "a deb set must be a local folder holding the .deb files and their SHA256SUMS manifest");
     }
   }
   if (spec.tools?.pixiUnpack !== undefined) {
     checkArtifactRef(spec, spec.tools.pixiUnpack, ["file"], "tools.pixiUnpack", ["tools", "pixiUnpack"], report);
-  } else {
-    const pixi = Object.entries(spec.artifacts).find(([, a]) => a?.kind === "pixi-pack");
-    if (pixi !== undefined) {
-      report(["artifacts", pixi[0], "kind"], `pixi-pack artifact '${pixi[0]}' needs a pixi-unpack binary to install it`, "declare a `file` artifact with pixi-unpack and name it in tools.pixiUnpack");
-    }
+    return;
   }
+  const pixi = Object.entries(spec.artifacts).find(([, a]) => a?.kind === "pixi-pack");
+  if (pixi !== undefined) {
+    report(["artifacts", pixi[0], "kind"], `pixi-pack artifact '${pixi[0]}' needs a pixi-unpack binary to install it`, "declare a `file` artifact with pixi-unpack and name it in tools.pixiUnpack");
+  }
+};
 
-  // Server.
+const serverReferences: Rule = (spec, report) => {
   const server = spec.server;
-  reference(server.node, nodeNames, "node", ["server", "node"], report);
+  reference(server.node, nodeNames(spec), "node", ["server", "node"], report);
   checkArtifactRef(spec, server.prefect.env, ENV_KINDS, "the Prefect server environment", ["server", "prefect", "env"], report);
-  const prefectPort = server.prefect.port ?? DEFAULT_PREFECT_PORT;
-  const db = server.database;
-  if (db.type === "postgresql") {
-    checkArtifactRef(spec, db.packages, ["deb"], "PostgreSQL", ["server", "database", "packages"], report);
-    if ((db.port ?? DEFAULT_POSTGRES_PORT) === prefectPort) {
-      report(["server", "database", "port"], `port ${prefectPort} is also the Prefect API port (server.prefect.port)`);
-    }
+  if (server.database.type === "postgresql") {
+    checkArtifactRef(spec, server.database.packages, ["deb"], "PostgreSQL", ["server", "database", "packages"], report);
   }
   const proxy = server.proxy;
-  if (proxy !== undefined) {
-    checkArtifactRef(spec, proxy.packages, ["deb"], "Caddy", ["server", "proxy", "packages"], report);
-    const listenPort = Number(proxy.listen.slice(proxy.listen.lastIndexOf(":") + 1));
-    if (listenPort < 1 || listenPort > 65535) report(["server", "proxy", "listen"], `port ${listenPort} is out of range (1-65535)`);
-    else if (listenPort === prefectPort) {
-      report(["server", "proxy", "listen"], `port ${listenPort} is also the Prefect API port (server.prefect.port)`, "Prefect listens on the server's loopback; give Caddy another port");
-    } else if (db.type === "postgresql" && listenPort === (db.port ?? DEFAULT_POSTGRES_PORT)) {
-      report(["server", "proxy", "listen"], `port ${listenPort} is also the PostgreSQL port`);
-    }
-    if (proxy.tls?.mode === "files") {
-      checkArtifactRef(spec, proxy.tls.certificate, ["file"], "a TLS certificate", ["server", "proxy", "tls", "certificate"], report);
-      checkArtifactRef(spec, proxy.tls.key, ["file"], "a TLS key", ["server", "proxy", "tls", "key"], report);
-    }
-    unique(proxy.basicAuth ?? [], (u) => u.user, (i) => ["server", "proxy", "basicAuth", i, "user"], "basic-auth user", report);
+  if (proxy === undefined) return;
+  checkArtifactRef(spec, proxy.packages, ["deb"], "Caddy", ["server", "proxy", "packages"], report);
+  if (proxy.tls?.mode === "files") {
+    checkArtifactRef(spec, proxy.tls.certificate, ["file"], "a TLS certificate", ["server", "proxy", "tls", "certificate"], report);
+    checkArtifactRef(spec, proxy.tls.key, ["file"], "a TLS key", ["server", "proxy", "tls", "key"], report);
   }
+  unique(proxy.basicAuth ?? [], (u) => u.user, (i) => ["server", "proxy", "basicAuth", i, "user"], "basic-auth user", report);
+};
 
-  // Work pools and queues.
+const serverPorts: Rule = (spec, report) => {
+  const { prefect, database: db, proxy } = spec.server;
+  const prefectPort = prefect.port ?? DEFAULT_PREFECT_PORT;
+  const dbPort = db.type === "postgresql" ? (db.port ?? DEFAULT_POSTGRES_PORT) : undefined;
+  if (dbPort === prefectPort) report(["server", "database", "port"], `port ${prefectPort} is also the Prefect API port (server.prefect.port)`);
+  if (proxy === undefined) return;
+  const listenPort = Number(proxy.listen.slice(proxy.listen.lastIndexOf(":") + 1));
+  if (listenPort < 1 || listenPort > 65535) report(["server", "proxy", "listen"], `port ${listenPort} is out of range (1-65535)`);
+  else if (listenPort === prefectPort) {
+    report(["server", "proxy", "listen"], `port ${listenPort} is also the Prefect API port (server.prefect.port)`, "Prefect listens on the server's loopback; give Caddy another port");
+  } else if (listenPort === dbPort) report(["server", "proxy", "listen"], `port ${listenPort} is also the PostgreSQL port`);
+};
+
+/** Secret-looking settings and variables must be references, like passwords. */
+const secretsAreReferences: Rule = (spec, report) => {
+  const check = (values: Record<string, unknown> | undefined, at: DocPath) => {
+    for (const [name, value] of Object.entries(values ?? {})) {
+      if (SECRET_NAME.test(name) && (typeof value !== "object" || value === null)) {
+        report([...at, name], `${name} holds a secret: it must be a secret reference like {secret: NAME}, not a literal`, "put the value in RECONCILE_SECRET_NAME or the secrets file");
+      }
+    }
+  };
+  check(spec.server.prefect.settings, ["server", "prefect", "settings"]);
+  (spec.workers ?? []).forEach((w, i) => check(w.settings, ["workers", i, "settings"]));
+  (spec.flows ?? []).forEach((f, i) => (f.deployments ?? []).forEach((d, j) => check(d.env, ["flows", i, "deployments", j, "env"])));
+};
+
+const poolsUnique: Rule = (spec, report) => {
   const pools = spec.workPools ?? [];
-  const poolNames = pools.map((p) => p.name);
   unique(pools, (p) => p.name, (i) => ["workPools", i, "name"], "work pool", report);
-  const queuesOf = new Map<string, string[]>();
   pools.forEach((pool, i) => {
-    if (/^prefect/i.test(pool.name)) report(["workPools", i, "name"], `pool names starting with 'prefect' are reserved by Prefect`);
+    if (/^prefect/i.test(pool.name)) report(["workPools", i, "name"], "pool names starting with 'prefect' are reserved by Prefect");
     const queues = pool.queues ?? [];
     unique(queues, (q) => q.name, (j) => ["workPools", i, "queues", j, "name"], "queue", report, `in pool '${pool.name}'`);
     const prioritized = queues.map((q, j) => ({ q, j })).filter(({ q }) => q.priority !== undefined);
-    unique(
-      prioritized,
-      ({ q }) => String(q.priority),
-      (k) => ["workPools", i, "queues", prioritized[k]?.j ?? 0, "priority"],
-      "priority",
-      report,
-      `in pool '${pool.name}'`,
-    );
-    if (!queuesOf.has(pool.name)) queuesOf.set(pool.name, [DEFAULT_QUEUE, ...queues.map((q) => q.name).filter((n) => n !== DEFAULT_QUEUE)]);
+    unique(prioritized, ({ q }) => String(q.priority), (k) => ["workPools", i, "queues", prioritized[k]?.j ?? 0, "priority"], "priority", report, `in pool '${pool.name}'`);
   });
+};
 
-  // Workers.
+const workersReferences: Rule = (spec, report) => {
   const workers = spec.workers ?? [];
   unique(workers, (w) => w.node, (i) => ["workers", i, "node"], "worker node", report);
-  const served = new Set<string>();
   workers.forEach((worker, i) => {
-    reference(worker.node, nodeNames, "node", ["workers", i, "node"], report);
+    reference(worker.node, nodeNames(spec), "node", ["workers", i, "node"], report);
     checkArtifactRef(spec, worker.env, ENV_KINDS, "a worker environment", ["workers", i, "env"], report);
     unique(worker.pools, (p) => p.pool, (j) => ["workers", i, "pools", j, "pool"], "pool", report, "in this worker");
     worker.pools.forEach((membership, j) => {
-      if (!reference(membership.pool, poolNames, "work pool", ["workers", i, "pools", j, "pool"], report)) return;
-      served.add(membership.pool);
-      const known = queuesOf.get(membership.pool) ?? [];
+      if (!reference(membership.pool, poolNames(spec), "work pool", ["workers", i, "pools", j, "pool"], report)) return;
+      const known = queuesOf(spec, membership.pool);
       (membership.queues ?? []).forEach((q, k) => {
         reference(q, known, "queue", ["workers", i, "pools", j, "queues", k], report, `in pool '${membership.pool}'`);
       });
       unique(membership.queues ?? [], (q) => q, (k) => ["workers", i, "pools", j, "queues", k], "queue", report, "in this list");
     });
   });
+};
 
-  // Flows and deployments.
+const flowsReferences: Rule = (spec, report) => {
   const flows = spec.flows ?? [];
+  const served = new Set((spec.workers ?? []).flatMap((w) => w.pools.map((p) => p.pool)));
   unique(flows, (f) => f.name, (i) => ["flows", i, "name"], "flow", report);
   flows.forEach((flow, i) => {
     checkArtifactRef(spec, flow.env, ENV_KINDS, "a flow environment", ["flows", i, "env"], report);
-    const poolKnown = reference(flow.pool, poolNames, "work pool", ["flows", i, "pool"], report);
+    const poolKnown = reference(flow.pool, poolNames(spec), "work pool", ["flows", i, "pool"], report);
     if (poolKnown && !served.has(flow.pool)) {
       report(["flows", i, "pool"], `no worker serves pool '${flow.pool}', so runs of flow '${flow.name}' would never start`, undefined, "warning");
     }
     const deployments = flow.deployments ?? [];
     unique(deployments, (d) => d.name, (j) => ["flows", i, "deployments", j, "name"], "deployment", report, `in flow '${flow.name}'`);
     deployments.forEach((deployment, j) => {
-      const at: DocPath = ["flows", i, "deployments", j];
       if (poolKnown && deployment.queue !== undefined) {
-        reference(deployment.queue, queuesOf.get(flow.pool) ?? [], "queue", [...at, "queue"], report, `in pool '${flow.pool}'`);
+        reference(deployment.queue, queuesOf(spec, flow.pool), "queue", ["flows", i, "deployments", j, "queue"], report, `in pool '${flow.pool}'`);
       }
-      (deployment.schedules ?? []).forEach((schedule, k) => checkSchedule(schedule, [...at, "schedules", k], report));
     });
   });
+};
 
-  // Drift rules must say what they match.
+const schedulesValid: Rule = (spec, report) => {
+  (spec.flows ?? []).forEach((flow, i) =>
+    (flow.deployments ?? []).forEach((deployment, j) =>
+      (deployment.schedules ?? []).forEach((schedule, k) => checkSchedule(schedule, ["flows", i, "deployments", j, "schedules", k], report)),
+    ),
+  );
+};
+
+const driftRulesMatch: Rule = (spec, report) => {
   (spec.drift?.ignore ?? []).forEach((rule, i) => {
     if (rule.node === undefined && rule.resource === undefined) {
       report(["drift", "ignore", i], "an ignore rule needs `node`, `resource` or both; otherwise it would hide all drift");
     }
   });
+};
 
+/** Every rule, in the order of the sections they read. */
+export const RULES: readonly Rule[] = [nodesUnique, artifactsFit, serverReferences, serverPorts, secretsAreReferences, poolsUnique, workersReferences, flowsReferences, schedulesValid, driftRulesMatch];
+
+/**
+ * Runs every rule. The spec is normally schema-valid; when it is not, rules still run so that all
+ * problems show at once, and a rule that meets a malformed part simply has nothing to say
+ * (the schema already reported that part). Problems at or below `skip` paths are dropped.
+ */
+export function checkRules(spec: ClusterSpec, skip: readonly DocPath[] = []): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const under = (path: DocPath) => skip.some((s) => s.length <= path.length && s.every((part, i) => part === path[i]));
+  const report: Report = (path, message, hint, severity = "error") => {
+    if (!under(path)) problems.push({ severity, path, target: "value", message, ...(hint === undefined ? {} : { hint }) });
+  };
+  for (const rule of RULES) {
+    try {
+      rule(spec, report);
+    } catch (error) {
+      // On a schema-valid spec a TypeError is a bug; on a malformed one it means "not applicable".
+      if (!(error instanceof TypeError) || skip.length === 0) throw error;
+    }
+  }
   return problems;
 }

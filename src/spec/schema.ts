@@ -19,6 +19,8 @@ type Schema = Record<string, unknown>;
 /** One schema problem before positions are attached. */
 export interface SchemaProblem {
   path: DocPath;
+  /** What is wrong: the path itself, or the missing/unknown property below it. */
+  subject?: DocPath;
   /** Point at the key (unknown property, bad property name) rather than the value. */
   target: "value" | "key";
   message: string;
@@ -64,13 +66,22 @@ function validatorFor(branch: Schema): ValidateFunction {
   return v;
 }
 
-function pointerToPath(pointer: string): (string | number)[] {
+/**
+ * JSON pointer → document path. A segment is an index only where the value there is a list, so an
+ * artifact named "7" stays a key.
+ */
+function pointerToPath(pointer: string, root: unknown): (string | number)[] {
   if (pointer === "") return [];
+  let current: unknown = root;
   return pointer
     .slice(1)
     .split("/")
-    .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((p) => (/^(0|[1-9][0-9]*)$/.test(p) ? Number(p) : p));
+    .map((raw) => {
+      const key = raw.replace(/~1/g, "/").replace(/~0/g, "~");
+      const part = Array.isArray(current) ? Number(key) : key;
+      current = typeof current === "object" && current !== null ? (current as Record<string | number, unknown>)[part] : undefined;
+      return part;
+    });
 }
 
 const formatNames: Record<string, string> = {
@@ -124,8 +135,8 @@ function isShapeError(e: ErrorObject): boolean {
   return e.instancePath === "" && (e.keyword === "type" || e.keyword === "required" || e.keyword === "discriminator");
 }
 
-function describe(e: ErrorObject, base: DocPath, out: SchemaProblem[]): void {
-  const path = [...base, ...pointerToPath(e.instancePath)];
+function describe(e: ErrorObject, base: DocPath, root: unknown, out: SchemaProblem[]): void {
+  const path = [...base, ...pointerToPath(e.instancePath, root)];
   const parent = (e.parentSchema ?? {}) as Schema;
   const push = (message: string, target: "value" | "key" = "value", hint?: string, at: DocPath = path) =>
     out.push({ path: at, target, message, ...(hint === undefined ? {} : { hint }) });
@@ -133,7 +144,13 @@ function describe(e: ErrorObject, base: DocPath, out: SchemaProblem[]): void {
   switch (e.keyword) {
     case "required": {
       const missing = (e.params as { missingProperty: string }).missingProperty;
-      push(`missing required property '${missing}'`, "value", missing === "sha256" ? "`reconcile pin` computes it from the file" : undefined);
+      out.push({
+        path,
+        subject: [...path, missing],
+        target: "value",
+        message: `missing required property '${missing}'`,
+        ...(missing === "sha256" ? { hint: "`reconcile pin` computes it from the file" } : {}),
+      });
       return;
     }
     case "additionalProperties": {
@@ -153,6 +170,13 @@ function describe(e: ErrorObject, base: DocPath, out: SchemaProblem[]): void {
     case "type": {
       if (path[path.length - 1] === "sha256" && typeof e.data === "number") {
         push("must be 64 lowercase hex digits; YAML read this one as a number", "value", "put the digest in quotes");
+        return;
+      }
+      const expectsText = ([] as string[]).concat((e.params as { type: string | string[] }).type).includes("string");
+      // `name: 2024` or `name: yes`: right text, but YAML made it a number or boolean.
+      const pattern = typeof parent["pattern"] === "string" ? new RegExp(parent["pattern"]) : undefined;
+      if (expectsText && (typeof e.data === "number" || typeof e.data === "boolean") && (pattern === undefined || pattern.test(String(e.data)))) {
+        push(`must be text; YAML read ${String(e.data)} as a ${typeof e.data}`, "value", "put the value in quotes");
         return;
       }
       if (isSecretRefSchema(parent) && (typeof e.data !== "object" || e.data === null)) {
@@ -233,8 +257,8 @@ function describe(e: ErrorObject, base: DocPath, out: SchemaProblem[]): void {
 }
 
 /** Problems for one failed oneOf/anyOf at `path`: the fitting branch's own problems, or a summary. */
-function describeAlternative(e: ErrorObject, base: DocPath, out: SchemaProblem[]): void {
-  const path = [...base, ...pointerToPath(e.instancePath)];
+function describeAlternative(e: ErrorObject, base: DocPath, root: unknown, out: SchemaProblem[]): void {
+  const path = [...base, ...pointerToPath(e.instancePath, root)];
   const branches = ((e.schema as Schema[] | undefined) ?? []) as Schema[];
   const results = branches.map((branch) => {
     const v = validatorFor(branch);
@@ -247,7 +271,7 @@ function describeAlternative(e: ErrorObject, base: DocPath, out: SchemaProblem[]
     return;
   }
   if (fitting.length === 1 && fitting[0] !== undefined) {
-    collect(fitting[0].errors, path, out);
+    collect(fitting[0].errors, path, e.data, out);
     return;
   }
   const keys = branches.map((b) => resolveRef(b)["required"]).filter((r): r is string[] => Array.isArray(r));
@@ -260,7 +284,7 @@ function describeAlternative(e: ErrorObject, base: DocPath, out: SchemaProblem[]
   out.push({ path, target: "value", message: `must be ${joinOr(branches.map(describeBranch))}` });
 }
 
-function collect(errors: readonly ErrorObject[], base: DocPath, out: SchemaProblem[]): void {
+function collect(errors: readonly ErrorObject[], base: DocPath, root: unknown, out: SchemaProblem[]): void {
   // Alternatives own every error at or below their value: drop those, explain the alternative.
   const alternatives = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
   const owned = (e: ErrorObject) =>
@@ -268,13 +292,13 @@ function collect(errors: readonly ErrorObject[], base: DocPath, out: SchemaProbl
   // A discriminated union reports a bad tag once; ajv may also report the branch's own const.
   for (const e of errors) {
     if (e.keyword === "oneOf" || e.keyword === "anyOf") {
-      if (!alternatives.some((a) => a !== e && e.instancePath.startsWith(`${a.instancePath}/`))) describeAlternative(e, base, out);
+      if (!alternatives.some((a) => a !== e && e.instancePath.startsWith(`${a.instancePath}/`))) describeAlternative(e, base, root, out);
       continue;
     }
     if (owned(e)) continue;
     // Errors inside `propertyNames` repeat the propertyNames error itself.
     if ((e as ErrorObject & { propertyName?: string }).propertyName !== undefined) continue;
-    describe(e, base, out);
+    describe(e, base, root, out);
   }
 }
 
@@ -283,7 +307,7 @@ export function checkSchema(value: unknown): SchemaProblem[] {
   const validator = validateCluster(value);
   if (validator.errors === null || validator.errors === undefined || validator.errors.length === 0) return [];
   const out: SchemaProblem[] = [];
-  collect(validator.errors, [], out);
+  collect(validator.errors, [], value, out);
   const seen = new Set<string>();
   return out.filter((p) => {
     const key = `${JSON.stringify(p.path)}|${p.target}|${p.message}`;

@@ -64,15 +64,15 @@ export function validateSpec(bytes: Uint8Array, options: ValidateOptions): Valid
   for (const p of schemaProblems) {
     diagnostics.push(diagnosticAt(document, "error", p.path, p.message, { hint: p.hint, target: p.target }));
   }
-  if (schemaProblems.length > 0) return { document, diagnostics: diagnostics.sort(byPosition) };
-
-  // The schema passed: the value has the generated type from here on.
+  // Rules run even when the schema failed, so every problem shows at once; they stay silent about
+  // the parts the schema already reported. Only a schema-valid value has the generated type.
   const spec = parsed.value as ClusterSpec;
-  for (const p of checkRules(spec)) {
+  const skip = schemaProblems.map((p) => p.subject ?? p.path);
+  for (const p of checkRules(spec, skip)) {
     diagnostics.push(diagnosticAt(document, p.severity, p.path, p.message, { hint: p.hint, target: p.target }));
   }
   diagnostics.sort(byPosition);
-  if (diagnostics.some((d) => d.severity === "error")) return { document, diagnostics };
+  if (schemaProblems.length > 0 || diagnostics.some((d) => d.severity === "error")) return { document, diagnostics };
   const specDigest = createHash("sha256").update(bytes).digest("hex");
   const cluster = normalize(spec, { specFile: options.specFile, specDigest, homeDir: options.homeDir });
   return { cluster, document, diagnostics };

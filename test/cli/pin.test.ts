@@ -1,6 +1,6 @@
 /** `reconcile pin` through the real binary, on real files in a temporary project. */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { reconcile, tempDir } from "../helpers/cli.js";
@@ -66,7 +66,7 @@ describe("reconcile pin", () => {
     const before = readFileSync(join(dir, "cluster.yaml"));
     const check = reconcile(["pin", "--check"], { cwd: dir });
     expect(check.code).toBe(2);
-    expect(check.stdout).toContain("cluster.yaml is out of date: 2 digests would change");
+    expect(check.stdout).toContain("cluster.yaml is out of date: 2 digests would change, 1 manifest would be written");
     expect(readFileSync(join(dir, "cluster.yaml")).equals(before)).toBe(true);
     expect(reconcile(["pin"], { cwd: dir }).code).toBe(0);
     const again = reconcile(["pin"], { cwd: dir });
@@ -83,11 +83,12 @@ describe("reconcile pin", () => {
     expect(text).toContain("    source: artifacts/debs\n  remote:");
   });
 
-  it("changes nothing when one artifact cannot be pinned", () => {
+  it("changes nothing, manifests included, when one artifact cannot be pinned", () => {
     writeFileSync(join(dir, "cluster.yaml"), SPEC.replace("source: artifacts/prefect.tar", "source: artifacts/missing.tar"));
     const before = readFileSync(join(dir, "cluster.yaml"));
     const r = reconcile(["pin"], { cwd: dir });
     expect(r.code).toBe(1);
+    expect(existsSync(join(dir, "artifacts", "debs", "SHA256SUMS"))).toBe(false);
     expect(r.stderr).toContain(`prefect-env  failed: cannot read ${join(dir, "artifacts/missing.tar")}: ENOENT`);
     expect(r.stderr).toContain("cluster.yaml not changed: 1 artifact could not be pinned");
     expect(readFileSync(join(dir, "cluster.yaml")).equals(before)).toBe(true);
@@ -106,5 +107,28 @@ describe("reconcile pin", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^cluster\.yaml:12:1 tabs are not allowed for indentation/m);
     expect(readFileSync(join(dir, "cluster.yaml")).equals(before)).toBe(true);
+  });
+});
+
+describe("reconcile pin on files it cannot edit safely", () => {
+  it("refuses and writes nothing when a digest is an alias", () => {
+    const d = tempDir();
+    writeFileSync(join(d, "a.tar"), "a");
+    const text = `digests:\n  a: &a "${"c".repeat(64)}"\napiVersion: reconcile/v1\nartifacts:\n  a:\n    kind: tar\n    source: a.tar\n    sha256: *a\n`;
+    writeFileSync(join(d, "cluster.yaml"), text);
+    const r = reconcile(["pin"], { cwd: d });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: cannot write the digest of 'a' into cluster.yaml safely; nothing written");
+    expect(r.stderr).toContain(`hint: write \`sha256: ${sha("a")}\` under artifacts.a by hand`);
+    expect(readFileSync(join(d, "cluster.yaml"), "utf8")).toBe(text);
+  });
+
+  it("resolves merge keys when reading sources", () => {
+    const d = tempDir();
+    writeFileSync(join(d, "a.tar"), "a");
+    writeFileSync(join(d, "cluster.yaml"), "defaults: &tar {kind: tar, source: a.tar}\nartifacts:\n  a:\n    <<: *tar\n");
+    const r = reconcile(["pin"], { cwd: d });
+    expect(r.stdout).toContain(`a  pinned ${sha("a").slice(0, 12)} (was unset)`);
+    expect(readFileSync(join(d, "cluster.yaml"), "utf8")).toBe(`defaults: &tar {kind: tar, source: a.tar}\nartifacts:\n  a:\n    sha256: ${sha("a")}\n    <<: *tar\n`);
   });
 });

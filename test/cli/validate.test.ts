@@ -48,6 +48,18 @@ describe("reconcile validate", () => {
     expect(folder.stderr).toContain("error: test is a folder, not a cluster spec");
   });
 
+  it("--json stays JSON when the file cannot be read", () => {
+    const r = reconcile(["validate", "--json", "nope.yaml"]);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ valid: false, file: "nope.yaml", errors: [{ file: "nope.yaml", message: "cannot read nope.yaml: no such file", hint: "`reconcile init` writes a starter cluster.yaml" }], warnings: [] });
+  });
+
+  it("refuses a device instead of reading it forever", () => {
+    const r = reconcile(["validate", "/dev/zero"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("error: /dev/zero is not a regular file\n");
+  });
+
   it("--json reports errors and the summary as data", () => {
     const bad = reconcile(["validate", "--json", join(FIXTURES, "invalid", "bad-timezone.yaml")]);
     expect(bad.code).toBe(1);
@@ -101,6 +113,7 @@ describe("secrets through the CLI", () => {
     const r = reconcile(["validate"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`secrets.file: refusing secrets file ${join(dir, "secrets.env")}: it is readable or writable by group or others (mode 0644), so other users of this machine could read the secrets (run \`chmod 600 ${join(dir, "secrets.env")}\`)`);
+    expect(r.stdout + r.stderr).not.toContain("is not set");
     expect(r.stdout + r.stderr).not.toContain("correct-horse");
   });
 

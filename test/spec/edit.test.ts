@@ -1,7 +1,7 @@
 /** pin's in-place edits: only the digest changes; comments, quotes and layout stay. */
 import { describe, expect, it } from "vitest";
 import { parseSpec, type SpecDocument } from "../../src/spec/document.js";
-import { applyEdits, readArtifactEntries, setArtifactDigest } from "../../src/spec/edit.js";
+import { applyEdits, readArtifactEntries, setArtifactDigest, verifyDigestEdits } from "../../src/spec/edit.js";
 
 const D = "a".repeat(64);
 function doc(text: string): SpecDocument {
@@ -52,7 +52,8 @@ describe("setArtifactDigest", () => {
   });
 
   it("reads artifact entries as written", () => {
-    expect(readArtifactEntries(doc("artifacts:\n  a: {kind: deb, source: d}\n  b: 3\n  c:\n    source: https://x/y\n    sha256: abc\n"))).toEqual([
+    const text = "artifacts:\n  a: {kind: deb, source: d}\n  b: 3\n  c:\n    source: https://x/y\n    sha256: abc\n";
+    expect(readArtifactEntries(doc(text), parseSpec(new TextEncoder().encode(text), "f").value)).toEqual([
       { name: "a", kind: "deb", source: "d", sha256: undefined },
       { name: "c", kind: undefined, source: "https://x/y", sha256: "abc" },
     ]);
@@ -74,5 +75,32 @@ describe("line endings", () => {
   });
   it("keeps CRLF when replacing a value", () => {
     expect(pin("artifacts:\r\n  e:\r\n    sha256: old # c\r\n", "e")).toBe(`artifacts:\r\n  e:\r\n    sha256: ${D} # c\r\n`);
+  });
+});
+
+describe("forms pin does not edit by splicing", () => {
+  it.each([
+    ["an alias", "x: &h abc\nartifacts:\n  e:\n    source: s\n    sha256: *h\n"],
+    ["a block scalar", "artifacts:\n  e:\n    source: s\n    sha256: |\n      abc\n  f: {source: t}\n"],
+    ["a list", "artifacts:\n  e:\n    source: s\n    sha256: [abc]\n"],
+  ])("refuses %s", (_what, text) => {
+    expect(setArtifactDigest(doc(text), "e", D)).toBeUndefined();
+  });
+
+  it("adds the key as the first key when source is a block scalar", () => {
+    const text = "artifacts:\n  a:\n    kind: tar\n    source: >-\n      artifacts/a.tar\n  b:\n    kind: tar\n    source: b.tar\n";
+    expect(pin(text, "a")).toBe(`artifacts:\n  a:\n    sha256: ${D}\n    kind: tar\n    source: >-\n      artifacts/a.tar\n  b:\n    kind: tar\n    source: b.tar\n`);
+  });
+});
+
+describe("verifyDigestEdits", () => {
+  const before = { artifacts: { a: { source: "x", sha256: "old" }, b: { source: "y" } }, other: [1, 2] };
+  it("accepts an edit that changes only the digests, whatever the key order", () => {
+    expect(verifyDigestEdits(before, `artifacts:\n  a: {sha256: ${D}, source: x}\n  b: {source: y}\nother: [1, 2]\n`, new Map([["a", D]]))).toEqual([]);
+  });
+  it("catches a digest in the wrong place, a broken file, or any other change", () => {
+    expect(verifyDigestEdits(before, `artifacts:\n  a: {source: x, sha256: old}\n  b: {source: y, sha256: ${D}}\nother: [1, 2]\n`, new Map([["a", D]]))).toEqual(["a"]);
+    expect(verifyDigestEdits(before, "artifacts: [\n", new Map([["a", D]]))).toEqual(["a"]);
+    expect(verifyDigestEdits(before, `artifacts:\n  a: {source: x, sha256: ${D}}\n  b: {source: y}\nother: [1]\n`, new Map([["a", D]]))).toEqual(["a"]);
   });
 });

@@ -1,9 +1,10 @@
 /**
  * `reconcile pin`: stream each local artifact through sha256 and write the digests into
- * cluster.yaml in place. A deb set's manifest (SHA256SUMS) is written from its .deb files first.
+ * cluster.yaml in place. A deb set's manifest (SHA256SUMS) is made from its .deb files first.
  *
- * All or nothing: if any requested artifact cannot be pinned, cluster.yaml is left untouched.
- * The rewrite is a splice at source positions (comments and formatting kept) written atomically,
+ * All or nothing: digests and manifests are computed first; only if every requested artifact
+ * pins are the manifests and then cluster.yaml written. The rewrite is a splice at source
+ * positions (comments and formatting kept), verified by parsing the result, written atomically,
  * and refused if the file changed while the digests were being computed.
  */
 import { createHash } from "node:crypto";
@@ -12,12 +13,12 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { ExitCode, FileError, ReconcileError, SpecError, UsageError } from "../../errors.js";
 import { listDebs, readTextIfExists, sha256File, writeFileAtomically } from "../../executors/local-files.js";
+import type { Logger } from "../../log.js";
 import { DEB_MANIFEST, formatManifest } from "../../spec/deb-manifest.js";
 import { parseSpec } from "../../spec/document.js";
-import { applyEdits, readArtifactEntries, setArtifactDigest, type ArtifactEntry, type TextEdit } from "../../spec/edit.js";
+import { applyEdits, readArtifactEntries, setArtifactDigest, verifyDigestEdits, type ArtifactEntry, type TextEdit } from "../../spec/edit.js";
 import { didYouMean } from "../../spec/suggest.js";
 import { validateSpec } from "../../spec/validate.js";
-import type { Logger } from "../../log.js";
 import { plural, print, type CliIO } from "../io.js";
 
 export interface PinArgs {
@@ -26,32 +27,45 @@ export interface PinArgs {
   check: boolean;
 }
 
+/** A manifest to write once every artifact has pinned. */
+interface ManifestWrite {
+  path: string;
+  content: string;
+  existed: boolean;
+}
+
+interface Digested {
+  name: string;
+  status: "unchanged" | "pinned";
+  digest: string;
+  previous: string | undefined;
+  note?: string;
+  manifest?: ManifestWrite;
+}
 type Outcome =
-  | { name: string; status: "unchanged" | "pinned"; digest: string; previous: string | undefined; note?: string }
+  | Digested
   | { name: string; status: "skipped"; reason: string }
   | { name: string; status: "failed"; reason: string };
 
 const short = (digest: string) => digest.slice(0, 12);
 
-/** Digest of one artifact; for a deb set, the manifest's (written first unless `check`). */
-async function digestOf(entry: ArtifactEntry, path: string, check: boolean): Promise<{ digest: string; note?: string }> {
+/** Digest of one artifact; for a deb set, of its manifest (returned, not yet written). */
+async function digestOf(entry: ArtifactEntry, path: string): Promise<{ digest: string; note?: string; manifest?: ManifestWrite }> {
   if (entry.kind !== "deb") return { digest: await sha256File(path) };
   const debs = await listDebs(path);
   if (debs.length === 0) throw new FileError(`no .deb files in ${path}`);
   const entries = [];
   for (const file of debs) entries.push({ file, sha256: await sha256File(join(path, file)) });
-  const manifest = formatManifest(entries);
+  const content = formatManifest(entries);
   const manifestPath = join(path, DEB_MANIFEST);
   const current = await readTextIfExists(manifestPath);
-  let note = `${plural(debs.length, ".deb file")}`;
-  if (current !== manifest) {
-    if (!check) await writeFileAtomically(manifestPath, manifest);
-    note += check ? `, ${DEB_MANIFEST} is out of date` : `, ${DEB_MANIFEST} ${current === undefined ? "written" : "rewritten"}`;
-  }
-  return { digest: createHash("sha256").update(manifest).digest("hex"), note };
+  const digest = createHash("sha256").update(content).digest("hex");
+  const note = plural(debs.length, ".deb file");
+  if (current === content) return { digest, note };
+  return { digest, note, manifest: { path: manifestPath, content, existed: current !== undefined } };
 }
 
-async function pinOne(entry: ArtifactEntry, baseDir: string, check: boolean): Promise<Outcome> {
+async function pinOne(entry: ArtifactEntry, baseDir: string): Promise<Outcome> {
   const { name } = entry;
   if (entry.source === undefined) return { name, status: "failed", reason: "has no `source`" };
   if (/^https?:\/\//.test(entry.source)) {
@@ -59,13 +73,23 @@ async function pinOne(entry: ArtifactEntry, baseDir: string, check: boolean): Pr
   }
   const path = entry.source.startsWith("~/") ? join(homedir(), entry.source.slice(2)) : resolve(baseDir, entry.source);
   try {
-    const { digest, note } = await digestOf(entry, path, check);
-    const status = digest === entry.sha256 ? "unchanged" : "pinned";
-    return { name, status, digest, previous: entry.sha256, ...(note === undefined ? {} : { note }) };
+    const { digest, note, manifest } = await digestOf(entry, path);
+    const status = digest === entry.sha256 && manifest === undefined ? "unchanged" : "pinned";
+    return { name, status, digest, previous: entry.sha256, ...(note === undefined ? {} : { note }), ...(manifest === undefined ? {} : { manifest }) };
   } catch (error) {
     if (error instanceof ReconcileError) return { name, status: "failed", reason: error.message };
     throw error;
   }
+}
+
+function describe(o: Outcome, check: boolean): string {
+  if (o.status === "failed") return `failed: ${o.reason}`;
+  if (o.status === "skipped") return `skipped: ${o.reason}`;
+  const manifest = o.manifest === undefined ? "" : `, ${DEB_MANIFEST} ${check ? "out of date" : o.manifest.existed ? "rewritten" : "written"}`;
+  const note = o.note === undefined ? "" : `; ${o.note}${manifest}`;
+  if (o.status === "unchanged") return `unchanged ${short(o.digest)}${note}`;
+  const was = o.previous === undefined ? " (was unset)" : o.previous === o.digest ? "" : ` (was ${short(o.previous)})`;
+  return `${check ? "would pin" : "pinned"} ${short(o.digest)}${was}${note}`;
 }
 
 export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise<number> {
@@ -79,7 +103,7 @@ export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise
   if (parsed.document === undefined || parsed.diagnostics.some((d) => d.severity === "error")) throw new SpecError(parsed.diagnostics);
   const document = parsed.document;
 
-  const all = readArtifactEntries(document);
+  const all = readArtifactEntries(document, parsed.value);
   for (const name of args.names) {
     if (!all.some((a) => a.name === name)) {
       throw new UsageError(`no artifact '${name}' in ${args.file}`, didYouMean(name, all.map((a) => a.name)));
@@ -95,51 +119,57 @@ export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise
   const outcomes: Outcome[] = [];
   for (const entry of selected) {
     const started = performance.now();
-    const outcome = await pinOne(entry, baseDir, args.check);
-    log.info({ event: "pin.artifact", ...outcome, durationMs: Math.round(performance.now() - started) }, `artifact ${outcome.name}: ${outcome.status}`);
+    const outcome = await pinOne(entry, baseDir);
+    const { manifest: _manifest, ...loggable } = outcome as Outcome & { manifest?: ManifestWrite };
+    log.info({ event: "pin.artifact", ...loggable, durationMs: Math.round(performance.now() - started) }, `artifact ${outcome.name}: ${outcome.status}`);
     outcomes.push(outcome);
   }
 
   const width = Math.max(...outcomes.map((o) => o.name.length));
-  for (const o of outcomes) {
-    const label = o.name.padEnd(width);
-    if (o.status === "failed") print(io.stderr, `${label}  failed: ${o.reason}`);
-    else if (o.status === "skipped") print(io.stdout, `${label}  skipped: ${o.reason}`);
-    else {
-      const was = o.status === "pinned" ? (o.previous === undefined ? " (was unset)" : ` (was ${short(o.previous)})`) : "";
-      const verb = o.status === "pinned" ? (args.check ? "would pin" : "pinned") : "unchanged";
-      print(io.stdout, `${label}  ${verb} ${short(o.digest)}${was}${o.note === undefined ? "" : `; ${o.note}`}`);
-    }
-  }
+  for (const o of outcomes) print(o.status === "failed" ? io.stderr : io.stdout, `${o.name.padEnd(width)}  ${describe(o, args.check)}`);
   const failed = outcomes.filter((o) => o.status === "failed");
   if (failed.length > 0) {
     print(io.stderr, `${args.file} not changed: ${plural(failed.length, "artifact")} could not be pinned`);
     return ExitCode.failure;
   }
+
+  const pinned = outcomes.filter((o): o is Digested => o.status === "pinned");
+  const digests = new Map(pinned.filter((o) => o.digest !== o.previous).map((o) => [o.name, o.digest]));
   const edits: TextEdit[] = [];
-  for (const o of outcomes) {
-    if (o.status !== "pinned") continue;
-    const edit = setArtifactDigest(document, o.name, o.digest);
-    if (edit === undefined) throw new ReconcileError(`cannot place the digest of '${o.name}' in ${args.file}: its entry is not a mapping`);
-    edits.push(edit);
+  const uneditable: string[] = [];
+  for (const [name, digest] of digests) {
+    const edit = setArtifactDigest(document, name, digest);
+    if (edit === undefined) uneditable.push(name);
+    else edits.push(edit);
   }
-  if (edits.length === 0) {
+  const bom = original[0] === 0xef && original[1] === 0xbb && original[2] === 0xbf ? "\ufeff" : "";
+  const updated = bom + applyEdits(document.text, edits);
+  const wrong = uneditable.length > 0 ? uneditable : verifyDigestEdits(parsed.value, updated, digests);
+  if (wrong.length > 0) {
+    const first = wrong[0] ?? "";
+    throw new ReconcileError(`cannot write the digest of ${wrong.map((n) => `'${n}'`).join(", ")} into ${args.file} safely; nothing written`, {
+      hint: `write \`sha256: ${digests.get(first) ?? ""}\` under artifacts.${first} by hand (pin edits one-line values only)`,
+    });
+  }
+
+  const manifests = pinned.flatMap((o) => (o.manifest === undefined ? [] : [o.manifest]));
+  if (digests.size === 0 && manifests.length === 0) {
     print(io.stdout, `${args.file} is up to date`);
     return ExitCode.ok;
   }
   if (args.check) {
-    print(io.stdout, `${args.file} is out of date: ${plural(edits.length, "digest")} would change`);
+    const parts = [digests.size > 0 ? `${plural(digests.size, "digest")} would change` : "", manifests.length > 0 ? `${plural(manifests.length, "manifest")} would be written` : ""];
+    print(io.stdout, `${args.file} is out of date: ${parts.filter((p) => p !== "").join(", ")}`);
     return ExitCode.changes;
   }
-  const bom = original[0] === 0xef && original[1] === 0xbb && original[2] === 0xbf ? "\ufeff" : "";
-  const updated = bom + applyEdits(document.text, edits);
   const now = await readFile(args.file);
   if (!now.equals(original)) {
     throw new ReconcileError(`${args.file} changed while pinning; nothing written`, { hint: "run `reconcile pin` again" });
   }
-  await writeFileAtomically(args.file, updated);
-  log.info({ event: "pin.write", file: args.file, changed: edits.length }, "wrote digests");
-  print(io.stdout, `wrote ${args.file} (${plural(edits.length, "digest")} changed)`);
+  for (const m of manifests) await writeFileAtomically(m.path, m.content);
+  if (digests.size > 0) await writeFileAtomically(args.file, updated);
+  log.info({ event: "pin.write", file: args.file, digests: digests.size, manifests: manifests.length }, "wrote digests");
+  print(io.stdout, digests.size > 0 ? `wrote ${args.file} (${plural(digests.size, "digest")} changed)` : `${args.file} is up to date (manifests rewritten)`);
 
   const after = validateSpec(new TextEncoder().encode(updated), { displayName: args.file, specFile: resolve(args.file), homeDir: homedir() });
   const remaining = after.diagnostics.filter((d) => d.severity === "error").length;

@@ -1,5 +1,5 @@
 /** `reconcile validate`: schema and semantic checks, every problem at once. */
-import { formatDiagnostic, SpecError, ExitCode, type Diagnostic } from "../../errors.js";
+import { ExitCode, formatDiagnostic, ReconcileError, SpecError, type Diagnostic } from "../../errors.js";
 import { loadCluster } from "../../spec/load.js";
 import type { ResolvedCluster } from "../../spec/resolved.js";
 import type { Logger } from "../../log.js";
@@ -47,6 +47,12 @@ export async function validateCommand(args: ValidateArgs, io: CliIO, log: Logger
     diagnostics = loaded.warnings;
     cluster = loaded.cluster;
   } catch (error) {
+    // --json promises JSON on stdout, also when the file cannot be read at all.
+    if (args.json && error instanceof ReconcileError && !(error instanceof SpecError)) {
+      const problem = { file: args.file, message: error.message, ...(error.hint === undefined ? {} : { hint: error.hint }) };
+      print(io.stdout, JSON.stringify({ valid: false, file: args.file, errors: [problem], warnings: [] }, null, 2));
+      return ExitCode.failure;
+    }
     if (!(error instanceof SpecError)) throw error;
     diagnostics = error.diagnostics;
   }
