@@ -86,6 +86,19 @@ function checkTimezone(tz: string, path: DocPath, report: Report): void {
   report(path, `unknown time zone '${tz}': expected an IANA name such as Europe/Berlin or UTC`, hint);
 }
 
+/** Allowed values of RRULE parts: [min, max]; a negative min means -max..-1 and 1..max. */
+const RRULE_RANGES: Record<string, [number, number]> = {
+  bysecond: [0, 59],
+  byminute: [0, 59],
+  byhour: [0, 23],
+  bymonth: [1, 12],
+  bymonthday: [-31, 31],
+  byyearday: [-366, 366],
+  byweekno: [-53, 53],
+  bysetpos: [-366, 366],
+};
+const inRange = (v: number, [min, max]: [number, number]) => (min < 0 ? v !== 0 && Math.abs(v) <= max : v >= min && v <= max);
+
 function checkSchedule(schedule: Schedule, path: DocPath, report: Report): void {
   const tz = schedule.timezone;
   if (tz !== undefined) checkTimezone(tz, [...path, "timezone"], report);
@@ -107,10 +120,18 @@ function checkSchedule(schedule: Schedule, path: DocPath, report: Report): void 
       report([...path, "rrule"], `invalid recurrence rule: unknown FREQ '${freq}'`, didYouMean(freq, frequencies) ?? `one of: ${frequencies.join(", ")}`);
       return;
     }
+    let options: Record<string, unknown>;
     try {
-      rrule.rrulestr(schedule.rrule);
+      options = rrule.rrulestr(schedule.rrule).origOptions as Record<string, unknown>;
     } catch (error) {
       report([...path, "rrule"], `invalid recurrence rule: ${(error as Error).message}`);
+      return;
+    }
+    // The parser takes any number; Prefect's (dateutil) refuses values out of range.
+    for (const [part, range] of Object.entries(RRULE_RANGES)) {
+      const values = ([] as unknown[]).concat(options[part] ?? []).filter((v): v is number => typeof v === "number");
+      const bad = values.find((v) => !inRange(v, range));
+      if (bad !== undefined) report([...path, "rrule"], `invalid recurrence rule: ${part.toUpperCase()}=${bad} is out of range (${range[0]}..${range[1]})`);
     }
   }
 }
