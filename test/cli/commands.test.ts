@@ -11,9 +11,10 @@ describe("reconcile init", () => {
     const dir = tempDir();
     const first = reconcile(["init"], { cwd: dir });
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain("wrote cluster.yaml");
+    expect(first.stdout).toContain("wrote cluster.yaml and cluster.schema.json");
     const written = readFileSync(join(dir, "cluster.yaml"), "utf8");
-    expect(written).toMatch(/^# yaml-language-server: \$schema=/);
+    expect(written).toMatch(/^# yaml-language-server: \$schema=\.\/cluster\.schema\.json\n/);
+    expect(JSON.parse(readFileSync(join(dir, "cluster.schema.json"), "utf8"))).toEqual(JSON.parse(readFileSync(join(REPO, "schema", "cluster.schema.json"), "utf8")));
     expect(reconcile(["validate"], { cwd: dir }).code).toBe(0);
 
     writeFileSync(join(dir, "cluster.yaml"), "# mine\n");

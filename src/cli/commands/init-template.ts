@@ -1,5 +1,5 @@
 /** The starter written by `reconcile init`. A test keeps it valid against the schema and rules. */
-export const STARTER = `# yaml-language-server: $schema=https://prefect-reconcile.dev/schema/cluster.schema.json
+export const STARTER = `# yaml-language-server: $schema=./cluster.schema.json
 #
 # Starter cluster spec written by \`reconcile init\`. Edit it, then:
 #   reconcile pin        # sha256 of every local artifact, written below
