@@ -30,14 +30,16 @@ export interface SchemaProblem {
 // ajv-formats is CommonJS with a default export; under NodeNext the namespace object comes through.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv, formats: string[]) => Ajv;
 
-const ajv = new Ajv({ allErrors: true, strict: true, discriminator: true, allowUnionTypes: true, verbose: true });
-addFormats(ajv, ["ipv4", "ipv6", "hostname", "date-time"]);
-ajv.addSchema(schemaJson, "cluster");
+function makeAjv(strictTypes: boolean): Ajv {
+  const instance = new Ajv({ allErrors: true, strict: true, strictTypes, discriminator: true, allowUnionTypes: true, verbose: true });
+  addFormats(instance, ["ipv4", "ipv6", "hostname", "date-time"]);
+  instance.addSchema(schemaJson, "cluster");
+  return instance;
+}
+const ajv = makeAjv(true);
 // Branches of an alternative are re-checked on their own; an inline branch such as `{format: ipv4}`
-// has no `type` of its own (its parent has), which strict mode would reject.
-const branchAjv = new Ajv({ allErrors: true, strict: true, strictTypes: false, discriminator: true, allowUnionTypes: true, verbose: true });
-addFormats(branchAjv, ["ipv4", "ipv6", "hostname", "date-time"]);
-branchAjv.addSchema(schemaJson, "cluster");
+// has no `type` of its own (its parent has), which strict types would reject.
+const branchAjv = makeAjv(false);
 let compiled: ValidateFunction | undefined;
 /** Compiled on first use, so a command that needs no validation pays nothing. */
 function validateCluster(value: unknown): ValidateFunction {
@@ -215,13 +217,13 @@ function describe(e: ErrorObject, base: DocPath, root: unknown, out: SchemaProbl
       return;
     }
     case "pattern": {
-      const described = typeof parent["description"] === "string" && parent["pattern"] !== undefined ? parent : undefined;
       if (path[path.length - 1] === "sha256") {
         push("must be 64 lowercase hex digits", "value", "`reconcile pin` computes it from the file");
         return;
       }
-      const text = described === undefined ? `must match ${String(e.schema)}` : `must be ${firstSentence(String(described["description"]))}`;
-      push(text);
+      // Every patterned property's description starts "A ...": it is the clearest message.
+      const description = parent["description"];
+      push(typeof description === "string" ? `must be ${firstSentence(description)}` : `must match ${String(e.schema)}`);
       return;
     }
     case "format":
@@ -289,7 +291,6 @@ function collect(errors: readonly ErrorObject[], base: DocPath, root: unknown, o
   const alternatives = errors.filter((e) => e.keyword === "oneOf" || e.keyword === "anyOf");
   const owned = (e: ErrorObject) =>
     alternatives.some((a) => a !== e && (e.instancePath === a.instancePath || e.instancePath.startsWith(`${a.instancePath}/`)));
-  // A discriminated union reports a bad tag once; ajv may also report the branch's own const.
   for (const e of errors) {
     if (e.keyword === "oneOf" || e.keyword === "anyOf") {
       if (!alternatives.some((a) => a !== e && e.instancePath.startsWith(`${a.instancePath}/`))) describeAlternative(e, base, root, out);
