@@ -78,11 +78,13 @@ function checkTimezone(tz: string, path: DocPath, report: Report): void {
   } catch {
     resolved = undefined;
   }
+  // Accept canonical names and aliases (Asia/Calcutta → Asia/Kolkata). Intl also accepts offsets
+  // and any letter case; Prefect's zoneinfo takes neither, so those are refused.
   const looksIana = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(tz);
-  if (resolved !== undefined && looksIana && resolved.toLowerCase() !== tz.toLowerCase()) return; // an alias, fine
-  if (resolved !== undefined && looksIana && resolved === tz) return;
+  const onlyCaseDiffers = resolved !== undefined && resolved !== tz && resolved.toLowerCase() === tz.toLowerCase();
+  if (resolved !== undefined && looksIana && !onlyCaseDiffers) return;
   zoneList ??= [...Intl.supportedValuesOf("timeZone"), "UTC"];
-  const hint = resolved !== undefined && resolved.toLowerCase() === tz.toLowerCase() ? `did you mean '${resolved}'?` : didYouMean(tz, zoneList);
+  const hint = onlyCaseDiffers ? `did you mean '${resolved}'?` : didYouMean(tz, zoneList);
   report(path, `unknown time zone '${tz}': expected an IANA name such as Europe/Berlin or UTC`, hint);
 }
 
