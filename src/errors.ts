@@ -1,10 +1,9 @@
 /**
  * Error classes shared by every layer. Imports nothing.
  *
- * The CLI's error boundary routes on the class, never on message text:
- * - a {@link ReconcileError} is expected; it prints its message (and hint) and exits with its code;
- * - an {@link ExitError} was already reported; it exits quietly with its code;
- * - an {@link InternalError} or anything else is a bug: stack trace plus a request for a report.
+ * The CLI's error boundary routes on the class, never on message text: a {@link ReconcileError}
+ * is expected and prints its message (and hint) with its exit code; anything else is a bug and
+ * prints its stack with a request for a report.
  */
 
 /** Exit codes, documented in the README. */
@@ -78,26 +77,10 @@ export class UsageError extends ReconcileError {
   }
 }
 
-/** A secret reference could not be resolved, or its source is unsafe. Never carries the value. */
-export class SecretError extends ReconcileError {}
-
 /** A local file could not be read or written. */
 export class FileError extends ReconcileError {}
 
-/** The message was already shown to the user; exit quietly with this code. */
-export class ExitError extends Error {
-  readonly exitCode: ExitCodeValue;
-  constructor(exitCode: ExitCodeValue) {
-    super(`exit ${exitCode}`);
-    this.name = "ExitError";
-    this.exitCode = exitCode;
-  }
-}
-
-/** A broken invariant inside reconcile: always a bug. */
-export class InternalError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "InternalError";
-  }
+/** Why a file operation failed, in a few words: the errno code (ENOENT, EACCES...) or the message. */
+export function ioReason(error: unknown): string {
+  return (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
 }

@@ -1,9 +1,10 @@
-/** What a command may touch of its process: streams, environment, working directory. Tests pass fakes. */
+import { formatDiagnostic, type Diagnostic } from "../errors.js";
+
+/** What a command may touch of its process: its streams and environment. Tests pass fakes. */
 export interface CliIO {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
-  cwd: string;
 }
 
 export function print(stream: CliIO["stdout"], line = ""): void {
@@ -12,4 +13,12 @@ export function print(stream: CliIO["stdout"], line = ""): void {
 
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
+}
+
+/** Spec problems, one line each (errors on stderr, warnings on stdout), then a count if any failed. */
+export function printDiagnostics(io: CliIO, file: string, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) print(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.length - errors;
+  if (errors > 0) print(io.stderr, `${file}: ${plural(errors, "error")}${warnings > 0 ? `, ${plural(warnings, "warning")}` : ""}`);
 }

@@ -1,13 +1,13 @@
 /**
  * The composition root: parses the command line, runs one command, and is the single error
- * boundary. Known errors print one clean message and their exit code; anything else prints the
- * stack and asks for a bug report. Commands are imported when run, so `--help` loads nothing else.
+ * boundary. Known errors (ReconcileError and its kinds) print one clean message and their exit
+ * code; anything else is a bug: the stack and a request for a report. Commands are imported when run, so `--help` loads nothing else.
  */
 import { Command, CommanderError } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, type Logger } from "../log.js";
-import { ExitCode, ExitError, formatDiagnostic, InternalError, ReconcileError, SpecError } from "../errors.js";
-import { print, plural, type CliIO } from "./io.js";
+import { ExitCode, ReconcileError, SpecError } from "../errors.js";
+import { print, printDiagnostics, type CliIO } from "./io.js";
 
 const ISSUES_URL = "https://github.com/prefect-reconcile/reconcile/issues";
 const DEFAULT_FILE = "cluster.yaml";
@@ -150,11 +150,8 @@ function report(error: unknown, io: CliIO): number {
     if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return ExitCode.ok;
     return ExitCode.usage; // commander already printed the message
   }
-  if (error instanceof ExitError) return error.exitCode;
   if (error instanceof SpecError) {
-    for (const d of error.diagnostics) print(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
-    const errors = error.diagnostics.filter((d) => d.severity === "error").length;
-    print(io.stderr, `${error.diagnostics[0]?.file ?? "spec"}: ${plural(errors, "error")}`);
+    printDiagnostics(io, error.diagnostics[0]?.file ?? "spec", error.diagnostics);
     return error.exitCode;
   }
   if (error instanceof ReconcileError) {
@@ -163,8 +160,7 @@ function report(error: unknown, io: CliIO): number {
     return error.exitCode;
   }
   const e = error instanceof Error ? error : new Error(String(error));
-  const kind = error instanceof InternalError ? "internal error" : "unexpected error";
-  print(io.stderr, `${kind}: ${e.message}`);
+  print(io.stderr, `unexpected error: ${e.message}`);
   print(io.stderr, e.stack ?? "");
   print(io.stderr, `This is a bug in reconcile ${VERSION}. Please report it with the output above: ${ISSUES_URL}`);
   return ExitCode.internal;
@@ -172,6 +168,6 @@ function report(error: unknown, io: CliIO): number {
 
 /** Entry point of the `reconcile` binary. */
 export async function main(): Promise<void> {
-  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
   process.exitCode = await run(process.argv.slice(2), io);
 }

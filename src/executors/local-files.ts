@@ -6,7 +6,7 @@ import { createReadStream } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import writeFileAtomic from "write-file-atomic";
-import { FileError } from "../errors.js";
+import { FileError, ioReason } from "../errors.js";
 
 /** sha256 of a file, streamed in constant memory. */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
@@ -14,7 +14,7 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
   try {
     await pipeline(createReadStream(path), hash, signal === undefined ? {} : { signal });
   } catch (error) {
-    throw new FileError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new FileError(`cannot read ${path}: ${ioReason(error)}`, { cause: error });
   }
   return hash.digest("hex");
 }
@@ -27,7 +27,7 @@ export async function writeFileAtomically(path: string, data: string | Buffer, o
   try {
     await writeFileAtomic(path, data, { fsync: true, ...(options.mode === undefined ? {} : { mode: options.mode }) });
   } catch (error) {
-    throw new FileError(`cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new FileError(`cannot write ${path}: ${ioReason(error)}`, { cause: error });
   }
 }
 
@@ -36,7 +36,7 @@ export async function readTextIfExists(path: string): Promise<string | undefined
     return await readFile(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new FileError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new FileError(`cannot read ${path}: ${ioReason(error)}`, { cause: error });
   }
 }
 
@@ -46,6 +46,6 @@ export async function listDebs(folder: string): Promise<string[]> {
     const entries = await readdir(folder, { withFileTypes: true });
     return entries.filter((e) => e.isFile() && e.name.endsWith(".deb")).map((e) => e.name).sort();
   } catch (error) {
-    throw new FileError(`cannot list ${folder}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new FileError(`cannot list ${folder}: ${ioReason(error)}`, { cause: error });
   }
 }

@@ -4,9 +4,9 @@
  * every edit is checked by parsing the result (see {@link verifyDigestEdits}). Pure.
  */
 import { isDeepStrictEqual } from "node:util";
-import { isMap, isPair, isScalar, parse, parseDocument, Scalar } from "yaml";
+import { isMap, isPair, isScalar, parse, Scalar } from "yaml";
 import type { Pair, YAMLMap } from "yaml";
-import type { SpecDocument } from "./document.js";
+import { parseSpec, type SpecDocument } from "./document.js";
 
 export interface TextEdit {
   start: number;
@@ -125,9 +125,10 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string {
  * the artifacts whose edit did not come out right (empty when all is well).
  */
 export function verifyDigestEdits(before: unknown, afterText: string, digests: ReadonlyMap<string, string>): string[] {
-  const doc = parseDocument(afterText, { prettyErrors: false, strict: true, merge: true, logLevel: "error", uniqueKeys: true });
-  if (doc.errors.length > 0) return [...digests.keys()];
-  const after = doc.toJS({ maxAliasCount: 1000 }) as { artifacts?: Record<string, Record<string, unknown>> };
+  // Read back exactly as every command reads cluster.yaml.
+  const parsed = parseSpec(new TextEncoder().encode(afterText), "");
+  if (parsed.value === undefined || parsed.diagnostics.some((d) => d.severity === "error")) return [...digests.keys()];
+  const after = parsed.value as { artifacts?: Record<string, Record<string, unknown>> };
   const expected = structuredClone(before) as { artifacts?: Record<string, Record<string, unknown>> };
   const wrong: string[] = [];
   for (const [name, digest] of digests) {

@@ -9,7 +9,8 @@ import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { parseEnv } from "node:util";
-import { FileError, SpecError, type Diagnostic } from "../errors.js";
+import { FileError, ioReason, SpecError, type Diagnostic } from "../errors.js";
+import { DEB_MANIFEST } from "./deb-manifest.js";
 import { MAX_SPEC_BYTES, tooLarge, type SpecDocument } from "./document.js";
 import type { ResolvedCluster } from "./resolved.js";
 import { findSecretRefs, missingSecretHint, resolveSecrets, unsafeSecretsFileMode, type SecretResolution } from "./secrets.js";
@@ -40,8 +41,11 @@ async function kindOf(path: string): Promise<Kind> {
   }
 }
 
-/** Reads the spec file, refusing huge ones before reading them. */
-async function readSpecBytes(file: string): Promise<Uint8Array | Diagnostic> {
+/**
+ * Reads a spec file's bytes, refusing folders, devices and huge files before reading them. Every
+ * command that reads cluster.yaml goes through here.
+ */
+export async function readSpecFile(file: string): Promise<Uint8Array> {
   let size: number;
   try {
     const s = await stat(file);
@@ -51,14 +55,14 @@ async function readSpecBytes(file: string): Promise<Uint8Array | Diagnostic> {
   } catch (error) {
     if (error instanceof FileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : ioReason(error);
     throw new FileError(`cannot read ${file}: ${why}`, { hint: code === "ENOENT" ? "`reconcile init` writes a starter cluster.yaml" : undefined });
   }
-  if (size > MAX_SPEC_BYTES) return tooLarge(size, file);
+  if (size > MAX_SPEC_BYTES) throw new SpecError([tooLarge(size, file)]);
   try {
     return await readFile(file);
   } catch (error) {
-    throw new FileError(`cannot read ${file}: ${(error as Error).message}`);
+    throw new FileError(`cannot read ${file}: ${ioReason(error)}`);
   }
 }
 
@@ -74,8 +78,8 @@ async function checkLocalInputs(cluster: ResolvedCluster, document: SpecDocument
         const kind = await kindOf(path);
         if (kind === "missing") out.push(diagnosticAt(document, severity, at, `artifact file not found: ${path}`, { hint: "build or copy it there, then run `reconcile pin`" }));
         else if (artifact.kind === "deb" && kind !== "dir") out.push(diagnosticAt(document, "error", at, `a deb set must be a folder of .deb files: ${path} is a file`));
-        else if (artifact.kind === "deb" && (await kindOf(join(path, "SHA256SUMS"))) !== "file") {
-          out.push(diagnosticAt(document, severity, at, `deb set ${path} has no SHA256SUMS manifest`, { hint: "`reconcile pin` writes it from the .deb files" }));
+        else if (artifact.kind === "deb" && (await kindOf(join(path, DEB_MANIFEST))) !== "file") {
+          out.push(diagnosticAt(document, severity, at, `deb set ${path} has no ${DEB_MANIFEST} manifest`, { hint: "`reconcile pin` writes it from the .deb files" }));
         } else if (artifact.kind !== "deb" && kind === "dir") out.push(diagnosticAt(document, "error", at, `artifact of kind '${artifact.kind}' must be a file: ${path} is a folder`));
       })(),
     );
@@ -136,7 +140,7 @@ async function readSecretsFile(
   try {
     return { entries: parseEnv(await readFile(path, "utf8")) as Record<string, string>, diagnostics: [], refused: false };
   } catch (error) {
-    return { diagnostics: [where(`cannot read secrets file ${path}: ${(error as NodeJS.ErrnoException).code ?? "unreadable"}`, "error")], refused: true };
+    return { diagnostics: [where(`cannot read secrets file ${path}: ${ioReason(error)}`, "error")], refused: true };
   }
 }
 
@@ -145,10 +149,9 @@ async function readSecretsFile(
  * (errors and warnings, in file order) when there is any error.
  */
 export async function loadCluster(file: string, options: LoadOptions): Promise<LoadedCluster> {
-  const bytes = await readSpecBytes(file);
-  if (!(bytes instanceof Uint8Array)) throw new SpecError([bytes]);
+  const bytes = await readSpecFile(file);
   const result = validateSpec(bytes, { displayName: file, specFile: resolve(file), homeDir: homedir() });
-  const { cluster, document } = result;
+  const { cluster, document, value } = result;
   if (cluster === undefined || document === undefined) throw new SpecError(result.diagnostics);
 
   const severity: Diagnostic["severity"] = options.strict ? "error" : "warning";
@@ -169,7 +172,7 @@ export async function loadCluster(file: string, options: LoadOptions): Promise<L
   });
   const shownFile = secretsPath === null ? undefined : basename(secretsPath);
   // With the file refused, "not set" would be misleading: the refusal says what to fix.
-  for (const ref of secretsFileRefused ? [] : findSecretRefs(document.doc.toJS())) {
+  for (const ref of secretsFileRefused ? [] : findSecretRefs(value)) {
     if (secrets.missing.includes(ref.name)) {
       diagnostics.push(diagnosticAt(document, severity, ref.path, `secret '${ref.name}' is not set`, { hint: missingSecretHint(ref.name, shownFile) }));
     }

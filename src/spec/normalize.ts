@@ -2,7 +2,6 @@
  * Written spec → {@link ResolvedCluster}: defaults, SSH precedence (cluster, then node), absolute
  * paths. Pure; expects a spec that passed the schema and the rules.
  */
-import { isAbsolute, join, resolve } from "node:path";
 import type { ClusterSpec, Deployment, Schedule, SshSettings } from "./cluster.generated.js";
 import type {
   ResolvedCluster,
@@ -15,6 +14,7 @@ import type {
 } from "./resolved.js";
 import { DEFAULT_POSTGRES_PORT, DEFAULT_PREFECT_PORT, DEFAULT_QUEUE } from "./rules.js";
 import { findSecretRefs } from "./secrets.js";
+import { isUrlSource, localPath } from "./sources.js";
 
 export const DEFAULT_ROOT = "/opt/prefect";
 export const DEFAULT_SQLITE_PATH = "/var/lib/prefect/prefect.db";
@@ -42,12 +42,6 @@ export function durationMs(text: string): number {
   const match = /^([0-9]+)(ms|s|m|h)$/.exec(text);
   if (match === null) throw new RangeError(`not a duration: ${text}`);
   return Number(match[1]) * (UNIT_MS[match[2] ?? "s"] ?? 1000);
-}
-
-function localPath(p: string, ctx: NormalizeContext): string {
-  if (p === "~") return ctx.homeDir;
-  if (p.startsWith("~/")) return join(ctx.homeDir, p.slice(2));
-  return isAbsolute(p) ? p : resolve(ctx.specFile, "..", p);
 }
 
 function mergeSsh(cluster: SshSettings | undefined, node: SshSettings | undefined, ctx: NormalizeContext): ResolvedSsh {
@@ -169,7 +163,7 @@ export function normalize(spec: ClusterSpec, ctx: NormalizeContext): ResolvedClu
                 {
                   name,
                   kind: a.kind,
-                  source: /^https?:\/\//.test(a.source) ? { type: "url", url: a.source } : { type: "path", path: localPath(a.source, ctx) },
+                  source: isUrlSource(a.source) ? { type: "url", url: a.source } : { type: "path", path: localPath(a.source, ctx) },
                   sha256: a.sha256,
                 },
               ],

@@ -8,6 +8,7 @@ import rrule from "rrule";
 import type { ClusterSpec, Schedule } from "./cluster.generated.js";
 import { formatPath, type DocPath } from "./document.js";
 import schemaJson from "../../schema/cluster.schema.json" with { type: "json" };
+import { isUrlSource } from "./sources.js";
 import { didYouMean } from "./suggest.js";
 import { fullFormats } from "ajv-formats/dist/formats.js";
 
@@ -169,7 +170,7 @@ const nodesUnique: Rule = (spec, report) => {
 
 const artifactsFit: Rule = (spec, report) => {
   for (const [name, artifact] of Object.entries(spec.artifacts)) {
-    if (artifact?.kind === "deb" && /^https?:\/\//.test(artifact.source)) {
+    if (artifact?.kind === "deb" && isUrlSource(artifact.source)) {
       report(["artifacts", name, "source"], "a deb set must be a local folder holding the .deb files and their SHA256SUMS manifest");
     }
   }

@@ -38,8 +38,9 @@ function makeAjv(strictTypes: boolean): Ajv {
 }
 const ajv = makeAjv(true);
 // Branches of an alternative are re-checked on their own; an inline branch such as `{format: ipv4}`
-// has no `type` of its own (its parent has), which strict types would reject.
-const branchAjv = makeAjv(false);
+// has no `type` of its own (its parent has), which strict types would reject. Needed only when a
+// value fails an alternative, so made on first use.
+let branchAjv: Ajv | undefined;
 let compiled: ValidateFunction | undefined;
 /** Compiled on first use, so a command that needs no validation pays nothing. */
 function validateCluster(value: unknown): ValidateFunction {
@@ -62,6 +63,7 @@ function validatorFor(branch: Schema): ValidateFunction {
   let v = branchValidators.get(branch);
   if (v === undefined) {
     const ref = branch["$ref"];
+    branchAjv ??= makeAjv(false);
     v = typeof ref === "string" ? branchAjv.compile({ $ref: `cluster${ref}` }) : branchAjv.compile(branch);
     branchValidators.set(branch, v);
   }

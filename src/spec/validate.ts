@@ -24,6 +24,8 @@ export interface ValidationResult {
   cluster?: ResolvedCluster;
   /** Present when the YAML parsed: lets callers position their own findings. */
   document?: SpecDocument;
+  /** The document as a plain value, when the YAML parsed. */
+  value?: unknown;
   /** Errors and warnings, in file order. */
   diagnostics: Diagnostic[];
 }
@@ -72,8 +74,9 @@ export function validateSpec(bytes: Uint8Array, options: ValidateOptions): Valid
     diagnostics.push(diagnosticAt(document, p.severity, p.path, p.message, { hint: p.hint, target: p.target }));
   }
   diagnostics.sort(byPosition);
-  if (schemaProblems.length > 0 || diagnostics.some((d) => d.severity === "error")) return { document, diagnostics };
+  const { value } = parsed;
+  if (schemaProblems.length > 0 || diagnostics.some((d) => d.severity === "error")) return { document, value, diagnostics };
   const specDigest = createHash("sha256").update(bytes).digest("hex");
   const cluster = normalize(spec, { specFile: options.specFile, specDigest, homeDir: options.homeDir });
-  return { cluster, document, diagnostics };
+  return { cluster, document, value, diagnostics };
 }

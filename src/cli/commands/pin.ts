@@ -18,6 +18,8 @@ import { DEB_MANIFEST, formatManifest } from "../../spec/deb-manifest.js";
 import { parseSpec } from "../../spec/document.js";
 import { applyEdits, readArtifactEntries, setArtifactDigest, verifyDigestEdits, type ArtifactEntry, type TextEdit } from "../../spec/edit.js";
 import { didYouMean } from "../../spec/suggest.js";
+import { readSpecFile } from "../../spec/load.js";
+import { isUrlSource, localPath } from "../../spec/sources.js";
 import { validateSpec } from "../../spec/validate.js";
 import { plural, print, type CliIO } from "../io.js";
 
@@ -65,13 +67,13 @@ async function digestOf(entry: ArtifactEntry, path: string): Promise<{ digest: s
   return { digest, note, manifest: { path: manifestPath, content, existed: current !== undefined } };
 }
 
-async function pinOne(entry: ArtifactEntry, baseDir: string): Promise<Outcome> {
+async function pinOne(entry: ArtifactEntry, specFile: string): Promise<Outcome> {
   const { name } = entry;
   if (entry.source === undefined) return { name, status: "failed", reason: "has no `source`" };
-  if (/^https?:\/\//.test(entry.source)) {
+  if (isUrlSource(entry.source)) {
     return { name, status: "skipped", reason: "URL source: pin it from the publisher's digest (reconcile checks it when staging)" };
   }
-  const path = entry.source.startsWith("~/") ? join(homedir(), entry.source.slice(2)) : resolve(baseDir, entry.source);
+  const path = localPath(entry.source, { specFile, homeDir: homedir() });
   try {
     const { digest, note, manifest } = await digestOf(entry, path);
     const status = digest === entry.sha256 && manifest === undefined ? "unchanged" : "pinned";
@@ -93,12 +95,7 @@ function describe(o: Outcome, check: boolean): string {
 }
 
 export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise<number> {
-  let original: Buffer;
-  try {
-    original = await readFile(args.file);
-  } catch (error) {
-    throw new FileError(`cannot read ${args.file}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
-  }
+  const original = await readSpecFile(args.file);
   const parsed = parseSpec(original, args.file);
   if (parsed.document === undefined || parsed.diagnostics.some((d) => d.severity === "error")) throw new SpecError(parsed.diagnostics);
   const document = parsed.document;
@@ -115,11 +112,11 @@ export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise
     return ExitCode.ok;
   }
 
-  const baseDir = resolve(args.file, "..");
+  const specFile = resolve(args.file);
   const outcomes: Outcome[] = [];
   for (const entry of selected) {
     const started = performance.now();
-    const outcome = await pinOne(entry, baseDir);
+    const outcome = await pinOne(entry, specFile);
     const { manifest: _manifest, ...loggable } = outcome as Outcome & { manifest?: ManifestWrite };
     log.info({ event: "pin.artifact", ...loggable, durationMs: Math.round(performance.now() - started) }, `artifact ${outcome.name}: ${outcome.status}`);
     outcomes.push(outcome);
@@ -171,7 +168,7 @@ export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise
   log.info({ event: "pin.write", file: args.file, digests: digests.size, manifests: manifests.length }, "wrote digests");
   print(io.stdout, digests.size > 0 ? `wrote ${args.file} (${plural(digests.size, "digest")} changed)` : `${args.file} is up to date (manifests rewritten)`);
 
-  const after = validateSpec(new TextEncoder().encode(updated), { displayName: args.file, specFile: resolve(args.file), homeDir: homedir() });
+  const after = validateSpec(new TextEncoder().encode(updated), { displayName: args.file, specFile, homeDir: homedir() });
   const remaining = after.diagnostics.filter((d) => d.severity === "error").length;
   if (remaining > 0) print(io.stderr, `${args.file} still has ${plural(remaining, "problem")}: run \`reconcile validate\``);
   return ExitCode.ok;

@@ -1,9 +1,9 @@
 /** `reconcile validate`: schema and semantic checks, every problem at once. */
-import { ExitCode, formatDiagnostic, ReconcileError, SpecError, type Diagnostic } from "../../errors.js";
+import { ExitCode, ReconcileError, SpecError, type Diagnostic } from "../../errors.js";
 import { loadCluster } from "../../spec/load.js";
 import type { ResolvedCluster } from "../../spec/resolved.js";
 import type { Logger } from "../../log.js";
-import { plural, print, type CliIO } from "../io.js";
+import { plural, print, printDiagnostics, type CliIO } from "../io.js";
 
 export interface ValidateArgs {
   file: string;
@@ -74,11 +74,8 @@ export async function validateCommand(args: ValidateArgs, io: CliIO, log: Logger
     print(io.stdout, JSON.stringify(report, null, 2));
     return cluster === undefined ? ExitCode.failure : ExitCode.ok;
   }
-  for (const d of diagnostics) print(d.severity === "error" ? io.stderr : io.stdout, formatDiagnostic(d));
-  if (cluster === undefined) {
-    print(io.stderr, `${args.file}: ${plural(errors.length, "error")}${warnings.length > 0 ? `, ${plural(warnings.length, "warning")}` : ""}`);
-    return ExitCode.failure;
-  }
+  printDiagnostics(io, args.file, diagnostics);
+  if (cluster === undefined) return ExitCode.failure;
   const s = summary(cluster);
   const parts = [
     plural(s.nodes, "node"),
