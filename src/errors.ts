@@ -84,3 +84,41 @@ export class FileError extends ReconcileError {}
 export function ioReason(error: unknown): string {
   return (error as { code?: string }).code ?? (error instanceof Error ? error.message : String(error));
 }
+
+/**
+ * Why a node could not be reached or a remote command could not run. The CLI and the planner route
+ * on `category`, never on the message; the message names the node and the hint says what to do.
+ */
+export type ConnectCategory =
+  | "auth"
+  | "host-key-unknown"
+  | "host-key-changed"
+  | "timeout"
+  | "refused"
+  | "dns"
+  | "unreachable"
+  | "closed"
+  | "protocol";
+
+/** A node could not be reached over SSH, or the connection broke. */
+export class ConnectError extends ReconcileError {
+  readonly node: string;
+  readonly category: ConnectCategory;
+  constructor(node: string, category: ConnectCategory, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(`node ${node}: ${message}`, options);
+    this.node = node;
+    this.category = category;
+  }
+}
+
+/** A remote command failed, timed out or was cancelled. */
+export class RemoteCommandError extends ReconcileError {
+  readonly node: string;
+  /** "timeout" and "aborted" mean the command was stopped before it ended. */
+  readonly reason: "exit" | "timeout" | "aborted";
+  constructor(node: string, reason: "exit" | "timeout" | "aborted", message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(`node ${node}: ${message}`, options);
+    this.node = node;
+    this.reason = reason;
+  }
+}
