@@ -1,0 +1,101 @@
+/**
+ * What the controller measures before planning: artifact sizes, the packages in each deb set, and
+ * the digest of each flow's code folder packed deterministically.
+ */
+import { createHash } from "node:crypto";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { Writable } from "node:stream";
+import { create as createTar } from "tar";
+import { FileError, ioReason } from "../errors.js";
+import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
+import type { ResolvedCluster } from "../spec/resolved.js";
+import type { LocalArtifact, LocalFlowCode, LocalInputs } from "../planner/types.js";
+
+/** Left out of flow code: VCS data and bytecode caches change without the code changing. */
+const IGNORED = new Set([".git", "__pycache__", ".mypy_cache", ".pytest_cache", ".venv"]);
+const IGNORED_SUFFIXES = [".pyc", ".pyo"];
+
+/** `name_version_arch.deb` (version with `%3a` for an epoch's colon), or null. */
+export function debFileName(file: string): { name: string; version: string; arch: string } | null {
+  const m = /^([a-z0-9][a-z0-9+.-]*)_([^_]+)_([a-z0-9-]+)\.deb$/.exec(file);
+  if (m === null) return null;
+  return { name: m[1] ?? "", version: decodeURIComponent(m[2] ?? ""), arch: m[3] ?? "" };
+}
+
+async function artifactInfo(kind: string, path: string): Promise<LocalArtifact> {
+  try {
+    if (kind !== "deb") return { bytes: (await stat(path)).size, debs: null };
+    const manifest = parseManifest(await readFile(join(path, DEB_MANIFEST), "utf8"));
+    let bytes = (await stat(join(path, DEB_MANIFEST))).size;
+    const debs: NonNullable<LocalArtifact["debs"]> = [];
+    for (const entry of manifest.entries) {
+      bytes += (await stat(join(path, entry.file))).size;
+      const parsed = debFileName(entry.file);
+      if (parsed !== null) debs.push(parsed);
+    }
+    return { bytes, debs: debs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+  } catch (error) {
+    throw new FileError(`cannot read artifact ${path}: ${ioReason(error)}`, { cause: error });
+  }
+}
+
+/** Files and folders under `dir`, sorted, ignored names left out: the order tar writes them in. */
+async function walk(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const visit = async (current: string) => {
+    const entries = (await readdir(current, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      if (IGNORED.has(e.name) || IGNORED_SUFFIXES.some((s) => e.name.endsWith(s))) continue;
+      const full = join(current, e.name);
+      out.push(relative(dir, full));
+      if (e.isDirectory()) await visit(full);
+    }
+  };
+  await visit(dir);
+  return out;
+}
+
+/**
+ * A flow's code as a tar stream that depends only on content: sorted entries, no owners, one
+ * fixed mtime. Same folder content, same bytes, same digest.
+ */
+export async function packFolder(dir: string) {
+  const files = await walk(dir);
+  return createTar({ cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true, gzip: false }, files);
+}
+
+/** Digest and size of a folder's deterministic tar, without writing it anywhere. */
+export async function flowCodeDigest(dir: string, signal?: AbortSignal): Promise<LocalFlowCode> {
+  const hash = createHash("sha256");
+  let bytes = 0;
+  try {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        bytes += chunk.length;
+        done();
+      },
+    });
+    await pipeline(await packFolder(dir), sink, signal === undefined ? {} : { signal });
+  } catch (error) {
+    throw new FileError(`cannot pack flow code ${dir}: ${ioReason(error)}`, { cause: error });
+  }
+  return { sha256: hash.digest("hex"), bytes };
+}
+
+/** Everything local the planner needs, measured in parallel. */
+export async function gatherLocalInputs(cluster: ResolvedCluster, signal?: AbortSignal): Promise<LocalInputs> {
+  const artifacts: Record<string, LocalArtifact> = {};
+  const flows: Record<string, LocalFlowCode> = {};
+  await Promise.all([
+    ...Object.values(cluster.artifacts).map(async (a) => {
+      artifacts[a.name] = a.source.type === "url" ? { bytes: null, debs: null } : await artifactInfo(a.kind, a.source.path);
+    }),
+    ...cluster.flows.map(async (f) => {
+      flows[f.name] = await flowCodeDigest(f.source, signal);
+    }),
+  ]);
+  return { artifacts, flows };
+}

@@ -1,0 +1,24 @@
+/**
+ * Where things live on a node (DESIGN.md "Node layout"). Facts read these places, the planner
+ * names them, executors write them; all three take the paths from here.
+ */
+import { posix } from "node:path";
+
+export const STATE_DIR = "/var/lib/reconcile";
+export const STATE_FILE = `${STATE_DIR}/state.json`;
+export const LOCK_FILE = `${STATE_DIR}/lock.json`;
+export const CONFIG_DIR = "/etc/prefect";
+export const UNIT_DIR = "/etc/systemd/system";
+/** Units reconcile writes are named so a listing finds them all. */
+export const UNIT_PREFIX = "prefect-";
+/** The system user Prefect's processes run as. */
+export const SERVICE_USER = "prefect";
+
+export const storeDir = (root: string) => posix.join(root, "store");
+export const storePath = (root: string, sha256: string) => posix.join(root, "store", sha256);
+export const incomingDir = (root: string) => posix.join(root, "store", ".incoming");
+export const envLink = (root: string, name: string) => posix.join(root, "envs", name);
+export const flowLink = (root: string, flow: string) => posix.join(root, "flows", flow);
+
+/** A sha256 in lowercase hex, the only names the store holds. */
+export const SHA256 = /^[0-9a-f]{64}$/;

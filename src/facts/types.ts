@@ -1,0 +1,142 @@
+/**
+ * What a node looks like, as gathered in one round trip. Every value is JSON-serializable: facts are
+ * printed by `reconcile facts --json`, fingerprinted into saved plans and read by the pure planner.
+ */
+
+/** One fact's outcome: its parsed value, or why the output could not be understood. */
+export type Fact<T> = { ok: true; value: T } | { ok: false; error: string };
+
+export interface OsFact {
+  /** `ID` of /etc/os-release: debian, ubuntu... */
+  id: string;
+  versionId: string;
+  prettyName: string;
+  /** `uname -m`: x86_64, aarch64... */
+  arch: string;
+  hostname: string;
+  /** The user commands run as (after `become`). */
+  user: string;
+}
+
+export interface DiskFact {
+  /** The folder measured: the managed root, or its nearest existing parent. */
+  path: string;
+  availableBytes: number;
+  totalBytes: number;
+}
+
+export interface StoreFact {
+  /** Digests under store/ that carry their `.complete` marker, sorted. */
+  complete: string[];
+  /** Uploads in progress under store/.incoming, with the bytes already there. */
+  partial: { sha256: string; bytes: number }[];
+}
+
+/** A managed path: absent, something other than what we manage, or present. */
+export type FileFact =
+  | { state: "absent" }
+  | { state: "other"; type: string }
+  | {
+      state: "file";
+      mode: string;
+      owner: string;
+      group: string;
+      bytes: number;
+      sha256: string;
+      /** The text, for files that hold no secrets and are small; null otherwise. */
+      content: string | null;
+    };
+
+/** A symlink we switch (envs/<name>, flows/<flow>). */
+export type LinkFact = { state: "absent" } | { state: "other"; type: string } | { state: "link"; target: string };
+
+export interface UnitFact {
+  /** loaded, not-found, masked... */
+  load: string;
+  /** active, inactive, failed, activating... */
+  active: string;
+  sub: string;
+  /** enabled, disabled, static, "" when unknown. */
+  unitFileState: string;
+}
+
+export interface PackageFact {
+  version: string;
+  /** dpkg's two-letter status; "ii" is installed. */
+  status: string;
+}
+
+export interface UserFact {
+  uid: number;
+  gid: number;
+  home: string;
+}
+
+/** A resource reconcile put on the node, as recorded in its state file. */
+export interface StateResource {
+  /** The resource address: `file:/etc/prefect/worker.env`, `service:prefect-worker@etl.service`... */
+  id: string;
+  /** The generation that last changed it. */
+  generation: number;
+}
+
+/** /var/lib/reconcile/state.json: what the last apply left on the node. */
+export interface NodeState {
+  version: 1;
+  generation: number;
+  cluster: string;
+  specDigest: string;
+  appliedAt: string;
+  resources: StateResource[];
+}
+
+/** /var/lib/reconcile/lock.json: the lease of a running apply. */
+export interface LockFact {
+  holder: string;
+  host: string;
+  pid: number;
+  startedAt: string;
+  expiresAt: string;
+}
+
+/** Every fact of one node. A fact that failed to parse does not hide the others. */
+export interface NodeFacts {
+  os: Fact<OsFact>;
+  disk: Fact<DiskFact>;
+  store: Fact<StoreFact>;
+  links: Fact<Record<string, LinkFact>>;
+  files: Fact<Record<string, FileFact>>;
+  units: Fact<Record<string, UnitFact>>;
+  packages: Fact<Record<string, PackageFact | null>>;
+  users: Fact<Record<string, UserFact | null>>;
+  /** null: the node has never been applied to. */
+  state: Fact<NodeState | null>;
+  /** null: nobody holds the lock. */
+  lock: Fact<LockFact | null>;
+}
+
+/** Why a node gave no facts. `category` comes from the transport (ConnectError). */
+export interface Unreachable {
+  category: string;
+  message: string;
+  hint: string | null;
+}
+
+export type NodeFactsResult = { reachable: true; facts: NodeFacts } | { reachable: false; error: Unreachable };
+
+/** Facts of every node, by node name. */
+export type FactSet = Record<string, NodeFactsResult>;
+
+/**
+ * What to look at on one node: the paths, units, packages and users the spec manages there. The
+ * fact script also lists what a previous apply may have left (prefect-* units, /etc/prefect files,
+ * envs/ and flows/ links), so resources no longer declared are seen too.
+ */
+export interface FactsRequest {
+  root: string;
+  /** Managed files. `content: false` for files that hold secrets: only their hash is read. */
+  files: { path: string; content: boolean }[];
+  units: string[];
+  packages: string[];
+  users: string[];
+}

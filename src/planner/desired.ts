@@ -1,0 +1,185 @@
+/**
+ * What a node should hold, derived from the resolved cluster alone (plus what the controller
+ * measured locally). No facts here: plan.ts compares this with them.
+ */
+import { posix } from "node:path";
+import type { ArtifactKind, ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
+import { SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
+import type { FactsRequest } from "../facts/types.js";
+import {
+  CADDYFILE,
+  SERVER_UNIT,
+  SERVICE_HOME,
+  WORKER_TEMPLATE,
+  caddyfile,
+  instanceEnv,
+  instanceEnvFile,
+  serverEnv,
+  serverEnvFile,
+  serverSecretsFile,
+  serverUnitFile,
+  workerEnv,
+  workerEnvFile,
+  workerInstances,
+  workerSecretsFile,
+  workerUnit,
+  workerUnitFile,
+} from "./templates.js";
+import type { FileContent, LocalInputs } from "./types.js";
+
+export type Desired =
+  | { kind: "artifact"; address: string; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; bytes: number | null; source: string }
+  | { kind: "link"; address: string; path: string; target: string; needs: string[] }
+  | { kind: "packages"; address: string; artifact: string; sha256: string; packages: { name: string; version: string }[] | null; needs: string[] }
+  | { kind: "user"; address: string; name: string; home: string }
+  | { kind: "file"; address: string; path: string; mode: string; owner: string; group: string; content: FileContent; sensitive: boolean; needs: string[] }
+  | { kind: "database"; address: string; name: string; user: string; password: { secret: string }; needs: string[] }
+  | { kind: "service"; address: string; unit: string; managedUnit: boolean; needs: string[]; inputs: string[] };
+
+export const address = {
+  artifact: (name: string) => `artifact:${name}`,
+  link: (path: string) => `link:${path}`,
+  packages: (artifact: string) => `packages:${artifact}`,
+  user: (name: string) => `user:${name}`,
+  file: (path: string) => `file:${path}`,
+  database: (name: string) => `database:${name}`,
+  service: (unit: string) => `service:${unit}`,
+};
+
+/** Where an environment's interpreter tree is inside its store folder. */
+export function envTarget(root: string, kind: ArtifactKind, sha256: string): string {
+  // pixi-unpack writes env/ (and activate.sh) into its output folder.
+  return kind === "pixi-pack" ? posix.join(storePath(root, sha256), "env") : storePath(root, sha256);
+}
+
+const FLOW_CODE_PREFIX = "flow-code:";
+export const flowCodeName = (flow: string) => `${FLOW_CODE_PREFIX}${flow}`;
+
+function sourceText(cluster: ResolvedCluster, name: string): string {
+  const s = cluster.artifacts[name]?.source;
+  return s === undefined ? name : s.type === "path" ? s.path : s.url;
+}
+
+/** Desired resources of one node, in apply order within each kind. */
+export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: LocalInputs): Desired[] {
+  const out: Desired[] = [];
+  const seen = new Set<string>();
+  const add = (d: Desired) => {
+    if (seen.has(d.address)) return;
+    seen.add(d.address);
+    out.push(d);
+  };
+  const artifact = (name: string) => {
+    const a = cluster.artifacts[name];
+    if (a === undefined) return;
+    add({ kind: "artifact", address: address.artifact(name), name, artifactKind: a.kind, sha256: a.sha256, bytes: local.artifacts[name]?.bytes ?? null, source: sourceText(cluster, name) });
+  };
+  const env = (name: string) => {
+    const a = cluster.artifacts[name];
+    if (a === undefined) return;
+    artifact(name);
+    if (a.kind === "pixi-pack" && cluster.tools.pixiUnpack !== null) artifact(cluster.tools.pixiUnpack);
+    add({ kind: "link", address: address.link(envLink(node.root, name)), path: envLink(node.root, name), target: envTarget(node.root, a.kind, a.sha256), needs: [address.artifact(name)] });
+  };
+  const debs = (name: string) => {
+    const a = cluster.artifacts[name];
+    if (a === undefined) return;
+    artifact(name);
+    const packages = local.artifacts[name]?.debs?.map((d) => ({ name: d.name, version: d.version })) ?? null;
+    add({ kind: "packages", address: address.packages(name), artifact: name, sha256: a.sha256, packages, needs: [address.artifact(name)] });
+  };
+  const file = (path: string, content: FileContent, options: { mode?: string; sensitive?: boolean; needs?: string[] } = {}) =>
+    add({ kind: "file", address: address.file(path), path, mode: options.mode ?? "0644", owner: "root", group: "root", content, sensitive: options.sensitive ?? false, needs: options.needs ?? [] });
+  const envFile = (path: string, content: FileContent, sensitive: boolean) => file(path, content, { mode: "0600", sensitive });
+  const user = address.user(SERVICE_USER);
+
+  const services = node.server || node.workerPools.length > 0;
+  if (services) add({ kind: "user", address: user, name: SERVICE_USER, home: SERVICE_HOME });
+
+  if (node.server) {
+    const server = cluster.server;
+    const db = server.database;
+    const serverNeeds: string[] = [user];
+    if (db.type === "postgresql") {
+      debs(db.packages);
+      const pg = address.service("postgresql.service");
+      add({ kind: "service", address: pg, unit: "postgresql.service", managedUnit: false, needs: [address.packages(db.packages)], inputs: [address.packages(db.packages)] });
+      add({ kind: "database", address: address.database(db.name), name: db.name, user: db.user, password: { secret: db.password.secret }, needs: [pg] });
+      serverNeeds.push(address.database(db.name));
+    }
+    env(server.prefect.env);
+    const envs = serverEnv(cluster);
+    envFile(serverEnvFile, envs.plain, false);
+    if (envs.secret !== null) envFile(serverSecretsFile, envs.secret, true);
+    file(`${UNIT_DIR}/${SERVER_UNIT}`, { type: "text", text: serverUnitFile(cluster, node) });
+    const inputs = [
+      address.link(envLink(node.root, server.prefect.env)),
+      address.file(serverEnvFile),
+      ...(envs.secret === null ? [] : [address.file(serverSecretsFile)]),
+      address.file(`${UNIT_DIR}/${SERVER_UNIT}`),
+    ];
+    add({ kind: "service", address: address.service(SERVER_UNIT), unit: SERVER_UNIT, managedUnit: true, needs: [...serverNeeds, ...inputs], inputs });
+    const proxy = server.proxy;
+    const text = caddyfile(cluster);
+    if (proxy !== null && text !== null) {
+      debs(proxy.packages);
+      file(CADDYFILE, { type: "text", text }, { needs: [address.packages(proxy.packages)] });
+      add({
+        kind: "service",
+        address: address.service("caddy.service"),
+        unit: "caddy.service",
+        managedUnit: false,
+        needs: [address.service(SERVER_UNIT), address.file(CADDYFILE)],
+        inputs: [address.packages(proxy.packages), address.file(CADDYFILE)],
+      });
+    }
+  }
+
+  const worker = cluster.workers.find((w) => w.node === node.name);
+  if (worker !== undefined) {
+    env(worker.env);
+    // Each flow's environment and code go to every worker of its pool.
+    for (const flow of cluster.flows.filter((f) => node.workerPools.includes(f.pool))) {
+      env(flow.env);
+      const code = local.flows[flow.name];
+      if (code !== undefined) {
+        const name = flowCodeName(flow.name);
+        add({ kind: "artifact", address: address.artifact(name), name, artifactKind: "flow-code", sha256: code.sha256, bytes: code.bytes, source: flow.source });
+        add({ kind: "link", address: address.link(flowLink(node.root, flow.name)), path: flowLink(node.root, flow.name), target: storePath(node.root, code.sha256), needs: [address.artifact(name)] });
+      }
+    }
+    const envs = workerEnv(cluster, worker.settings);
+    envFile(workerEnvFile, envs.plain, false);
+    if (envs.secret !== null) envFile(workerSecretsFile, envs.secret, true);
+    const template = `${UNIT_DIR}/${WORKER_TEMPLATE}`;
+    file(template, { type: "text", text: workerUnitFile(cluster, node, worker.env) });
+    for (const w of workerInstances(node, cluster)) {
+      envFile(instanceEnvFile(w.instance), instanceEnv(w), false);
+      const inputs = [
+        address.link(envLink(node.root, worker.env)),
+        address.file(workerEnvFile),
+        ...(envs.secret === null ? [] : [address.file(workerSecretsFile)]),
+        address.file(instanceEnvFile(w.instance)),
+        address.file(template),
+      ];
+      add({ kind: "service", address: address.service(workerUnit(w.instance)), unit: workerUnit(w.instance), managedUnit: true, needs: [user, ...inputs], inputs });
+    }
+  }
+  return out;
+}
+
+/** What the fact script must look at on this node for the planner to decide. */
+export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, local: LocalInputs): FactsRequest {
+  const desired = desiredFor(cluster, node, local);
+  const files: FactsRequest["files"] = [];
+  const units: string[] = [];
+  const packages = new Set<string>();
+  const users: string[] = [];
+  for (const d of desired) {
+    if (d.kind === "file") files.push({ path: d.path, content: !d.sensitive });
+    else if (d.kind === "service") units.push(d.unit);
+    else if (d.kind === "user") users.push(d.name);
+    else if (d.kind === "packages") for (const p of d.packages ?? []) packages.add(p.name);
+  }
+  return { root: node.root, files, units, packages: [...packages].sort(), users };
+}

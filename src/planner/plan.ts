@@ -1,0 +1,423 @@
+/**
+ * The planner: `plan(cluster, facts, local, secrets, options) → Plan`. Pure and deterministic:
+ * gather everything first (facts over SSH, local sizes and digests, secrets), then call this.
+ */
+import { createHash } from "node:crypto";
+import { createTwoFilesPatch } from "diff";
+import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
+import { REDACTED, type Sensitive } from "../spec/secrets.js";
+import type { FileFact, NodeFacts, NodeFactsResult } from "../facts/types.js";
+import { desiredFor, type Desired } from "./desired.js";
+import { factDigest } from "./fingerprint.js";
+import { renderEnv } from "./templates.js";
+import type { Action, Change, FileContent, Json, LocalInputs, NodePlan, Plan, PlanOptions, Stage, Step, StepDetail } from "./types.js";
+
+/** Resource kinds a prune may delete: never data (packages, users, databases, the store). */
+const PRUNABLE = new Set(["file", "link", "service"]);
+/** Facts a node cannot be planned without; the others only warn. */
+const REQUIRED_FACTS = ["os", "store", "links", "files", "units", "packages", "users", "state"] as const;
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The exact bytes apply will write, secrets filled in: only their hash leaves this module. */
+export function fileText(cluster: string, content: FileContent, secrets: ReadonlyMap<string, Sensitive>): string {
+  return content.type === "text" ? content.text : renderEnv(cluster, content.entries, secrets);
+}
+
+interface Decision {
+  change: Change;
+  /** Steps for this change, in stage order; empty for noops and kept deletions. */
+  steps: { stage: Stage; detail: StepDetail; bytes: number | null }[];
+  facts: string[];
+}
+
+const change = (d: { address: string; kind: Change["kind"] }, action: Action, before: Json, after: Json, reason: string, extra: Partial<Change> = {}): Change => ({
+  address: d.address,
+  kind: d.kind,
+  action,
+  before,
+  after,
+  reason,
+  sensitive: false,
+  diff: null,
+  prune: false,
+  ...extra,
+});
+
+class NodePlanner {
+  private readonly decisions = new Map<string, Decision>();
+  readonly warnings: string[] = [];
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly cluster: ResolvedCluster,
+    private readonly facts: NodeFacts,
+    private readonly secrets: ReadonlyMap<string, Sensitive>,
+  ) {}
+
+  private get<T>(fact: { ok: true; value: T } | { ok: false; error: string }): T {
+    // Callers check REQUIRED_FACTS first; a failed one never reaches here.
+    if (!fact.ok) throw new Error(`fact used after it failed: ${fact.error}`);
+    return fact.value;
+  }
+
+  decide(desired: Desired[]): Decision[] {
+    for (const d of desired) this.decisions.set(d.address, this.decideOne(d));
+    return [...this.decisions.values()];
+  }
+
+  private changed(addr: string): boolean {
+    const a = this.decisions.get(addr)?.change.action;
+    return a !== undefined && a !== "noop";
+  }
+
+  private decideOne(d: Desired): Decision {
+    switch (d.kind) {
+      case "artifact": {
+        const store = this.get(this.facts.store);
+        const key = `store:${d.sha256}`;
+        const after = { sha256: d.sha256, kind: d.artifactKind, bytes: d.bytes };
+        if (store.complete.includes(d.sha256)) return { change: change(d, "noop", after, after, "already in the node's store"), steps: [], facts: [key] };
+        const partial = store.partial.find((p) => p.sha256 === d.sha256)?.bytes ?? 0;
+        const bytes = d.bytes === null ? null : Math.max(0, d.bytes - partial);
+        const reason = partial > 0 ? `not in the store; ${partial} bytes already uploaded, the transfer resumes` : "not in the node's store";
+        const detail: StepDetail = { kind: "artifact", artifact: d.name, artifactKind: d.artifactKind, sha256: d.sha256, source: d.source };
+        return {
+          change: change(d, "create", null, after, reason),
+          steps: [
+            { stage: "stage", detail, bytes: null },
+            { stage: "transfer", detail, bytes },
+            { stage: "install", detail, bytes: null },
+          ],
+          facts: [key],
+        };
+      }
+      case "link": {
+        const current = this.get(this.facts.links)[d.path] ?? { state: "absent" as const };
+        const key = `link:${d.path}`;
+        const after = { target: d.target };
+        const steps = [{ stage: "install" as const, detail: { kind: "link" as const, path: d.path, target: d.target }, bytes: null }];
+        if (current.state === "absent") return { change: change(d, "create", null, after, "no link yet"), steps, facts: [key] };
+        if (current.state === "other") return { change: change(d, "replace", { type: current.type }, after, `a ${current.type} stands where the link goes`), steps, facts: [key] };
+        if (current.target === d.target) return { change: change(d, "noop", { target: current.target }, after, "points at the declared version"), steps: [], facts: [key] };
+        return { change: change(d, "update", { target: current.target }, after, "points at another version"), steps, facts: [key] };
+      }
+      case "packages": {
+        const installed = this.get(this.facts.packages);
+        const detail: StepDetail = { kind: "packages", artifact: d.artifact, sha256: d.sha256, packages: d.packages };
+        const steps = [{ stage: "install" as const, detail, bytes: null }];
+        if (d.packages === null) {
+          return { change: change(d, "update", null, { sha256: d.sha256 }, "the set's packages are known only once it is staged; dpkg installs what differs"), steps, facts: [] };
+        }
+        const facts = d.packages.map((p) => `package:${p.name}`);
+        const before: Record<string, Json> = {};
+        const after: Record<string, Json> = {};
+        const differ: string[] = [];
+        for (const p of d.packages) {
+          const have = installed[p.name] ?? null;
+          before[p.name] = have === null ? null : have.version;
+          after[p.name] = p.version;
+          if (have?.version !== p.version) differ.push(p.name);
+        }
+        if (differ.length === 0) return { change: change(d, "noop", before, after, "every package at the declared version"), steps: [], facts };
+        const none = d.packages.every((p) => (installed[p.name] ?? null) === null);
+        return {
+          change: change(d, none ? "create" : "update", none ? null : before, after, none ? "not installed" : `${differ.length} of ${d.packages.length} packages differ: ${differ.slice(0, 5).join(", ")}${differ.length > 5 ? "..." : ""}`),
+          steps,
+          facts,
+        };
+      }
+      case "user": {
+        const current = this.get(this.facts.users)[d.name] ?? null;
+        const key = `user:${d.name}`;
+        const after = { name: d.name, home: d.home };
+        if (current !== null) return { change: change(d, "noop", { name: d.name, home: current.home }, after, "exists"), steps: [], facts: [key] };
+        return { change: change(d, "create", null, after, "no such user"), steps: [{ stage: "configure", detail: { kind: "user", name: d.name, home: d.home }, bytes: null }], facts: [key] };
+      }
+      case "file":
+        return this.decideFile(d);
+      case "database": {
+        const state = this.get(this.facts.state);
+        const recorded = state?.resources.find((r) => r.id === d.address);
+        const after = { name: d.name, user: d.user, password: REDACTED };
+        if (recorded !== undefined) return { change: change(d, "noop", after, after, `created by generation ${recorded.generation}`), steps: [], facts: ["state"] };
+        return {
+          change: change(d, "create", null, after, "not created by reconcile yet"),
+          steps: [{ stage: "configure", detail: { kind: "database", name: d.name, user: d.user, password: d.password }, bytes: null }],
+          facts: ["state"],
+        };
+      }
+      case "service":
+        return this.decideService(d);
+    }
+  }
+
+  private decideFile(d: Desired & { kind: "file" }): Decision {
+    const current: FileFact = this.get(this.facts.files)[d.path] ?? { state: "absent" };
+    const key = `file:${d.path}`;
+    const missing = d.content.type === "env" ? d.content.entries.flatMap(([, v]) => (typeof v === "string" || this.secrets.has(v.secret) ? [] : [v.secret])) : [];
+    if (missing.length > 0) this.errors.push(`${d.path}: secret ${missing.join(", ")} is not set`);
+    const text = fileText(this.cluster.name, d.content, this.secrets);
+    const digest = sha256(text);
+    const shown = (hash: string) => (d.sensitive ? REDACTED : hash);
+    const after = { mode: d.mode, owner: d.owner, group: d.group, sha256: shown(digest) };
+    const steps = [{ stage: "configure" as const, detail: { kind: "file" as const, path: d.path, mode: d.mode, owner: d.owner, group: d.group, content: d.content }, bytes: null }];
+    const extra = { sensitive: d.sensitive };
+    if (current.state === "absent") {
+      return { change: change(d, "create", null, after, "no such file", { ...extra, diff: d.sensitive ? null : unified(d.path, "", text) }), steps, facts: [key] };
+    }
+    if (current.state === "other") return { change: change(d, "replace", { type: current.type }, after, `a ${current.type} stands where the file goes`, extra), steps, facts: [key] };
+    const before = { mode: current.mode, owner: current.owner, group: current.group, sha256: shown(current.sha256) };
+    const differs: string[] = [];
+    if (current.sha256 !== digest) differs.push("content");
+    if (current.mode !== d.mode) differs.push(`mode ${current.mode} → ${d.mode}`);
+    if (current.owner !== d.owner || current.group !== d.group) differs.push(`owner ${current.owner}:${current.group} → ${d.owner}:${d.group}`);
+    if (differs.length === 0) return { change: change(d, "noop", before, after, "content, mode and owner as declared", extra), steps: [], facts: [key] };
+    const diff = !d.sensitive && current.sha256 !== digest && current.content !== null ? unified(d.path, current.content, text) : null;
+    return { change: change(d, "update", before, after, differs.join("; "), { ...extra, diff }), steps, facts: [key] };
+  }
+
+  private decideService(d: Desired & { kind: "service" }): Decision {
+    const unit = this.get(this.facts.units)[d.unit];
+    const key = `unit:${d.unit}`;
+    const inputs = d.inputs.filter((a) => this.changed(a));
+    const facts = [key];
+    const after = { enabled: true, active: true };
+    const detail = (o: { enable: boolean; start: boolean; restart: boolean }) => ({ stage: "configure" as const, detail: { kind: "service" as const, unit: d.unit, stop: false, ...o }, bytes: null });
+    if (unit === undefined || unit.load === "not-found") {
+      return { change: change(d, "create", null, after, d.managedUnit ? "new unit" : "installed by its packages, then enabled and started"), steps: [detail({ enable: true, start: true, restart: false })], facts };
+    }
+    const enabled = unit.unitFileState === "enabled";
+    const active = unit.active === "active" || unit.active === "reloading" || unit.active === "activating";
+    const before = { enabled, active, state: `${unit.active}/${unit.sub}` };
+    if (!enabled || !active) {
+      const what = [!enabled ? `${unit.unitFileState || "not"} enabled` : "", !active ? unit.active : ""].filter((s) => s !== "").join(", ");
+      return { change: change(d, "update", before, after, `${what} → enabled, active`), steps: [detail({ enable: !enabled, start: !active, restart: active && inputs.length > 0 })], facts };
+    }
+    if (inputs.length > 0) {
+      return { change: change(d, "restart", before, after, `inputs changed: ${inputs.join(", ")}`), steps: [detail({ enable: false, start: false, restart: true })], facts };
+    }
+    return { change: change(d, "noop", before, after, "enabled and active; no input changed"), steps: [], facts };
+  }
+
+  /** Resources the node's state file records that the spec no longer declares. */
+  undeclared(declared: Set<string>, prune: boolean): Decision[] {
+    const state = this.get(this.facts.state);
+    if (state === null) return [];
+    const out: Decision[] = [];
+    for (const r of state.resources) {
+      if (declared.has(r.id)) continue;
+      const colon = r.id.indexOf(":");
+      const kind = r.id.slice(0, colon);
+      const name = r.id.slice(colon + 1);
+      if (!PRUNABLE.has(kind)) continue;
+      const d = { address: r.id, kind: kind as Change["kind"] };
+      const reason = prune ? `no longer declared (added by generation ${r.generation})` : `no longer declared; kept until apply --prune`;
+      const base = { facts: ["state"], steps: [] as Decision["steps"] };
+      if (kind === "file") {
+        const f: FileFact = this.get(this.facts.files)[name] ?? { state: "absent" };
+        const before: Json = f.state === "file" ? { mode: f.mode, owner: f.owner, group: f.group } : f.state === "other" ? { type: f.type } : null;
+        out.push({
+          ...base,
+          facts: ["state", `file:${name}`],
+          change: change(d, "delete", before, null, reason, { prune: true }),
+          steps: prune ? [{ stage: "configure", detail: { kind: "file", path: name, mode: "", owner: "", group: "", content: null }, bytes: null }] : [],
+        });
+      } else if (kind === "link") {
+        const l = this.get(this.facts.links)[name];
+        out.push({
+          ...base,
+          facts: ["state", `link:${name}`],
+          change: change(d, "delete", l?.state === "link" ? { target: l.target } : null, null, reason, { prune: true }),
+          steps: prune ? [{ stage: "install", detail: { kind: "link", path: name, target: "" }, bytes: null }] : [],
+        });
+      } else {
+        const u = this.get(this.facts.units)[name];
+        out.push({
+          ...base,
+          facts: ["state", `unit:${name}`],
+          change: change(d, "delete", u === undefined ? null : { state: `${u.active}/${u.sub}` }, null, reason, { prune: true }),
+          steps: prune ? [{ stage: "configure", detail: { kind: "service", unit: name, enable: false, start: false, restart: false, stop: true }, bytes: null }] : [],
+        });
+      }
+    }
+    return out;
+  }
+}
+
+function unified(path: string, before: string, after: string): string {
+  const patch = createTwoFilesPatch(path, path, before, after, undefined, undefined, { context: 3 });
+  // Drop the "Index:"/"====" preamble: the file name is already on the change.
+  return patch
+    .split("\n")
+    .filter((line) => !line.startsWith("Index:") && !line.startsWith("====="))
+    .join("\n")
+    .trimEnd();
+}
+
+const roles = (node: ResolvedNode): NodePlan["roles"] => [...(node.server ? ["server" as const] : []), ...(node.workerPools.length > 0 ? ["worker" as const] : [])];
+
+function emptyNodePlan(node: ResolvedNode): NodePlan {
+  return { name: node.name, address: node.address, roles: roles(node), status: "planned", errors: [], hint: null, changes: [], steps: [], bytesToSend: 0, bytesUnknown: false, warnings: [] };
+}
+
+/**
+ * Plans one node. Steps depend on the steps of what their resource needs (a service on its unit
+ * file, a link on its artifact's install...), and stay within the node; plan() adds the
+ * cross-node order.
+ */
+function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFactsResult | undefined, local: LocalInputs, secrets: ReadonlyMap<string, Sensitive>, options: PlanOptions): { plan: NodePlan; facts: Record<string, string> } {
+  const out = emptyNodePlan(node);
+  if (result === undefined) {
+    out.status = "unreachable";
+    out.errors.push("no facts were gathered");
+    return { plan: out, facts: {} };
+  }
+  if (!result.reachable) {
+    out.status = "unreachable";
+    out.errors.push(result.error.message);
+    out.hint = result.error.hint;
+    return { plan: out, facts: {} };
+  }
+  const facts = result.facts;
+  const failed = REQUIRED_FACTS.flatMap((k) => (facts[k].ok ? [] : [(facts[k] as { error: string }).error]));
+  if (failed.length > 0) {
+    out.status = "errored";
+    out.errors.push(...failed.map((e) => `facts: ${e}`));
+    return { plan: out, facts: {} };
+  }
+  const planner = new NodePlanner(cluster, facts, secrets);
+  const desired = desiredFor(cluster, node, local);
+  const decisions = [...planner.decide(desired), ...planner.undeclared(new Set(desired.map((d) => d.address)), options.prune)];
+  const needs = new Map(desired.map((d) => [d.address, "needs" in d ? d.needs : []]));
+
+  const stepIds = new Map<string, string[]>();
+  for (const decision of decisions) {
+    const ids: string[] = [];
+    for (const s of decision.steps) {
+      const id = `${node.name}/${s.stage}/${decision.change.address}`;
+      const previous = ids.at(-1);
+      out.steps.push({
+        id,
+        node: node.name,
+        stage: s.stage,
+        action: decision.change.action as Step["action"],
+        address: decision.change.address,
+        dependsOn: previous === undefined ? [] : [previous],
+        facts: decision.facts,
+        bytes: s.bytes,
+        detail: s.detail,
+      });
+      ids.push(id);
+    }
+    stepIds.set(decision.change.address, ids);
+    out.changes.push(decision.change);
+  }
+  // A step waits for the last step of everything its resource needs.
+  for (const step of out.steps) {
+    if (stepIds.get(step.address)?.[0] !== step.id) continue;
+    for (const need of needs.get(step.address) ?? []) {
+      const last = stepIds.get(need)?.at(-1);
+      if (last !== undefined && !step.dependsOn.includes(last)) step.dependsOn.push(last);
+    }
+  }
+  if (out.steps.length > 0) {
+    const units = desired.flatMap((d) => (d.kind === "service" ? [d.unit] : []));
+    const paths = desired.flatMap((d) => (d.kind === "link" ? [d.path] : []));
+    out.steps.push({
+      id: `${node.name}/verify/verify:${node.name}`,
+      node: node.name,
+      stage: "verify",
+      action: "update",
+      address: `verify:${node.name}`,
+      dependsOn: out.steps.filter((s) => s.stage !== "verify").map((s) => s.id),
+      facts: [],
+      bytes: null,
+      detail: { kind: "verify", units, paths },
+    });
+  }
+  for (const s of out.steps) {
+    if (s.stage !== "transfer") continue;
+    if (s.bytes === null) out.bytesUnknown = true;
+    else out.bytesToSend += s.bytes;
+  }
+  out.errors.push(...planner.errors);
+  if (out.errors.length > 0) out.status = "errored";
+  nodeWarnings(out, facts);
+  const keys = new Set(decisions.flatMap((d) => d.facts));
+  keys.add("state");
+  const digests: Record<string, string> = {};
+  for (const key of [...keys].sort()) digests[key] = factDigest(facts, key);
+  return { plan: out, facts: digests };
+}
+
+function nodeWarnings(out: NodePlan, facts: NodeFacts) {
+  if (facts.disk.ok && facts.disk.value.availableBytes < out.bytesToSend * 3) {
+    out.warnings.push(`low disk: ${facts.disk.value.availableBytes} bytes free under ${facts.disk.value.path}, about ${out.bytesToSend * 3} needed to receive and unpack`);
+  }
+  if (!facts.disk.ok) out.warnings.push(`facts: ${facts.disk.error}`);
+  if (facts.lock.ok && facts.lock.value !== null) {
+    const l = facts.lock.value;
+    out.warnings.push(`locked by ${l.holder} on ${l.host} (pid ${l.pid}) since ${l.startedAt}, lease until ${l.expiresAt}`);
+  }
+  if (!facts.lock.ok) out.warnings.push(`facts: ${facts.lock.error}`);
+  if (facts.os.ok && !["debian", "ubuntu"].includes(facts.os.value.id)) {
+    out.warnings.push(`${facts.os.value.prettyName || facts.os.value.id} is not Debian or Ubuntu; packages are installed with dpkg`);
+  }
+}
+
+/**
+ * Plans the whole cluster.
+ *
+ * @example
+ * const p = plan(cluster, facts, local, secrets, { prune: false });
+ * if (p.hasChanges) console.log(renderPlan(p).join("\n"));
+ */
+export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, NodeFactsResult>>, local: LocalInputs, secrets: ReadonlyMap<string, Sensitive>, options: PlanOptions): Plan {
+  const nodes: NodePlan[] = [];
+  const fingerprints: Record<string, Record<string, string>> = {};
+  for (const node of cluster.nodes) {
+    const { plan: p, facts: f } = planNode(cluster, node, facts[node.name], local, secrets, options);
+    nodes.push(p);
+    if (Object.keys(f).length > 0) fingerprints[node.name] = f;
+  }
+  // Server before workers: a worker's services start once the server node verified.
+  const server = nodes.find((n) => n.roles.includes("server"));
+  const serverVerify = server?.steps.find((s) => s.stage === "verify")?.id;
+  if (serverVerify !== undefined) {
+    for (const n of nodes) {
+      if (n === server) continue;
+      for (const s of n.steps) if (s.detail.kind === "service") s.dependsOn.push(serverVerify);
+    }
+  }
+  const summary = { add: 0, change: 0, destroy: 0, kept: 0 };
+  for (const n of nodes) {
+    for (const c of n.changes) {
+      if (c.action === "create") summary.add++;
+      else if (c.action === "update" || c.action === "restart") summary.change++;
+      else if (c.action === "replace") {
+        summary.add++;
+        summary.destroy++;
+      } else if (c.action === "delete") {
+        if (options.prune) summary.destroy++;
+        else summary.kept++;
+      }
+    }
+  }
+  const complete = nodes.every((n) => n.status === "planned");
+  const errored = !complete;
+  return {
+    formatVersion: 1,
+    cluster: cluster.name,
+    specFile: cluster.specFile,
+    specDigest: cluster.specDigest,
+    prune: options.prune,
+    nodes,
+    summary,
+    hasChanges: summary.add + summary.change + summary.destroy > 0,
+    complete,
+    errored,
+    applyable: complete,
+    facts: fingerprints,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Plan → lines for people, in the shape Terraform users know: per node `+` create, `~` update,
+ * `-` delete, `-/+` replace, a diff for changed text files, bytes to send, and the summary line.
+ * Pure: colors come from the `style` the CLI passes in.
+ */
+import type { Action, Change, NodePlan, Plan } from "./types.js";
+
+export type Tone = "add" | "change" | "destroy" | "muted" | "heading" | "error" | "warning";
+export type Style = (tone: Tone, text: string) => string;
+const plain: Style = (_tone, text) => text;
+
+export const MARKS: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", restart: "~", noop: " " };
+const TONES: Record<Action, Tone> = { create: "add", update: "change", replace: "destroy", delete: "destroy", restart: "change", noop: "muted" };
+
+/** 1536 → "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function label(c: Change): string {
+  const colon = c.address.indexOf(":");
+  return `${c.kind} ${c.address.slice(colon + 1)}`;
+}
+
+function detail(c: Change): string {
+  if (c.action === "restart") return "restart";
+  if (c.prune && c.action === "delete") return c.reason;
+  if (c.kind === "link" && c.after !== null && typeof c.after === "object" && !Array.isArray(c.after)) {
+    const before = c.before !== null && typeof c.before === "object" && !Array.isArray(c.before) && typeof c.before.target === "string" ? `${c.before.target} → ` : "";
+    return `${before}${String(c.after.target)}`;
+  }
+  if (c.sensitive && c.action === "update") return `${c.reason} (sensitive)`;
+  return c.reason;
+}
+
+function nodeHeading(n: NodePlan): string {
+  const roles = n.roles.length === 0 ? "" : ` [${n.roles.join(", ")}]`;
+  return `node ${n.name} (${n.address})${roles}`;
+}
+
+export interface RenderOptions {
+  style?: Style;
+  /** Show unchanged resources too. */
+  verbose?: boolean;
+}
+
+/** The plan as text lines; the last one is the summary. */
+export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
+  const style = options.style ?? plain;
+  const out: string[] = [];
+  for (const n of p.nodes) {
+    out.push(style("heading", nodeHeading(n)));
+    if (n.status === "unreachable") {
+      out.push(style("error", `  ! unreachable: ${n.errors.join("; ")}`));
+      if (n.hint !== null) out.push(style("muted", `    hint: ${n.hint}`));
+      out.push("");
+      continue;
+    }
+    for (const e of n.errors) out.push(style("error", `  ! ${e}`));
+    for (const w of n.warnings) out.push(style("warning", `  warning: ${w}`));
+    if (n.status === "errored") {
+      out.push("");
+      continue;
+    }
+    const shown = n.changes.filter((c) => options.verbose === true || c.action !== "noop");
+    const width = Math.min(60, Math.max(0, ...shown.map((c) => label(c).length)));
+    for (const c of shown) {
+      const mark = MARKS[c.action].padStart(3);
+      const held = c.action === "delete" && !p.prune;
+      const tone: Tone = held ? "muted" : TONES[c.action];
+      out.push(style(tone, `${mark} ${label(c).padEnd(width)}  `) + style("muted", detail(c)));
+      if (c.diff !== null) for (const line of c.diff.split("\n")) out.push(`      ${diffLine(line, style)}`);
+    }
+    const unchanged = n.changes.filter((c) => c.action === "noop").length;
+    const changing = n.changes.length - unchanged;
+    if (changing === 0) out.push(style("muted", `    no changes (${unchanged} resource${unchanged === 1 ? "" : "s"} as declared)`));
+    else if (options.verbose !== true && unchanged > 0) out.push(style("muted", `    (${unchanged} unchanged)`));
+    if (n.bytesToSend > 0 || n.bytesUnknown) {
+      out.push(style("muted", `    to send: ${formatBytes(n.bytesToSend)}${n.bytesUnknown ? " plus sources not fetched yet" : ""}`));
+    }
+    out.push("");
+  }
+  const s = p.summary;
+  if (s.kept > 0) out.push(style("muted", `${s.kept} resource${s.kept === 1 ? "" : "s"} no longer declared ${s.kept === 1 ? "is" : "are"} kept; apply --prune deletes ${s.kept === 1 ? "it" : "them"}.`));
+  const unreachable = p.nodes.filter((n) => n.status !== "planned");
+  if (unreachable.length > 0) out.push(style("error", `Not planned: ${unreachable.map((n) => `${n.name} (${n.status})`).join(", ")}.`));
+  out.push(p.hasChanges ? `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.` : "No changes. The nodes match cluster.yaml.");
+  return out;
+}
+
+function diffLine(line: string, style: Style): string {
+  if (line.startsWith("+++") || line.startsWith("---")) return style("muted", line);
+  if (line.startsWith("+")) return style("add", line);
+  if (line.startsWith("-")) return style("destroy", line);
+  if (line.startsWith("@@")) return style("heading", line);
+  return line;
+}

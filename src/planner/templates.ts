@@ -1,0 +1,232 @@
+/**
+ * Managed files rendered from the spec: systemd units, environment files, the Caddyfile. Pure
+ * text builders; the planner compares their output with the node's files and apply writes it.
+ */
+import { isSecretRef, type Sensitive } from "../spec/secrets.js";
+import type { ResolvedCluster, ResolvedNode, SettingValue } from "../spec/resolved.js";
+import { CONFIG_DIR, SERVICE_USER, envLink } from "../facts/layout.js";
+import type { FileContent } from "./types.js";
+
+export const SERVICE_HOME = "/var/lib/prefect";
+export const SERVER_UNIT = "prefect-server.service";
+export const WORKER_TEMPLATE = "prefect-worker@.service";
+export const CADDYFILE = "/etc/caddy/Caddyfile";
+export const serverEnvFile = `${CONFIG_DIR}/server.env`;
+export const serverSecretsFile = `${CONFIG_DIR}/server.secrets.env`;
+export const workerEnvFile = `${CONFIG_DIR}/worker.env`;
+export const workerSecretsFile = `${CONFIG_DIR}/worker.secrets.env`;
+export const instanceEnvFile = (instance: string) => `${CONFIG_DIR}/worker-${instance}.env`;
+export const workerUnit = (instance: string) => `prefect-worker@${instance}.service`;
+
+const header = (cluster: string) => `# Managed by reconcile (cluster ${cluster}); local changes are overwritten.\n`;
+
+type Entry = [string, string | { secret: string }];
+
+/** Splits settings into plain entries and secret ones, sorted by name for stable files. */
+function settingEntries(settings: Record<string, SettingValue>): { plain: Entry[]; secret: Entry[] } {
+  const plain: Entry[] = [];
+  const secret: Entry[] = [];
+  for (const key of Object.keys(settings).sort()) {
+    const value = settings[key];
+    if (value === undefined) continue;
+    if (isSecretRef(value)) secret.push([key, { secret: value.secret }]);
+    else plain.push([key, String(value)]);
+  }
+  return { plain, secret };
+}
+
+/**
+ * systemd EnvironmentFile syntax: values in double quotes with `\`, `"` and `$`-free escaping, so
+ * spaces and quotes survive and nothing is expanded.
+ */
+function envLine(key: string, value: string): string {
+  return `${key}="${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n")}"`;
+}
+
+/** An env file's text; secret references are filled from `secrets` (or masked when it is absent). */
+export function renderEnv(cluster: string, entries: readonly Entry[], secrets?: ReadonlyMap<string, Sensitive>): string {
+  const body = entries.map(([key, value]) => {
+    if (typeof value === "string") return envLine(key, value);
+    const secret = secrets?.get(value.secret);
+    return secret === undefined ? `${key}=(sensitive)` : envLine(key, secret.reveal());
+  });
+  return `${header(cluster)}${body.join("\n")}\n`;
+}
+
+/** The URL clients use for the API: through the proxy when there is one. */
+export function apiUrl(cluster: ResolvedCluster): string {
+  const server = cluster.nodes.find((n) => n.server);
+  const address = server?.address ?? "127.0.0.1";
+  const proxy = cluster.server.proxy;
+  if (proxy === null) return `http://${address}:${cluster.server.prefect.port}/api`;
+  const [host, port] = splitListen(proxy.listen);
+  const scheme = proxy.tls.mode === "off" ? "http" : "https";
+  const defaultPort = scheme === "http" ? "80" : "443";
+  return `${scheme}://${host === "" ? address : host}${port === defaultPort ? "" : `:${port}`}/api`;
+}
+
+function splitListen(listen: string): [string, string] {
+  const i = listen.lastIndexOf(":");
+  return [listen.slice(0, i), listen.slice(i + 1)];
+}
+
+/** Prefect's database URL; the PostgreSQL password makes the whole value a secret. */
+function databaseEntry(cluster: ResolvedCluster): Entry {
+  const db = cluster.server.database;
+  if (db.type === "sqlite") return ["PREFECT_API_DATABASE_CONNECTION_URL", `sqlite+aiosqlite:///${db.path}`];
+  return ["PREFECT_API_DATABASE_CONNECTION_URL", { secret: db.password.secret }];
+}
+
+export interface EnvFiles {
+  plain: FileContent & { type: "env" };
+  /** null when the unit needs no secret. */
+  secret: (FileContent & { type: "env" }) | null;
+}
+
+const envFiles = (plain: Entry[], secret: Entry[]): EnvFiles => ({
+  plain: { type: "env", entries: plain },
+  secret: secret.length === 0 ? null : { type: "env", entries: secret },
+});
+
+export function serverEnv(cluster: ResolvedCluster): EnvFiles {
+  const { prefect, proxy, database } = cluster.server;
+  const { plain, secret } = settingEntries(prefect.settings);
+  const base: Entry[] = [
+    ["PREFECT_HOME", SERVICE_HOME],
+    // Behind the proxy the API listens on loopback only; without one, workers reach it directly.
+    ["PREFECT_SERVER_API_HOST", proxy === null ? "0.0.0.0" : "127.0.0.1"],
+    ["PREFECT_SERVER_API_PORT", String(prefect.port)],
+    ["PREFECT_SERVER_ANALYTICS_ENABLED", "false"],
+    ["PREFECT_UI_API_URL", apiUrl(cluster)],
+  ];
+  const db = databaseEntry(cluster);
+  const secrets: Entry[] = [...secret];
+  if (database.type === "postgresql") secrets.push(db);
+  else base.push(db);
+  if (prefect.authString !== null) secrets.push(["PREFECT_SERVER_API_AUTH_STRING", { secret: prefect.authString.secret }]);
+  const override = new Set(plain.map(([k]) => k));
+  return envFiles([...base.filter(([k]) => !override.has(k)), ...plain].sort(byKey), secrets.sort(byKey));
+}
+
+export function workerEnv(cluster: ResolvedCluster, settings: Record<string, SettingValue>): EnvFiles {
+  const { plain, secret } = settingEntries(settings);
+  const base: Entry[] = [
+    ["PREFECT_HOME", SERVICE_HOME],
+    ["PREFECT_API_URL", apiUrl(cluster)],
+  ];
+  const secrets: Entry[] = [...secret];
+  const auth = cluster.server.prefect.authString;
+  if (auth !== null) secrets.push(["PREFECT_API_AUTH_STRING", { secret: auth.secret }]);
+  const override = new Set(plain.map(([k]) => k));
+  return envFiles([...base.filter(([k]) => !override.has(k)), ...plain].sort(byKey), secrets.sort(byKey));
+}
+
+const byKey = (a: Entry, b: Entry) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+/** One worker process: its systemd instance and its stable name in Prefect. */
+export interface WorkerInstance {
+  instance: string;
+  pool: string;
+  /** Stable across restarts, so Prefect keeps one worker row per process (reference §1.4). */
+  workerName: string;
+  queues: string[] | "all";
+  limit: number | null;
+}
+
+export function workerInstances(node: ResolvedNode, cluster: ResolvedCluster): WorkerInstance[] {
+  const worker = cluster.workers.find((w) => w.node === node.name);
+  if (worker === undefined) return [];
+  return worker.pools.flatMap((membership) =>
+    Array.from({ length: worker.processes }, (_, i) => {
+      const suffix = worker.processes === 1 ? "" : `.${i + 1}`;
+      return {
+        instance: `${membership.pool}${suffix}`,
+        pool: membership.pool,
+        workerName: `${node.name}-${membership.pool}${worker.processes === 1 ? "" : `-${i + 1}`}`,
+        queues: membership.queues,
+        limit: worker.limit,
+      };
+    }),
+  );
+}
+
+export function instanceEnv(w: WorkerInstance): FileContent & { type: "env" } {
+  const args = [...(w.queues === "all" ? [] : w.queues.flatMap((q) => ["--work-queue", q])), ...(w.limit === null ? [] : ["--limit", String(w.limit)])];
+  return {
+    type: "env",
+    entries: [
+      ["RECONCILE_POOL", w.pool],
+      ["RECONCILE_WORKER_NAME", w.workerName],
+      // Expanded unbraced in ExecStart, so systemd splits it into words.
+      ["RECONCILE_WORKER_ARGS", args.join(" ")],
+    ],
+  };
+}
+
+const unit = (cluster: string, sections: Record<string, string[]>) =>
+  header(cluster) +
+  Object.entries(sections)
+    .map(([name, lines]) => `[${name}]\n${lines.join("\n")}\n`)
+    .join("\n");
+
+export function workerUnitFile(cluster: ResolvedCluster, node: ResolvedNode, env: string): string {
+  return unit(cluster.name, {
+    Unit: ["Description=Prefect worker %i", "After=network-online.target", "Wants=network-online.target"],
+    Service: [
+      "Type=simple",
+      `User=${SERVICE_USER}`,
+      `Group=${SERVICE_USER}`,
+      `WorkingDirectory=${SERVICE_HOME}`,
+      `EnvironmentFile=${workerEnvFile}`,
+      `EnvironmentFile=-${workerSecretsFile}`,
+      `EnvironmentFile=${CONFIG_DIR}/worker-%i.env`,
+      `ExecStart=${envLink(node.root, env)}/bin/prefect worker start --type process --pool \${RECONCILE_POOL} --name \${RECONCILE_WORKER_NAME} $RECONCILE_WORKER_ARGS`,
+      "Restart=always",
+      "RestartSec=5",
+      "KillMode=mixed",
+      "TimeoutStopSec=30",
+    ],
+    Install: ["WantedBy=multi-user.target"],
+  });
+}
+
+export function serverUnitFile(cluster: ResolvedCluster, node: ResolvedNode): string {
+  const db = cluster.server.database;
+  const after = db.type === "postgresql" ? ["After=network-online.target postgresql.service", "Requires=postgresql.service"] : ["After=network-online.target"];
+  return unit(cluster.name, {
+    Unit: ["Description=Prefect server", ...after, "Wants=network-online.target"],
+    Service: [
+      "Type=simple",
+      `User=${SERVICE_USER}`,
+      `Group=${SERVICE_USER}`,
+      `WorkingDirectory=${SERVICE_HOME}`,
+      `EnvironmentFile=${serverEnvFile}`,
+      `EnvironmentFile=-${serverSecretsFile}`,
+      `ExecStart=${envLink(node.root, cluster.server.prefect.env)}/bin/prefect server start`,
+      "Restart=always",
+      "RestartSec=5",
+      "TimeoutStopSec=30",
+    ],
+    Install: ["WantedBy=multi-user.target"],
+  });
+}
+
+/**
+ * Caddy in front of the API. Basic auth guards the UI only: Prefect's websockets carry no
+ * Authorization header, so /api is protected by Prefect's own auth string (reference §4.2).
+ */
+export function caddyfile(cluster: ResolvedCluster): string | null {
+  const proxy = cluster.server.proxy;
+  if (proxy === null) return null;
+  const site = proxy.tls.mode === "off" ? `http://${proxy.listen}` : proxy.listen;
+  const lines = [`${site} {`];
+  if (proxy.tls.mode === "internal") lines.push("\ttls internal");
+  if (proxy.tls.mode === "files") lines.push(`\ttls ${proxy.tls.certificate} ${proxy.tls.key}`);
+  if (proxy.basicAuth.length > 0) {
+    lines.push("\t@ui not path /api/*", "\tbasicauth @ui {");
+    for (const user of proxy.basicAuth) lines.push(`\t\t${user.user} ${user.passwordHash}`);
+    lines.push("\t}");
+  }
+  lines.push(`\treverse_proxy 127.0.0.1:${cluster.server.prefect.port}`, "}");
+  return `${header(cluster.name)}${lines.join("\n")}\n`;
+}
