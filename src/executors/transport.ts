@@ -1,0 +1,86 @@
+/**
+ * The transport boundary: how executors run commands on a node and reach its loopback. Only the
+ * interface and pure helpers live here (no ssh2 at runtime), so the state machine and tests can
+ * depend on it and provide a fake; ssh-transport.ts is the real implementation.
+ */
+import type { Duplex } from "node:stream";
+import type { SFTPWrapper } from "ssh2";
+
+/** Per-stream output cap when {@link ExecOptions.maxOutputBytes} is not given: 16 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+export interface ExecOptions {
+  /**
+   * Cancels the command: the remote process group is killed (not only the channel closed) and
+   * the promise rejects with `RemoteCommandError` reason "aborted" once it is gone.
+   */
+  signal?: AbortSignal;
+  /**
+   * Default `node.ssh.commandTimeoutMs`; 0 or Infinity means no limit. Counted from the moment the
+   * command starts, not while it waits for a free channel. On expiry the remote process group is
+   * killed and the promise rejects with `RemoteCommandError` reason "timeout".
+   */
+  timeoutMs?: number;
+  /** Written to the command's stdin, then EOF. Never logged: it may carry secrets. */
+  stdin?: string | Buffer;
+  /**
+   * Per stream, default {@link DEFAULT_MAX_OUTPUT_BYTES}. Beyond it the first bytes are kept, the
+   * rest is read and dropped (so the command never blocks on a full pipe), and the stream's
+   * truncated flag is set.
+   */
+  maxOutputBytes?: number;
+  /**
+   * Default true: when `node.ssh.become` is "sudo" and the SSH user is not root, run the command
+   * as root through `sudo -n` (never prompts; a password requirement fails at once).
+   */
+  become?: boolean;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when the command died from a signal. */
+  code: number | null;
+  /** Signal name without "SIG" (`TERM`, `KILL`), or null. */
+  signal: string | null;
+  stdout: string;
+  stderr: string;
+  stdoutTruncated: boolean;
+  stderrTruncated: boolean;
+  /** From the start of the remote command to its end (queueing for a channel excluded). */
+  durationMs: number;
+}
+
+/** One open connection to one node; many commands and tunnels share it. */
+export interface Transport {
+  /** The node's name from cluster.yaml. */
+  readonly node: string;
+  /**
+   * Runs `command` with `sh -c` on the node. Never rejects for a non-zero exit (that is in
+   * `code`); rejects `RemoteCommandError` on timeout/abort, or (reason "exit") when the command
+   * could not be started at all, such as `sudo -n` wanting a password; rejects `ConnectError`
+   * when the connection breaks.
+   */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /** A duplex stream to host:port as seen from the node (default host 127.0.0.1), over the same connection. */
+  forward(port: number, host?: string): Promise<Duplex>;
+  /** The SFTP session (opened once, reused) — for uploads in a later issue. */
+  sftp(): Promise<SFTPWrapper>;
+  /** Ends the connection; commands still running are left to the node (call after they settled). */
+  close(): Promise<void>;
+}
+
+/** Characters that never need quoting in a POSIX shell word. */
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * Quotes one argument for a POSIX shell (dash, bash): safe words stay as they are, anything else
+ * is wrapped in single quotes with each `'` written as `'\''`. Throws on a NUL byte, which no
+ * shell argument can carry.
+ *
+ * @example
+ * `rm -f -- ${shellQuote(path)}`      // shellQuote("it's here") → 'it'\''s here'
+ */
+export function shellQuote(arg: string): string {
+  if (arg.includes("\0")) throw new Error("a shell argument cannot contain a NUL byte");
+  if (SAFE_WORD.test(arg)) return arg;
+  return `'${arg.replace(/'/g, "'\\''")}'`;
+}
