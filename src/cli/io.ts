@@ -5,6 +5,8 @@ export interface CliIO {
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Readonly<Record<string, string | undefined>>;
+  /** For questions (`reconcile trust`); absent or not a terminal means nobody can answer. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 export function print(stream: CliIO["stdout"], line = ""): void {

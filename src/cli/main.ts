@@ -39,7 +39,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: 
     .exitOverride()
     .addHelpText(
       "after",
-      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile schema > cluster.schema.json"])}
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a"])}
 Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode),
 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
@@ -93,6 +93,66 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .action(async (names: string[], opts: { check?: boolean }) => {
       const { pinCommand } = await import("./commands/pin.js");
       setExit(await pinCommand({ file: globals().file ?? DEFAULT_FILE, names, check: opts.check === true }, io, log));
+    });
+
+  const specArgs = () => {
+    const g = globals();
+    return { file: g.file ?? DEFAULT_FILE, ...(g.secretsFile === undefined ? {} : { secretsFile: g.secretsFile }) };
+  };
+
+  program
+    .command("plan")
+    .summary("gather facts from every node and show what apply would change")
+    .description(
+      "Gather facts from every node over SSH (one round trip each, all nodes at once), compare them with\n" +
+        "cluster.yaml and print what apply would do: + create, ~ update, - destroy, -/+ replace, with a diff\n" +
+        "for changed files (secrets masked) and the bytes to send. Changes nothing. An unreachable node is\n" +
+        "shown with the reason and does not hide the others (exit 1).",
+    )
+    .option("--out <file>", "save the plan (with the spec digest and fact fingerprints) for `reconcile apply FILE`")
+    .option("--json", "print the plan as JSON (the same document --out saves)")
+    .option("--detailed-exitcode", "exit 0 when nothing would change, 2 when something would, 1 on error")
+    .option("--prune", "plan deleting resources that are no longer declared")
+    .option("-v, --verbose", "list unchanged resources too, each with its reason")
+    .addHelpText("after", examples(["reconcile plan", "reconcile plan --out plan.json", "reconcile plan --detailed-exitcode   # in CI: 2 means drift or pending changes", "reconcile plan --json | jq .summary"]))
+    .action(async (opts: { out?: string; json?: boolean; detailedExitcode?: boolean; prune?: boolean; verbose?: boolean }) => {
+      const { planCommand } = await import("./commands/plan.js");
+      setExit(
+        await planCommand(
+          { ...specArgs(), ...(opts.out === undefined ? {} : { out: opts.out }), json: opts.json === true, detailedExitcode: opts.detailedExitcode === true, prune: opts.prune === true, verbose: opts.verbose === true },
+          io,
+          log,
+        ),
+      );
+    });
+
+  program
+    .command("trust")
+    .summary("record the nodes' SSH host keys after showing their fingerprints")
+    .description(
+      "Connect to each node (no login), print its host key's SHA256 fingerprint, ask, and record the keys in\n" +
+        "the cluster's known_hosts file (ssh.knownHostsFile). A key that differs from the recorded one is kept\n" +
+        "out unless its node is named with --replace.",
+    )
+    .argument("[nodes...]", "only these nodes (default: all)")
+    .option("-y, --yes", "record without asking (check the fingerprints another way first)")
+    .option("--replace <node...>", "accept a changed host key for these nodes")
+    .addHelpText("after", examples(["reconcile trust", "reconcile trust --yes", "reconcile trust worker-a --replace worker-a   # after reinstalling worker-a"]))
+    .action(async (nodes: string[], opts: { yes?: boolean; replace?: string[] }) => {
+      const { trustCommand } = await import("./commands/trust.js");
+      setExit(await trustCommand({ ...specArgs(), nodes, yes: opts.yes === true, replace: opts.replace ?? [] }, io, log));
+    });
+
+  program
+    .command("facts")
+    .summary("print what reconcile sees on each node")
+    .description("Gather and print the facts a plan is based on: OS, disk, store, links, managed files, units, packages, state, lock.")
+    .argument("[nodes...]", "only these nodes (default: all)")
+    .option("--json", "machine-readable, by node name")
+    .addHelpText("after", examples(["reconcile facts", "reconcile facts worker-a --json | jq .\"worker-a\".facts.units"]))
+    .action(async (nodes: string[], opts: { json?: boolean }) => {
+      const { factsCommand } = await import("./commands/facts.js");
+      setExit(await factsCommand({ ...specArgs(), nodes, json: opts.json === true }, io, log));
     });
 
   program
@@ -168,6 +228,6 @@ function report(error: unknown, io: CliIO): number {
 
 /** Entry point of the `reconcile` binary. */
 export async function main(): Promise<void> {
-  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+  const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin };
   process.exitCode = await run(process.argv.slice(2), io);
 }

@@ -85,17 +85,29 @@ export async function flowCodeDigest(dir: string, signal?: AbortSignal): Promise
   return { sha256: hash.digest("hex"), bytes };
 }
 
-/** Everything local the planner needs, measured in parallel. */
-export async function gatherLocalInputs(cluster: ResolvedCluster, signal?: AbortSignal): Promise<LocalInputs> {
+/**
+ * Everything local the planner needs, measured in parallel. `tolerant` (for `reconcile facts`)
+ * turns an unreadable artifact into an unknown size and leaves out an unreadable flow folder.
+ */
+export async function gatherLocalInputs(cluster: ResolvedCluster, options: { signal?: AbortSignal; tolerant?: boolean } = {}): Promise<LocalInputs> {
   const artifacts: Record<string, LocalArtifact> = {};
   const flows: Record<string, LocalFlowCode> = {};
+  const unknown: LocalArtifact = { bytes: null, debs: null };
+  const tolerate = async <T>(work: () => Promise<T>, fallback: () => void, set: (value: T) => void) => {
+    try {
+      set(await work());
+    } catch (error) {
+      if (!(options.tolerant === true && error instanceof FileError)) throw error;
+      fallback();
+    }
+  };
   await Promise.all([
-    ...Object.values(cluster.artifacts).map(async (a) => {
-      artifacts[a.name] = a.source.type === "url" ? { bytes: null, debs: null } : await artifactInfo(a.kind, a.source.path);
-    }),
-    ...cluster.flows.map(async (f) => {
-      flows[f.name] = await flowCodeDigest(f.source, signal);
-    }),
+    ...Object.values(cluster.artifacts).map((a) =>
+      a.source.type === "url"
+        ? (artifacts[a.name] = unknown)
+        : tolerate(() => artifactInfo(a.kind, a.source.type === "path" ? a.source.path : ""), () => (artifacts[a.name] = unknown), (v) => (artifacts[a.name] = v)),
+    ),
+    ...cluster.flows.map((f) => tolerate(() => flowCodeDigest(f.source, options.signal), () => undefined, (v) => (flows[f.name] = v))),
   ]);
   return { artifacts, flows };
 }

@@ -1,0 +1,69 @@
+/** `reconcile facts [node...]`: what reconcile sees on each node, as gathered for a plan. */
+import { ExitCode } from "../../errors.js";
+import type { Fact, NodeFacts, NodeFactsResult } from "../../facts/types.js";
+import { formatBytes } from "../../planner/render.js";
+import type { Logger } from "../../log.js";
+import { print, type CliIO } from "../io.js";
+import { gatherAll, interruptible, loadForNodes, openConnections, selectNodes, type SpecArgs } from "../remote.js";
+
+export interface FactsArgs extends SpecArgs {
+  nodes: string[];
+  json: boolean;
+}
+
+function show<T>(fact: Fact<T>, text: (value: T) => string): string {
+  return fact.ok ? text(fact.value) : `(could not read: ${fact.error})`;
+}
+
+/** A few lines per node: enough to see what a plan will be based on. */
+function describe(facts: NodeFacts): string[] {
+  const out: string[] = [];
+  out.push(`  os        ${show(facts.os, (o) => `${o.prettyName} ${o.arch}, hostname ${o.hostname}, commands run as ${o.user}`)}`);
+  out.push(`  disk      ${show(facts.disk, (d) => `${formatBytes(d.availableBytes)} free of ${formatBytes(d.totalBytes)} under ${d.path}`)}`);
+  out.push(`  store     ${show(facts.store, (s) => `${s.complete.length} complete${s.partial.length > 0 ? `, ${s.partial.length} partial upload(s)` : ""}`)}`);
+  out.push(...show(facts.store, (s) => s.complete.map((sha) => `              ${sha}`).join("\n")).split("\n").filter((l) => l !== ""));
+  out.push(`  links     ${show(facts.links, (l) => (Object.keys(l).length === 0 ? "none" : ""))}`);
+  if (facts.links.ok) for (const [path, l] of Object.entries(facts.links.value)) out.push(`              ${path} -> ${l.state === "link" ? l.target : l.state === "other" ? `(${l.type})` : "(absent)"}`);
+  out.push(`  files     ${show(facts.files, (f) => (Object.keys(f).length === 0 ? "none" : ""))}`);
+  if (facts.files.ok) {
+    for (const [path, f] of Object.entries(facts.files.value)) {
+      out.push(`              ${path}  ${f.state === "file" ? `${f.mode} ${f.owner}:${f.group} ${f.bytes} B sha256:${f.sha256.slice(0, 12)}` : f.state === "other" ? `(${f.type})` : "(absent)"}`);
+    }
+  }
+  out.push(`  units     ${show(facts.units, (u) => (Object.keys(u).length === 0 ? "none" : ""))}`);
+  if (facts.units.ok) for (const [name, u] of Object.entries(facts.units.value)) out.push(`              ${name}  ${u.load}, ${u.active}/${u.sub}, ${u.unitFileState || "-"}`);
+  out.push(`  packages  ${show(facts.packages, (p) => Object.entries(p).map(([n, v]) => `${n} ${v === null ? "(not installed)" : v.version}`).join(", ") || "none managed")}`);
+  out.push(`  users     ${show(facts.users, (u) => Object.entries(u).map(([n, v]) => `${n} ${v === null ? "(absent)" : `uid ${v.uid}`}`).join(", ") || "none managed")}`);
+  out.push(`  state     ${show(facts.state, (s) => (s === null ? "never applied" : `generation ${s.generation}, ${s.resources.length} resources, applied ${s.appliedAt}`))}`);
+  out.push(`  lock      ${show(facts.lock, (l) => (l === null ? "free" : `held by ${l.holder} on ${l.host} (pid ${l.pid}) until ${l.expiresAt}`))}`);
+  return out;
+}
+
+export async function factsCommand(args: FactsArgs, io: CliIO, log: Logger): Promise<number> {
+  const { cluster } = await loadForNodes(args, io);
+  const nodes = selectNodes(cluster, args.nodes);
+  return interruptible(async (signal) => {
+    const connections = openConnections(cluster, io, log, signal);
+    let facts: Record<string, NodeFactsResult>;
+    try {
+      facts = (await gatherAll(cluster, nodes, connections, log, signal, { tolerant: true })).facts;
+    } finally {
+      await connections.closeAll();
+    }
+    const failed = nodes.filter((n) => facts[n.name]?.reachable !== true);
+    if (args.json) {
+      io.stdout.write(`${JSON.stringify(Object.fromEntries(nodes.map((n) => [n.name, facts[n.name]])), null, 2)}\n`);
+    } else {
+      for (const node of nodes) {
+        const result = facts[node.name];
+        print(io.stdout, `node ${node.name} (${node.address})`);
+        if (result === undefined || !result.reachable) {
+          print(io.stdout, `  ! unreachable: ${result?.error.message ?? "no facts"}`);
+          if (result?.error.hint) print(io.stdout, `    hint: ${result.error.hint}`);
+        } else for (const line of describe(result.facts)) print(io.stdout, line);
+        print(io.stdout);
+      }
+    }
+    return failed.length > 0 ? ExitCode.failure : ExitCode.ok;
+  });
+}

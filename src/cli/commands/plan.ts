@@ -1,0 +1,72 @@
+/** `reconcile plan`: gather facts from every node, diff, show what apply would change. */
+import { styleText } from "node:util";
+import { ExitCode } from "../../errors.js";
+import { plan } from "../../planner/plan.js";
+import { renderPlan, type Style, type Tone } from "../../planner/render.js";
+import type { Plan } from "../../planner/types.js";
+import { writeFileAtomically } from "../../executors/local-files.js";
+import type { Logger } from "../../log.js";
+import { print, type CliIO } from "../io.js";
+import { gatherAll, interruptible, loadStrict, openConnections, type SpecArgs } from "../remote.js";
+import packageJson from "../../../package.json" with { type: "json" };
+
+export interface PlanArgs extends SpecArgs {
+  out?: string;
+  json: boolean;
+  detailedExitcode: boolean;
+  prune: boolean;
+  verbose: boolean;
+}
+
+/** The document `--json` prints and `--out` saves: the plan plus when and by what it was made. */
+export interface SavedPlan extends Plan {
+  format: "reconcile-plan";
+  createdAt: string;
+  reconcileVersion: string;
+}
+
+const COLORS: Record<Tone, Parameters<typeof styleText>[0]> = {
+  add: "green",
+  change: "yellow",
+  destroy: "red",
+  muted: "dim",
+  heading: "bold",
+  error: "red",
+  warning: "yellow",
+};
+
+/** Colors on a terminal, unless NO_COLOR is set (https://no-color.org). */
+export function terminalStyle(io: CliIO, stream: CliIO["stdout"]): Style | undefined {
+  if (stream.isTTY !== true || (io.env.NO_COLOR ?? "") !== "") return undefined;
+  return (tone, text) => (text === "" ? text : styleText(COLORS[tone], text));
+}
+
+export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promise<number> {
+  const { cluster, secrets } = await loadStrict(args, io);
+  return interruptible(async (signal) => {
+    const connections = openConnections(cluster, io, log, signal);
+    let gathered;
+    try {
+      gathered = await gatherAll(cluster, cluster.nodes, connections, log, signal);
+    } finally {
+      await connections.closeAll();
+    }
+    const started = performance.now();
+    const result = plan(cluster, gathered.facts, gathered.local, secrets.values, { prune: args.prune });
+    log.info(
+      { event: "plan", ...result.summary, errored: result.errored, localMs: gathered.durationMs.local, factsMs: gathered.durationMs.facts, planMs: Math.round(performance.now() - started) },
+      "planned",
+    );
+    const saved: SavedPlan = { format: "reconcile-plan", ...result, createdAt: new Date().toISOString(), reconcileVersion: packageJson.version };
+    const text = `${JSON.stringify(saved, null, 2)}\n`;
+    if (args.out !== undefined) await writeFileAtomically(args.out, text, { mode: 0o600 });
+    if (args.json) io.stdout.write(text);
+    else {
+      const style = terminalStyle(io, io.stdout);
+      for (const line of renderPlan(result, { verbose: args.verbose, ...(style === undefined ? {} : { style }) })) print(io.stdout, line);
+      if (args.out !== undefined) print(io.stdout, `Saved the plan to ${args.out}: apply it exactly with \`reconcile apply ${args.out}\`.`);
+    }
+    if (result.errored) return ExitCode.failure;
+    return args.detailedExitcode && result.hasChanges ? ExitCode.changes : ExitCode.ok;
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * `reconcile trust [node...]`: fetch each node's SSH host key, show its fingerprint, and after a
+ * yes record it in the cluster's known_hosts. A key that differs from the recorded one is never
+ * replaced silently: only with `--replace NODE`.
+ */
+import { mkdir, readFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { ConnectError, ExitCode, FileError, UsageError, ioReason } from "../../errors.js";
+import { formatKnownHostsLine, lookupHost, parseKnownHosts, type HostKey, type KnownHostsEntry } from "../../executors/known-hosts.js";
+import { scanHostKey } from "../../executors/ssh-transport.js";
+import { writeFileAtomically } from "../../executors/local-files.js";
+import type { ResolvedNode } from "../../spec/resolved.js";
+import type { Logger } from "../../log.js";
+import { plural, print, type CliIO } from "../io.js";
+import { interruptible, loadForNodes, selectNodes, type SpecArgs } from "../remote.js";
+
+export interface TrustArgs extends SpecArgs {
+  nodes: string[];
+  yes: boolean;
+  replace: string[];
+}
+
+type Verdict =
+  | { node: ResolvedNode; status: "known"; key: HostKey }
+  | { node: ResolvedNode; status: "new"; key: HostKey }
+  | { node: ResolvedNode; status: "changed"; key: HostKey; old: KnownHostsEntry[] }
+  | { node: ResolvedNode; status: "unreachable"; error: string; hint: string | null };
+
+async function readKnownHosts(file: string): Promise<string> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    throw new FileError(`cannot read ${file}: ${ioReason(error)}`, { cause: error });
+  }
+}
+
+function judge(node: ResolvedNode, key: HostKey, entries: readonly KnownHostsEntry[]): Verdict {
+  const mine = lookupHost(entries, node.address, node.ssh.port).filter((e) => e.marker === null);
+  if (mine.some((e) => e.key.base64 === key.base64)) return { node, status: "known", key };
+  const sameType = mine.filter((e) => e.key.type === key.type);
+  return sameType.length > 0 ? { node, status: "changed", key, old: sameType } : { node, status: "new", key };
+}
+
+async function ask(io: CliIO, question: string): Promise<boolean> {
+  if (io.stdin === undefined) return false;
+  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
+  try {
+    return /^(y|yes)$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Promise<number> {
+  const { cluster } = await loadForNodes(args, io);
+  const nodes = selectNodes(cluster, args.nodes);
+  selectNodes(cluster, args.replace);
+  return interruptible(async (signal) => {
+    // Nodes may name their own known_hosts file; each file is read and written once.
+    const files = [...new Set(nodes.map((n) => n.ssh.knownHostsFile))];
+    const texts = new Map(await Promise.all(files.map(async (f) => [f, await readKnownHosts(f)] as const)));
+    const verdicts = await Promise.all(
+      nodes.map(async (node): Promise<Verdict> => {
+        try {
+          const key = await scanHostKey(node, { signal });
+          return judge(node, key, parseKnownHosts(texts.get(node.ssh.knownHostsFile) ?? "", node.ssh.knownHostsFile));
+        } catch (error) {
+          if (error instanceof ConnectError) return { node, status: "unreachable", error: error.message, hint: error.hint ?? null };
+          throw error;
+        }
+      }),
+    );
+    const width = Math.max(...nodes.map((n) => n.name.length));
+    for (const v of verdicts) {
+      const where = `${v.node.address}:${v.node.ssh.port}`;
+      if (v.status === "unreachable") {
+        print(io.stdout, `  ${v.node.name.padEnd(width)}  ${where}  unreachable: ${v.error}`);
+        continue;
+      }
+      print(io.stdout, `  ${v.node.name.padEnd(width)}  ${where}  ${v.key.type} ${v.key.fingerprint}  ${v.status === "changed" ? "CHANGED" : v.status}`);
+      if (v.status === "changed") {
+        for (const old of v.old) print(io.stdout, `  ${"".padEnd(width)}  was ${old.key.fingerprint} (${old.file}:${old.line})`);
+      }
+    }
+    const replace = new Set(args.replace);
+    const record = verdicts.filter((v): v is Extract<Verdict, { key: HostKey }> => v.status === "new" || (v.status === "changed" && replace.has(v.node.name)));
+    const refused = verdicts.filter((v) => v.status === "changed" && !replace.has(v.node.name));
+    for (const v of refused) {
+      print(io.stderr, `warning: node ${v.node.name}: the host key changed; kept the old one. If the change is expected (the node was reinstalled), run \`reconcile trust ${v.node.name} --replace ${v.node.name}\`.`);
+    }
+    const unreachable = verdicts.filter((v) => v.status === "unreachable");
+    const failure = unreachable.length > 0 || refused.length > 0 ? ExitCode.failure : ExitCode.ok;
+    if (record.length === 0) {
+      print(io.stdout, refused.length + unreachable.length === 0 ? "Every host key is already recorded." : "Nothing recorded.");
+      return failure;
+    }
+    if (!args.yes) {
+      if (io.stdin?.isTTY !== true) throw new UsageError("no terminal to confirm on", "check the fingerprints above (for example against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the node), then run again with --yes");
+      if (!(await ask(io, `Record ${plural(record.length, "host key")} in ${files.join(", ")}? Type yes to continue: `))) {
+        print(io.stdout, "Nothing recorded.");
+        return ExitCode.failure;
+      }
+    }
+    for (const file of files) {
+      const mine = record.filter((v) => v.node.ssh.knownHostsFile === file);
+      if (mine.length === 0) continue;
+      const drop = new Set(mine.flatMap((v) => (v.status === "changed" ? v.old.map((e) => e.line) : [])));
+      const kept = (texts.get(file) ?? "").split("\n").filter((_, i) => !drop.has(i + 1));
+      while (kept.length > 0 && kept.at(-1) === "") kept.pop();
+      const added = mine.map((v) => formatKnownHostsLine(v.node.address, v.node.ssh.port, v.key));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFileAtomically(file, `${[...kept, ...added].join("\n")}\n`, { mode: 0o644 });
+      log.info({ event: "trust", file, recorded: mine.map((v) => ({ node: v.node.name, fingerprint: v.key.fingerprint, status: v.status })) }, "host keys recorded");
+    }
+    print(io.stdout, `Recorded ${plural(record.length, "host key")} in ${files.join(", ")}.`);
+    return failure;
+  });
+}

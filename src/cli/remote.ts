@@ -1,0 +1,87 @@
+/**
+ * What every command that talks to nodes does first: load the spec strictly, open one connection
+ * per node, gather. Interrupts (SIGINT/SIGTERM) abort the run's signal, which cancels remote work.
+ */
+import { ExitCode, ReconcileError, UsageError } from "../errors.js";
+import { loadCluster, type LoadedCluster } from "../spec/load.js";
+import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
+import { Connections } from "../executors/ssh-transport.js";
+import { gatherFacts } from "../executors/gather-facts.js";
+import { gatherLocalInputs } from "../executors/local-inputs.js";
+import { factsRequestFor } from "../planner/desired.js";
+import type { FactSet } from "../facts/types.js";
+import type { LocalInputs } from "../planner/types.js";
+import type { Logger } from "../log.js";
+import { print, type CliIO } from "./io.js";
+import { formatDiagnostic } from "../errors.js";
+
+export interface SpecArgs {
+  file: string;
+  secretsFile?: string;
+}
+
+/** Loads cluster.yaml as plan and apply need it: missing artifacts, flow folders and secrets are errors. */
+export async function loadStrict(args: SpecArgs, io: CliIO): Promise<LoadedCluster> {
+  const loaded = await loadCluster(args.file, { strict: true, env: io.env, ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }) });
+  for (const w of loaded.warnings) print(io.stderr, formatDiagnostic(w));
+  return loaded;
+}
+
+/**
+ * Loads cluster.yaml for commands that only reach the nodes (trust, facts): missing local
+ * artifacts and secrets do not matter to them, so they are not even mentioned.
+ */
+export async function loadForNodes(args: SpecArgs, io: CliIO): Promise<LoadedCluster> {
+  return loadCluster(args.file, { strict: false, env: io.env, ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }) });
+}
+
+/** The nodes named on the command line, in spec order; all when none is named. */
+export function selectNodes(cluster: ResolvedCluster, names: readonly string[]): ResolvedNode[] {
+  const unknown = names.filter((n) => !cluster.nodes.some((node) => node.name === n));
+  if (unknown.length > 0) throw new UsageError(`no node named ${unknown.join(", ")} in ${cluster.specFile}`, `nodes: ${cluster.nodes.map((n) => n.name).join(", ")}`);
+  return names.length === 0 ? cluster.nodes : cluster.nodes.filter((n) => names.includes(n.name));
+}
+
+/**
+ * Runs `work` with an AbortSignal that SIGINT/SIGTERM trigger; an interrupted run ends with a
+ * clean message and exit 130 instead of half-printed output.
+ */
+export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = (name: string) => controller.abort(new ReconcileError(`interrupted (${name})`, { exitCode: ExitCode.interrupted }));
+  const onInt = () => stop("SIGINT");
+  const onTerm = () => stop("SIGTERM");
+  process.once("SIGINT", onInt);
+  process.once("SIGTERM", onTerm);
+  try {
+    const result = await work(controller.signal);
+    controller.signal.throwIfAborted();
+    return result;
+  } catch (error) {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw error;
+  } finally {
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
+  }
+}
+
+export interface Gathered {
+  facts: FactSet;
+  local: LocalInputs;
+  durationMs: { local: number; facts: number };
+}
+
+/** Local inputs, then the facts of `nodes` (all at once, one round trip each). */
+export async function gatherAll(cluster: ResolvedCluster, nodes: readonly ResolvedNode[], connections: Connections, log: Logger, signal: AbortSignal, options: { tolerant?: boolean } = {}): Promise<Gathered> {
+  const t0 = performance.now();
+  const local = await gatherLocalInputs(cluster, { signal, tolerant: options.tolerant === true });
+  const t1 = performance.now();
+  const facts = await gatherFacts(nodes, (n) => factsRequestFor(cluster, n, local), (n) => connections.get(n.name), { signal, logger: log });
+  const t2 = performance.now();
+  return { facts, local, durationMs: { local: Math.round(t1 - t0), facts: Math.round(t2 - t1) } };
+}
+
+export function openConnections(cluster: ResolvedCluster, io: CliIO, log: Logger, signal: AbortSignal): Connections {
+  return new Connections(cluster.nodes, { env: io.env as NodeJS.ProcessEnv, logger: log, signal });
+}

@@ -1,0 +1,58 @@
+/**
+ * Gathers facts: one `sh -s` per node, every node at once. A node that cannot be reached becomes
+ * an `Unreachable` entry, so it never hides the others.
+ */
+import { randomBytes } from "node:crypto";
+import { ConnectError, ReconcileError } from "../errors.js";
+import { buildFactsScript, parseFactsOutput } from "../facts/script.js";
+import type { FactSet, FactsRequest, NodeFactsResult } from "../facts/types.js";
+import type { ResolvedNode } from "../spec/resolved.js";
+import type { Logger } from "../log.js";
+import type { Transport } from "./transport.js";
+
+export interface GatherOptions {
+  signal?: AbortSignal;
+  logger?: Logger;
+}
+
+function unreachable(error: unknown): NodeFactsResult {
+  if (error instanceof ConnectError) return { reachable: false, error: { category: error.category, message: error.message, hint: error.hint ?? null } };
+  if (error instanceof ReconcileError) return { reachable: false, error: { category: "command", message: error.message, hint: error.hint ?? null } };
+  throw error;
+}
+
+/** Facts of one node over an open transport. */
+export async function gatherNode(transport: Transport, request: FactsRequest, options: GatherOptions = {}): Promise<NodeFactsResult> {
+  const nonce = randomBytes(12).toString("hex");
+  const started = performance.now();
+  const result = await transport.exec("sh -s", { stdin: buildFactsScript(request, nonce), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  options.logger?.debug({ event: "facts", node: transport.node, durationMs: Math.round(performance.now() - started), exitCode: result.code }, "facts gathered");
+  if (result.stdoutTruncated) {
+    return { reachable: false, error: { category: "command", message: `node ${transport.node}: the facts output was too large`, hint: "look for very large files under /etc/prefect" } };
+  }
+  return { reachable: true, facts: parseFactsOutput(result.stdout, request, nonce) };
+}
+
+/**
+ * Facts of every node in parallel; `connect` opens (or reuses) the node's one connection.
+ *
+ * @example
+ * const facts = await gatherFacts(cluster.nodes, (n) => requests[n.name], (n) => connections.get(n.name));
+ */
+export async function gatherFacts(
+  nodes: readonly ResolvedNode[],
+  requestFor: (node: ResolvedNode) => FactsRequest,
+  connect: (node: ResolvedNode) => Promise<Transport>,
+  options: GatherOptions = {},
+): Promise<FactSet> {
+  const entries = await Promise.all(
+    nodes.map(async (node): Promise<[string, NodeFactsResult]> => {
+      try {
+        return [node.name, await gatherNode(await connect(node), requestFor(node), options)];
+      } catch (error) {
+        return [node.name, unreachable(error)];
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
