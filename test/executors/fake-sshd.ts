@@ -1,0 +1,181 @@
+/**
+ * A real-protocol SSH server for transport tests: ssh2's Server on 127.0.0.1, a random port,
+ * public-key authentication, commands run for real with `sh -c` (so process groups and kills are
+ * real), direct-tcpip tunnels, SFTP. Like OpenSSH it allows at most 10 sessions per connection,
+ * so a transport that opens more fails here as it would on a node.
+ *
+ * `sudo` is simulated: a command line starting with `exec sudo -n -- ` either runs without the
+ * prefix ("nopasswd") or fails the way `sudo -n` does when it needs a password.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { connect as tcpConnect, type AddressInfo } from "node:net";
+import ssh2 from "ssh2";
+import type { Connection, ParsedKey } from "ssh2";
+import { fingerprintOf, type HostKey } from "../../src/executors/known-hosts.js";
+import type { ResolvedNode, ResolvedSsh } from "../../src/spec/resolved.js";
+
+const { Server, utils } = ssh2;
+
+export interface KeyPair {
+  private: string;
+  public: string;
+}
+
+/** Key pairs are made once per test file: ed25519 is fast, ECDSA P-256 nearly so. */
+export function keyPair(type: "ed25519" | "ecdsa" = "ed25519", passphrase?: string): KeyPair {
+  if (type === "ecdsa") return utils.generateKeyPairSync("ecdsa", { bits: 256 });
+  if (passphrase !== undefined) return utils.generateKeyPairSync("ed25519", { passphrase, cipher: "aes256-ctr", rounds: 4 });
+  return utils.generateKeyPairSync("ed25519");
+}
+
+/** The {@link HostKey} of a public key in OpenSSH format (`ssh-ed25519 AAAA...`). */
+export function hostKeyOf(publicKey: string): HostKey {
+  return fingerprintOf(parse(publicKey).getPublicSSH());
+}
+
+export interface FakeSshdOptions {
+  hostKeys: KeyPair[];
+  user: string;
+  /** Public keys (OpenSSH format) allowed to log in as `user`. */
+  authorizedKeys: string[];
+  sudo?: "nopasswd" | "password";
+  /** Default 10, OpenSSH's MaxSessions. */
+  maxSessions?: number;
+}
+
+export class FakeSshd {
+  port = 0;
+  /** Connections accepted since start. */
+  connections = 0;
+  /** Most session channels open at once on one connection. */
+  maxOpenSessions = 0;
+  /** Every command line received, as sent by the client. */
+  readonly commands: string[] = [];
+  readonly #options: FakeSshdOptions;
+  readonly #server: InstanceType<typeof Server>;
+  readonly #clients = new Set<Connection>();
+  readonly #children = new Set<ChildProcess>();
+
+  private constructor(options: FakeSshdOptions) {
+    this.#options = options;
+    const allowed = options.authorizedKeys.map(parse);
+    this.#server = new Server({ hostKeys: options.hostKeys.map((k) => k.private) }, (client) => this.#onClient(client, allowed));
+  }
+
+  static async start(options: FakeSshdOptions): Promise<FakeSshd> {
+    const sshd = new FakeSshd(options);
+    await new Promise<void>((resolve) => sshd.#server.listen(0, "127.0.0.1", resolve));
+    sshd.port = (sshd.#server.address() as AddressInfo).port;
+    return sshd;
+  }
+
+  /** Cuts every connection, as a rebooting node would. */
+  dropConnections(): void {
+    for (const client of this.#clients) client.end();
+  }
+
+  async stop(): Promise<void> {
+    for (const child of this.#children) {
+      // The transport puts each command in its own process group; leave nothing running.
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {
+        /* already gone */
+      }
+    }
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  #onClient(client: Connection, allowed: ParsedKey[]): void {
+    this.connections++;
+    this.#clients.add(client);
+    let openSessions = 0;
+    client.on("error", () => {});
+    client.on("close", () => this.#clients.delete(client));
+    client.on("authentication", (ctx) => {
+      if (ctx.method !== "publickey" || ctx.username !== this.#options.user) return ctx.reject(["publickey"]);
+      const key = allowed.find((k) => k.getPublicSSH().equals(ctx.key.data));
+      if (key === undefined) return ctx.reject(["publickey"]);
+      if (ctx.signature !== undefined && ctx.blob !== undefined && !key.verify(ctx.blob, ctx.signature, ctx.hashAlgo)) return ctx.reject(["publickey"]);
+      ctx.accept();
+    });
+    client.on("ready", () => {
+      client.on("session", (accept, reject) => {
+        if (openSessions >= (this.#options.maxSessions ?? 10)) return reject();
+        openSessions++;
+        this.maxOpenSessions = Math.max(this.maxOpenSessions, openSessions);
+        const session = accept();
+        session.once("close", () => openSessions--);
+        session.on("exec", (acceptExec, _reject, info) => this.#exec(acceptExec(), info.command));
+        session.on("sftp", (acceptSftp) => {
+          acceptSftp();
+        });
+      });
+      client.on("tcpip", (accept, reject, info) => {
+        const socket = tcpConnect(info.destPort, info.destIP);
+        socket.once("error", () => reject());
+        socket.once("connect", () => {
+          const channel = accept();
+          channel.pipe(socket).pipe(channel);
+        });
+      });
+    });
+  }
+
+  #exec(stream: ssh2.ServerChannel, commandLine: string): void {
+    this.commands.push(commandLine);
+    let command = commandLine;
+    const sudo = "exec sudo -n -- ";
+    if (command.startsWith(sudo)) {
+      if (this.#options.sudo !== "nopasswd") {
+        stream.stderr.write("sudo: a password is required\n");
+        stream.exit(1);
+        stream.end();
+        return;
+      }
+      command = `exec ${command.slice(sudo.length)}`;
+    }
+    const child = spawn("sh", ["-c", command], { stdio: "pipe" });
+    this.#children.add(child);
+    child.stdin.on("error", () => {});
+    stream.on("error", () => {});
+    stream.pipe(child.stdin);
+    child.stdout.pipe(stream, { end: false });
+    child.stderr.pipe(stream.stderr, { end: false });
+    child.on("close", (code, signal) => {
+      this.#children.delete(child);
+      if (code !== null) stream.exit(code);
+      else stream.exit(signal ?? "KILL", false, "");
+      stream.end();
+    });
+  }
+}
+
+/** A resolved node for `sshd`, with fast timeouts; override any SSH setting. */
+export function nodeFor(port: number, ssh: Partial<ResolvedSsh> & Pick<ResolvedSsh, "knownHostsFile">, extra: Partial<Omit<ResolvedNode, "ssh">> = {}): ResolvedNode {
+  return {
+    name: "n1",
+    address: "127.0.0.1",
+    root: "/opt/reconcile",
+    server: false,
+    workerPools: [],
+    ...extra,
+    ssh: {
+      user: "deploy",
+      port,
+      identityFile: null,
+      connectTimeoutMs: 3_000,
+      commandTimeoutMs: 10_000,
+      keepaliveIntervalMs: 5_000,
+      become: "none",
+      ...ssh,
+    },
+  };
+}
+
+function parse(key: string): ParsedKey {
+  const parsed = utils.parseKey(key);
+  if (parsed instanceof Error) throw parsed;
+  return Array.isArray(parsed) ? (parsed[0] as ParsedKey) : parsed;
+}
