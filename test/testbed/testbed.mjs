@@ -1,0 +1,1248 @@
+#!/usr/bin/env node
+// @ts-check
+/**
+ * The test bed: N real Debian nodes (systemd + sshd) booted on this machine with systemd-nspawn,
+ * on a private bridge (198.51.100.0/24) with no route anywhere else — air-gapped like production.
+ *
+ * Plain ESM JavaScript so it runs without a build step, both as a library (types in testbed.d.mts)
+ * and as a CLI: `node test/testbed/testbed.mjs up [--nodes N] | down | status | stop NAME |
+ * start NAME | reset NAME | rekey NAME | ssh NAME [COMMAND...]`. See README.md beside this file.
+ *
+ * Everything it starts is recorded in a state file and stopped by recorded PID (checked against
+ * the process start time, so a reused PID is never signalled) or, for what a crash left behind,
+ * by membership of the cgroups this tool created. It never kills by process name.
+ */
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import net from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+// ---------------------------------------------------------------------------------------------
+// Constants
+
+export const SUITE = "bookworm";
+export const VARIANT = "minbase";
+export const INCLUDE = ["systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "iproute2", "ca-certificates", "sudo"];
+/** Bump when the base customisation below changes: it is part of the cache key. */
+const BASE_RECIPE = 1;
+const MIRROR = process.env.TESTBED_MIRROR || "http://deb.debian.org/debian";
+
+export const CACHE_DIR = process.env.TESTBED_CACHE_DIR || "/var/cache/prefect-reconcile/testbed";
+export const LIB_DIR = process.env.TESTBED_LIB_DIR || "/var/lib/prefect-reconcile-testbed";
+export const STATE_DIR = path.join(LIB_DIR, "run");
+const NODES_DIR = path.join(STATE_DIR, "nodes");
+const STATE_FILE = path.join(STATE_DIR, "state.json");
+const LOCK_FILE = path.join(STATE_DIR, "lock");
+const SESSION_FILE = path.join(STATE_DIR, "session.json");
+const IDENTITY = path.join(STATE_DIR, "id_ed25519");
+
+export const BRIDGE = "tbbr0";
+export const SUBNET = "198.51.100.0/24";
+export const HOST_ADDRESS = "198.51.100.1";
+export const MAX_NODES = 200;
+const NAME_RE = /^n([1-9][0-9]*)$/;
+
+const SIGRTMIN_3 = 37; // SIGRTMIN+3 on Linux/glibc: systemd's "poweroff"
+const READY_TIMEOUT_MS = Number(process.env.TESTBED_READY_TIMEOUT_MS) || 120_000;
+const STOP_TIMEOUT_MS = 15_000;
+const LOCK_TIMEOUT_MS = 10 * 60_000;
+
+/** Units that are useless or harmful on an air-gapped test node (apt timers would fail offline). */
+const MASKED_UNITS = [
+  "apt-daily.timer",
+  "apt-daily-upgrade.timer",
+  "dpkg-db-backup.timer",
+  "e2scrub_all.timer",
+  "e2scrub_reap.service",
+  "fstrim.timer",
+  "console-getty.service",
+  "getty@tty1.service",
+  "systemd-pstore.service",
+];
+
+const EXTRA_PATH = ["/usr/local/sbin", "/usr/sbin", "/sbin"];
+
+// ---------------------------------------------------------------------------------------------
+// Errors and small helpers
+
+/** An error meant for people: printed without a stack trace by the CLI. */
+export class TestbedError extends Error {
+  /** @param {string} message @param {{ prerequisite?: boolean }} [opts] */
+  constructor(message, opts = {}) {
+    super(message);
+    this.name = "TestbedError";
+    /** True when the machine cannot run the test bed at all (not root, tools missing). */
+    this.prerequisite = opts.prerequisite ?? false;
+  }
+}
+
+/** @typedef {(message: string) => void} Log */
+/** @type {Log} */
+const quiet = () => {};
+
+const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+
+/** @param {string} p */
+function exists(p) {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function envWithSbin() {
+  const parts = (process.env.PATH || "/usr/bin:/bin").split(":");
+  for (const p of EXTRA_PATH) if (!parts.includes(p)) parts.push(p);
+  return { ...process.env, PATH: parts.join(":"), LC_ALL: "C" };
+}
+
+/** @param {string} cmd */
+function which(cmd) {
+  for (const dir of envWithSbin().PATH.split(":")) {
+    const p = path.join(dir, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      /* next */
+    }
+  }
+  return null;
+}
+
+/**
+ * @typedef {{ code: number | null, signal: string | null, stdout: string, stderr: string }} RunResult
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ input?: string, timeoutMs?: number, allowFail?: boolean }} [opts]
+ * @returns {Promise<RunResult>}
+ */
+function run(cmd, args, opts = {}) {
+  const { input, timeoutMs = 10 * 60_000, allowFail = false } = opts;
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: [input == null ? "ignore" : "pipe", "pipe", "pipe"], env: envWithSbin() });
+    let stdout = "";
+    let stderr = "";
+    child.stdout?.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr?.setEncoding("utf8").on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new TestbedError(`cannot run ${cmd}: ${e.message}`));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      const res = { code, signal, stdout, stderr };
+      if (code === 0 || allowFail) resolve(res);
+      else {
+        const why = signal ? `killed by ${signal}${signal === "SIGKILL" ? ` (timeout ${timeoutMs} ms?)` : ""}` : `exit ${code}`;
+        reject(new TestbedError(`${cmd} ${args.join(" ")} failed (${why}): ${(stderr || stdout).trim().split("\n").slice(-8).join("\n")}`));
+      }
+    });
+    if (input != null) child.stdin?.end(input);
+  });
+}
+
+/** @param {string} file @param {string | Buffer} data @param {number} [mode] */
+function writeFileAtomic(file, data, mode = 0o644) {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, data, { mode });
+  fs.renameSync(tmp, file);
+}
+
+/** Remove a tree, refusing to cross into other file systems (a crashed debootstrap may leave /proc mounted). */
+async function removeTree(/** @type {string} */ dir) {
+  if (!exists(dir)) return;
+  for (const m of mountsUnder(dir).reverse()) await run("umount", ["-l", m], { allowFail: true });
+  await run("rm", ["-rf", "--one-file-system", dir]);
+}
+
+/** Mount points at or below dir, in mount order. @param {string} dir */
+function mountsUnder(dir) {
+  const text = fs.readFileSync("/proc/self/mountinfo", "utf8");
+  const out = [];
+  for (const line of text.split("\n")) {
+    const f = line.split(" ");
+    if (f.length < 5) continue;
+    const mp = f[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+    if (mp === dir || mp.startsWith(dir + "/")) out.push(mp);
+  }
+  return out;
+}
+
+/** @param {string} file @param {number} lines */
+function tail(file, lines) {
+  try {
+    const text = fs.readFileSync(file, "utf8");
+    // eslint-disable-next-line no-control-regex
+    const clean = text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r/g, "");
+    return clean.split("\n").filter((l) => l.trim() !== "").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes: identity by start time, never by name
+
+/** @param {number} pid */
+function procStat(pid) {
+  try {
+    const s = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const close = s.lastIndexOf(")");
+    const rest = s.slice(close + 2).split(" ");
+    return { comm: s.slice(s.indexOf("(") + 1, close), state: rest[0], ppid: Number(rest[1]), start: rest[19] };
+  } catch {
+    return null;
+  }
+}
+
+/** A live (not zombie) process; when start is given it must be the very process we recorded. */
+function alive(/** @type {number | undefined} */ pid, /** @type {string | undefined} */ start) {
+  if (!pid) return false;
+  const st = procStat(pid);
+  if (!st || st.state === "Z" || st.state === "X") return false;
+  return start === undefined || st.start === start;
+}
+
+/** @param {number} pid */
+function nsPids(pid) {
+  try {
+    const m = /^NSpid:\s+(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? m[1].trim().split(/\s+/).map(Number) : [];
+  } catch {
+    return [];
+  }
+}
+
+/** @param {number} pid @returns {number[]} */
+function childrenOf(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    const out = [];
+    for (const e of fs.readdirSync("/proc")) {
+      if (!/^\d+$/.test(e)) continue;
+      if (procStat(Number(e))?.ppid === pid) out.push(Number(e));
+    }
+    return out;
+  }
+}
+
+/** The container's init among nspawn's descendants: PID 1 in its own PID namespace. @param {number} pid */
+function findContainerInit(pid) {
+  const queue = childrenOf(pid);
+  for (let i = 0; i < queue.length && i < 64; i++) {
+    const p = queue[i];
+    const ns = nsPids(p);
+    if (ns.length >= 2 && ns[ns.length - 1] === 1) return p;
+    queue.push(...childrenOf(p));
+  }
+  return null;
+}
+
+/** @param {number} pid @param {number | NodeJS.Signals} sig */
+function signal(pid, sig) {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Locks: one operation at a time (lock), and one test run at a time (session lease)
+
+/** @param {string} file */
+function readOwner(file) {
+  try {
+    const o = JSON.parse(fs.readFileSync(file, "utf8"));
+    return { pid: Number(o.pid), start: String(o.start), since: String(o.since ?? ""), what: String(o.what ?? "") };
+  } catch {
+    return null;
+  }
+}
+
+function ownerRecord(/** @type {string} */ what) {
+  return JSON.stringify({ pid: process.pid, start: procStat(process.pid)?.start, since: new Date().toISOString(), what });
+}
+
+/** @param {string} file @param {string} what @param {number} timeoutMs @param {Log} log */
+async function takeFileLock(file, what, timeoutMs, log) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    try {
+      const fd = fs.openSync(file, "wx", 0o644);
+      fs.writeSync(fd, ownerRecord(what));
+      fs.closeSync(fd);
+      return;
+    } catch (e) {
+      if (/** @type {NodeJS.ErrnoException} */ (e).code !== "EEXIST") throw e;
+    }
+    const owner = readOwner(file);
+    if (owner === null) {
+      // Being written right now, or garbage from a crash between open and write.
+      const age = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      if (age > 5000) fs.rmSync(file, { force: true });
+    } else if (!alive(owner.pid, owner.start)) {
+      fs.rmSync(file, { force: true });
+      continue;
+    } else if (owner.pid === process.pid) {
+      throw new TestbedError(`internal: ${file} is already held by this process`);
+    }
+    if (Date.now() > deadline) throw new TestbedError(`the test bed is busy: ${file} held by pid ${owner?.pid} (${owner?.what}) since ${owner?.since}`);
+    if (!told && owner) {
+      log(`waiting for the test bed: held by pid ${owner.pid} (${owner.what}) since ${owner.since}`);
+      told = true;
+    }
+    await sleep(200);
+  }
+}
+
+/** @param {string} file */
+function dropFileLock(file) {
+  const owner = readOwner(file);
+  if (owner && owner.pid === process.pid) fs.rmSync(file, { force: true });
+}
+
+/** Operations in this process queue up behind each other; the lock file orders them across processes. */
+let queue = Promise.resolve();
+/**
+ * @template T
+ * @param {string} what @param {Log} log @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+async function withLock(what, log, fn) {
+  const previous = queue;
+  /** @type {() => void} */
+  let release = () => {};
+  queue = new Promise((r) => (release = r));
+  await previous;
+  try {
+    await takeFileLock(LOCK_FILE, what, LOCK_TIMEOUT_MS, log);
+    try {
+      return await fn();
+    } finally {
+      dropFileLock(LOCK_FILE);
+    }
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Lease the test bed for a whole test run so that two runs (two people's `npm test`) never share or
+ * tear down each other's nodes: the second waits until the first releases it (or dies).
+ * @param {{ log?: Log, timeoutMs?: number }} [opts]
+ */
+export async function acquireSession(opts = {}) {
+  requireRoot();
+  await takeFileLock(SESSION_FILE, `test run: ${process.argv.slice(1).join(" ")}`.slice(0, 200), opts.timeoutMs ?? 30 * 60_000, opts.log ?? quiet);
+}
+
+export function releaseSession() {
+  dropFileLock(SESSION_FILE);
+}
+
+/** The live holder of the session lease, if another process holds it. */
+function sessionHolder() {
+  const owner = readOwner(SESSION_FILE);
+  if (!owner || owner.pid === process.pid || !alive(owner.pid, owner.start)) return null;
+  return owner;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prerequisites
+
+function isRoot() {
+  return typeof process.getuid === "function" && process.getuid() === 0;
+}
+
+function requireRoot() {
+  if (!isRoot()) throw new TestbedError("the test bed needs root (network namespaces, mounts, systemd-nspawn); run as root", { prerequisite: true });
+}
+
+/**
+ * What keeps this machine from running the test bed, as sentences; empty when nothing does.
+ * @returns {string[]}
+ */
+export function prerequisiteProblems() {
+  const problems = [];
+  if (process.platform !== "linux") return ["the test bed runs on Linux only"];
+  if (!isRoot()) problems.push("not running as root (the test bed needs network namespaces, mounts and systemd-nspawn)");
+  const missing = [];
+  if (!which("systemd-nspawn")) missing.push("systemd-nspawn (package systemd-container)");
+  if (!which("debootstrap") && !baseReady() && !cachedTarball()) missing.push("debootstrap");
+  if (missing.length) problems.push(`missing ${missing.join(" and ")}: apt-get install systemd-container debootstrap`);
+  const other = [
+    ["ip", "iproute2"],
+    ["ssh", "openssh-client"],
+    ["ssh-keygen", "openssh-client"],
+    ["mount", "mount"],
+    ["tar", "tar"],
+  ].filter(([c]) => !which(c));
+  if (other.length) problems.push(`missing ${other.map(([c]) => c).join(", ")}: apt-get install ${[...new Set(other.map(([, p]) => p))].join(" ")}`);
+  return problems;
+}
+
+function requirePrerequisites() {
+  const problems = prerequisiteProblems();
+  if (problems.length) throw new TestbedError(`cannot start the test bed: ${problems.join("; ")}`, { prerequisite: true });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The base image: debootstrap once, cache as a tarball, extract once
+
+export function baseKey() {
+  const recipe = JSON.stringify({ suite: SUITE, variant: VARIANT, include: [...INCLUDE].sort(), recipe: BASE_RECIPE, masked: MASKED_UNITS });
+  return createHash("sha256").update(recipe).digest("hex").slice(0, 16);
+}
+
+const baseDir = () => path.join(LIB_DIR, `base-${baseKey()}`);
+const baseMarker = () => `${baseDir()}.complete`;
+const baseReady = () => exists(baseMarker()) && exists(baseDir());
+
+function cachedTarball() {
+  for (const ext of ["tar.zst", "tar.gz"]) {
+    const p = path.join(CACHE_DIR, `base-${baseKey()}.${ext}`);
+    if (exists(p)) return p;
+  }
+  return null;
+}
+
+/** @param {Log} log @returns {Promise<string>} */
+async function ensureBase(log) {
+  const dir = baseDir();
+  if (baseReady()) return dir;
+  fs.mkdirSync(LIB_DIR, { recursive: true });
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
+  // Leftovers of a crashed build or extraction (we hold the lock: nobody else is building).
+  for (const e of fs.readdirSync(LIB_DIR)) if (e.startsWith(".base-")) await removeTree(path.join(LIB_DIR, e));
+  for (const e of fs.readdirSync(CACHE_DIR)) if (e.startsWith(".base-")) fs.rmSync(path.join(CACHE_DIR, e), { force: true });
+  fs.rmSync(baseMarker(), { force: true });
+  await removeTree(dir);
+
+  const tmp = path.join(LIB_DIR, `.base-${baseKey()}.tmp-${process.pid}`);
+  fs.mkdirSync(tmp);
+  const tarball = cachedTarball();
+  if (tarball) {
+    const t0 = Date.now();
+    log(`extracting the cached base ${tarball}`);
+    await run("tar", ["-x", "-p", "--numeric-owner", "--xattrs", "--xattrs-include=*", tarball.endsWith(".zst") ? "--zstd" : "-z", "-f", tarball, "-C", tmp]);
+    log(`base extracted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } else {
+    if (!which("debootstrap")) throw new TestbedError("debootstrap is missing and no base is cached: apt-get install systemd-container debootstrap", { prerequisite: true });
+    const t0 = Date.now();
+    log(`building the base with debootstrap (${SUITE}, ${VARIANT}, about a minute; cached afterwards)`);
+    const res = await run("debootstrap", [`--variant=${VARIANT}`, `--include=${INCLUDE.join(",")}`, SUITE, tmp, MIRROR], { allowFail: true, timeoutMs: 30 * 60_000 });
+    if (res.code !== 0) {
+      await removeTree(tmp);
+      const logTail = (res.stdout + res.stderr).trim().split("\n").slice(-15).join("\n");
+      throw new TestbedError(`debootstrap failed (exit ${res.code}; is ${MIRROR} reachable?):\n${logTail}`);
+    }
+    await customiseBase(tmp);
+    log(`base built in ${((Date.now() - t0) / 1000).toFixed(1)} s; caching it`);
+    const zstd = !!which("zstd");
+    const final = path.join(CACHE_DIR, `base-${baseKey()}.${zstd ? "tar.zst" : "tar.gz"}`);
+    const part = path.join(CACHE_DIR, `.base-${baseKey()}.part-${process.pid}`);
+    const t1 = Date.now();
+    await run("tar", ["-c", "--numeric-owner", "--xattrs", "--xattrs-include=*", "--one-file-system", zstd ? "--zstd" : "-z", "-f", part, "-C", tmp, "."]);
+    fs.renameSync(part, final);
+    log(`cached ${final} (${(fs.statSync(final).size / 1e6).toFixed(0)} MB) in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
+  }
+  fs.renameSync(tmp, dir);
+  fs.writeFileSync(baseMarker(), JSON.stringify({ key: baseKey(), suite: SUITE, include: INCLUDE, at: new Date().toISOString() }) + "\n");
+  return dir;
+}
+
+/** Make a fresh debootstrap a node base: no identity, air-gapped, a sudo user, quiet units. @param {string} root */
+async function customiseBase(root) {
+  const p = (/** @type {string} */ rel) => path.join(root, rel);
+  for (const f of fs.readdirSync(p("etc/ssh"))) if (f.startsWith("ssh_host_")) fs.rmSync(p(`etc/ssh/${f}`));
+  fs.writeFileSync(p("etc/machine-id"), ""); // filled per node
+  fs.rmSync(p("var/lib/dbus/machine-id"), { force: true });
+  fs.symlinkSync("/etc/machine-id", p("var/lib/dbus/machine-id"));
+  fs.writeFileSync(p("etc/hostname"), "localhost\n");
+  fs.rmSync(p("etc/resolv.conf"), { force: true });
+  fs.writeFileSync(p("etc/resolv.conf"), "# air-gapped test node: no DNS\n");
+  // Air-gapped: nothing to fetch from; the node's package state is its dpkg status alone.
+  for (const f of fs.readdirSync(p("var/cache/apt/archives"))) if (f.endsWith(".deb")) fs.rmSync(p(`var/cache/apt/archives/${f}`));
+  for (const f of fs.readdirSync(p("var/cache/apt"))) if (f.endsWith(".bin")) fs.rmSync(p(`var/cache/apt/${f}`));
+  for (const f of fs.readdirSync(p("var/lib/apt/lists"))) if (f !== "lock" && f !== "partial" && f !== "auxfiles") fs.rmSync(p(`var/lib/apt/lists/${f}`), { recursive: true });
+
+  await run("chroot", [root, "useradd", "--create-home", "--shell", "/bin/bash", "--user-group", "deploy"]);
+  fs.writeFileSync(p("etc/sudoers.d/deploy"), "deploy ALL=(ALL) NOPASSWD:ALL\n", { mode: 0o440 });
+  fs.mkdirSync(p("etc/ssh/sshd_config.d"), { recursive: true });
+  fs.writeFileSync(p("etc/ssh/sshd_config.d/testbed.conf"), "# test bed node\nPermitRootLogin prohibit-password\nPasswordAuthentication no\nUseDNS no\n");
+  for (const unit of MASKED_UNITS) {
+    const link = p(`etc/systemd/system/${unit}`);
+    fs.rmSync(link, { force: true });
+    fs.symlinkSync("/dev/null", link);
+  }
+  for (const d of fs.readdirSync(p("etc/systemd/system"), { withFileTypes: true })) {
+    if (!d.isDirectory() || !d.name.endsWith(".wants")) continue;
+    for (const unit of MASKED_UNITS) fs.rmSync(p(`etc/systemd/system/${d.name}/${unit}`), { force: true });
+  }
+  fs.mkdirSync(p("etc/systemd/system.conf.d"), { recursive: true });
+  fs.writeFileSync(p("etc/systemd/system.conf.d/testbed.conf"), "[Manager]\nDefaultTimeoutStopSec=10s\n");
+  fs.mkdirSync(p("etc/systemd/journald.conf.d"), { recursive: true });
+  fs.writeFileSync(p("etc/systemd/journald.conf.d/testbed.conf"), "[Journal]\nStorage=volatile\nRuntimeMaxUse=32M\n");
+}
+
+// ---------------------------------------------------------------------------------------------
+// State
+
+/**
+ * @typedef {{
+ *   name: string, index: number, address: string, status: "running" | "stopped",
+ *   baseKey: string, nspawnPid?: number, nspawnStart?: string, initPid?: number, initStart?: string,
+ *   cgroups?: string[], bootedAt?: string
+ * }} NodeState
+ * @typedef {{ version: 1, nodes: Record<string, NodeState> }} State
+ */
+
+/** @returns {State | null} */
+function loadState() {
+  try {
+    const s = JSON.parse(fs.readFileSync(STATE_FILE, "utf8"));
+    if (s && s.version === 1 && typeof s.nodes === "object") return s;
+  } catch {
+    /* none or corrupt: treated as none; leftovers are found by name */
+  }
+  return null;
+}
+
+/** @param {State} state */
+function saveState(state) {
+  fs.mkdirSync(STATE_DIR, { recursive: true });
+  writeFileAtomic(STATE_FILE, JSON.stringify(state, null, 2) + "\n");
+}
+
+/** @param {number} index */
+const nodeName = (index) => `n${index}`;
+/** @param {number} index */
+const nodeAddress = (index) => `198.51.100.${10 + index}`;
+/** @param {string} name */
+const nodeDir = (name) => path.join(NODES_DIR, name);
+/** @param {string} name */
+const nodeRoot = (name) => path.join(nodeDir(name), "root");
+/** @param {string} name */
+const nodeLog = (name) => path.join(nodeDir(name), "console.log");
+/** @param {string} name */
+const netnsName = (name) => `tb-${name}`;
+/** @param {string} name */
+const vethName = (name) => `tbv-${name}`;
+
+/** @param {string} name */
+function indexOf(name) {
+  const m = NAME_RE.exec(name);
+  const i = m ? Number(m[1]) : NaN;
+  if (!m || i > MAX_NODES) throw new TestbedError(`no such node name '${name}' (nodes are n1, n2, ... n${MAX_NODES})`);
+  return i;
+}
+
+/** The cgroup hierarchies a node's processes are placed in, one directory per node in each. */
+function cgroupRoots() {
+  if (exists("/sys/fs/cgroup/cgroup.controllers")) return ["/sys/fs/cgroup"]; // unified (v2)
+  const roots = [];
+  if (exists("/sys/fs/cgroup/systemd/cgroup.procs")) roots.push("/sys/fs/cgroup/systemd");
+  // hybrid: nspawn also splits the cgroup2 hierarchy; without our own dir there all nodes share one.
+  if (exists("/sys/fs/cgroup/unified/cgroup.procs")) roots.push("/sys/fs/cgroup/unified");
+  if (!roots.length) throw new TestbedError("no usable cgroup hierarchy under /sys/fs/cgroup (need the v2 one or the v1 name=systemd one)");
+  return roots;
+}
+
+/** @param {string} name */
+const nodeCgroups = (name) => cgroupRoots().map((r) => path.join(r, `tb-${name}`));
+
+// ---------------------------------------------------------------------------------------------
+// Host network
+
+async function ensureBridge() {
+  const show = await run("ip", ["-o", "link", "show", "dev", BRIDGE], { allowFail: true });
+  if (show.code !== 0) await run("ip", ["link", "add", BRIDGE, "type", "bridge"]);
+  await run("ip", ["addr", "replace", `${HOST_ADDRESS}/24`, "dev", BRIDGE]);
+  await run("ip", ["link", "set", BRIDGE, "up"]);
+}
+
+async function listNetns() {
+  const r = await run("ip", ["netns", "list"], { allowFail: true });
+  return r.stdout.split("\n").map((l) => l.split(" ")[0]).filter(Boolean);
+}
+
+async function listLinks() {
+  const r = await run("ip", ["-o", "link", "show"], { allowFail: true });
+  return r.stdout
+    .split("\n")
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+    .filter((x) => x !== undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One node
+
+async function ensureClientKey() {
+  fs.mkdirSync(STATE_DIR, { recursive: true, mode: 0o700 });
+  if (!exists(IDENTITY) || !exists(`${IDENTITY}.pub`)) {
+    fs.rmSync(IDENTITY, { force: true });
+    fs.rmSync(`${IDENTITY}.pub`, { force: true });
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "prefect-reconcile-testbed", "-f", IDENTITY]);
+  }
+  fs.chmodSync(IDENTITY, 0o600);
+  return fs.readFileSync(`${IDENTITY}.pub`, "utf8").trim();
+}
+
+/** Host keys and machine-id live in the node's keys dir: the node keeps its identity across resets. @param {string} name */
+async function ensureIdentity(name) {
+  const keys = path.join(nodeDir(name), "keys");
+  fs.mkdirSync(path.join(keys, "etc/ssh"), { recursive: true, mode: 0o700 });
+  if (!exists(path.join(keys, "etc/ssh/ssh_host_ed25519_key"))) await run("ssh-keygen", ["-A", "-f", keys]);
+  const mid = path.join(keys, "machine-id");
+  if (!exists(mid)) fs.writeFileSync(mid, randomBytes(16).toString("hex") + "\n");
+  return keys;
+}
+
+/** @param {string} name */
+async function rekeyFiles(name) {
+  const sshDir = path.join(nodeDir(name), "keys/etc/ssh");
+  for (const f of fs.readdirSync(sshDir)) if (f.startsWith("ssh_host_")) fs.rmSync(path.join(sshDir, f));
+  await ensureIdentity(name);
+  copyHostKeys(name);
+}
+
+/** @param {string} name */
+function copyHostKeys(name) {
+  const from = path.join(nodeDir(name), "keys/etc/ssh");
+  const to = path.join(nodeRoot(name), "etc/ssh");
+  for (const f of fs.readdirSync(to)) if (f.startsWith("ssh_host_")) fs.rmSync(path.join(to, f));
+  for (const f of fs.readdirSync(from)) {
+    if (!f.startsWith("ssh_host_")) continue;
+    fs.copyFileSync(path.join(from, f), path.join(to, f));
+    fs.chmodSync(path.join(to, f), f.endsWith(".pub") ? 0o644 : 0o600);
+  }
+}
+
+/** The node's public ed25519 host key line ("ssh-ed25519 AAAA..."). @param {string} name */
+function hostKey(name) {
+  try {
+    return fs.readFileSync(path.join(nodeDir(name), "keys/etc/ssh/ssh_host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+  } catch {
+    return null;
+  }
+}
+
+/** Network namespace, veth on the bridge, overlay root with the node's identity. @param {string} name @param {string} base @param {string} publicKey */
+async function prepareNode(name, base, publicKey) {
+  const index = indexOf(name);
+  const dir = nodeDir(name);
+  const ns = netnsName(name);
+  const veth = vethName(name);
+  for (const d of ["upper", "work", "root"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  await ensureIdentity(name);
+
+  await run("ip", ["netns", "add", ns]);
+  await run("ip", ["link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+  await run("ip", ["link", "set", veth, "master", BRIDGE, "up"]);
+  await run("ip", ["-n", ns, "addr", "add", `${nodeAddress(index)}/24`, "dev", "eth0"]);
+  await run("ip", ["-n", ns, "link", "set", "eth0", "up"]);
+  await run("ip", ["-n", ns, "link", "set", "lo", "up"]);
+
+  const root = nodeRoot(name);
+  await run("mount", ["-t", "overlay", `testbed-${name}`, "-o", `lowerdir=${base},upperdir=${path.join(dir, "upper")},workdir=${path.join(dir, "work")}`, root]);
+
+  const r = (/** @type {string} */ rel) => path.join(root, rel);
+  fs.writeFileSync(r("etc/hostname"), `${name}\n`);
+  fs.writeFileSync(r("etc/hosts"), `127.0.0.1\tlocalhost\n127.0.1.1\t${name}\n::1\tlocalhost ip6-localhost ip6-loopback\n`);
+  fs.writeFileSync(r("etc/machine-id"), fs.readFileSync(path.join(dir, "keys/machine-id")), { mode: 0o444 });
+  copyHostKeys(name);
+  const authorize = (/** @type {string} */ home, /** @type {number} */ uid, /** @type {number} */ gid) => {
+    fs.mkdirSync(r(`${home}/.ssh`), { recursive: true, mode: 0o700 });
+    fs.writeFileSync(r(`${home}/.ssh/authorized_keys`), publicKey + "\n", { mode: 0o600 });
+    fs.chownSync(r(`${home}/.ssh`), uid, gid);
+    fs.chownSync(r(`${home}/.ssh/authorized_keys`), uid, gid);
+  };
+  authorize("root", 0, 0);
+  const deploy = fs.readFileSync(r("etc/passwd"), "utf8").split("\n").find((l) => l.startsWith("deploy:"))?.split(":");
+  if (!deploy) throw new TestbedError(`the base has no 'deploy' user (${base}); remove it to rebuild`);
+  authorize(deploy[5] ?? "/home/deploy", Number(deploy[2]), Number(deploy[3]));
+}
+
+/** Start systemd-nspawn for a prepared node, in its own cgroups, detached. @param {NodeState} node @param {boolean} freshLog */
+async function bootNode(node, freshLog) {
+  const { name } = node;
+  const cgroups = nodeCgroups(name);
+  for (const cg of cgroups) fs.mkdirSync(cg, { recursive: true });
+  const log = nodeLog(name);
+  const fd = fs.openSync(log, freshLog ? "w" : "a");
+  fs.writeSync(fd, `=== testbed: booting ${name} at ${new Date().toISOString()}\n`);
+  const args = [
+    "-c",
+    'for f in $TESTBED_CGROUPS; do echo $$ > "$f/cgroup.procs" || exit 97; done; exec "$@"',
+    "sh",
+    "systemd-nspawn",
+    "--quiet",
+    "-D",
+    nodeRoot(name),
+    "--boot",
+    "--register=no",
+    "--keep-unit",
+    `--network-namespace-path=/run/netns/${netnsName(name)}`,
+    "-M",
+    name,
+    "--link-journal=no",
+    "--resolv-conf=off",
+    "--timezone=off",
+    "--console=read-only",
+  ];
+  const child = spawn("sh", args, { detached: true, stdio: ["ignore", fd, fd], env: { ...envWithSbin(), TESTBED_CGROUPS: cgroups.join(" ") } });
+  fs.closeSync(fd);
+  const pid = await new Promise((resolve, reject) => {
+    child.once("error", (e) => reject(new TestbedError(`cannot start systemd-nspawn for ${name}: ${e.message}`)));
+    child.once("spawn", () => resolve(child.pid));
+  });
+  child.unref();
+  node.status = "running";
+  node.nspawnPid = pid;
+  node.nspawnStart = procStat(pid)?.start;
+  node.initPid = undefined;
+  node.initStart = undefined;
+  node.cgroups = cgroups;
+  node.baseKey = baseKey();
+  node.bootedAt = new Date().toISOString();
+
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const init = findContainerInit(pid);
+    if (init) {
+      node.initPid = init;
+      node.initStart = procStat(init)?.start;
+      return;
+    }
+    if (!alive(pid, node.nspawnStart)) throw new TestbedError(`systemd-nspawn for ${name} exited at start; its log (${log}):\n${tail(log, 25)}`);
+    if (Date.now() > deadline) throw new TestbedError(`systemd-nspawn for ${name} started no container within 20 s; its log (${log}):\n${tail(log, 25)}`);
+    await sleep(20);
+  }
+}
+
+/**
+ * SSH options for the test bed: its own key, no host key checking (nodes are re-created all the time).
+ * @param {string} user @param {string} address
+ */
+export function sshArgs(user, address) {
+  return [
+    "-F", "/dev/null",
+    "-i", IDENTITY,
+    "-o", "IdentitiesOnly=yes",
+    "-o", "StrictHostKeyChecking=no",
+    "-o", "UserKnownHostsFile=/dev/null",
+    "-o", "GlobalKnownHostsFile=/dev/null",
+    "-o", "BatchMode=yes",
+    "-o", "ConnectTimeout=5",
+    "-o", "LogLevel=ERROR",
+    `${user}@${address}`,
+  ];
+}
+
+/**
+ * Run a command on a node over SSH with the test bed's key.
+ * @param {string} nameOrAddress @param {string} command
+ * @param {{ user?: string, timeoutMs?: number, input?: string }} [opts]
+ */
+export async function sshExec(nameOrAddress, command, opts = {}) {
+  const address = NAME_RE.test(nameOrAddress) ? nodeAddress(indexOf(nameOrAddress)) : nameOrAddress;
+  return run("ssh", [...sshArgs(opts.user ?? "root", address), command], { allowFail: true, timeoutMs: opts.timeoutMs ?? 60_000, input: opts.input });
+}
+
+/** @param {string} address @param {number} timeoutMs */
+function tcpOpen(address, timeoutMs) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host: address, port: 22, timeout: timeoutMs });
+    const done = (/** @type {boolean} */ ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.once("connect", () => done(true));
+    s.once("error", () => done(false));
+    s.once("timeout", () => done(false));
+  });
+}
+
+/** Wait until the node's systemd reports "running" over SSH. @param {NodeState} node @param {number} timeoutMs */
+async function waitReady(node, timeoutMs = READY_TIMEOUT_MS) {
+  const { name, address } = node;
+  const deadline = Date.now() + timeoutMs;
+  const why = (/** @type {string} */ msg) => new TestbedError(`node ${name} (${address}) ${msg}; console log ${nodeLog(name)}:\n${tail(nodeLog(name), 30)}`);
+  const gone = () => !alive(node.nspawnPid, node.nspawnStart) || !alive(node.initPid, node.initStart);
+  // Cheap TCP probes until sshd listens; an ssh process per probe would slow ten booting nodes down.
+  while (!(await tcpOpen(address, 1000))) {
+    if (gone()) throw why("powered off while booting");
+    if (Date.now() > deadline) throw why(`did not open port 22 within ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+  let last = "";
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) throw why(`did not finish booting within ${timeoutMs / 1000} s (last answer: ${last || "none"})`);
+    const r = await sshExec(address, "systemctl is-system-running --wait", { timeoutMs: left });
+    const stateWord = r.stdout.trim();
+    if (stateWord === "running") return;
+    if (r.code === 255) {
+      last = r.stderr.trim() || "ssh failed";
+      if (gone()) throw why("powered off while booting");
+      await sleep(200);
+      continue;
+    }
+    if (stateWord === "degraded") {
+      const failed = await sshExec(address, "systemctl --failed --plain --no-legend --no-pager; journalctl -b -p warning --no-pager -n 30", { timeoutMs: 20_000 });
+      throw new TestbedError(`node ${name} (${address}) booted degraded; failed units and warnings:\n${failed.stdout.trim()}`);
+    }
+    last = `${stateWord || "?"} ${r.stderr.trim()}`.trim();
+    if (["maintenance", "stopping", "offline"].includes(stateWord)) throw why(`is ${stateWord}`);
+    await sleep(200);
+  }
+}
+
+/** Is a node we recorded as running really there and answering? @param {NodeState} node */
+async function answering(node) {
+  if (!alive(node.nspawnPid, node.nspawnStart) || !alive(node.initPid, node.initStart)) return false;
+  if (!exists(path.join(nodeRoot(node.name), "etc/hostname"))) return false;
+  const r = await sshExec(node.address, "systemctl is-system-running", { timeoutMs: 15_000 });
+  return r.stdout.trim() === "running";
+}
+
+/** PIDs in a cgroup directory and all below it. @param {string} dir @returns {number[]} */
+function cgroupPids(dir) {
+  /** @type {number[]} */
+  const out = [];
+  const walk = (/** @type {string} */ d) => {
+    try {
+      for (const l of fs.readFileSync(path.join(d, "cgroup.procs"), "utf8").split("\n")) if (l) out.push(Number(l));
+      for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+    } catch {
+      /* gone */
+    }
+  };
+  walk(dir);
+  return [...new Set(out)];
+}
+
+/** Remove a cgroup directory tree, deepest first. @param {string} dir */
+function removeCgroup(dir) {
+  if (!exists(dir)) return true;
+  const dirs = [];
+  const walk = (/** @type {string} */ d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) walk(path.join(d, e.name));
+    dirs.push(d);
+  };
+  try {
+    walk(dir);
+    for (const d of dirs) fs.rmdirSync(d);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Power a node off and release everything it held: processes (by recorded PID or by membership
+ * of its own cgroups), cgroup dirs, the overlay mount, the network namespace and the veth.
+ * Works from the state record or, when there is none (a crash before it was written), from names alone.
+ * @param {string} name @param {NodeState | undefined} node
+ */
+async function haltNode(name, node) {
+  const cgroups = node?.cgroups ?? nodeCgroups(name);
+  const ours = () => {
+    const pids = new Set(cgroups.flatMap(cgroupPids));
+    if (node && alive(node.nspawnPid, node.nspawnStart)) pids.add(/** @type {number} */ (node.nspawnPid));
+    if (node && alive(node.initPid, node.initStart)) pids.add(/** @type {number} */ (node.initPid));
+    return [...pids].filter((p) => alive(p));
+  };
+  // Clean poweroff: SIGRTMIN+3 to each container init (PID 1 in its namespace).
+  const inits = new Set();
+  if (node && alive(node.initPid, node.initStart)) inits.add(node.initPid);
+  for (const p of cgroups.flatMap(cgroupPids)) {
+    const ns = nsPids(p);
+    if (ns.length >= 2 && ns[ns.length - 1] === 1) inits.add(p);
+  }
+  for (const p of inits) signal(/** @type {number} */ (p), SIGRTMIN_3);
+  let deadline = Date.now() + (inits.size ? STOP_TIMEOUT_MS : 0);
+  while (ours().length && Date.now() < deadline) await sleep(50);
+  if (ours().length) {
+    for (const p of ours()) signal(p, "SIGKILL");
+    deadline = Date.now() + 5000;
+    while (ours().length && Date.now() < deadline) await sleep(50);
+  }
+  const left = ours();
+  const problems = [];
+  if (left.length) problems.push(`processes ${left.join(", ")} did not exit`);
+  for (const cg of cgroups) {
+    let ok = removeCgroup(cg);
+    for (let i = 0; !ok && i < 20; i++) {
+      await sleep(100);
+      ok = removeCgroup(cg);
+    }
+    if (!ok) problems.push(`cannot remove cgroup ${cg}`);
+  }
+  for (const m of mountsUnder(nodeRoot(name)).reverse()) {
+    const u = await run("umount", [m], { allowFail: true });
+    if (u.code !== 0) await run("umount", ["-l", m], { allowFail: true });
+  }
+  if ((await listNetns()).includes(netnsName(name))) await run("ip", ["netns", "del", netnsName(name)], { allowFail: true });
+  if ((await listLinks()).includes(vethName(name))) await run("ip", ["link", "del", vethName(name)], { allowFail: true });
+  if (problems.length) throw new TestbedError(`could not fully stop ${name}: ${problems.join("; ")}`);
+}
+
+/** Forget a node's disk: the next boot starts from the base again (host keys are kept). @param {string} name */
+function wipeNodeDisk(name) {
+  for (const d of ["upper", "work", "root"]) fs.rmSync(path.join(nodeDir(name), d), { recursive: true, force: true });
+}
+
+/** Node names that exist on the host by their resource names, whatever the state file says. */
+async function leftoverNames() {
+  const names = new Set();
+  for (const ns of await listNetns()) if (/^tb-n\d+$/.test(ns)) names.add(ns.slice(3));
+  for (const l of await listLinks()) if (/^tbv-n\d+$/.test(l)) names.add(l.slice(4));
+  for (const m of mountsUnder(NODES_DIR)) {
+    const n = path.relative(NODES_DIR, m).split(path.sep)[0];
+    if (n && NAME_RE.test(n)) names.add(n);
+  }
+  for (const root of cgroupRoots()) {
+    try {
+      for (const e of fs.readdirSync(root)) if (/^tb-n\d+$/.test(e)) names.add(e.slice(3));
+    } catch {
+      /* none */
+    }
+  }
+  return names;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The test bed
+
+/**
+ * @typedef {{ name: string, address: string, root: string, running: boolean, hostKey: string | null, log: string }} NodeInfo
+ * @typedef {{
+ *   nodes: NodeInfo[], identityFile: string, publicKey: string, users: { root: string, sudo: string },
+ *   stateDir: string, bridge: string, subnet: string, hostAddress: string
+ * }} TestbedInfo
+ */
+
+/** @param {State} state @returns {TestbedInfo} */
+function infoOf(state) {
+  const nodes = Object.values(state.nodes)
+    .sort((a, b) => a.index - b.index)
+    .map((n) => ({
+      name: n.name,
+      address: n.address,
+      root: nodeRoot(n.name),
+      running: n.status === "running" && alive(n.nspawnPid, n.nspawnStart) && alive(n.initPid, n.initStart),
+      hostKey: hostKey(n.name),
+      log: nodeLog(n.name),
+    }));
+  let publicKey = "";
+  try {
+    publicKey = fs.readFileSync(`${IDENTITY}.pub`, "utf8").trim();
+  } catch {
+    /* not yet */
+  }
+  return { nodes, identityFile: IDENTITY, publicKey, users: { root: "root", sudo: "deploy" }, stateDir: STATE_DIR, bridge: BRIDGE, subnet: SUBNET, hostAddress: HOST_ADDRESS };
+}
+
+/** The test bed as recorded, or null when none is up. @returns {TestbedInfo | null} */
+export function info() {
+  const state = loadState();
+  if (!state || Object.keys(state.nodes).length === 0) return null;
+  return infoOf(state);
+}
+
+/**
+ * Make exactly `nodes` nodes (n1..nN) run and answer SSH; reuse those already running, boot the
+ * rest in parallel, stop any beyond N, and clean what a crashed run left behind first.
+ * @param {{ nodes?: number, log?: Log }} [opts]
+ * @returns {Promise<TestbedInfo>}
+ */
+export async function up(opts = {}) {
+  const count = opts.nodes ?? 3;
+  const log = opts.log ?? quiet;
+  if (!Number.isInteger(count) || count < 1 || count > MAX_NODES) throw new TestbedError(`--nodes must be a whole number from 1 to ${MAX_NODES}, not ${count}`);
+  requirePrerequisites();
+  return withLock(`up --nodes ${count}`, log, async () => {
+    const t0 = Date.now();
+    const state = loadState() ?? { version: 1, nodes: {} };
+    const wanted = new Set(Array.from({ length: count }, (_, i) => nodeName(i + 1)));
+
+    // Which recorded nodes still run on the current base and answer; everything else is cleaned.
+    /** @type {Set<string>} */
+    const keep = new Set();
+    const checks = Object.values(state.nodes).map(async (n) => {
+      if (wanted.has(n.name) && n.status === "running" && n.baseKey === baseKey() && (await answering(n))) keep.add(n.name);
+    });
+    await Promise.all(checks);
+    const leftovers = await leftoverNames();
+    const toHalt = new Set([...Object.keys(state.nodes), ...leftovers].filter((n) => !keep.has(n)));
+    if (toHalt.size) log(`cleaning ${[...toHalt].sort().join(", ")}`);
+    // A node stopped on purpose keeps its disk (like a powered-off machine); a crashed, unknown
+    // or unwanted one starts over from the base.
+    const keepDisk = new Set(
+      Object.values(state.nodes)
+        .filter((n) => wanted.has(n.name) && n.status === "stopped" && n.baseKey === baseKey())
+        .map((n) => n.name),
+    );
+    await Promise.all(
+      [...toHalt].map(async (name) => {
+        await haltNode(name, state.nodes[name]);
+        if (!wanted.has(name)) delete state.nodes[name];
+      }),
+    );
+    for (const name of wanted) if (!keep.has(name) && !keepDisk.has(name)) wipeNodeDisk(name);
+    saveState(state);
+
+    const base = await ensureBase(log);
+    const publicKey = await ensureClientKey();
+    await ensureBridge();
+
+    const toBoot = [...wanted].filter((n) => !keep.has(n)).sort((a, b) => indexOf(a) - indexOf(b));
+    if (keep.size) log(`reusing ${[...keep].sort().join(", ")}`);
+    if (toBoot.length) {
+      log(`booting ${toBoot.join(", ")}`);
+      const tBoot = Date.now();
+      const results = await Promise.allSettled(
+        toBoot.map(async (name) => {
+          const index = indexOf(name);
+          /** @type {NodeState} */
+          const node = { name, index, address: nodeAddress(index), status: "running", baseKey: baseKey() };
+          state.nodes[name] = node;
+          await prepareNode(name, base, publicKey);
+          await bootNode(node, true);
+          saveState(state);
+          await waitReady(node);
+        }),
+      );
+      saveState(state);
+      const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+      if (failures.length) {
+        throw failures.length === 1 ? failures[0] : new TestbedError(failures.map((f) => (f instanceof Error ? f.message : String(f))).join("\n\n"));
+      }
+      log(`${toBoot.length} node(s) booted and answering in ${((Date.now() - tBoot) / 1000).toFixed(1)} s`);
+    }
+    log(`test bed up: ${count} node(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return infoOf(state);
+  });
+}
+
+/**
+ * Stop every node and remove the bridge; no namespace, link, mount, cgroup dir or process is left.
+ * Node disks are discarded; the client key, node host keys, the base and its cache are kept.
+ * Safe to run twice, or with no state at all.
+ * @param {{ log?: Log }} [opts]
+ */
+export async function down(opts = {}) {
+  const log = opts.log ?? quiet;
+  requireRoot();
+  if (!exists(STATE_DIR) && !(await listLinks()).includes(BRIDGE) && (await leftoverNames()).size === 0) return;
+  await withLock("down", log, async () => {
+    const t0 = Date.now();
+    const state = loadState() ?? { version: 1, nodes: {} };
+    const names = new Set([...Object.keys(state.nodes), ...(await leftoverNames())]);
+    if (names.size) log(`stopping ${[...names].sort((a, b) => indexOf(a) - indexOf(b)).join(", ")}`);
+    const results = await Promise.allSettled(
+      [...names].map(async (name) => {
+        await haltNode(name, state.nodes[name]);
+        wipeNodeDisk(name);
+        delete state.nodes[name];
+      }),
+    );
+    if ((await listLinks()).includes(BRIDGE)) await run("ip", ["link", "del", BRIDGE]);
+    if (Object.keys(state.nodes).length) saveState(state);
+    else fs.rmSync(STATE_FILE, { force: true });
+    const failures = results.flatMap((r) => (r.status === "rejected" ? [r.reason] : []));
+    if (failures.length) throw new TestbedError(failures.map((f) => (f instanceof Error ? f.message : String(f))).join("\n"));
+    log(`test bed down in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+}
+
+/** @param {State | null} state @param {string} name */
+function recorded(state, name) {
+  indexOf(name);
+  const node = state?.nodes[name];
+  if (!state || !node) throw new TestbedError(`node ${name} is not part of the test bed (run up --nodes N first)`);
+  return { state, node };
+}
+
+/**
+ * Power a node off (cleanly, SIGRTMIN+3); it keeps its disk. Its address stops answering.
+ * @param {string} name @param {{ log?: Log }} [opts]
+ */
+export async function stopNode(name, opts = {}) {
+  requireRoot();
+  await withLock(`stop ${name}`, opts.log ?? quiet, async () => {
+    const { state, node } = recorded(loadState(), name);
+    await haltNode(name, node);
+    node.status = "stopped";
+    saveState(state);
+  });
+}
+
+/** @param {State} state @param {NodeState} node @param {Log} log */
+async function startLocked(state, node, log) {
+  if (node.status === "running" && (await answering(node))) return;
+  await haltNode(node.name, node); // whatever is left of it
+  if (node.baseKey !== baseKey()) wipeNodeDisk(node.name);
+  const base = await ensureBase(log);
+  const publicKey = await ensureClientKey();
+  await ensureBridge();
+  await prepareNode(node.name, base, publicKey);
+  await bootNode(node, false);
+  saveState(state);
+  await waitReady(node);
+}
+
+/**
+ * Boot a stopped node again (with the disk it had) and wait until it answers. No-op if it runs.
+ * @param {string} name @param {{ log?: Log }} [opts]
+ */
+export async function startNode(name, opts = {}) {
+  requirePrerequisites();
+  const log = opts.log ?? quiet;
+  await withLock(`start ${name}`, log, async () => {
+    const { state, node } = recorded(loadState(), name);
+    await startLocked(state, node, log);
+  });
+}
+
+/**
+ * Stop a node, discard its disk so it is fresh from the base again (keeping its host keys and
+ * machine-id), boot it and wait until it answers.
+ * @param {string} name @param {{ log?: Log }} [opts]
+ */
+export async function resetNode(name, opts = {}) {
+  requirePrerequisites();
+  const log = opts.log ?? quiet;
+  await withLock(`reset ${name}`, log, async () => {
+    const { state, node } = recorded(loadState(), name);
+    await haltNode(name, node);
+    wipeNodeDisk(name);
+    node.status = "stopped";
+    saveState(state);
+    await startLocked(state, node, log);
+  });
+}
+
+/**
+ * Give a running node new SSH host keys (kept for later resets) and restart its sshd, so clients
+ * see a changed host key.
+ * @param {string} name @param {{ log?: Log }} [opts]
+ * @returns {Promise<string | null>} the new ed25519 host key line
+ */
+export async function rekeyNode(name, opts = {}) {
+  requireRoot();
+  return withLock(`rekey ${name}`, opts.log ?? quiet, async () => {
+    const { node } = recorded(loadState(), name);
+    if (!(await answering(node))) throw new TestbedError(`node ${name} is not running; start it first`);
+    await rekeyFiles(name);
+    const r = await sshExec(node.address, "systemctl restart ssh.service", { timeoutMs: 30_000 });
+    if (r.code !== 0) throw new TestbedError(`restarting sshd on ${name} failed: ${(r.stderr || r.stdout).trim()}`);
+    await waitReady(node, 30_000);
+    return hostKey(name);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// CLI
+
+const USAGE = `usage: node test/testbed/testbed.mjs COMMAND
+  up [--nodes N] [--force]   boot nodes n1..nN (default 3), reusing running ones; prints the info as JSON
+  down [--force]             stop everything; leaves no namespace, link, mount, cgroup or process
+  status                     print the info as JSON (null when nothing is up)
+  stop NAME | start NAME     power a node off (keeps its disk) / on again
+  reset NAME                 fresh disk from the base, same host keys
+  rekey NAME                 new SSH host keys for a running node
+  ssh NAME [--user U] [CMD]  log in to a node (or run CMD) with the test bed key
+  --force: act even while a test run holds the test bed (it would break that run)`;
+
+/** @param {string[]} argv */
+async function cli(argv) {
+  const t0 = Date.now();
+  /** @type {Log} */
+  const log = (m) => process.stderr.write(`[testbed ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${m}\n`);
+  const [cmd, ...rest] = argv;
+  const flag = (/** @type {string} */ f) => {
+    const i = rest.indexOf(f);
+    if (i < 0) return undefined;
+    const v = rest[i + 1];
+    rest.splice(i, 2);
+    return v;
+  };
+  const force = rest.includes("--force");
+  if (force) rest.splice(rest.indexOf("--force"), 1);
+  const guard = () => {
+    const holder = sessionHolder();
+    if (holder && !force) throw new TestbedError(`a test run holds the test bed (pid ${holder.pid}, ${holder.what}, since ${holder.since}); wait for it or pass --force`);
+  };
+  const one = () => {
+    const name = rest[0];
+    if (!name) throw new TestbedError(`${cmd} needs a node name\n${USAGE}`);
+    return name;
+  };
+  switch (cmd) {
+    case "up": {
+      const n = flag("--nodes");
+      const nodes = n === undefined ? 3 : Number(n);
+      guard();
+      const i = await up({ nodes, log });
+      process.stdout.write(JSON.stringify(i, null, 2) + "\n");
+      return;
+    }
+    case "down":
+      guard();
+      await down({ log });
+      return;
+    case "status":
+      process.stdout.write(JSON.stringify(info(), null, 2) + "\n");
+      return;
+    case "stop":
+      await stopNode(one(), { log });
+      return;
+    case "start":
+      await startNode(one(), { log });
+      return;
+    case "reset":
+      await resetNode(one(), { log });
+      return;
+    case "rekey":
+      process.stdout.write(`${await rekeyNode(one(), { log })}\n`);
+      return;
+    case "ssh": {
+      const user = flag("--user") ?? "root";
+      const name = one();
+      const address = nodeAddress(indexOf(name));
+      const child = spawn("ssh", [...sshArgs(user, address), ...rest.slice(1)], { stdio: "inherit" });
+      await new Promise((resolve) => child.on("close", (code) => resolve((process.exitCode = code ?? 1))));
+      return;
+    }
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE + "\n");
+      return;
+    default:
+      throw new TestbedError(`unknown command '${cmd}'\n${USAGE}`);
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  cli(process.argv.slice(2)).catch((e) => {
+    if (e instanceof TestbedError) process.stderr.write(`testbed: ${e.message}\n`);
+    else process.stderr.write(`testbed: unexpected error: ${e?.stack ?? e}\n`);
+    process.exitCode = 1;
+  });
+}
