@@ -44,13 +44,15 @@ export const filesFact: FactDefinition<Record<string, FileFact>> = {
       else if (tag === "F" && f.length === 7) {
         const [, , mode, owner, group, size, sha256] = f;
         const bytes = count(size);
-        if (mode === undefined || !/^[0-7]{3,4}$/.test(mode) || bytes === undefined || !/^[0-9a-f]{64}$/.test(sha256 ?? ""))
+        if (mode === undefined || !/^[0-7]{1,4}$/.test(mode) || bytes === undefined || !/^[0-9a-f]{64}$/.test(sha256 ?? ""))
           return bad(`files: unexpected record for ${path}`);
         files[path] = { state: "file", mode: mode.padStart(4, "0"), owner: owner ?? "", group: group ?? "", bytes, sha256: sha256 ?? "", content: null };
       } else if (tag === "C" && f.length === 3) {
         const entry = files[path];
         if (entry?.state !== "file") return bad(`files: content before the record of ${path}`);
-        entry.content = Buffer.from(f[2] ?? "", "base64").toString("utf8");
+        const bytes = Buffer.from(f[2] ?? "", "base64");
+        if (bytes.length !== entry.bytes) return bad(`files: content of ${path} does not match its size`);
+        entry.content = bytes.toString("utf8");
       } else return bad(`files: unexpected line "${line.slice(0, 80)}"`);
     }
     const missing = request.files.filter((f) => !(f.path in files));

@@ -17,8 +17,8 @@ export const packagesFact: FactDefinition<Record<string, PackageFact | null>> = 
       const [name, version, status] = line.split("\t");
       if (name === undefined || version === undefined || status === undefined) return bad(`packages: unexpected line "${line.slice(0, 80)}"`);
       if (!(name in packages)) continue;
-      // "un"/"rc": known to dpkg but not installed.
-      packages[name] = status.trim().startsWith("ii") ? { version, status: status.trim() } : null;
+      // The second letter is the installed state: "ii" and "hi" (held) are installed, "un"/"rc" are not.
+      packages[name] = status.trim()[1] === "i" ? { version, status: status.trim() } : null;
     }
     return ok(packages);
   },

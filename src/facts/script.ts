@@ -45,6 +45,7 @@ export function buildFactsScript(request: FactsRequest, nonce: string): string {
 
 /** Splits the script's output back into facts and parses each one. */
 export function parseFactsOutput(stdout: string, request: FactsRequest, nonce: string): NodeFacts {
+  if (!NONCE.test(nonce)) throw new Error(`invalid facts nonce ${JSON.stringify(nonce)}`);
   const sections = new Map<string, { output: string; exitCode: number }>();
   const marker = new RegExp(`^@@${nonce} begin ([a-z]+)\\n([\\s\\S]*?)\\n@@${nonce} end \\1 (\\d+)$`, "gm");
   for (const m of stdout.matchAll(marker)) {

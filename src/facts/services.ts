@@ -28,12 +28,11 @@ export const unitsFact: FactDefinition<Record<string, UnitFact>> = {
         if (props.size > 0) return bad("units: a unit without Id in systemctl's output");
         continue;
       }
-      units[id] = {
-        load: props.get("LoadState") ?? "",
-        active: props.get("ActiveState") ?? "",
-        sub: props.get("SubState") ?? "",
-        unitFileState: props.get("UnitFileState") ?? "",
-      };
+      const load = props.get("LoadState");
+      const active = props.get("ActiveState");
+      const sub = props.get("SubState");
+      if (load === undefined || active === undefined || sub === undefined) return bad(`units: incomplete properties for ${id} in systemctl's output`);
+      units[id] = { load, active, sub, unitFileState: props.get("UnitFileState") ?? "" };
     }
     const missing = request.units.filter((u) => !(u in units));
     if (missing.length > 0) return bad(`units: no answer for ${missing.join(", ")}`);

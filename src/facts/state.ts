@@ -33,7 +33,7 @@ export const stateFact: FactDefinition<NodeState | null> = {
       typeof generation !== "number" || !Number.isSafeInteger(generation) || generation < 0 ||
       typeof cluster !== "string" || typeof specDigest !== "string" || typeof appliedAt !== "string" ||
       !Array.isArray(resources) ||
-      !resources.every((r) => isRecord(r) && typeof r.id === "string" && typeof r.generation === "number")
+      !resources.every((r) => isRecord(r) && typeof r.id === "string" && Number.isSafeInteger(r.generation) && (r.generation as number) >= 0)
     )
       return bad(`${STATE_FILE}: missing or mistyped fields`);
     return ok({
@@ -57,7 +57,7 @@ export const lockFact: FactDefinition<LockFact | null> = {
     if (!json.ok) return bad(json.error);
     const v = json.value;
     if (
-      !isRecord(v) || typeof v.holder !== "string" || typeof v.host !== "string" || typeof v.pid !== "number" ||
+      !isRecord(v) || typeof v.holder !== "string" || typeof v.host !== "string" || !Number.isSafeInteger(v.pid) || (v.pid as number) <= 0 ||
       typeof v.startedAt !== "string" || typeof v.expiresAt !== "string"
     )
       return bad(`${LOCK_FILE}: missing or mistyped fields`);

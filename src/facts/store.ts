@@ -1,6 +1,7 @@
 /** The content-addressed store and the links that point into it. */
 import { bad, count, failed, lines, ok, type FactDefinition } from "./define.js";
-import { SHA256, envLink, flowLink, incomingDir, storeDir } from "./layout.js";
+import { posix } from "node:path";
+import { SHA256, incomingDir, storeDir } from "./layout.js";
 import { shellQuote } from "./shell.js";
 import type { LinkFact, StoreFact } from "./types.js";
 
@@ -8,7 +9,7 @@ export const storeFact: FactDefinition<StoreFact> = {
   id: "store",
   // Only folders with their `.complete` marker count: a half-extracted one is never used.
   command: (r) =>
-    `cd ${shellQuote(storeDir(r.root))} 2>/dev/null || exit 0; ` +
+    `[ -d ${shellQuote(storeDir(r.root))} ] || exit 0; cd ${shellQuote(storeDir(r.root))} || exit 1; ` +
     `for d in */; do d=\${d%/}; [ -f "$d/.complete" ] && printf 'S %s\\n' "$d"; done; ` +
     `for p in ${shellQuote(incomingDir(r.root))}/*.part; do [ -f "$p" ] && printf 'P %s %s\\n' "$(basename "$p" .part)" "$(stat -c %s "$p")"; done; true`,
   parse(output, exitCode) {
@@ -17,6 +18,7 @@ export const storeFact: FactDefinition<StoreFact> = {
     const partial: StoreFact["partial"] = [];
     for (const line of lines(output)) {
       const [tag, sha, size] = line.split(" ");
+      if (tag !== "S" && tag !== "P") return bad(`store: unexpected line "${line.slice(0, 80)}"`);
       if (sha === undefined || !SHA256.test(sha)) continue; // not ours: the store holds digests only
       if (tag === "S") complete.push(sha);
       else if (tag === "P") {
@@ -35,15 +37,16 @@ export const storeFact: FactDefinition<StoreFact> = {
 export const linksFact: FactDefinition<Record<string, LinkFact>> = {
   id: "links",
   command: (r) =>
-    `for l in ${shellQuote(envLink(r.root, ""))}* ${shellQuote(flowLink(r.root, ""))}*; do ` +
+    `for l in ${shellQuote(posix.join(r.root, "envs"))}/* ${shellQuote(posix.join(r.root, "flows"))}/*; do ` +
     `if [ -L "$l" ]; then printf 'L\\t%s\\t%s\\n' "$l" "$(readlink "$l")"; ` +
     `elif [ -e "$l" ]; then printf 'O\\t%s\\t%s\\n' "$l" "$(stat -c %F "$l")"; fi; done; true`,
   parse(output, exitCode) {
     if (exitCode !== 0) return failed("links", exitCode, output);
     const links: Record<string, LinkFact> = {};
     for (const line of lines(output)) {
-      const [tag, path, value] = line.split("\t");
-      if (path === undefined || value === undefined) return bad(`links: unexpected line "${line.slice(0, 80)}"`);
+      const fields = line.split("\t");
+      const [tag, path, value] = fields;
+      if (fields.length !== 3 || path === undefined || value === undefined) return bad(`links: unexpected line "${line.slice(0, 80)}"`);
       if (tag === "L") links[path] = { state: "link", target: value };
       else if (tag === "O") links[path] = { state: "other", type: value };
       else return bad(`links: unexpected line "${line.slice(0, 80)}"`);

@@ -10,7 +10,7 @@ export const osFact: FactDefinition<OsFact> = {
   // os-release is sourced in the fact's own subshell; values are printed one per line so a pretty
   // name with spaces or quotes stays whole.
   command: () =>
-    `. /etc/os-release 2>/dev/null; printf 'id=%s\\nversion=%s\\npretty=%s\\n' "$ID" "$VERSION_ID" "$PRETTY_NAME"; ` +
+    `[ -r /etc/os-release ] && . /etc/os-release; printf 'id=%s\\nversion=%s\\npretty=%s\\n' "$ID" "$VERSION_ID" "$PRETTY_NAME"; ` +
     `printf 'arch=%s\\nhostname=%s\\nuser=%s\\n' "$(uname -m)" "$(uname -n)" "$(id -un)"`,
   parse(output, exitCode) {
     if (exitCode !== 0) return failed("os", exitCode, output);
