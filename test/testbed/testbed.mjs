@@ -1196,12 +1196,15 @@ async function cli(argv) {
     case "up": {
       const n = flag("--nodes");
       const nodes = n === undefined ? 3 : Number(n);
+      if (!Number.isInteger(nodes) || nodes < 1 || nodes > MAX_NODES) throw new TestbedError(`--nodes must be a whole number from 1 to ${MAX_NODES}, not '${n}'`);
+      requirePrerequisites();
       guard();
       const i = await up({ nodes, log });
       process.stdout.write(JSON.stringify(i, null, 2) + "\n");
       return;
     }
     case "down":
+      requireRoot();
       guard();
       await down({ log });
       return;
