@@ -142,7 +142,7 @@ export function mapConnectError(node: ResolvedNode, error: unknown, phase: "conn
         : make("closed", `lost the connection to ${where} (${code})`, "check that the node is up; it may have rebooted or sshd may have restarted");
   }
   if (level === "client-timeout") {
-    return make("timeout", `no SSH handshake from ${where} within ${seconds(node.ssh.connectTimeoutMs)}`, "check the address and that sshd answers on ssh.port; raise ssh.connectTimeout if the link is slow");
+    return make("timeout", `connecting to ${where} timed out: no SSH handshake within ${seconds(node.ssh.connectTimeoutMs)}`, "check the address and that sshd answers on ssh.port; raise ssh.connectTimeout if the link is slow");
   }
   if (level === "client-authentication") {
     return make("auth", `authentication failed for ${node.ssh.user}@${where}`, authHint(node));

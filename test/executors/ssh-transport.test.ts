@@ -203,7 +203,7 @@ describe("connection failures", () => {
       const started = Date.now();
       const error = (await failure(connectNode(nodeFor((silent.address() as AddressInfo).port, { identityFile, knownHostsFile, connectTimeoutMs: 300 })))) as ConnectError;
       expect(error.category).toBe("timeout");
-      expect(error.message).toContain("no SSH handshake");
+      expect(error.message).toContain("timed out: no SSH handshake within 0.3 s");
       expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       await closeServer(silent);
@@ -233,7 +233,7 @@ describe("connection failures", () => {
   it.each([
     [{ code: "ECONNREFUSED" }, "connect", "refused", "connection refused by db1.lan:22"],
     [{ code: "ETIMEDOUT" }, "connect", "timeout", "connecting to db1.lan:22 timed out"],
-    [{ level: "client-timeout", message: "Timed out while waiting for handshake" }, "connect", "timeout", "no SSH handshake from db1.lan:22 within 2 s"],
+    [{ level: "client-timeout", message: "Timed out while waiting for handshake" }, "connect", "timeout", "connecting to db1.lan:22 timed out: no SSH handshake within 2 s"],
     [{ code: "ENOTFOUND" }, "connect", "dns", "cannot resolve db1.lan (ENOTFOUND)"],
     [{ code: "EAI_AGAIN" }, "connect", "dns", "cannot resolve db1.lan (EAI_AGAIN)"],
     [{ code: "EHOSTUNREACH" }, "connect", "unreachable", "no route to db1.lan:22 (EHOSTUNREACH)"],
