@@ -228,12 +228,18 @@ export async function connectNode(node: ResolvedNode, options: ConnectOptions = 
 }
 
 /**
- * The host key `node` presents, like `ssh-keyscan`: a handshake with no authentication, known_hosts
- * not consulted. For `reconcile trust`, which shows the fingerprint before recording it.
+ * The host key `node` presents, like `ssh-keyscan`: a handshake with no authentication that stops
+ * as soon as the key is seen. For `reconcile trust`, which shows the fingerprint before recording it.
+ *
+ * The key types known_hosts already holds for the node are asked for first, exactly as
+ * {@link connectNode} asks, so the key scanned is the key a connection would be checked with.
  */
-export function scanHostKey(node: ResolvedNode, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<HostKey> {
+export async function scanHostKey(node: ResolvedNode, options: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<HostKey> {
   const { signal } = options;
+  signal?.throwIfAborted();
   const timeoutMs = options.timeoutMs ?? node.ssh.connectTimeoutMs;
+  const known = await readKnownHosts(node.ssh.knownHostsFile);
+  const preferred = preferredHostKeyAlgorithms(lookupHost(known.entries, node.address, node.ssh.port).filter((e) => e.marker === null).map((e) => e.key));
   return new Promise<HostKey>((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const client = new Client();
@@ -262,7 +268,7 @@ export function scanHostKey(node: ResolvedNode, options: { timeoutMs?: number; s
       port: node.ssh.port,
       username: node.ssh.user,
       readyTimeout: timeoutMs,
-      algorithms: { serverHostKey: preferredHostKeyAlgorithms([]) as ServerHostKeyAlgorithm[] },
+      algorithms: { serverHostKey: preferred as ServerHostKeyAlgorithm[] },
       // Refusing here ends the handshake right after the key is seen: nothing is authenticated.
       hostVerifier: (blob: Buffer) => {
         try {
@@ -312,13 +318,13 @@ export class SshTransport implements Transport {
     const become = (options.become ?? true) && this.#spec.ssh.become === "sudo" && this.#spec.ssh.user !== "root";
     const label = firstLine(command);
     const { signal } = options;
-    if (signal?.aborted) throw this.#stopped("aborted", label, "before it started");
+    if (signal?.aborted) throw this.#cancelled(label, "before it started");
     this.#assertOpen();
     let release: () => void;
     try {
       release = await this.#sessions.acquire(signal);
     } catch {
-      throw this.#stopped("aborted", label, "while it waited for a free channel");
+      throw this.#cancelled(label, "while it waited for a free channel");
     }
     try {
       this.#assertOpen();
@@ -521,8 +527,8 @@ export class SshTransport implements Transport {
     });
   }
 
-  #stopped(reason: "aborted", label: string, when: string): RemoteCommandError {
-    return new RemoteCommandError(this.node, reason, `\`${label}\` was cancelled ${when}`, {});
+  #cancelled(label: string, when: string): RemoteCommandError {
+    return new RemoteCommandError(this.node, "aborted", `\`${label}\` was cancelled ${when}`, {});
   }
 
   #forwardError(error: Error & { reason?: unknown }, host: string, port: number): ConnectError {

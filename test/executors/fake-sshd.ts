@@ -76,7 +76,7 @@ export class FakeSshd {
 
   async stop(): Promise<void> {
     for (const child of this.#children) {
-      // The transport puts each command in its own process group; leave nothing running.
+      // Leave nothing running: the session's group (the command's own group is the transport's job).
       try {
         if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
       } catch {
@@ -136,7 +136,9 @@ export class FakeSshd {
       }
       command = `exec ${command.slice(sudo.length)}`;
     }
-    const child = spawn("sh", ["-c", command], { stdio: "pipe" });
+    // detached: the shell leads its own session, as the one sshd starts does, so `setsid -w` in the
+    // transport's wrapper has to fork and wait exactly as on a node.
+    const child = spawn("sh", ["-c", command], { stdio: "pipe", detached: true });
     this.#children.add(child);
     child.stdin.on("error", () => {});
     stream.on("error", () => {});

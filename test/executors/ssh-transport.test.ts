@@ -136,6 +136,11 @@ describe("host key verification", () => {
     expect(key).toEqual(hostKeyOf(hostEd25519.public));
     expect(sshd.connections).toBe(before + 1);
   });
+
+  it("scanHostKey asks for the key type known_hosts holds, as a connection would", async () => {
+    const file = knownHosts("scan-ecdsa", [formatKnownHostsLine("127.0.0.1", sshd.port, hostKeyOf(hostEcdsa.public))]);
+    expect(await scanHostKey(node({ knownHostsFile: file }))).toEqual(hostKeyOf(hostEcdsa.public));
+  });
 });
 
 describe("authentication", () => {

@@ -63,6 +63,15 @@ describe("wrapCommand", () => {
     expect(parent).toBe(pgid);
     expect(Number(pgid)).not.toBe(process.pid);
   });
+
+  it("works the same when started by a session leader, as sshd starts it (setsid forks and waits)", () => {
+    // `setsid sh -c` makes the outer shell a session leader, like the shell sshd runs a command with.
+    const result = spawnSync("setsid", ["sh", "-c", wrapCommand("cut -d' ' -f5 /proc/$$/stat; cat; exit 7", { become: false })], { input: "in\n", encoding: "utf8" });
+    const pgid = /^reconcile-pgid=(\d+)\n$/.exec(result.stderr)?.[1];
+    expect(result.status).toBe(7);
+    expect(result.stdout).toBe(`${pgid}\nin\n`);
+    expect(Number(pgid)).not.toBe(result.pid);
+  });
 });
 
 describe("killCommand", () => {
