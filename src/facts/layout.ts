@@ -17,6 +17,8 @@ export const SERVICE_USER = "prefect";
 export const storeDir = (root: string) => posix.join(root, "store");
 export const storePath = (root: string, sha256: string) => posix.join(root, "store", sha256);
 export const incomingDir = (root: string) => posix.join(root, "store", ".incoming");
+/** Where a `file` artifact lands: inside its store folder, under the artifact's name. */
+export const storeFile = (root: string, sha256: string, name: string) => posix.join(root, "store", sha256, name);
 export const envLink = (root: string, name: string) => posix.join(root, "envs", name);
 export const flowLink = (root: string, flow: string) => posix.join(root, "flows", flow);
 

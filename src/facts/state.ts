@@ -61,6 +61,6 @@ export const lockFact: FactDefinition<LockFact | null> = {
       typeof v.startedAt !== "string" || typeof v.expiresAt !== "string"
     )
       return bad(`${LOCK_FILE}: missing or mistyped fields`);
-    return ok({ holder: v.holder, host: v.host, pid: v.pid, startedAt: v.startedAt, expiresAt: v.expiresAt });
+    return ok({ holder: v.holder, host: v.host, pid: v.pid as number, startedAt: v.startedAt, expiresAt: v.expiresAt });
   },
 };

@@ -120,16 +120,20 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     ];
     add({ kind: "service", address: address.service(SERVER_UNIT), unit: SERVER_UNIT, managedUnit: true, needs: [...serverNeeds, ...inputs], inputs });
     const proxy = server.proxy;
-    const text = caddyfile(cluster);
+    const text = caddyfile(cluster, node);
     if (proxy !== null && text !== null) {
       debs(proxy.packages);
+      if (proxy.tls.mode === "files") {
+        artifact(proxy.tls.certificate);
+        artifact(proxy.tls.key);
+      }
       file(CADDYFILE, { type: "text", text }, { needs: [address.packages(proxy.packages)] });
       add({
         kind: "service",
         address: address.service("caddy.service"),
         unit: "caddy.service",
         managedUnit: false,
-        needs: [address.service(SERVER_UNIT), address.file(CADDYFILE)],
+        needs: [address.service(SERVER_UNIT), address.file(CADDYFILE), ...(proxy.tls.mode === "files" ? [address.artifact(proxy.tls.certificate), address.artifact(proxy.tls.key)] : [])],
         inputs: [address.packages(proxy.packages), address.file(CADDYFILE)],
       });
     }
@@ -162,7 +166,9 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
         address.file(instanceEnvFile(w.instance)),
         address.file(template),
       ];
-      add({ kind: "service", address: address.service(workerUnit(w.instance)), unit: workerUnit(w.instance), managedUnit: true, needs: [user, ...inputs], inputs });
+      // On the server node itself, workers start once the API is up (plan() orders other nodes).
+      const server = node.server ? [address.service(SERVER_UNIT), ...(cluster.server.proxy === null ? [] : [address.service("caddy.service")])] : [];
+      add({ kind: "service", address: address.service(workerUnit(w.instance)), unit: workerUnit(w.instance), managedUnit: true, needs: [user, ...server, ...inputs], inputs });
     }
   }
   return out;

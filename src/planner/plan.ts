@@ -183,9 +183,17 @@ class NodePlanner {
     const inputs = d.inputs.filter((a) => this.changed(a));
     const facts = [key];
     const after = { enabled: true, active: true };
-    const detail = (o: { enable: boolean; start: boolean; restart: boolean }) => ({ stage: "configure" as const, detail: { kind: "service" as const, unit: d.unit, stop: false, ...o }, bytes: null });
+    // A changed unit file needs systemd to read it again before the unit (re)starts.
+    const daemonReload = inputs.some((a) => a.startsWith("file:/etc/systemd/"));
+    const detail = (o: { enable: boolean; start: boolean; restart: boolean }) => ({ stage: "configure" as const, detail: { kind: "service" as const, unit: d.unit, stop: false, daemonReload, ...o }, bytes: null });
     if (unit === undefined || unit.load === "not-found") {
-      return { change: change(d, "create", null, after, d.managedUnit ? "new unit" : "installed by its packages, then enabled and started"), steps: [detail({ enable: true, start: true, restart: false })], facts };
+      // A packaged unit (caddy, postgresql) is started by its package's postinst with the default
+      // config, so it is restarted to pick up ours; our own units are simply started.
+      return {
+        change: change(d, "create", null, after, d.managedUnit ? "new unit" : "installed by its packages, then restarted with the managed config"),
+        steps: [detail({ enable: true, start: true, restart: !d.managedUnit })],
+        facts,
+      };
     }
     const enabled = unit.unitFileState === "enabled";
     const active = unit.active === "active" || unit.active === "reloading" || unit.active === "activating";
@@ -229,7 +237,7 @@ class NodePlanner {
           ...base,
           facts: ["state", `link:${name}`],
           change: change(d, "delete", l?.state === "link" ? { target: l.target } : null, null, reason, { prune: true }),
-          steps: prune ? [{ stage: "install", detail: { kind: "link", path: name, target: "" }, bytes: null }] : [],
+          steps: prune ? [{ stage: "configure", detail: { kind: "link", path: name, target: "" }, bytes: null }] : [],
         });
       } else {
         const u = this.get(this.facts.units)[name];
@@ -237,7 +245,7 @@ class NodePlanner {
           ...base,
           facts: ["state", `unit:${name}`],
           change: change(d, "delete", u === undefined ? null : { state: `${u.active}/${u.sub}` }, null, reason, { prune: true }),
-          steps: prune ? [{ stage: "configure", detail: { kind: "service", unit: name, enable: false, start: false, restart: false, stop: true }, bytes: null }] : [],
+          steps: prune ? [{ stage: "configure", detail: { kind: "service", unit: name, enable: false, start: false, restart: false, stop: true, daemonReload: false }, bytes: null }] : [],
         });
       }
     }
@@ -321,6 +329,11 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
       if (last !== undefined && !step.dependsOn.includes(last)) step.dependsOn.push(last);
     }
   }
+  // A service no longer declared stops before the files and links it used go away.
+  const stops = out.steps.filter((s) => s.detail.kind === "service" && s.detail.stop).map((s) => s.id);
+  for (const s of out.steps) {
+    if (s.action === "delete" && (s.detail.kind === "file" || s.detail.kind === "link")) s.dependsOn.push(...stops);
+  }
   if (out.steps.length > 0) {
     const units = desired.flatMap((d) => (d.kind === "service" ? [d.unit] : []));
     const paths = desired.flatMap((d) => (d.kind === "link" ? [d.path] : []));
@@ -391,7 +404,8 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
     }
   }
   const summary = { add: 0, change: 0, destroy: 0, kept: 0 };
-  for (const n of nodes) {
+  // Only nodes that were planned count: an errored node's changes would not be applied.
+  for (const n of nodes.filter((node) => node.status === "planned")) {
     for (const c of n.changes) {
       if (c.action === "create") summary.add++;
       else if (c.action === "update" || c.action === "restart") summary.change++;

@@ -91,7 +91,9 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
   if (s.kept > 0) out.push(style("muted", `${s.kept} resource${s.kept === 1 ? "" : "s"} no longer declared ${s.kept === 1 ? "is" : "are"} kept; apply --prune deletes ${s.kept === 1 ? "it" : "them"}.`));
   const unreachable = p.nodes.filter((n) => n.status !== "planned");
   if (unreachable.length > 0) out.push(style("error", `Not planned: ${unreachable.map((n) => `${n.name} (${n.status})`).join(", ")}.`));
-  out.push(p.hasChanges ? `Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.` : "No changes. The nodes match cluster.yaml.");
+  if (p.hasChanges) out.push(`Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`);
+  else if (p.complete) out.push("No changes. The nodes match cluster.yaml.");
+  else out.push("No changes on the nodes that were planned; the others could not be checked.");
   return out;
 }
 

@@ -4,8 +4,8 @@
  */
 import { isSecretRef, type Sensitive } from "../spec/secrets.js";
 import type { ResolvedCluster, ResolvedNode, SettingValue } from "../spec/resolved.js";
-import { CONFIG_DIR, SERVICE_USER, envLink } from "../facts/layout.js";
-import type { FileContent } from "./types.js";
+import { CONFIG_DIR, SERVICE_USER, envLink, storeFile } from "../facts/layout.js";
+import type { EnvValue, FileContent } from "./types.js";
 
 export const SERVICE_HOME = "/var/lib/prefect";
 export const SERVER_UNIT = "prefect-server.service";
@@ -20,7 +20,7 @@ export const workerUnit = (instance: string) => `prefect-worker@${instance}.serv
 
 const header = (cluster: string) => `# Managed by reconcile (cluster ${cluster}); local changes are overwritten.\n`;
 
-type Entry = [string, string | { secret: string }];
+type Entry = [string, EnvValue];
 
 /** Splits settings into plain entries and secret ones, sorted by name for stable files. */
 function settingEntries(settings: Record<string, SettingValue>): { plain: Entry[]; secret: Entry[] } {
@@ -36,11 +36,12 @@ function settingEntries(settings: Record<string, SettingValue>): { plain: Entry[
 }
 
 /**
- * systemd EnvironmentFile syntax: values in double quotes with `\`, `"` and `$`-free escaping, so
- * spaces and quotes survive and nothing is expanded.
+ * systemd EnvironmentFile syntax: the value in double quotes with `\` and `"` escaped, so spaces,
+ * quotes and newlines survive (systemd keeps a newline inside quotes; `\n` would stay two
+ * characters) and nothing is expanded.
  */
 function envLine(key: string, value: string): string {
-  return `${key}="${value.replace(/[\\"]/g, (c) => `\\${c}`).replace(/\n/g, "\\n")}"`;
+  return `${key}="${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }
 
 /** An env file's text; secret references are filled from `secrets` (or masked when it is absent). */
@@ -48,7 +49,9 @@ export function renderEnv(cluster: string, entries: readonly Entry[], secrets?: 
   const body = entries.map(([key, value]) => {
     if (typeof value === "string") return envLine(key, value);
     const secret = secrets?.get(value.secret);
-    return secret === undefined ? `${key}=(sensitive)` : envLine(key, secret.reveal());
+    if (secret === undefined) return `${key}=(sensitive)`;
+    const text = value.urlEncode === true ? encodeURIComponent(secret.reveal()) : secret.reveal();
+    return envLine(key, `${value.prefix ?? ""}${text}${value.suffix ?? ""}`);
   });
   return `${header(cluster)}${body.join("\n")}\n`;
 }
@@ -74,7 +77,11 @@ function splitListen(listen: string): [string, string] {
 function databaseEntry(cluster: ResolvedCluster): Entry {
   const db = cluster.server.database;
   if (db.type === "sqlite") return ["PREFECT_API_DATABASE_CONNECTION_URL", `sqlite+aiosqlite:///${db.path}`];
-  return ["PREFECT_API_DATABASE_CONNECTION_URL", { secret: db.password.secret }];
+  // asyncpg is the driver Prefect requires; the password is URL-encoded inside the URL (reference §2.1).
+  return [
+    "PREFECT_API_DATABASE_CONNECTION_URL",
+    { secret: db.password.secret, prefix: `postgresql+asyncpg://${encodeURIComponent(db.user)}:`, suffix: `@127.0.0.1:${db.port}/${encodeURIComponent(db.name)}`, urlEncode: true },
+  ];
 }
 
 export interface EnvFiles {
@@ -100,12 +107,11 @@ export function serverEnv(cluster: ResolvedCluster): EnvFiles {
     ["PREFECT_UI_API_URL", apiUrl(cluster)],
   ];
   const db = databaseEntry(cluster);
-  const secrets: Entry[] = [...secret];
-  if (database.type === "postgresql") secrets.push(db);
+  const baseSecrets: Entry[] = [];
+  if (database.type === "postgresql") baseSecrets.push(db);
   else base.push(db);
-  if (prefect.authString !== null) secrets.push(["PREFECT_SERVER_API_AUTH_STRING", { secret: prefect.authString.secret }]);
-  const override = new Set(plain.map(([k]) => k));
-  return envFiles([...base.filter(([k]) => !override.has(k)), ...plain].sort(byKey), secrets.sort(byKey));
+  if (prefect.authString !== null) baseSecrets.push(["PREFECT_SERVER_API_AUTH_STRING", { secret: prefect.authString.secret }]);
+  return merge(base, baseSecrets, plain, secret);
 }
 
 export function workerEnv(cluster: ResolvedCluster, settings: Record<string, SettingValue>): EnvFiles {
@@ -114,11 +120,19 @@ export function workerEnv(cluster: ResolvedCluster, settings: Record<string, Set
     ["PREFECT_HOME", SERVICE_HOME],
     ["PREFECT_API_URL", apiUrl(cluster)],
   ];
-  const secrets: Entry[] = [...secret];
   const auth = cluster.server.prefect.authString;
-  if (auth !== null) secrets.push(["PREFECT_API_AUTH_STRING", { secret: auth.secret }]);
-  const override = new Set(plain.map(([k]) => k));
-  return envFiles([...base.filter(([k]) => !override.has(k)), ...plain].sort(byKey), secrets.sort(byKey));
+  const baseSecrets: Entry[] = auth === null ? [] : [["PREFECT_API_AUTH_STRING", { secret: auth.secret }]];
+  return merge(base, baseSecrets, plain, secret);
+}
+
+/**
+ * The unit's env files: what reconcile sets (`base`, `baseSecrets`), overridden key by key by the
+ * user's settings (`plain`, `secret`), so a key is never written twice.
+ */
+function merge(base: Entry[], baseSecrets: Entry[], plain: Entry[], secret: Entry[]): EnvFiles {
+  const userKeys = new Set([...plain, ...secret].map(([k]) => k));
+  const keep = (entries: Entry[]) => entries.filter(([k]) => !userKeys.has(k));
+  return envFiles([...keep(base), ...plain].sort(byKey), [...keep(baseSecrets), ...secret].sort(byKey));
 }
 
 const byKey = (a: Entry, b: Entry) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
@@ -215,13 +229,16 @@ export function serverUnitFile(cluster: ResolvedCluster, node: ResolvedNode): st
  * Caddy in front of the API. Basic auth guards the UI only: Prefect's websockets carry no
  * Authorization header, so /api is protected by Prefect's own auth string (reference §4.2).
  */
-export function caddyfile(cluster: ResolvedCluster): string | null {
+export function caddyfile(cluster: ResolvedCluster, node: ResolvedNode): string | null {
   const proxy = cluster.server.proxy;
   if (proxy === null) return null;
   const site = proxy.tls.mode === "off" ? `http://${proxy.listen}` : proxy.listen;
   const lines = [`${site} {`];
   if (proxy.tls.mode === "internal") lines.push("\ttls internal");
-  if (proxy.tls.mode === "files") lines.push(`\ttls ${proxy.tls.certificate} ${proxy.tls.key}`);
+  if (proxy.tls.mode === "files") {
+    const path = (artifact: string) => storeFile(node.root, cluster.artifacts[artifact]?.sha256 ?? "", artifact);
+    lines.push(`\ttls ${path(proxy.tls.certificate)} ${path(proxy.tls.key)}`);
+  }
   if (proxy.basicAuth.length > 0) {
     lines.push("\t@ui not path /api/*", "\tbasicauth @ui {");
     for (const user of proxy.basicAuth) lines.push(`\t\t${user.user} ${user.passwordHash}`);

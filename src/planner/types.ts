@@ -75,14 +75,30 @@ export type StepDetail =
   | { kind: "user"; name: string; home: string }
   | { kind: "file"; path: string; mode: string; owner: string; group: string; content: FileContent | null }
   | { kind: "database"; name: string; user: string; password: { secret: string } }
-  | { kind: "service"; unit: string; enable: boolean; start: boolean; restart: boolean; stop: boolean }
+  | {
+      kind: "service";
+      unit: string;
+      enable: boolean;
+      start: boolean;
+      restart: boolean;
+      /** Stop and disable (a service no longer declared). */
+      stop: boolean;
+      /** A unit file it depends on changed: `systemctl daemon-reload` first. */
+      daemonReload: boolean;
+    }
   | { kind: "verify"; units: string[]; paths: string[] };
 
 /**
  * A file's desired content. Files holding secrets are kept as entries whose secret values stay
  * references; the executor fills them in at the last moment.
  */
-export type FileContent = { type: "text"; text: string } | { type: "env"; entries: [string, string | { secret: string }][] };
+export type FileContent = { type: "text"; text: string } | { type: "env"; entries: [string, EnvValue][] };
+
+/**
+ * An env file value: text, or a secret (optionally placed inside text, such as a password inside a
+ * database URL, URL-encoded when `urlEncode`).
+ */
+export type EnvValue = string | { secret: string; prefix?: string; suffix?: string; urlEncode?: boolean };
 
 export type NodeStatus = "planned" | "unreachable" | "errored";
 

@@ -266,23 +266,16 @@ describe("planner: focused cases", () => {
     expect(nodeOf(planCase(c, facts), "worker-1").warnings).toEqual(["low disk: 1000000000 bytes free under /opt/prefect, about 1260061440 needed to receive and unpack"]);
   });
 
-  // Known bug (src/planner/plan.ts decideService, the `create` branch): a unit that comes with
-  // its packages (caddy.service) is already running when the plan's service step runs, because
-  // the package's postinst enables and starts it with the package's default Caddyfile (reference
-  // §4.1). The step says start (a no-op on a running unit) and not restart, so Caddy keeps
-  // serving the default :80 site and never loads the managed Caddyfile.
-  it.fails("a service its packages start is restarted after its managed config is written on a fresh node", () => {
+  // Regression test (found by the fixture review; fixed in src).
+  it("a service its packages start is restarted after its managed config is written on a fresh node", () => {
     const p = planCase(loadCase("fresh-cluster"));
     const step = nodeOf(p, "server").steps.find((s) => s.id === "server/configure/service:caddy.service");
     expect(step?.dependsOn).toContain("server/configure/file:/etc/caddy/Caddyfile");
     expect(step?.detail).toMatchObject({ kind: "service", unit: "caddy.service", enable: true, restart: true });
   });
 
-  // Known bug (src/planner/plan.ts plan(), "Server before workers"): the cross-node rule skips
-  // the server node itself, and desired.ts gives a worker unit no need on the Prefect server, so
-  // on a node that is both, the worker starts in parallel with (or before) the server it must
-  // register with (DESIGN.md: server node before workers).
-  it.fails("a worker on the server node waits for the Prefect server on that node", () => {
+  // Regression test (found by the fixture review; fixed in src).
+  it("a worker on the server node waits for the Prefect server on that node", () => {
     const p = planCase(loadCase("server-and-worker-on-one-node"));
     const index = stepIndex(p);
     const before = new Set<string>();

@@ -86,6 +86,10 @@ function systemdValue(line: string): string {
   return out;
 }
 
+
+/** The Caddyfile as the server node gets it. */
+const serverCaddyfile = (c: ResolvedCluster) => caddyfile(c, c.nodes.find((n) => n.server) as ResolvedNode);
+
 describe("worker units", () => {
   const c = cluster({
     workers: `  - node: worker-1
@@ -190,11 +194,8 @@ EMPTY=""
     expect(lines.map(systemdValue)).toEqual(tricky.map(([, v]) => v));
   });
 
-  // Known bug (src/planner/templates.ts envLine): a newline is written as the two characters
-  // `\n`. Inside double quotes systemd keeps a backslash before `n` (only `"\`$` and a
-  // backtick are unescaped), so the service gets a backslash and an n instead of a newline.
-  // A literal newline inside the quotes is what systemd reads as a newline.
-  it.fails("systemd reads back a value with a newline as that newline", () => {
+  // Regression test (found by the fixture review; fixed in src).
+  it("systemd reads back a value with a newline as that newline", () => {
     const text = renderEnv("tpl", [["MULTI", "line one\nline two"]]);
     const body = text.slice(HEADER.length, -1);
     expect(systemdValue(body)).toBe("line one\nline two");
@@ -231,12 +232,8 @@ EMPTY=""
     expect(env.secret?.entries).toEqual([["PREFECT_SERVER_API_AUTH_STRING", { secret: "PREFECT_AUTH" }]]);
   });
 
-  // Known bug (src/planner/templates.ts databaseEntry): the PostgreSQL URL entry is the bare
-  // password secret, so server.secrets.env says PREFECT_API_DATABASE_CONNECTION_URL="<password>"
-  // and Prefect cannot parse its database URL. It must be the whole SQLAlchemy URL
-  // postgresql+asyncpg://USER:PASSWORD@HOST:PORT/DB with the password URL-encoded (reference
-  // §1 "Postgres URL format"), and the configured port (here 5433) must be used.
-  it.fails("server: the PostgreSQL connection URL is a whole asyncpg URL with the password encoded", () => {
+  // Regression test (found by the fixture review; fixed in src).
+  it("server: the PostgreSQL connection URL is a whole asyncpg URL with the password encoded", () => {
     const c = cluster({
       server: `  database:
     type: postgresql
@@ -269,11 +266,8 @@ EMPTY=""
     expect(env.secret?.entries).toEqual([["PREFECT_API_AUTH_STRING", { secret: "PREFECT_AUTH" }]]);
   });
 
-  // Known bug (src/planner/templates.ts workerEnv and serverEnv): plain settings replace the base
-  // entry of the same name, but secret ones do not. A worker setting PREFECT_API_AUTH_STRING
-  // (as in test/fixtures/specs/valid/full.yaml) plus the cluster's auth string writes the key
-  // twice into worker.secrets.env, and the base one, written last, wins in systemd.
-  it.fails("worker: a secret setting replaces the base secret of the same name, as plain settings do", () => {
+  // Regression test (found by the fixture review; fixed in src).
+  it("worker: a secret setting replaces the base secret of the same name, as plain settings do", () => {
     const c = cluster({
       server: "    authString: {secret: PREFECT_AUTH}\n  database:\n    type: sqlite\n",
       workers: "  - node: worker-1\n    env: prefect-env\n    settings:\n      PREFECT_API_AUTH_STRING: {secret: WORKER_AUTH}\n    pools:\n      - pool: production\n",
@@ -302,21 +296,21 @@ describe("Caddyfile", () => {
     cluster({ server: `  database:\n    type: sqlite\n  proxy:\n    type: caddy\n    packages: caddy-debs\n${proxy}`, artifacts });
 
   it("none without a proxy", () => {
-    expect(caddyfile(cluster())).toBeNull();
+    expect(serverCaddyfile(cluster())).toBeNull();
   });
 
   it("tls internal: Caddy's local CA, the API on loopback behind it", () => {
-    expect(caddyfile(withProxy("    listen: prefect.internal:443\n    tls: {mode: internal}\n"))).toBe(
+    expect(serverCaddyfile(withProxy("    listen: prefect.internal:443\n    tls: {mode: internal}\n"))).toBe(
       `${HEADER}prefect.internal:443 {\n\ttls internal\n\treverse_proxy 127.0.0.1:4200\n}\n`,
     );
   });
 
   it("tls off: an http:// site address and no tls line", () => {
-    expect(caddyfile(withProxy('    listen: ":8080"\n    tls: {mode: off}\n'))).toBe(`${HEADER}http://:8080 {\n\treverse_proxy 127.0.0.1:4200\n}\n`);
+    expect(serverCaddyfile(withProxy('    listen: ":8080"\n    tls: {mode: off}\n'))).toBe(`${HEADER}http://:8080 {\n\treverse_proxy 127.0.0.1:4200\n}\n`);
   });
 
   it("basic auth guards the UI only: a `not path /api/*` matcher scopes it, and /api goes through unguarded", () => {
-    const text = caddyfile(
+    const text = serverCaddyfile(
       withProxy(`    listen: prefect.internal:443
     tls: {mode: internal}
     basicAuth:
@@ -347,21 +341,17 @@ describe("Caddyfile", () => {
       `  tls-cert:\n    kind: file\n    source: tls/cert.pem\n    sha256: ${SHA.cert}\n  tls-key:\n    kind: file\n    source: tls/key.pem\n    sha256: ${SHA.key}\n`,
     );
 
-  // Known bug (src/planner/templates.ts caddyfile, src/planner/desired.ts desiredFor): with
-  // `tls: {mode: files}` the Caddyfile says `tls tls-cert tls-key`, the artifact *names*, which
-  // Caddy reads as file names relative to its working directory; and the server node is never
-  // given the two `file` artifacts at all. The certificate and key must be delivered to the
-  // server's store and the Caddyfile must name their paths there.
-  it.fails("tls files: the certificate and key are delivered to the server and the Caddyfile names their paths", () => {
+  // Regression test (found by the fixture review; fixed in src).
+  it("tls files: the certificate and key are delivered to the server and the Caddyfile names their paths", () => {
     const c = filesTls();
-    const text = caddyfile(c) ?? "";
+    const text = serverCaddyfile(c) ?? "";
     expect(text).toMatch(new RegExp(`^\\ttls /opt/prefect/store/${SHA.cert}\\S* /opt/prefect/store/${SHA.key}\\S*$`, "m"));
     const addresses = desiredFor(c, nodeNamed(c, "server"), LOCAL).map((d) => d.address);
     expect(addresses).toEqual(expect.arrayContaining(["artifact:tls-cert", "artifact:tls-key"]));
   });
 
   it("tls files: the site keeps its address and gets exactly one tls line", () => {
-    const text = caddyfile(filesTls()) ?? "";
+    const text = serverCaddyfile(filesTls()) ?? "";
     expect(text.startsWith(`${HEADER}prefect.internal:443 {\n\ttls `)).toBe(true);
     expect(text.match(/^\ttls /gm)).toHaveLength(1);
     expect(text).not.toContain("tls internal");
