@@ -42,6 +42,7 @@ const IDENTITY = path.join(STATE_DIR, "id_ed25519");
 export const BRIDGE = "tbbr0";
 export const SUBNET = "198.51.100.0/24";
 export const HOST_ADDRESS = "198.51.100.1";
+const BRIDGE_MAC = "02:74:62:ff:00:01";
 export const MAX_NODES = 200;
 const NAME_RE = /^n([1-9][0-9]*)$/;
 
@@ -530,6 +531,8 @@ function saveState(state) {
 const nodeName = (index) => `n${index}`;
 /** @param {number} index */
 const nodeAddress = (index) => `198.51.100.${10 + index}`;
+/** @param {number} index */
+const nodeMac = (index) => `02:74:62:00:${((index >> 8) & 255).toString(16).padStart(2, "0")}:${(index & 255).toString(16).padStart(2, "0")}`;
 /** @param {string} name */
 const nodeDir = (name) => path.join(NODES_DIR, name);
 /** @param {string} name */
@@ -569,6 +572,7 @@ const nodeCgroups = (name) => cgroupRoots().map((r) => path.join(r, `tb-${name}`
 async function ensureBridge() {
   const show = await run("ip", ["-o", "link", "show", "dev", BRIDGE], { allowFail: true });
   if (show.code !== 0) await run("ip", ["link", "add", BRIDGE, "type", "bridge"]);
+  await run("ip", ["link", "set", BRIDGE, "address", BRIDGE_MAC]); // else it follows its ports' MACs
   await run("ip", ["addr", "replace", `${HOST_ADDRESS}/24`, "dev", BRIDGE]);
   await run("ip", ["link", "set", BRIDGE, "up"]);
 }
@@ -649,7 +653,9 @@ async function prepareNode(name, base, publicKey) {
   await ensureIdentity(name);
 
   await run("ip", ["netns", "add", ns]);
-  await run("ip", ["link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns]);
+  // A fixed MAC per node: after a restart the host's (and other nodes') ARP entries are still right,
+  // instead of pointing at the old veth for the seconds it takes them to expire.
+  await run("ip", ["link", "add", veth, "type", "veth", "peer", "name", "eth0", "address", nodeMac(index), "netns", ns]);
   await run("ip", ["link", "set", veth, "master", BRIDGE, "up"]);
   await run("ip", ["-n", ns, "addr", "add", `${nodeAddress(index)}/24`, "dev", "eth0"]);
   await run("ip", ["-n", ns, "link", "set", "eth0", "up"]);
@@ -895,6 +901,14 @@ async function haltNode(name, node) {
     const u = await run("umount", [m], { allowFail: true });
     if (u.code !== 0) await run("umount", ["-l", m], { allowFail: true });
   }
+  // nspawn's per-machine propagation dir; it cannot remove it itself when /run is not a tmpfs.
+  if (!left.length) {
+    try {
+      fs.rmdirSync(path.join("/run/systemd/nspawn/propagate", name));
+    } catch {
+      /* absent (or not empty: then not ours to clear) */
+    }
+  }
   if ((await listNetns()).includes(netnsName(name))) await run("ip", ["netns", "del", netnsName(name)], { allowFail: true });
   if ((await listLinks()).includes(vethName(name))) await run("ip", ["link", "del", vethName(name)], { allowFail: true });
   if (problems.length) throw new TestbedError(`could not fully stop ${name}: ${problems.join("; ")}`);
@@ -902,7 +916,7 @@ async function haltNode(name, node) {
 
 /** Forget a node's disk: the next boot starts from the base again (host keys are kept). @param {string} name */
 function wipeNodeDisk(name) {
-  for (const d of ["upper", "work", "root"]) fs.rmSync(path.join(nodeDir(name), d), { recursive: true, force: true });
+  for (const d of ["upper", "work", "root", ".#root.lck"]) fs.rmSync(path.join(nodeDir(name), d), { recursive: true, force: true });
 }
 
 /** Node names that exist on the host by their resource names, whatever the state file says. */
@@ -1166,7 +1180,8 @@ const USAGE = `usage: node test/testbed/testbed.mjs COMMAND
   reset NAME                 fresh disk from the base, same host keys
   rekey NAME                 new SSH host keys for a running node
   ssh NAME [--user U] [CMD]  log in to a node (or run CMD) with the test bed key
-  --force: act even while a test run holds the test bed (it would break that run)`;
+  --force: up, down, stop, start, reset and rekey refuse while a test run holds the test bed
+           (it would break that run) unless forced`;
 
 /** @param {string[]} argv */
 async function cli(argv) {
@@ -1212,15 +1227,19 @@ async function cli(argv) {
       process.stdout.write(JSON.stringify(info(), null, 2) + "\n");
       return;
     case "stop":
+      guard();
       await stopNode(one(), { log });
       return;
     case "start":
+      guard();
       await startNode(one(), { log });
       return;
     case "reset":
+      guard();
       await resetNode(one(), { log });
       return;
     case "rekey":
+      guard();
       process.stdout.write(`${await rekeyNode(one(), { log })}\n`);
       return;
     case "ssh": {
