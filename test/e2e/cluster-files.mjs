@@ -1,0 +1,108 @@
+/**
+ * Writes a cluster.yaml pointing at test-bed nodes, with real local artifacts (small tarballs, a flow
+ * folder, deb sets named package_version_arch.deb) whose digests are left for `reconcile pin`.
+ * Plain JavaScript so the benchmarks use it without a build step; e2e tests wrap it (cluster.ts).
+ *
+ * The first node runs the server (PostgreSQL and Caddy from deb sets), every other node a worker of
+ * pool `production`; one flow runs there in its own environment.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const ZERO = "0".repeat(64);
+
+/** Secret values the cluster references: they must never appear in any output. */
+export const SECRETS = { PG_PASSWORD: "pg-secret-Zq81", PREFECT_AUTH: "admin:auth-secret-Kx27" };
+
+/**
+ * @param {string} dir an empty folder
+ * @param {{ name: string, address: string }[]} nodes
+ * @param {string} identityFile
+ * @returns {string} the path of cluster.yaml
+ */
+export function writeClusterFiles(dir, nodes, identityFile) {
+  const art = join(dir, "artifacts");
+  mkdirSync(art, { recursive: true });
+  // Environments: small real tarballs (their content does not matter to a plan).
+  writeFileSync(join(art, "prefect-env.tar"), Buffer.alloc(10240, 1));
+  writeFileSync(join(art, "flow-env.tar"), Buffer.alloc(20480, 2));
+  for (const [set, debs] of [
+    ["pg-debs", ["postgresql-15_15.14-0+deb12u1_amd64.deb", "postgresql-common_248_all.deb"]],
+    ["caddy-debs", ["caddy_2.6.2-5_amd64.deb"]],
+  ]) {
+    mkdirSync(join(art, set), { recursive: true });
+    for (const deb of debs) writeFileSync(join(art, set, deb), `placeholder ${deb}\n`);
+  }
+  mkdirSync(join(dir, "flows", "etl"), { recursive: true });
+  writeFileSync(join(dir, "flows", "etl", "etl.py"), "from prefect import flow\n\n@flow\ndef etl():\n    return 42\n");
+
+  const [server, ...workers] = nodes;
+  if (server === undefined) throw new Error("the test bed has no nodes");
+  const yaml = `apiVersion: reconcile/v1
+kind: PrefectCluster
+metadata:
+  name: e2e
+ssh:
+  user: root
+  identityFile: ${identityFile}
+  knownHostsFile: known_hosts
+  connectTimeout: 5s
+nodes:
+${nodes.map((n) => `  - name: ${n.name}\n    address: ${n.address}`).join("\n")}
+artifacts:
+  prefect-env:
+    kind: tar
+    source: artifacts/prefect-env.tar
+    sha256: ${ZERO}
+  flow-env:
+    kind: tar
+    source: artifacts/flow-env.tar
+    sha256: ${ZERO}
+  pg-debs:
+    kind: deb
+    source: artifacts/pg-debs
+    sha256: ${ZERO}
+  caddy-debs:
+    kind: deb
+    source: artifacts/caddy-debs
+    sha256: ${ZERO}
+server:
+  node: ${server.name}
+  prefect:
+    env: prefect-env
+    authString: {secret: PREFECT_AUTH}
+  database:
+    type: postgresql
+    packages: pg-debs
+    name: prefect
+    user: prefect
+    password: {secret: PG_PASSWORD}
+  proxy:
+    type: caddy
+    packages: caddy-debs
+    listen: ":443"
+    tls: {mode: internal}
+workPools:
+  - name: production
+    queues:
+      - name: main
+workers:
+${workers.map((w) => `  - node: ${w.name}\n    env: prefect-env\n    pools:\n      - pool: production`).join("\n")}
+flows:
+  - name: etl
+    env: flow-env
+    source: flows/etl
+    entrypoint: etl.py:etl
+    pool: production
+    deployments:
+      - name: nightly
+        schedules:
+          - cron: "0 2 * * *"
+`;
+  const file = join(dir, "cluster.yaml");
+  writeFileSync(file, yaml);
+  return file;
+}
+
+/** The environment that provides the secrets above. */
+export const SECRET_ENV = Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`RECONCILE_SECRET_${k}`, v]));
