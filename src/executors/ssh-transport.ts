@@ -330,10 +330,10 @@ export class SshTransport implements Transport {
       this.#assertOpen();
       const channel = await this.#open(wrapCommand(command, { become }));
       const result = await this.#run(channel, label, become, options);
-      this.#logger?.debug({ command: label, durationMs: result.durationMs, code: result.code, signal: result.signal }, "exec");
+      this.#logger?.debug({ remoteCommand: label, durationMs: result.durationMs, code: result.code, signal: result.signal }, "exec");
       return result;
     } catch (error) {
-      this.#logger?.debug({ command: label, error: (error as Error).message }, "exec failed");
+      this.#logger?.debug({ remoteCommand: label, error: (error as Error).message }, "exec failed");
       throw error;
     } finally {
       release();
@@ -443,7 +443,7 @@ export class SshTransport implements Transport {
           channel.close();
           await Promise.race([channelClosed, delay(CHANNEL_CLOSE_WAIT_MS)]);
         }
-        this.#logger?.debug({ command: label, durationMs: Math.round(performance.now() - started), stopped: reason, pgid }, "exec stopped");
+        this.#logger?.debug({ remoteCommand: label, durationMs: Math.round(performance.now() - started), stopped: reason, pgid }, "exec stopped");
         state = "settled";
         const unstopped = problem === undefined ? "" : `; it may still run on the node (stopping it failed: ${problem})`;
         reject(
