@@ -76,7 +76,9 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
       const held = c.action === "delete" && !p.prune;
       const tone: Tone = held ? "muted" : TONES[c.action];
       out.push(style(tone, `${mark} ${label(c).padEnd(width)}  `) + style("muted", detail(c)));
-      if (c.diff !== null) for (const line of c.diff.split("\n")) out.push(`      ${diffLine(line, style)}`);
+      // A new file's whole text is shown with --verbose only; changes to existing files always.
+      const showDiff = c.diff !== null && (c.action !== "create" || options.verbose === true);
+      if (showDiff && c.diff !== null) for (const line of c.diff.split("\n")) out.push(`      ${diffLine(line, style)}`);
     }
     const unchanged = n.changes.filter((c) => c.action === "noop").length;
     const changing = n.changes.length - unchanged;
