@@ -53,7 +53,12 @@ describe("renderPlan: fresh cluster", () => {
     expect(lines.filter((l) => /^ {2}[~-] |^-\/\+ /.test(l))).toEqual([]);
   });
 
-  it("a new text file shows its whole text as added lines; a file with secrets shows none", () => {
+  it("a new file's text is shown with --verbose only", () => {
+    expect(followers(lines, server("file /etc/prefect/server.env", "no such file"))).toEqual([]);
+  });
+
+  it("with --verbose a new text file shows its whole text as added lines; a file with secrets shows none", () => {
+    const lines = rendered("fresh-cluster", { verbose: true });
     expect(followers(lines, server("file /etc/prefect/server.env", "no such file"))).toEqual([
       "      --- /etc/prefect/server.env",
       "      +++ /etc/prefect/server.env",
