@@ -370,7 +370,7 @@ describe("exec", () => {
     await logged.exec("cat >/dev/null; exit 4\nsecond line", { stdin: "hunter2" });
     await logged.close();
     const entry = JSON.parse(lines.find((l) => l.includes('"exec"')) ?? "{}") as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 20, node: "n1", command: "cat >/dev/null; exit 4", code: 4, msg: "exec" });
+    expect(entry).toMatchObject({ level: 20, node: "n1", remoteCommand: "cat >/dev/null; exit 4", code: 4, msg: "exec" });
     expect(lines.join("")).not.toContain("hunter2");
   });
 });
