@@ -4,12 +4,11 @@
  * of a node that is down, while the other nodes are still planned.
  */
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rekeyNode, startNode, stopNode } from "../testbed/testbed.mjs";
 import { looksLikeACrash } from "../helpers/cli.js";
+import { describeE2E } from "../testbed/e2e.js";
 import { makeCluster, SECRET_VALUES, type TestCluster } from "./cluster.js";
-
-const testbed = inject("testbed");
 
 interface JsonPlan {
   format: string;
@@ -25,13 +24,13 @@ function noSecrets(...texts: string[]) {
   for (const t of texts) for (const s of SECRET_VALUES) expect(t).not.toContain(s);
 }
 
-describe.runIf(testbed !== null)("reconcile trust + plan on the test bed", () => {
+describeE2E("reconcile trust + plan on the test bed", (testbed) => {
   let cluster: TestCluster;
-  const nodes = testbed?.nodes.slice(0, 3) ?? [];
+  const nodes = testbed.nodes.slice(0, 3);
 
   beforeAll(() => {
     expect(nodes).toHaveLength(3);
-    cluster = makeCluster(nodes, testbed?.identityFile ?? "");
+    cluster = makeCluster(nodes, testbed.identityFile);
   });
 
   it("refuses to connect before the host keys are trusted", () => {
@@ -51,6 +50,26 @@ describe.runIf(testbed !== null)("reconcile trust + plan on the test bed", () =>
     const lines = readFileSync(cluster.knownHosts, "utf8").trim().split("\n");
     expect(lines.map((l) => l.split(" ")[0]).sort()).toEqual(nodes.map((n) => n.address).sort());
     expect(cluster.run(["trust", "--yes"]).stdout).toContain("Every host key is already recorded.");
+  });
+
+  it("facts shows what a plan sees: fresh Debian nodes, never applied", () => {
+    const json = cluster.run(["facts", "--json"]);
+    expect(json.code).toBe(0);
+    const facts = JSON.parse(json.stdout) as Record<string, { reachable: boolean; facts: Record<string, { ok: boolean; value: unknown }> }>;
+    expect(Object.keys(facts)).toEqual(nodes.map((n) => n.name));
+    for (const n of nodes) {
+      const f = facts[n.name];
+      expect(f?.reachable).toBe(true);
+      expect(Object.values(f?.facts ?? {}).every((fact) => fact.ok)).toBe(true);
+      expect(f?.facts.os?.value).toMatchObject({ id: "debian", versionId: "12", hostname: n.name, user: "root" });
+      expect(f?.facts.state?.value).toBeNull();
+      expect(f?.facts.store?.value).toEqual({ complete: [], partial: [] });
+    }
+    const text = cluster.run(["facts", nodes[1]?.name ?? ""]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(`node ${nodes[1]?.name} (${nodes[1]?.address})`);
+    expect(text.stdout).toMatch(/state\s+never applied/);
+    expect(text.stdout).not.toContain(`node ${nodes[0]?.name}`);
   });
 
   it("plans a fresh cluster: every resource to add, on every node", () => {
