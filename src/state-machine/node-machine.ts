@@ -1,0 +1,302 @@
+/**
+ * One node's run: `idle → stage → transfer → install → configure → verify → converged`, with
+ * `rollingBack` and `failed`. The machine knows only the order and the failure policy; each stage
+ * is an invoked actor named in `setup()` (see actors.ts), so it never does I/O itself.
+ *
+ * Policy:
+ * - A stage without steps is skipped by a guard.
+ * - A transient error ({@link isTransient}) is retried after `base, 2·base, 4·base…` (the `after`
+ *   delay `retryDelay`), up to `attempts` tries of that stage; any other error ends the stage at once.
+ * - A failure in stage or transfer ends in `failed`: nothing the node runs has changed.
+ * - A failure in install, configure or verify goes to `rollingBack` once install or configure has
+ *   started (something may have been switched) and the node has an earlier generation to return to;
+ *   otherwise it ends in `failed`.
+ * - With `gated`, the machine waits in `waitingForSlot` (emitting `slot.requested`) until it gets
+ *   `slot.granted` before install: the cluster's rolling limit per work pool.
+ * - Stopping the actor stops the invoked stage actor, which aborts its signal.
+ */
+import { assign, emit, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { STAGES, type NodePlan, type Stage, type Step } from "../planner/types.js";
+import { actorsFrom, isTransient, missingActors, type Executors, type RollbackInput, type StageInput } from "./actors.js";
+
+/** How transient errors are retried. */
+export interface RetryPolicy {
+  /** Tries of one stage in all, the first included (1 = never retry). Default 4. */
+  attempts: number;
+  /** Wait before the first retry; each further retry waits twice as long. Default 1000 ms. */
+  baseDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1000 };
+
+/** The wait before retry number `retry` (1-based): base, 2·base, 4·base… */
+export function retryDelayMs(policy: RetryPolicy, retry: number): number {
+  return policy.baseDelayMs * 2 ** (retry - 1);
+}
+
+export interface NodeMachineInput {
+  plan: NodePlan;
+  /** The generation the node runs now, which a rollback returns it to; null when never applied. */
+  generation: number | null;
+  /** Wait for `slot.granted` before install (the cluster's rolling limit). Default false. */
+  gated?: boolean;
+}
+
+export type NodeMachineEvent = { type: "slot.granted" };
+
+/** Progress, for the CLI (`actor.on(type, handler)`); the cluster listens for `slot.requested`. */
+export type NodeMachineEmitted =
+  | { type: "stage.started"; node: string; stage: Stage; attempt: number }
+  | { type: "retry.scheduled"; node: string; stage: Stage | "rollback"; retry: number; delayMs: number; error: unknown }
+  | { type: "slot.requested"; node: string };
+
+/** How one node's run ended. `message` is for people; route on `status`. */
+export type NodeResult =
+  | { node: string; status: "converged"; /** Stages that had steps, in order. */ stages: Stage[]; message: string }
+  | {
+      node: string;
+      status: "failed";
+      stage: Stage;
+      error: unknown;
+      /** Tries of the failed stage. */
+      attempts: number;
+      /** The rollback that was tried and failed too, or null when none was tried. */
+      rollback: { generation: number; error: unknown } | null;
+      message: string;
+    }
+  | { node: string; status: "rolledBack"; stage: Stage; error: unknown; attempts: number; generation: number; message: string };
+
+interface NodeContext {
+  node: string;
+  steps: Record<Stage, readonly Step[]>;
+  generation: number | null;
+  gated: boolean;
+  /** Failed tries of the current stage (or rollback) so far. */
+  failures: number;
+  /** The wait before the retry that is scheduled. */
+  delayMs: number;
+  /** Install or configure started: the node may run something new. */
+  switched: boolean;
+  ran: Stage[];
+  failure: { stage: Stage; error: unknown; attempts: number } | null;
+  rollbackError: unknown;
+}
+
+function groupByStage(steps: readonly Step[]): Record<Stage, Step[]> {
+  const out = Object.fromEntries(STAGES.map((s) => [s, [] as Step[]])) as Record<Stage, Step[]>;
+  for (const step of steps) out[step.stage].push(step);
+  return out;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export interface NodeMachineOptions {
+  /** Default {@link DEFAULT_RETRY}; missing fields take the default. */
+  retry?: Partial<RetryPolicy>;
+}
+
+/**
+ * Builds the node machine for a retry policy, with stand-in actors that fail: give it real ones
+ * with {@link createNodeMachine} or `.provide({ actors })`.
+ *
+ * @example
+ * const machine = defineNodeMachine({ retry: { attempts: 2 } }).provide({ actors: fakeActors });
+ */
+export function defineNodeMachine(options: NodeMachineOptions = {}) {
+  const policy: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) throw new RangeError(`retry attempts must be a whole number ≥ 1, got ${policy.attempts}`);
+  if (!(policy.baseDelayMs >= 0)) throw new RangeError(`retry base delay must be ≥ 0 ms, got ${policy.baseDelayMs}`);
+
+  const machineSetup = setup({
+    types: {
+      context: {} as NodeContext,
+      input: {} as NodeMachineInput,
+      events: {} as NodeMachineEvent,
+      emitted: {} as NodeMachineEmitted,
+      output: {} as NodeResult,
+    },
+    actors: missingActors(),
+    guards: {
+      hasSteps: ({ context }, params: { stage: Stage }) => context.steps[params.stage].length > 0,
+      needsSlot: ({ context }) => context.gated && (["install", "configure", "verify"] as const).some((s) => context.steps[s].length > 0),
+      canRetry: ({ context, event }) => isTransient((event as { error?: unknown }).error) && context.failures + 1 < policy.attempts,
+      // stage and transfer change nothing the node runs; install and configure may have switched it.
+      canRollBack: ({ context }, params: { stage: Stage }) => params.stage !== "stage" && params.stage !== "transfer" && context.switched && context.generation !== null,
+    },
+    actions: {
+      countFailure: assign(({ context }) => ({ failures: context.failures + 1, delayMs: retryDelayMs(policy, context.failures + 1) })),
+      resetFailures: assign({ failures: 0 }),
+      started: assign(({ context }, params: { stage: Stage }) => ({
+        ran: context.ran.includes(params.stage) ? context.ran : [...context.ran, params.stage],
+        switched: context.switched || params.stage === "install" || params.stage === "configure",
+      })),
+      announce: emit(({ context }, params: { stage: Stage }) => ({ type: "stage.started" as const, node: context.node, stage: params.stage, attempt: context.failures + 1 })),
+      announceRetry: emit(({ context, event }, params: { stage: Stage | "rollback" }) => ({
+        type: "retry.scheduled" as const,
+        node: context.node,
+        stage: params.stage,
+        retry: context.failures,
+        delayMs: context.delayMs,
+        error: (event as { error?: unknown }).error,
+      })),
+      recordFailure: assign(({ context, event }, params: { stage: Stage }) => ({
+        failure: { stage: params.stage, error: (event as { error?: unknown }).error, attempts: context.failures + 1 },
+      })),
+      recordRollbackError: assign(({ event }) => ({ rollbackError: (event as { error?: unknown }).error })),
+      requestSlot: emit(({ context }) => ({ type: "slot.requested" as const, node: context.node })),
+    },
+    delays: {
+      retryDelay: ({ context }) => context.delayMs,
+    },
+  });
+
+  /**
+   * A stage: `check` skips it when it has no steps, `running` invokes the actor of the same name,
+   * `backoff` waits before the next try of a transient failure. A final failure goes to
+   * `rollingBack` when allowed (canRollBack), else to `failed`.
+   */
+  const stageState = (stage: Stage, next: string) =>
+    machineSetup.createStateConfig({
+      initial: "check",
+      states: {
+        check: {
+          entry: "resetFailures",
+          always: [{ guard: { type: "hasSteps", params: { stage } }, target: "running" }, { target: `#node.${next}` }],
+        },
+        running: {
+          entry: [
+            { type: "started", params: { stage } },
+            { type: "announce", params: { stage } },
+          ],
+          invoke: {
+            src: stage,
+            input: ({ context }): StageInput => ({ node: context.node, steps: context.steps[stage] }),
+            onDone: { target: `#node.${next}` },
+            onError: [
+              { guard: "canRetry", target: "backoff", actions: ["countFailure", { type: "announceRetry", params: { stage } }] },
+              { guard: { type: "canRollBack", params: { stage } }, target: "#node.rollingBack", actions: { type: "recordFailure", params: { stage } } },
+              { target: "#node.failed", actions: { type: "recordFailure", params: { stage } } },
+            ],
+          },
+        },
+        backoff: { after: { retryDelay: { target: "running" } } },
+      },
+    });
+
+  return machineSetup.createMachine({
+    id: "node",
+    context: ({ input }) => ({
+      node: input.plan.name,
+      steps: groupByStage(input.plan.steps),
+      generation: input.generation,
+      gated: input.gated ?? false,
+      failures: 0,
+      delayMs: 0,
+      switched: false,
+      ran: [],
+      failure: null,
+      rollbackError: null,
+    }),
+    initial: "idle",
+    states: {
+      idle: { always: { target: "stage" } },
+      stage: stageState("stage", "transfer"),
+      transfer: stageState("transfer", "slot"),
+      slot: { always: [{ guard: "needsSlot", target: "waitingForSlot" }, { target: "install" }] },
+      waitingForSlot: {
+        entry: "requestSlot",
+        on: { "slot.granted": { target: "install" } },
+      },
+      install: stageState("install", "configure"),
+      configure: stageState("configure", "verify"),
+      verify: stageState("verify", "converged"),
+      rollingBack: {
+        initial: "running",
+        entry: "resetFailures",
+        states: {
+          running: {
+            invoke: {
+              src: "rollback",
+              input: ({ context }): RollbackInput => ({ node: context.node, generation: context.generation ?? 0 }),
+              onDone: { target: "#node.rolledBack" },
+              onError: [
+                { guard: "canRetry", target: "backoff", actions: ["countFailure", { type: "announceRetry", params: { stage: "rollback" } }] },
+                { target: "#node.failed", actions: "recordRollbackError" },
+              ],
+            },
+          },
+          backoff: { after: { retryDelay: { target: "running" } } },
+        },
+      },
+      converged: {
+        type: "final",
+        output: ({ context }): NodeResult => ({ node: context.node, status: "converged", stages: context.ran, message: context.ran.length === 0 ? "converged (nothing to do)" : "converged" }),
+      },
+      rolledBack: {
+        type: "final",
+        output: ({ context }): NodeResult => {
+          const f = context.failure!;
+          const generation = context.generation!;
+          return {
+            node: context.node,
+            status: "rolledBack",
+            stage: f.stage,
+            error: f.error,
+            attempts: f.attempts,
+            generation,
+            message: `rolled back to generation ${generation} after ${f.stage} failed${tries(f.attempts)}: ${describe(f.error)}`,
+          };
+        },
+      },
+      failed: {
+        type: "final",
+        output: ({ context }): NodeResult => {
+          const f = context.failure!;
+          const rolledBack = context.rollbackError !== null;
+          const rollback = rolledBack ? { generation: context.generation!, error: context.rollbackError } : null;
+          const why = rolledBack
+            ? `; rolling back to generation ${context.generation} failed too: ${describe(context.rollbackError)}`
+            : context.switched && context.generation === null
+              ? " (no earlier generation to roll back to)"
+              : "";
+          return { node: context.node, status: "failed", stage: f.stage, error: f.error, attempts: f.attempts, rollback, message: `failed at ${f.stage}${tries(f.attempts)}: ${describe(f.error)}${why}` };
+        },
+      },
+    },
+    output: ({ event }) => event.output as NodeResult,
+  });
+}
+
+function tries(attempts: number): string {
+  return attempts > 1 ? ` after ${attempts} attempts` : "";
+}
+
+/**
+ * The node machine with the default retry policy and stand-in actors that fail: give it real ones
+ * with {@link createNodeMachine} or `nodeMachine.provide({ actors })`.
+ *
+ * @example
+ * const machine = nodeMachine.provide({ actors: actorsFrom(executors) });
+ * const result = await toPromise(createActor(machine, { input: { plan: nodePlan, generation: 3 } }).start());
+ * if (result.status !== "converged") console.error(result.message);
+ */
+export const nodeMachine = defineNodeMachine();
+
+export type NodeMachine = typeof nodeMachine;
+export type NodeActor = ActorRefFrom<NodeMachine>;
+export type NodeSnapshot = SnapshotFrom<NodeMachine>;
+
+/**
+ * The node machine wired to executors, with its retry policy.
+ *
+ * @example
+ * const machine = createNodeMachine(executors, { retry: { attempts: 3, baseDelayMs: 2000 } });
+ * const actor = createActor(machine, { input: { plan: nodePlan, generation: 7 } });
+ * actor.on("retry.scheduled", (e) => log.warn(e, "retrying"));
+ * const result = await toPromise(actor.start());
+ */
+export function createNodeMachine(executors: Executors, options: NodeMachineOptions = {}): NodeMachine {
+  return defineNodeMachine(options).provide({ actors: actorsFrom(executors) });
+}
