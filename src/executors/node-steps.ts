@@ -1,0 +1,264 @@
+/**
+ * Carries out a node's install, configure and verify steps over its Transport, and rolls them back.
+ * It never decides what to do (the plan did); it only builds the commands for each step's detail
+ * and runs them. Every change to a link or a file first records how to undo it in the
+ * generation's journal on the node (/var/lib/reconcile/rollback/<G>/), so a failed verify can put
+ * the node back exactly as it was.
+ *
+ * The command builders are pure and exported for tests; the runners are thin.
+ */
+import { posix } from "node:path";
+import { ReconcileError } from "../errors.js";
+import { STATE_DIR, STATE_FILE, incomingDir, storeFile, storePath } from "../facts/layout.js";
+import { shellQuote as q } from "../facts/shell.js";
+import type { NodeState, StateResource } from "../facts/types.js";
+import { fileText } from "../planner/plan.js";
+import type { Step, StepDetail } from "../planner/types.js";
+import type { Sensitive } from "../spec/secrets.js";
+import type { Transport } from "./transport.js";
+
+/** Where generation G keeps its undo journal on the node. */
+export const rollbackDir = (generation: number) => `${STATE_DIR}/rollback/${generation}`;
+const undoFile = (journalDir: string) => `${journalDir}/undo.sh`;
+const servicesFile = (journalDir: string) => `${journalDir}/services.sh`;
+const backupPath = (journalDir: string, path: string) => `${journalDir}/files${path}`;
+
+/** Appends one line to a journal file (the line is quoted whole). */
+const journal = (file: string, line: string) => `printf '%s\\n' ${q(line)} >> ${q(file)}`;
+
+/**
+ * Writes stdin to `path` atomically: a temporary file in the same folder, fsync'd, mode and owner
+ * set, renamed over the target. The old file (or its absence) is journaled first.
+ */
+export function writeFileScript(path: string, mode: string, owner: string, group: string, journalDir: string): string {
+  const dir = posix.dirname(path);
+  const backup = backupPath(journalDir, path);
+  return [
+    "set -e",
+    `mkdir -p ${q(journalDir)} ${q(dir)}`,
+    // Only the first change of a generation is journaled: the undo restores what was there before the run.
+    `if ! grep -qxF ${q(`# file ${path}`)} ${q(undoFile(journalDir))} 2>/dev/null; then`,
+    `  ${journal(undoFile(journalDir), `# file ${path}`)}`,
+    `  if [ -f ${q(path)} ]; then mkdir -p ${q(posix.dirname(backup))}; cp -p ${q(path)} ${q(backup)}; ${journal(undoFile(journalDir), `cp -p ${q(backup)} ${q(`${path}.reconcile-rb`)} && mv -f ${q(`${path}.reconcile-rb`)} ${q(path)}`)}`,
+    `  else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
+    "fi",
+    `t=$(mktemp ${q(`${dir}/.reconcile.XXXXXX`)})`,
+    `trap 'rm -f "$t"' EXIT`,
+    `cat > "$t"`,
+    `chmod ${q(mode)} "$t"`,
+    `chown ${q(`${owner}:${group}`)} "$t"`,
+    `sync "$t" 2>/dev/null || true`,
+    `mv -f "$t" ${q(path)}`,
+    "trap - EXIT",
+  ].join("\n");
+}
+
+/** Removes a file no longer declared (journaled, so a rollback brings it back). */
+export function deleteFileScript(path: string, journalDir: string): string {
+  const backup = backupPath(journalDir, path);
+  return [
+    "set -e",
+    `[ -e ${q(path)} ] || exit 0`,
+    `mkdir -p ${q(posix.dirname(backup))}`,
+    `cp -p ${q(path)} ${q(backup)}`,
+    journal(undoFile(journalDir), `cp -p ${q(backup)} ${q(path)}`),
+    `rm -f ${q(path)}`,
+  ].join("\n");
+}
+
+/**
+ * Points `path` at `target` atomically: a new link beside it renamed over the old one (rename is
+ * atomic; a reader sees the old or the new target, never none). `target` "" removes the link.
+ */
+export function switchLinkScript(path: string, target: string, journalDir: string): string {
+  const next = `${path}.reconcile-new`;
+  return [
+    "set -e",
+    `mkdir -p ${q(journalDir)} ${q(posix.dirname(path))}`,
+    `if ! grep -qxF ${q(`# link ${path}`)} ${q(undoFile(journalDir))} 2>/dev/null; then`,
+    `  ${journal(undoFile(journalDir), `# link ${path}`)}`,
+    `  if old=$(readlink ${q(path)}); then printf '%s\\n' "ln -sfn '$old' ${q(next)} && mv -Tf ${q(next)} ${q(path)}" >> ${q(undoFile(journalDir))}`,
+    `  else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
+    "fi",
+    target === "" ? `rm -f ${q(path)}` : `ln -sfn ${q(target)} ${q(next)} && mv -Tf ${q(next)} ${q(path)}`,
+  ].join("\n");
+}
+
+/**
+ * Installs an uploaded artifact (store/.incoming/<transferSha>) into store/<sha>: extracted or
+ * placed, then `.complete` written last, so a half-done folder is never taken for a finished one.
+ */
+export function installArtifactScript(root: string, detail: Extract<StepDetail, { kind: "artifact" }>, transferSha: string, pixiUnpack: string | null): string {
+  const target = storePath(root, detail.sha256);
+  const incoming = posix.join(incomingDir(root), transferSha);
+  const t = q(target);
+  const lines = [
+    "set -e",
+    `[ -f ${q(`${target}/.complete`)} ] && { rm -f ${q(incoming)}; exit 0; }`,
+    `[ -f ${q(incoming)} ] || { echo 'the upload is missing: ${incoming}' >&2; exit 1; }`,
+    `rm -rf ${t}`,
+    `mkdir -p ${t}`,
+  ];
+  switch (detail.artifactKind) {
+    case "tar":
+    case "flow-code":
+      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`);
+      break;
+    case "conda-pack":
+      // conda-unpack rewrites the prefixes for the folder it runs in: extract in place, then run it.
+      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`, `if [ -x ${q(`${target}/bin/conda-unpack`)} ]; then ${q(`${target}/bin/conda-unpack`)}; fi`);
+      break;
+    case "pixi-pack":
+      if (pixiUnpack === null) throw new ReconcileError(`artifact ${detail.artifact}: a pixi-pack archive needs tools.pixiUnpack`);
+      lines.push(`${q(pixiUnpack)} --output-directory ${t} ${q(incoming)}`);
+      break;
+    case "deb":
+      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`, `(cd ${t} && sha256sum --check --quiet --strict SHA256SUMS) >&2`);
+      break;
+    case "file":
+      lines.push(`cp ${q(incoming)} ${q(storeFile(root, detail.sha256, detail.artifact))}`, `chmod 0755 ${q(storeFile(root, detail.sha256, detail.artifact))}`);
+      break;
+  }
+  lines.push(`sync -f ${t} 2>/dev/null || true`, `touch ${q(`${target}/.complete`)}`, `rm -f ${q(incoming)}`);
+  return lines.join("\n");
+}
+
+/** dpkg -i of a deb set's files, never asking: keeps changed conffiles, no prompts. */
+export function installPackagesScript(root: string, sha256: string): string {
+  return [
+    "set -e",
+    "export DEBIAN_FRONTEND=noninteractive",
+    `dpkg --force-confold --force-confdef -i ${q(storePath(root, sha256))}/*.deb`,
+  ].join("\n");
+}
+
+export function createUserScript(name: string, home: string): string {
+  return `getent passwd ${q(name)} >/dev/null || useradd --system --user-group --home-dir ${q(home)} --create-home --shell /usr/sbin/nologin ${q(name)}`;
+}
+
+/**
+ * Enables/starts/restarts a unit; the previous state is journaled so a rollback restarts (or
+ * stops) it after the files and links are back.
+ */
+export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, journalDir: string): string {
+  const u = q(detail.unit);
+  const lines = ["set -e", `mkdir -p ${q(journalDir)}`];
+  lines.push(
+    `if systemctl is-active --quiet ${u}; then ${journal(servicesFile(journalDir), `systemctl restart ${detail.unit}`)}; ` +
+      `else ${journal(servicesFile(journalDir), `systemctl stop ${detail.unit} || true`)}; fi`,
+  );
+  if (detail.daemonReload) lines.push("systemctl daemon-reload");
+  if (detail.stop) lines.push(`systemctl disable --now ${u}`);
+  if (detail.enable) lines.push(`systemctl enable ${u}`);
+  if (detail.restart) lines.push(`systemctl restart ${u}`);
+  else if (detail.start) lines.push(`systemctl start ${u}`);
+  return lines.join("\n");
+}
+
+/**
+ * Puts the node back as it was before the generation whose journal is `journalDir`: links and files restored in reverse
+ * order, systemd reloaded, then the services restarted (or stopped) as they were.
+ */
+export function rollbackScript(journalDir: string): string {
+  return [`[ -d ${q(journalDir)} ] || exit 0`, rollbackFilesScript(journalDir), "systemctl daemon-reload", `if [ -f ${q(servicesFile(journalDir))} ]; then tac ${q(servicesFile(journalDir))} | sh; fi`].join("\n");
+}
+
+/** The links-and-files half of a rollback: the journal replayed newest first. */
+export function rollbackFilesScript(journalDir: string): string {
+  return `if [ -f ${q(undoFile(journalDir))} ]; then tac ${q(undoFile(journalDir))} | grep -v '^#' | sh -e; fi`;
+}
+
+/** Units that must be active now and still active after `settleSeconds`, and links that must resolve. */
+export function verifyScript(units: readonly string[], paths: readonly string[], settleSeconds: number): string {
+  const check = units.length === 0 ? ":" : `for u in ${units.map(q).join(" ")}; do systemctl is-active --quiet "$u" || { echo "$u is $(systemctl is-active "$u")" >&2; bad=1; }; done`;
+  return [
+    "bad=0",
+    ...paths.map((p) => `[ -e ${q(p)}/ ] || { echo ${q(`${p} does not resolve`)} >&2; bad=1; }`),
+    check,
+    `[ "$bad" = 0 ] || exit 1`,
+    units.length === 0 ? ":" : `sleep ${settleSeconds}`,
+    check,
+    `[ "$bad" = 0 ] || exit 1`,
+  ].join("\n");
+}
+
+/** The node's state after a successful apply. */
+export function nextState(previous: NodeState | null, input: { generation: number; cluster: string; specDigest: string; appliedAt: string; declared: string[]; changed: string[]; kept: string[] }): NodeState {
+  const before = new Map((previous?.resources ?? []).map((r) => [r.id, r.generation]));
+  const changed = new Set(input.changed);
+  const ids = [...new Set([...input.declared, ...input.kept])].sort();
+  const resources: StateResource[] = ids.map((id) => ({ id, generation: changed.has(id) || !before.has(id) ? input.generation : (before.get(id) ?? input.generation) }));
+  return { version: 1, generation: input.generation, cluster: input.cluster, specDigest: input.specDigest, appliedAt: input.appliedAt, resources };
+}
+
+/** A remote step failed: names the node, the step, the exit code and the tail of stderr. */
+export class StepError extends ReconcileError {
+  readonly node: string;
+  readonly step: string;
+  constructor(node: string, step: string, detail: string) {
+    super(`node ${node}: ${step} failed: ${detail}`);
+    this.node = node;
+    this.step = step;
+  }
+}
+
+async function run(transport: Transport, step: string, script: string, options: { stdin?: string; signal?: AbortSignal | undefined } = {}): Promise<void> {
+  const r = await transport.exec(`sh -c ${q(script)}`, { ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  if (r.code !== 0) {
+    const tail = r.stderr.trim().split("\n").slice(-3).join(" | ");
+    throw new StepError(transport.node, step, `exit ${r.code}${tail === "" ? "" : `: ${tail}`}`);
+  }
+}
+
+export interface StepContext {
+  transport: Transport;
+  root: string;
+  cluster: string;
+  /** The generation's undo journal on the node: {@link rollbackDir}(G). */
+  journalDir: string;
+  secrets: ReadonlyMap<string, Sensitive>;
+  /** Digest of the bytes uploaded for each artifact (from the stage step). */
+  transferSha: (artifact: string) => string;
+  /** Path of the pixi-unpack binary on the node, when the cluster has one. */
+  pixiUnpack: string | null;
+  settleSeconds: number;
+  signal?: AbortSignal;
+}
+
+/** Runs one install, configure or verify step. Stage and transfer steps are not run here. */
+export async function runNodeStep(step: Step, ctx: StepContext): Promise<void> {
+  const d = step.detail;
+  const label = `${step.stage} ${step.address}`;
+  const opts = { signal: ctx.signal };
+  switch (d.kind) {
+    case "artifact":
+      if (step.stage === "install") await run(ctx.transport, label, installArtifactScript(ctx.root, d, ctx.transferSha(d.artifact), ctx.pixiUnpack), opts);
+      return;
+    case "link":
+      return run(ctx.transport, label, switchLinkScript(d.path, d.target, ctx.journalDir), opts);
+    case "packages":
+      return run(ctx.transport, label, installPackagesScript(ctx.root, d.sha256), opts);
+    case "user":
+      return run(ctx.transport, label, createUserScript(d.name, d.home), opts);
+    case "file":
+      if (d.content === null) return run(ctx.transport, label, deleteFileScript(d.path, ctx.journalDir), opts);
+      // Secrets are filled in here, at the last moment, and travel only on the command's stdin.
+      return run(ctx.transport, label, writeFileScript(d.path, d.mode, d.owner, d.group, ctx.journalDir), { ...opts, stdin: fileText(ctx.cluster, d.content, ctx.secrets) });
+    case "service":
+      return run(ctx.transport, label, serviceScript(d, ctx.journalDir), opts);
+    case "database":
+      throw new StepError(ctx.transport.node, label, "creating PostgreSQL databases is not supported yet");
+    case "verify":
+      return run(ctx.transport, label, verifyScript(d.units, d.paths, ctx.settleSeconds), opts);
+  }
+}
+
+/** Rolls the node back to how it was before the generation whose journal is `journalDir` started. */
+export async function rollbackNode(transport: Transport, journalDir: string, signal?: AbortSignal): Promise<void> {
+  await run(transport, "rollback", rollbackScript(journalDir), { signal });
+}
+
+/** Writes the node's state file (atomically) once the node verified. */
+export async function writeState(transport: Transport, state: NodeState, signal?: AbortSignal): Promise<void> {
+  await run(transport, "record state", writeFileScript(STATE_FILE, "0644", "root", "root", rollbackDir(state.generation)), { stdin: `${JSON.stringify(state, null, 2)}\n`, signal });
+}

@@ -1,0 +1,174 @@
+/**
+ * Node step scripts run for real with `sh` in temp folders (the remote side without a node):
+ * atomic writes and link switches with their undo journal, artifact installs with `.complete`
+ * last, verify of paths, and the state a successful apply records. systemd parts run on the
+ * test bed (test/e2e).
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import {
+  deleteFileScript,
+  installArtifactScript,
+  nextState,
+  rollbackFilesScript,
+  switchLinkScript,
+  verifyScript,
+  writeFileScript,
+} from "../../src/executors/node-steps.js";
+import { LocalTransport } from "../helpers/local-transport.js";
+
+const t = new LocalTransport();
+const sh = async (script: string, stdin?: string) => t.exec(script, stdin === undefined ? {} : { stdin });
+const me = userInfo().username;
+const group = execFileSync("id", ["-gn"], { encoding: "utf8" }).trim();
+const temp = () => mkdtempSync(join(tmpdir(), "reconcile-steps-"));
+const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+
+describe("files", () => {
+  it("writes atomically with mode and owner; the journal restores the old content, or removes a new file", async () => {
+    const dir = temp();
+    const journal = join(dir, "journal");
+    const existing = join(dir, "etc", "a.env");
+    const fresh = join(dir, "etc", "b.env");
+    mkdirSync(join(dir, "etc"));
+    writeFileSync(existing, "OLD=1\n", { mode: 0o644 });
+    expect((await sh(writeFileScript(existing, "0600", me, group, journal), "NEW=2\n")).code).toBe(0);
+    expect((await sh(writeFileScript(existing, "0600", me, group, journal), "NEWER=3\n")).code).toBe(0);
+    expect((await sh(writeFileScript(fresh, "0640", me, group, journal), "B=1\n")).code).toBe(0);
+    expect(readFileSync(existing, "utf8")).toBe("NEWER=3\n");
+    expect(statSync(existing).mode & 0o777).toBe(0o600);
+    expect(statSync(fresh).mode & 0o777).toBe(0o640);
+    expect(execFileSync("ls", ["-A", join(dir, "etc")], { encoding: "utf8" }).trim().split("\n").sort()).toEqual(["a.env", "b.env"]);
+    expect((await sh(rollbackFilesScript(journal))).code).toBe(0);
+    // Back to what was there before the generation started (not the intermediate write).
+    expect(readFileSync(existing, "utf8")).toBe("OLD=1\n");
+    expect(statSync(existing).mode & 0o777).toBe(0o644);
+    expect(existsSync(fresh)).toBe(false);
+  });
+
+  it("a file no longer declared is deleted, and a rollback brings it back", async () => {
+    const dir = temp();
+    const path = join(dir, "gone.env");
+    writeFileSync(path, "X=1\n");
+    expect((await sh(deleteFileScript(path, join(dir, "journal")))).code).toBe(0);
+    expect(existsSync(path)).toBe(false);
+    await sh(rollbackFilesScript(join(dir, "journal")));
+    expect(readFileSync(path, "utf8")).toBe("X=1\n");
+  });
+});
+
+describe("links", () => {
+  it("switches atomically and keeps the previous target for the rollback", async () => {
+    const dir = temp();
+    const journal = join(dir, "journal");
+    const link = join(dir, "envs", "prefect-env");
+    const fresh = join(dir, "envs", "new-env");
+    mkdirSync(join(dir, "envs"));
+    symlinkSync(join(dir, "store", "old"), link);
+    expect((await sh(switchLinkScript(link, join(dir, "store", "new"), journal))).code).toBe(0);
+    expect((await sh(switchLinkScript(fresh, join(dir, "store", "x"), journal))).code).toBe(0);
+    expect(readlinkSync(link)).toBe(join(dir, "store", "new"));
+    expect(lstatSync(fresh).isSymbolicLink()).toBe(true);
+    expect(existsSync(`${link}.reconcile-new`)).toBe(false);
+    await sh(rollbackFilesScript(journal));
+    expect(readlinkSync(link)).toBe(join(dir, "store", "old"));
+    expect(existsSync(fresh) || lstatSync(fresh, { throwIfNoEntry: false }) !== undefined).toBe(false);
+  });
+});
+
+describe("artifact install", () => {
+  const upload = (root: string, data: Buffer) => {
+    const digest = sha(data);
+    mkdirSync(join(root, "store", ".incoming"), { recursive: true });
+    writeFileSync(join(root, "store", ".incoming", digest), data);
+    return digest;
+  };
+  const tarOf = (files: Record<string, string>) => {
+    const src = temp();
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(src, name), text);
+    return execFileSync("tar", ["-c", "-C", src, "."]);
+  };
+
+  it("a tar is extracted into store/<sha> with .complete written last and the upload removed; again is a no-op", async () => {
+    const root = temp();
+    const data = tarOf({ "hello.txt": "hi\n" });
+    const digest = upload(root, data);
+    const detail = { kind: "artifact" as const, artifact: "env", artifactKind: "tar" as const, sha256: digest, source: "x" };
+    expect((await sh(installArtifactScript(root, detail, digest, null))).stderr).toBe("");
+    expect(readFileSync(join(root, "store", digest, "hello.txt"), "utf8")).toBe("hi\n");
+    expect(existsSync(join(root, "store", digest, ".complete"))).toBe(true);
+    expect(existsSync(join(root, "store", ".incoming", digest))).toBe(false);
+    expect((await sh(installArtifactScript(root, detail, digest, null))).code).toBe(0);
+  });
+
+  it("a half-extracted folder (no .complete) is redone from the upload", async () => {
+    const root = temp();
+    const data = tarOf({ "a.txt": "a\n" });
+    const digest = upload(root, data);
+    mkdirSync(join(root, "store", digest));
+    writeFileSync(join(root, "store", digest, "junk"), "left by a crash");
+    const detail = { kind: "artifact" as const, artifact: "env", artifactKind: "tar" as const, sha256: digest, source: "x" };
+    expect((await sh(installArtifactScript(root, detail, digest, null))).code).toBe(0);
+    expect(existsSync(join(root, "store", digest, "junk"))).toBe(false);
+  });
+
+  it("a deb set is checked against its manifest on the node", async () => {
+    const root = temp();
+    const deb = "not really a deb\n";
+    const good = tarOf({ "a_1_all.deb": deb, SHA256SUMS: `${sha(deb)}  a_1_all.deb\n` });
+    const bad = tarOf({ "a_1_all.deb": "tampered\n", SHA256SUMS: `${sha(deb)}  a_1_all.deb\n` });
+    const detail = (s: string) => ({ kind: "artifact" as const, artifact: "debs", artifactKind: "deb" as const, sha256: s, source: "x" });
+    const ok = upload(root, good);
+    expect((await sh(installArtifactScript(root, detail("1".repeat(64)), ok, null))).code).toBe(0);
+    const no = upload(root, bad);
+    const r = await sh(installArtifactScript(root, detail("2".repeat(64)), no, null));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("a_1_all.deb");
+    expect(existsSync(join(root, "store", "2".repeat(64), ".complete"))).toBe(false);
+  });
+
+  it("a file artifact lands under its name, executable", async () => {
+    const root = temp();
+    const digest = upload(root, Buffer.from("#!/bin/sh\necho tool\n"));
+    const detail = { kind: "artifact" as const, artifact: "pixi-unpack", artifactKind: "file" as const, sha256: digest, source: "x" };
+    expect((await sh(installArtifactScript(root, detail, digest, null))).code).toBe(0);
+    expect(execFileSync(join(root, "store", digest, "pixi-unpack"), { encoding: "utf8" })).toBe("tool\n");
+  });
+});
+
+describe("verify", () => {
+  it("fails naming a link that does not resolve", async () => {
+    const dir = temp();
+    symlinkSync(join(dir, "nowhere"), join(dir, "dangling"));
+    mkdirSync(join(dir, "real"));
+    symlinkSync(join(dir, "real"), join(dir, "good"));
+    expect((await sh(verifyScript([], [join(dir, "good")], 0))).code).toBe(0);
+    const r = await sh(verifyScript([], [join(dir, "good"), join(dir, "dangling")], 0));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, "dangling")} does not resolve`);
+  });
+});
+
+describe("nextState", () => {
+  it("records every declared and kept resource with the generation that last changed it", () => {
+    const previous = { version: 1 as const, generation: 3, cluster: "c", specDigest: "d", appliedAt: "t", resources: [{ id: "file:/a", generation: 2 }, { id: "file:/old", generation: 1 }, { id: "link:/l", generation: 3 }] };
+    const state = nextState(previous, { generation: 4, cluster: "c", specDigest: "e", appliedAt: "2026-11-21T00:00:00Z", declared: ["file:/a", "link:/l", "service:x"], changed: ["link:/l", "service:x"], kept: ["file:/old"] });
+    expect(state).toEqual({
+      version: 1,
+      generation: 4,
+      cluster: "c",
+      specDigest: "e",
+      appliedAt: "2026-11-21T00:00:00Z",
+      resources: [
+        { id: "file:/a", generation: 2 },
+        { id: "file:/old", generation: 1 },
+        { id: "link:/l", generation: 4 },
+        { id: "service:x", generation: 4 },
+      ],
+    });
+  });
+});
