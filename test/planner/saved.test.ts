@@ -1,0 +1,43 @@
+/** Saved plans: the shape check, and refusal when the spec or a fact moved since planning. */
+import { describe, expect, it } from "vitest";
+import { savedPlanProblem, stalePlanReasons, type SavedPlan } from "../../src/planner/saved.js";
+import type { FactSet, NodeFacts } from "../../src/facts/types.js";
+import { loadCase, planCase } from "./cases.js";
+
+const c = loadCase("worker-setting-changed");
+const saved: SavedPlan = { format: "reconcile-plan", ...planCase(c), createdAt: "2026-11-21T00:00:00Z", reconcileVersion: "0.1.0" };
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+describe("saved plans", () => {
+  it("recognises its own document and refuses others", () => {
+    expect(savedPlanProblem(JSON.parse(JSON.stringify(saved)))).toBeNull();
+    expect(savedPlanProblem([])).toBe("not a reconcile plan (no \"format\": \"reconcile-plan\")");
+    expect(savedPlanProblem({ ...saved, formatVersion: 2 })).toBe("plan format version 2 is not supported (expected 1)");
+  });
+
+  it("applies when nothing moved", () => {
+    expect(stalePlanReasons(saved, c.cluster.specDigest, c.facts)).toEqual([]);
+  });
+
+  it("is refused when cluster.yaml changed", () => {
+    expect(stalePlanReasons(saved, "0".repeat(64), c.facts)).toEqual(["cluster.yaml changed since the plan was made"]);
+  });
+
+  it("names each fact that moved on a node, and only those", () => {
+    const facts = clone(c.facts) as FactSet;
+    const node = facts["worker-1"] as { reachable: true; facts: NodeFacts };
+    if (!node.facts.files.ok) throw new Error("fixture");
+    const path = "/etc/prefect/worker.env";
+    const f = node.facts.files.value[path];
+    if (f?.state !== "file") throw new Error("fixture");
+    f.sha256 = "f".repeat(64);
+    // Free disk moves all the time and decides nothing: it must not make a plan stale.
+    if (node.facts.disk.ok) node.facts.disk.value.availableBytes -= 4096;
+    expect(stalePlanReasons(saved, c.cluster.specDigest, facts)).toEqual([`node worker-1: file:${path} changed since the plan was made`]);
+  });
+
+  it("is refused when a node cannot be checked", () => {
+    const facts = { ...c.facts, "worker-2": { reachable: false as const, error: { category: "timeout", message: "node worker-2: connecting to 198.51.100.13:22 timed out", hint: null } } };
+    expect(stalePlanReasons(saved, c.cluster.specDigest, facts)).toEqual(["node worker-2: cannot check the plan's facts: node worker-2: connecting to 198.51.100.13:22 timed out"]);
+  });
+});
