@@ -1,0 +1,223 @@
+import { describe, expect, it } from "vitest";
+import { RemoteCommandError } from "../../src/errors.js";
+import type { Stage } from "../../src/planner/types.js";
+import { defaultRollingLimit, poolsOf, runCluster } from "../../src/state-machine/cluster-machine.js";
+import { createNodeMachine, type NodeMachineEmitted } from "../../src/state-machine/node-machine.js";
+import { clusterPlan, deferred, FakeExecutors, flush, FULL, nodePlan, type Deferred } from "./helpers.js";
+
+const exit = (node: string) => new RemoteCommandError(node, "exit", "exit 1");
+
+/**
+ * Fake executors whose `held` stages wait until the test releases them, with a count of nodes "in
+ * flight" between two marks (first call of `from`, end of `to`) and the most seen at once.
+ */
+class Controlled {
+  readonly pending: { key: string; gate: Deferred }[] = [];
+  readonly active = new Set<string>();
+  max = 0;
+  readonly fake: FakeExecutors;
+  constructor(held: (Stage | "rollback")[], from: Stage, to: Stage, fail: (node: string, stage: Stage | "rollback") => boolean = () => false) {
+    this.fake = new FakeExecutors((node, stage) => {
+      if (stage === from) {
+        this.active.add(node);
+        this.max = Math.max(this.max, this.active.size);
+      }
+      const end = () => {
+        if (stage === to) this.active.delete(node);
+      };
+      const outcome = () => {
+        end();
+        if (fail(node, stage)) throw exit(node);
+      };
+      if (!held.includes(stage)) return Promise.resolve().then(outcome);
+      const gate = deferred();
+      this.pending.push({ key: `${node}/${stage}`, gate });
+      return gate.promise.then(outcome);
+    });
+  }
+
+  /** Releases held stages one at a time, oldest first, until `done` settles. */
+  async drain<T>(done: Promise<T>): Promise<T> {
+    let finished = false;
+    void done.then(() => (finished = true));
+    for (let i = 0; i < 1000 && !finished; i++) {
+      await flush();
+      this.pending.shift()?.gate.resolve();
+    }
+    return done;
+  }
+}
+
+describe("runCluster", () => {
+  it("runs the server node first and starts workers only after it converged", async () => {
+    const c = new Controlled(["verify"], "stage", "verify");
+    const plan = clusterPlan([nodePlan("w1", FULL), nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w2", FULL)]);
+    const done = runCluster(plan, createNodeMachine(c.fake));
+    await flush();
+    expect(c.fake.calls.map((x) => x.node)).toEqual(["srv", "srv", "srv", "srv", "srv"]);
+    expect(c.pending.map((p) => p.key)).toEqual(["srv/verify"]);
+    const result = await c.drain(done);
+    const firstWorker = c.fake.calls.findIndex((x) => x.node !== "srv");
+    expect(c.fake.calls.slice(0, firstWorker).map((x) => x.stage)).toEqual(["stage", "transfer", "install", "configure", "verify"]);
+    expect(result.converged).toBe(true);
+    expect(result.nodes.map((n) => [n.node, n.status])).toEqual([
+      ["w1", "converged"],
+      ["srv", "converged"],
+      ["w2", "converged"],
+    ]);
+  });
+
+  it("runs workers in parallel up to `concurrency`", async () => {
+    const c = new Controlled(["verify"], "stage", "verify");
+    const workers = Array.from({ length: 7 }, (_, i) => nodePlan(`w${i}`, FULL));
+    const done = runCluster(clusterPlan(workers), createNodeMachine(c.fake), { concurrency: 3 });
+    await flush();
+    expect(c.active.size).toBe(3);
+    const result = await c.drain(done);
+    expect(c.max).toBe(3);
+    expect(result.nodes.every((n) => n.status === "converged")).toBe(true);
+    expect(new Set(c.fake.calls.map((x) => x.node)).size).toBe(7);
+  });
+
+  it("keeps within a pool at most ceil(n/2) nodes in install, configure and verify", async () => {
+    const c = new Controlled(["install", "verify"], "install", "verify");
+    const workers = Array.from({ length: 5 }, (_, i) => nodePlan(`w${i}`, FULL, { pools: ["etl"] }));
+    const done = runCluster(clusterPlan(workers), createNodeMachine(c.fake), { concurrency: 10 });
+    await flush();
+    // All five staged and transferred; only three (ceil(5/2)) got past the gate.
+    expect(c.fake.calls.filter((x) => x.stage === "transfer")).toHaveLength(5);
+    expect(c.fake.calls.filter((x) => x.stage === "install")).toHaveLength(3);
+    const result = await c.drain(done);
+    expect(c.max).toBe(3);
+    expect(result.converged).toBe(true);
+  });
+
+  it("never lets a pool lose all its workers, whatever rollingLimit says; a one-node pool still runs", async () => {
+    const c = new Controlled(["install", "verify"], "install", "verify");
+    const plan = clusterPlan([
+      nodePlan("a1", FULL, { pools: ["a"] }),
+      nodePlan("a2", FULL, { pools: ["a"] }),
+      nodePlan("a3", FULL, { pools: ["a"] }),
+      nodePlan("solo", FULL, { pools: ["b"] }),
+    ]);
+    const result = await c.drain(runCluster(plan, createNodeMachine(c.fake), { concurrency: 10, rollingLimit: (n) => n }));
+    expect(c.max).toBe(3); // a: 2 of 3, plus solo
+    expect(result.converged).toBe(true);
+    expect([1, 2, 3, 4, 5].map(defaultRollingLimit)).toEqual([1, 1, 2, 2, 3]);
+  });
+
+  it("counts pool members that have nothing to change, and a node in two pools takes room in both", async () => {
+    const c = new Controlled(["install", "verify"], "install", "verify");
+    const plan = clusterPlan([
+      nodePlan("idle1", {}, { pools: ["a"] }),
+      nodePlan("idle2", {}, { pools: ["a"] }),
+      nodePlan("ab", FULL, { pools: ["a", "b"] }),
+      nodePlan("a", FULL, { pools: ["a"] }),
+      nodePlan("b1", FULL, { pools: ["b"] }),
+      nodePlan("b2", FULL, { pools: ["b"] }),
+    ]);
+    // a has 4 members → 2 at once; b has 3 → 2 at once.
+    const done = runCluster(plan, createNodeMachine(c.fake), { concurrency: 10 });
+    await flush();
+    expect(c.fake.calls.filter((x) => x.stage === "install").map((x) => x.node).sort()).toEqual(["a", "ab", "b1"]);
+    const result = await c.drain(done);
+    expect(result.nodes.map((n) => n.status)).toEqual(["unchanged", "unchanged", "converged", "converged", "converged", "converged"]);
+  });
+
+  it("takes pool membership from the `pools` option when given", async () => {
+    const c = new Controlled(["install", "verify"], "install", "verify");
+    const plan = clusterPlan([nodePlan("w1", FULL), nodePlan("w2", FULL), nodePlan("w3", FULL)]);
+    const done = runCluster(plan, createNodeMachine(c.fake), { concurrency: 10, pools: { w1: ["p"], w2: ["p"] } });
+    await flush();
+    expect(c.fake.calls.filter((x) => x.stage === "install").map((x) => x.node).sort()).toEqual(["w1", "w3"]);
+    await c.drain(done);
+    expect(c.max).toBe(2);
+  });
+
+  it("does not start workers when the server node fails", async () => {
+    const fake = new FakeExecutors((node, stage) => (node === "srv" && stage === "verify" ? Promise.reject(exit(node)) : undefined));
+    const plan = clusterPlan([nodePlan("srv", FULL, { roles: ["server", "worker"] }), nodePlan("w1", FULL), nodePlan("w2", FULL)]);
+    const result = await runCluster(plan, createNodeMachine(fake), { generations: { srv: 5 } });
+    expect(fake.calls.every((x) => x.node === "srv")).toBe(true);
+    expect(result.converged).toBe(false);
+    expect(result.nodes).toEqual([
+      expect.objectContaining({ node: "srv", status: "rolledBack", generation: 5, message: "rolled back to generation 5 after verify failed: node srv: exit 1" }),
+      { node: "w1", status: "skipped", message: "not started: server node srv did not converge" },
+      { node: "w2", status: "skipped", message: "not started: server node srv did not converge" },
+    ]);
+  });
+
+  it("runs workers when the server node has nothing to change", async () => {
+    const fake = new FakeExecutors();
+    const plan = clusterPlan([nodePlan("srv", {}, { roles: ["server"] }), nodePlan("w1", FULL)]);
+    const result = await runCluster(plan, createNodeMachine(fake));
+    expect(result.nodes.map((n) => n.status)).toEqual(["unchanged", "converged"]);
+    expect(fake.calls.some((x) => x.node === "srv")).toBe(false);
+  });
+
+  it("keeps going when a worker fails and reports every node", async () => {
+    const fake = new FakeExecutors((node, stage) => (node === "w2" && stage === "transfer" ? Promise.reject(exit(node)) : undefined));
+    const plan = clusterPlan([nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w1", FULL), nodePlan("w2", FULL), nodePlan("w3", FULL), nodePlan("w4", {})]);
+    const result = await runCluster(plan, createNodeMachine(fake), { concurrency: 1 });
+    expect(result.converged).toBe(false);
+    expect(result.nodes.map((n) => [n.node, n.status])).toEqual([
+      ["srv", "converged"],
+      ["w1", "converged"],
+      ["w2", "failed"],
+      ["w3", "converged"],
+      ["w4", "unchanged"],
+    ]);
+    expect(result.nodes[2]!.message).toBe("failed at transfer: node w2: exit 1");
+    expect(fake.calls.some((x) => x.node === "w4")).toBe(false);
+  });
+
+  it("skips nodes that could not be planned", async () => {
+    const fake = new FakeExecutors();
+    const down = { ...nodePlan("w1", {}, { status: "unreachable" }), errors: ["connection refused"] };
+    const result = await runCluster(clusterPlan([down, nodePlan("w2", FULL)]), createNodeMachine(fake));
+    expect(result.nodes[0]).toEqual({ node: "w1", status: "skipped", message: "not started: the node was not planned (unreachable: connection refused)" });
+    expect(result.nodes[1]!.status).toBe("converged");
+    expect(result.converged).toBe(false);
+  });
+
+  it("on abort, stops running nodes (aborting their stage) and starts no more", async () => {
+    const controller = new AbortController();
+    const c = new Controlled(["configure"], "stage", "verify");
+    const plan = clusterPlan([nodePlan("w1", FULL), nodePlan("w2", FULL), nodePlan("w3", FULL)]);
+    const done = runCluster(plan, createNodeMachine(c.fake), { concurrency: 2, signal: controller.signal });
+    await flush();
+    const signals = c.fake.calls.filter((x) => x.stage === "configure").map((x) => x.signal);
+    expect(signals).toHaveLength(2);
+    controller.abort();
+    const result = await done;
+    expect(signals.every((s) => s.aborted)).toBe(true);
+    expect(result.nodes).toEqual([
+      { node: "w1", status: "cancelled", stage: "configure", message: "cancelled during configure" },
+      { node: "w2", status: "cancelled", stage: "configure", message: "cancelled during configure" },
+      { node: "w3", status: "cancelled", stage: null, message: "cancelled before it started" },
+    ]);
+    expect(c.fake.calls.some((x) => x.node === "w3")).toBe(false);
+  });
+
+  it("forwards what node machines emit", async () => {
+    const events: NodeMachineEmitted[] = [];
+    await runCluster(clusterPlan([nodePlan("w1", { verify: 1 }, { pools: ["p"] })]), createNodeMachine(new FakeExecutors()), { onEvent: (e) => events.push(e) });
+    expect(events.map((e) => e.type)).toEqual(["slot.requested", "stage.started"]);
+  });
+
+  it("refuses a concurrency below 1", async () => {
+    await expect(runCluster(clusterPlan([]), createNodeMachine(new FakeExecutors()), { concurrency: 0 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe("poolsOf", () => {
+  it("derives node → pools from worker service changes and steps, noops included", () => {
+    const n1 = nodePlan("n1", {}, { pools: ["etl"] });
+    const n2 = nodePlan("n2", {});
+    n2.changes.push({ ...n1.changes[0]!, address: "service:prefect-worker@etl.2.service" }, { ...n1.changes[0]!, address: "service:prefect-worker@ml_gpu.service" });
+    const n3 = nodePlan("n3", {}, { roles: ["server"] });
+    n3.changes.push({ ...n1.changes[0]!, address: "service:prefect-server.service" });
+    n3.steps.push({ ...nodePlan("x", { configure: 1 }).steps[0]!, address: "service:prefect-worker@adhoc.service" });
+    expect(poolsOf(clusterPlan([n1, n2, n3]))).toEqual({ n1: ["etl"], n2: ["etl", "ml_gpu"], n3: ["adhoc"] });
+  });
+});
