@@ -1,0 +1,516 @@
+/**
+ * TRANSFER: send one staged artifact to a node's store, resumably, and verify it there.
+ *
+ * On the node (DESIGN.md "Node layout"): the upload goes to `store/.incoming/<sha>.part`, is
+ * checked with `sha256sum` on the node, and only then renamed to `store/.incoming/<sha>`, where
+ * install finds it. A node that already holds `store/<sha>/.complete`, or the finished upload,
+ * gets nothing. An interrupted upload leaves its .part, and the next transfer continues from its
+ * size; the final sha256 check is what makes that safe.
+ *
+ * Bytes move over SFTP (the transport's session), read from the local file a chunk at a time with
+ * a bounded number of writes outstanding: memory stays at `concurrency × chunkSize` whatever the
+ * artifact's size. Commands on the node run through `exec` (as root with `become: sudo`); the SFTP
+ * session runs as the SSH user, so the .part is created by root and handed to that user, and taken
+ * back (root-owned, 0644) when it is renamed into place.
+ */
+import { open, stat, type FileHandle } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import type { SFTPWrapper } from "ssh2";
+import { ReconcileError, RemoteCommandError, ioReason } from "../errors.js";
+import { SHA256, incomingDir, storePath } from "../facts/layout.js";
+import { shellQuote, type Transport } from "./transport.js";
+
+/** What to send and where. */
+export interface TransferTarget {
+  /** The node's managed root (`/opt/prefect`). */
+  root: string;
+  /** sha256 of the bytes sent (the staged file's): names `store/.incoming/<sha>`. */
+  sha256: string;
+  localPath: string;
+  bytes: number;
+  /**
+   * The store folder install makes of it, when not named by `sha256` (a deb set is stored under
+   * its manifest's digest but sent as a tar): its `.complete` also means "nothing to send".
+   */
+  storeSha256?: string;
+}
+
+export interface TransferProgress {
+  node: string;
+  /** Bytes of the file on the node so far (a resumed upload starts at the .part's size). */
+  sent: number;
+  total: number;
+  /** Over the last few seconds of this upload; 0 before anything moved. */
+  bytesPerSecond: number;
+  /** null while the rate is unknown. */
+  etaSeconds: number | null;
+}
+
+/** How the bytes are pushed; the defaults are the fastest measured on the test bed (see the report). */
+export interface TransferTuning {
+  /**
+   * "pipelined": our own loop of positioned SFTP writes, `concurrency` outstanding. "stream": the
+   * file piped into ssh2's SFTP write stream (its `_writev` sends what is buffered at once).
+   */
+  mode: "pipelined" | "stream";
+  /** Bytes per SFTP write; OpenSSH takes up to 255 KiB per request (limits@openssh.com). */
+  chunkSize: number;
+  /** Writes outstanding at once ("pipelined"); the write stream's buffer is `concurrency × chunkSize`. */
+  concurrency: number;
+}
+
+export const DEFAULT_TUNING: TransferTuning = { mode: "pipelined", chunkSize: 64 * 1024, concurrency: 64 };
+
+export interface TransferOptions {
+  /**
+   * Stops the upload promptly; the .part stays on the node, cut to the bytes it acknowledged, for
+   * a later transfer to resume. Rejects with `RemoteCommandError` reason "aborted".
+   */
+  signal?: AbortSignal;
+  onProgress?: (event: TransferProgress) => void;
+  tuning?: Partial<TransferTuning>;
+}
+
+export interface TransferResult {
+  /** The node already had it (`store/<sha>/.complete` or a finished upload): nothing was sent. */
+  skipped: boolean;
+  /** Size of the .part the upload continued from; 0 when it started from the beginning. */
+  resumedFrom: number;
+  /** Bytes sent by this call (both attempts, when the upload was redone). */
+  sent: number;
+  /**
+   * A resumed upload failed the sha256 check (the kept .part was damaged), so it was deleted and
+   * the whole file was sent once more, which then verified.
+   */
+  restarted: boolean;
+}
+
+/**
+ * Why a transfer failed. "mismatch": the bytes on the node do not have the expected digest (the
+ * .part was deleted); "failed": the upload or a command around it broke (a .part may stay for
+ * resume); "local": the local file is not what was staged.
+ */
+export class TransferError extends ReconcileError {
+  readonly node: string;
+  readonly sha256: string;
+  readonly reason: "mismatch" | "failed" | "local";
+  constructor(node: string, sha256: string, reason: "mismatch" | "failed" | "local", message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(`node ${node}: ${message}`, options);
+    this.node = node;
+    this.sha256 = sha256;
+    this.reason = reason;
+  }
+}
+
+/** How the node stands for one digest, as {@link prepareCommand} reports it. */
+export type RemoteUploadState = { state: "complete" } | { state: "incoming" } | { state: "part"; bytes: number };
+
+const paths = (target: TransferTarget) => {
+  const incoming = incomingDir(target.root);
+  return {
+    incoming,
+    part: `${incoming}/${target.sha256}.part`,
+    final: `${incoming}/${target.sha256}`,
+    complete: `${storePath(target.root, target.storeSha256 ?? target.sha256)}/.complete`,
+  };
+};
+
+function checkTarget(target: TransferTarget): void {
+  if (!SHA256.test(target.sha256)) throw new Error(`not a sha256: ${target.sha256}`);
+  if (target.storeSha256 !== undefined && !SHA256.test(target.storeSha256)) throw new Error(`not a sha256: ${target.storeSha256}`);
+  if (!Number.isSafeInteger(target.bytes) || target.bytes < 0) throw new Error(`bad size: ${target.bytes}`);
+}
+
+/**
+ * The command (run as root) that says what the node has for this digest and, when an upload is
+ * needed, makes sure `store/.incoming/<sha>.part` exists and belongs to the SSH user (who owns the
+ * SFTP session; `SUDO_USER` under sudo, else the user itself). A finished upload of the wrong size
+ * is removed. Prints one line: `complete`, `incoming` or `part <size>`.
+ */
+export function prepareCommand(target: TransferTarget): string {
+  checkTarget(target);
+  const p = paths(target);
+  return [
+    "set -e",
+    `c=${shellQuote(p.complete)} f=${shellQuote(p.final)} d=${shellQuote(p.incoming)} p=${shellQuote(p.part)}`,
+    `if [ -e "$c" ]; then echo complete; exit 0; fi`,
+    `if [ -f "$f" ] && [ "$(stat -c %s "$f")" = ${target.bytes} ]; then echo incoming; exit 0; fi`,
+    `rm -f "$f"`,
+    `mkdir -p "$d"`,
+    `[ -f "$p" ] || : > "$p"`,
+    `chown "\${SUDO_USER:-$(id -un)}" "$p"`,
+    `chmod 0600 "$p"`,
+    `echo "part $(stat -c %s "$p")"`,
+  ].join("\n");
+}
+
+/** Parses {@link prepareCommand}'s output; null when it is something else. */
+export function parsePrepare(stdout: string): RemoteUploadState | null {
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  if (line === "complete" || line === "incoming") return { state: line };
+  const m = /^part (\d+)$/.exec(line);
+  return m === null ? null : { state: "part", bytes: Number(m[1]) };
+}
+
+/**
+ * The command (run as root) that checks the uploaded .part: its size, then its sha256. On a match
+ * the .part becomes root's, 0644, and is renamed to `store/.incoming/<sha>` (prints `ok`); else it
+ * is deleted and the line says why (`size <n>`, `mismatch <sha>`, `missing`).
+ */
+export function verifyCommand(target: TransferTarget): string {
+  checkTarget(target);
+  const p = paths(target);
+  return [
+    "set -e",
+    `f=${shellQuote(p.final)} p=${shellQuote(p.part)}`,
+    `size=$(stat -c %s "$p" 2>/dev/null) || { echo missing; exit 0; }`,
+    `if [ "$size" != ${target.bytes} ]; then rm -f "$p"; echo "size $size"; exit 0; fi`,
+    `got=$(sha256sum < "$p")`,
+    `got=\${got%% *}`,
+    `if [ "$got" != ${target.sha256} ]; then rm -f "$p"; echo "mismatch $got"; exit 0; fi`,
+    `if [ "$(id -u)" = 0 ]; then chown 0:0 "$p"; fi`,
+    `chmod 0644 "$p"`,
+    `mv -f "$p" "$f"`,
+    "echo ok",
+  ].join("\n");
+}
+
+export type VerifyOutcome = { ok: true } | { ok: false; why: string };
+
+export function parseVerify(stdout: string): VerifyOutcome | null {
+  const line = stdout.trim().split("\n").at(-1) ?? "";
+  if (line === "ok") return { ok: true };
+  if (line === "missing") return { ok: false, why: "the .part is gone" };
+  let m = /^size (\d+)$/.exec(line);
+  if (m !== null) return { ok: false, why: `it has ${m[1]} bytes` };
+  m = /^mismatch ([0-9a-f]{64})$/.exec(line);
+  if (m !== null) return { ok: false, why: `it has sha256 ${m[1]}` };
+  return null;
+}
+
+/**
+ * Sends `target.localPath` to `node:root/store/.incoming/<sha256>`, unless the node has it.
+ *
+ * Resumes from an existing .part (one larger than the file is started over). After the upload the
+ * node hashes the .part; it is renamed into place only when the digest matches. When a resumed
+ * upload does not verify, the kept prefix was damaged: the .part is deleted and the whole file is
+ * sent once more (`restarted`); a full upload that does not verify throws `TransferError`
+ * ("mismatch"), and the .part is gone.
+ *
+ * @example
+ * const r = await transferArtifact(transport, { root: node.root, sha256: staged.sha256, localPath: staged.path, bytes: staged.bytes }, {
+ *   signal, onProgress: (e) => process.stderr.write(`\r${formatProgress(e)}`),
+ * });
+ */
+export async function transferArtifact(transport: Transport, target: TransferTarget, options: TransferOptions = {}): Promise<TransferResult> {
+  checkTarget(target);
+  const { signal } = options;
+  const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+  const node = transport.node;
+  const where = paths(target);
+
+  const local = await stat(target.localPath).catch((error: unknown) => {
+    throw new TransferError(node, target.sha256, "local", `cannot read ${target.localPath} to send it: ${ioReason(error)}`, { cause: error });
+  });
+  if (local.size !== target.bytes) {
+    throw new TransferError(node, target.sha256, "local", `${target.localPath} has ${local.size} bytes, not the ${target.bytes} staged`, { hint: "the file changed after staging; run apply again" });
+  }
+
+  let sent = 0;
+  let resumedFrom = 0;
+  let restarted = false;
+  for (let attempt = 0; ; attempt++) {
+    const prepared = await run(transport, prepareCommand(target), "prepare the upload", target, signal);
+    const state = parsePrepare(prepared);
+    if (state === null) throw new TransferError(node, target.sha256, "failed", `unexpected answer while preparing the upload of ${target.sha256}: ${JSON.stringify(prepared.trim())}`);
+    if (state.state !== "part") return { skipped: true, resumedFrom: 0, sent: 0, restarted: false };
+
+    const start = state.bytes <= target.bytes ? state.bytes : 0;
+    if (attempt === 0) resumedFrom = start;
+    if (start < target.bytes) {
+      const meter = new ProgressMeter(node, target.bytes, start, options.onProgress);
+      const sftp = await transport.sftp();
+      const upload = tuning.mode === "stream" ? uploadStream : uploadPipelined;
+      try {
+        sent += await upload(sftp, where.part, target.localPath, start, target.bytes, tuning, meter, signal);
+      } catch (error) {
+        sent += meter.sentNow;
+        if (error instanceof Aborted) {
+          throw new RemoteCommandError(node, "aborted", `the upload of ${target.sha256} was cancelled at ${meter.sent} of ${target.bytes} bytes; ${where.part} stays for the next transfer to resume`);
+        }
+        throw new TransferError(node, target.sha256, "failed", `the upload of ${target.sha256} to ${where.part} broke at ${meter.sent} of ${target.bytes} bytes: ${ioReason(error)}`, {
+          hint: "the .part stays on the node; the next run resumes from it",
+          cause: error,
+        });
+      }
+      meter.finish();
+    }
+
+    // sha256sum reads at several hundred MB/s; give big files time beyond the usual command limit.
+    const verifyTimeoutMs = 120_000 + Math.ceil(target.bytes / (20 * 1024 * 1024)) * 1000;
+    const answer = await run(transport, verifyCommand(target), "verify the upload", target, signal, verifyTimeoutMs);
+    const verdict = parseVerify(answer);
+    if (verdict === null) throw new TransferError(node, target.sha256, "failed", `unexpected answer while verifying the upload of ${target.sha256}: ${JSON.stringify(answer.trim())}`);
+    if (verdict.ok) return { skipped: false, resumedFrom, sent, restarted };
+    if (start > 0 && !restarted) {
+      restarted = true;
+      continue;
+    }
+    throw new TransferError(node, target.sha256, "mismatch", `the upload to ${where.part} does not verify: ${verdict.why}, expected sha256 ${target.sha256} (${target.bytes} bytes); the .part was deleted`, {
+      hint: "the bytes were damaged on the way or on the node's disk; run apply again, and check the node's disk if it happens again",
+    });
+  }
+}
+
+/** Runs a command on the node as root; a non-zero exit is a TransferError with its stderr. */
+async function run(transport: Transport, command: string, what: string, target: TransferTarget, signal: AbortSignal | undefined, timeoutMs?: number): Promise<string> {
+  const r = await transport.exec(command, { ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  if (r.code !== 0) {
+    const detail = r.stderr.trim().split("\n").slice(-3).join("; ") || `exit ${r.code ?? r.signal}`;
+    throw new TransferError(transport.node, target.sha256, "failed", `cannot ${what} of ${target.sha256} under ${target.root}: ${detail}`, {
+      hint: "check that the root folder is writable by root on the node and that the disk is not full",
+    });
+  }
+  return r.stdout;
+}
+
+/** Thrown inside the upload loops when the signal fires. */
+class Aborted extends Error {}
+
+/** How long a stopping upload waits for writes already on the wire. */
+const DRAIN_WAIT_MS = 5_000;
+
+/**
+ * Positioned writes of `chunkSize` bytes, at most `concurrency` outstanding; a buffer is reused
+ * once its write is acknowledged. OpenSSH's sftp-server applies requests in order, so after a
+ * stop (all outstanding writes drained) the .part is the contiguous prefix; to be safe against
+ * other servers and failed writes it is also cut to the acknowledged prefix before it is closed.
+ */
+async function uploadPipelined(sftp: SFTPWrapper, remote: string, localPath: string, start: number, total: number, tuning: TransferTuning, meter: ProgressMeter, signal: AbortSignal | undefined): Promise<number> {
+  if (signal?.aborted) throw new Aborted();
+  const file = await open(localPath, "r");
+  let handle: Buffer | undefined;
+  try {
+    handle = await sftpOpen(sftp, remote, start === 0 ? "w" : "r+");
+    const h = handle;
+    const chunk = tuning.chunkSize;
+    const pool: Buffer[] = [];
+    const acked = new Set<number>();
+    let contiguous = start;
+    let next = start;
+    let inFlight = 0;
+    let failure: unknown;
+
+    await new Promise<void>((resolve, reject) => {
+      let finished = false;
+      const onAbort = () => {
+        failure ??= new Aborted();
+        startDrainTimer();
+        settleIfIdle();
+      };
+      const settleIfIdle = () => {
+        if (finished || inFlight > 0 || (failure === undefined && next < total)) return;
+        finished = true;
+        signal?.removeEventListener("abort", onAbort);
+        clearTimeout(drainTimer);
+        if (failure !== undefined) reject(failure);
+        else resolve();
+      };
+      // Writes already sent cannot be recalled; if the server never answers them, stop waiting.
+      let drainTimer: NodeJS.Timeout | undefined;
+      const startDrainTimer = () => {
+        drainTimer ??= setTimeout(() => {
+          if (finished) return;
+          finished = true;
+          signal?.removeEventListener("abort", onAbort);
+          reject(failure);
+        }, DRAIN_WAIT_MS);
+      };
+      const fail = (error: unknown) => {
+        failure ??= error;
+        startDrainTimer();
+        settleIfIdle();
+      };
+      const sendOne = (offset: number, length: number) => {
+        const buffer = pool.pop() ?? Buffer.allocUnsafe(chunk);
+        readFully(file, buffer, length, offset).then(
+          () => {
+            // A chunk read before a stop is still written: every offset below `next` gets its write.
+            sftp.write(h, buffer, 0, length, offset, (error) => {
+              pool.push(buffer);
+              inFlight--;
+              if (error !== undefined && error !== null) return fail(error);
+              acked.add(offset);
+              while (acked.delete(contiguous)) contiguous += Math.min(chunk, total - contiguous);
+              meter.update(contiguous - start);
+              if (failure === undefined) pump();
+              else startDrainTimer();
+              settleIfIdle();
+            });
+          },
+          (error: unknown) => {
+            pool.push(buffer);
+            inFlight--;
+            fail(error);
+          },
+        );
+      };
+      const pump = () => {
+        while (failure === undefined && inFlight < tuning.concurrency && next < total) {
+          const length = Math.min(chunk, total - next);
+          inFlight++;
+          sendOne(next, length);
+          next += length;
+        }
+      };
+      if (signal !== undefined) signal.addEventListener("abort", onAbort, { once: true });
+      pump();
+      settleIfIdle();
+    }).catch(async (error: unknown) => {
+      // Leave a .part that is exactly the acknowledged prefix, so a resume continues from truth.
+      if (next > contiguous) await sftpCall((cb) => sftp.fsetstat(h, { size: contiguous }, cb)).catch(() => undefined);
+      throw error;
+    });
+    return total - start;
+  } finally {
+    await file.close();
+    if (handle !== undefined) {
+      const h = handle;
+      await withTimeout(sftpCall((cb) => sftp.close(h, cb)), DRAIN_WAIT_MS).catch(() => undefined);
+    }
+  }
+}
+
+/** ssh2's SFTP write stream fed by a file read stream; `_writev` sends what is buffered at once. */
+async function uploadStream(sftp: SFTPWrapper, remote: string, localPath: string, start: number, total: number, tuning: TransferTuning, meter: ProgressMeter, signal: AbortSignal | undefined): Promise<number> {
+  if (signal?.aborted) throw new Aborted();
+  const source = createReadStream(localPath, { start, end: total - 1, highWaterMark: tuning.chunkSize });
+  let read = 0;
+  source.on("data", (d: string | Buffer) => {
+    read += d.length;
+  });
+  const sink = sftp.createWriteStream(remote, { flags: start === 0 ? "w" : "r+", start, highWaterMark: tuning.chunkSize * tuning.concurrency });
+  const timer = setInterval(() => meter.update(Math.max(0, read - sink.writableLength)), 100);
+  try {
+    await pipeline(source, sink, signal === undefined ? {} : { signal });
+  } catch (error) {
+    if (signal?.aborted) throw new Aborted();
+    throw error;
+  } finally {
+    clearInterval(timer);
+  }
+  meter.update(total - start);
+  return total - start;
+}
+
+async function readFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(buffer, done, length - done, position + done);
+    if (bytesRead === 0) throw new Error(`the local file ended early (at ${position + done} bytes): it changed while it was sent`);
+    done += bytesRead;
+  }
+}
+
+function sftpOpen(sftp: SFTPWrapper, path: string, flags: "w" | "r+"): Promise<Buffer> {
+  return new Promise((resolve, reject) => sftp.open(path, flags, (error, handle) => (error === undefined || error === null ? resolve(handle) : reject(error))));
+}
+
+function sftpCall(call: (cb: (error?: Error | null) => void) => void): Promise<void> {
+  return new Promise((resolve, reject) => call((error) => (error === undefined || error === null ? resolve() : reject(error))));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("timed out")), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Emits at most every 100 ms or every 1% of the file, and always the last event. */
+const EMIT_MS = 100;
+/** The rate is measured over this much recent time. */
+const RATE_WINDOW_MS = 3_000;
+
+class ProgressMeter {
+  /** Bytes this call moved. */
+  sentNow = 0;
+  readonly #samples: { at: number; bytes: number }[] = [];
+  #lastEmit = { at: 0, sent: -1 };
+
+  constructor(
+    readonly node: string,
+    readonly total: number,
+    readonly start: number,
+    readonly emit: ((event: TransferProgress) => void) | undefined,
+    readonly now: () => number = () => performance.now(),
+  ) {
+    this.#samples.push({ at: this.now(), bytes: 0 });
+  }
+
+  get sent(): number {
+    return this.start + this.sentNow;
+  }
+
+  update(sentNow: number): void {
+    this.sentNow = sentNow;
+    if (this.emit === undefined) return;
+    const at = this.now();
+    if (at - this.#lastEmit.at < EMIT_MS && this.sent - this.#lastEmit.sent < this.total / 100 && this.sent < this.total) return;
+    this.#emit(at);
+  }
+
+  finish(): void {
+    if (this.emit !== undefined && this.#lastEmit.sent !== this.sent) this.#emit(this.now());
+  }
+
+  #emit(at: number): void {
+    this.#samples.push({ at, bytes: this.sentNow });
+    while (this.#samples.length > 2 && (this.#samples[1]?.at ?? at) < at - RATE_WINDOW_MS) this.#samples.shift();
+    const first = this.#samples[0] ?? { at, bytes: 0 };
+    const seconds = (at - first.at) / 1000;
+    const bytesPerSecond = seconds > 0 ? Math.round((this.sentNow - first.bytes) / seconds) : 0;
+    const etaSeconds = bytesPerSecond > 0 ? Math.ceil((this.total - this.sent) / bytesPerSecond) : null;
+    this.#lastEmit = { at, sent: this.sent };
+    this.emit?.({ node: this.node, sent: this.sent, total: this.total, bytesPerSecond, etaSeconds });
+  }
+}
+
+/** `1.5 GiB`, `64.0 MiB`, `512 B`: binary units, one decimal from KiB up. */
+export function formatBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** `45 s`, `3 min 05 s`, `2 h 10 min`. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
+}
+
+/**
+ * One line for a progress event: the same text on a terminal (rewritten in place with `\r`) and in
+ * a log (one line per event). Pure.
+ *
+ * @example
+ * formatProgress({ node: "n1", sent: 41943040, total: 67108864, bytesPerSecond: 104857600, etaSeconds: 1 })
+ * // "n1: 40.0 MiB of 64.0 MiB (62%), 100.0 MiB/s, 1 s left"
+ */
+export function formatProgress(event: TransferProgress): string {
+  const percent = event.total === 0 ? 100 : Math.floor((event.sent / event.total) * 100);
+  const head = `${event.node}: ${formatBytes(event.sent)} of ${formatBytes(event.total)} (${percent}%)`;
+  if (event.sent >= event.total) return `${head}, done`;
+  const rate = event.bytesPerSecond > 0 ? `${formatBytes(event.bytesPerSecond)}/s` : "starting";
+  const eta = event.etaSeconds === null ? "" : `, ${formatDuration(event.etaSeconds)} left`;
+  return `${head}, ${rate}${eta}`;
+}

@@ -1,0 +1,283 @@
+/**
+ * transferArtifact against a local stand-in for a node: commands run with `sh -c` on this machine
+ * (the store under a temp dir), SFTP writes go to local files, with knobs to slow them down or
+ * break them. The real thing (OpenSSH, sudo, a 64 MB file) is test/e2e/transfer.test.ts.
+ */
+import { spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { SFTPWrapper } from "ssh2";
+import { describe, expect, it } from "vitest";
+import { RemoteCommandError } from "../../src/errors.js";
+import type { ExecOptions, ExecResult, Transport } from "../../src/executors/transport.js";
+import {
+  TransferError,
+  formatBytes,
+  formatDuration,
+  formatProgress,
+  parsePrepare,
+  parseVerify,
+  prepareCommand,
+  transferArtifact,
+  verifyCommand,
+  type TransferProgress,
+  type TransferTarget,
+} from "../../src/executors/transfer.js";
+import { tempDir } from "../helpers/cli.js";
+
+const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+/** A local "node": exec is `sh -c`, SFTP is the local file system. */
+class LocalNode implements Transport {
+  readonly node = "n1";
+  readonly commands: string[] = [];
+  /** Bytes written through SFTP. */
+  written = 0;
+  /** Delay before each write is acknowledged. */
+  writeDelayMs = 0;
+  /** Called before each write; may corrupt or throw. */
+  beforeWrite: ((position: number, length: number) => void) | undefined;
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    this.commands.push(command);
+    return new Promise((resolve, reject) => {
+      const child = spawn("sh", ["-c", command], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const onAbort = () => {
+        child.kill("SIGKILL");
+        reject(new RemoteCommandError(this.node, "aborted", "cancelled"));
+      };
+      options.signal?.addEventListener("abort", onAbort, { once: true });
+      child.on("close", (code, signal) => {
+        options.signal?.removeEventListener("abort", onAbort);
+        resolve({ code, signal, stdout, stderr, stdoutTruncated: false, stderrTruncated: false, durationMs: 0 });
+      });
+    });
+  }
+
+  forward(): never {
+    throw new Error("not here");
+  }
+
+  async sftp(): Promise<SFTPWrapper> {
+    const handles = new Map<string, number>();
+    let nextHandle = 0;
+    const self = this;
+    const fake = {
+      open(path: string, flags: string, cb: (e: Error | undefined, h: Buffer) => void) {
+        try {
+          const fd = openSync(path, flags);
+          const h = Buffer.from(String(nextHandle++));
+          handles.set(h.toString(), fd);
+          setImmediate(() => cb(undefined, h));
+        } catch (e) {
+          setImmediate(() => cb(e as Error, Buffer.alloc(0)));
+        }
+      },
+      write(h: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (e?: Error) => void) {
+        const fd = handles.get(h.toString());
+        // Like ssh2, the data is copied before the call returns.
+        const data = Buffer.from(buf.subarray(off, off + len));
+        setTimeout(() => {
+          try {
+            self.beforeWrite?.(pos, len);
+            writeSync(fd ?? -1, data, 0, len, pos);
+            self.written += len;
+            cb();
+          } catch (e) {
+            cb(e as Error);
+          }
+        }, self.writeDelayMs);
+      },
+      fsetstat(h: Buffer, attrs: { size?: number }, cb: (e?: Error) => void) {
+        const fd = handles.get(h.toString());
+        if (attrs.size !== undefined && fd !== undefined) ftruncateSync(fd, attrs.size);
+        setImmediate(() => cb());
+      },
+      close(h: Buffer, cb: (e?: Error) => void) {
+        const fd = handles.get(h.toString());
+        if (fd !== undefined) closeSync(fd);
+        handles.delete(h.toString());
+        setImmediate(() => cb());
+      },
+    };
+    return fake as unknown as SFTPWrapper;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function setup(size = 2 * 1024 * 1024 + 123) {
+  const dir = tempDir();
+  const data = randomBytes(size);
+  const localPath = join(dir, "artifact");
+  writeFileSync(localPath, data);
+  const root = join(dir, "node-root");
+  const digest = sha(data);
+  const target: TransferTarget = { root, sha256: digest, localPath, bytes: size };
+  const part = join(root, "store", ".incoming", `${digest}.part`);
+  const final = join(root, "store", ".incoming", digest);
+  return { dir, data, localPath, root, digest, target, part, final, node: new LocalNode() };
+}
+
+const tuning = { chunkSize: 32 * 1024, concurrency: 8 };
+
+describe("transferArtifact (local stand-in for a node)", () => {
+  it("uploads into .incoming/<sha>.part, verifies, renames, and reports progress up to the total", async () => {
+    const t = setup();
+    const events: TransferProgress[] = [];
+    const r = await transferArtifact(t.node, t.target, { tuning, onProgress: (e) => events.push(e) });
+    expect(r).toEqual({ skipped: false, resumedFrom: 0, sent: t.data.length, restarted: false });
+    expect(sha(readFileSync(t.final))).toBe(t.digest);
+    expect(existsSync(t.part)).toBe(false);
+    expect((statSync(t.final).mode & 0o777).toString(8)).toBe("644");
+    expect(events.at(-1)).toMatchObject({ node: "n1", sent: t.data.length, total: t.data.length });
+    expect(events.map((e) => e.sent)).toEqual([...events.map((e) => e.sent)].sort((a, b) => a - b));
+  });
+
+  it("skips a node that has the finished upload or the store folder", async () => {
+    const t = setup();
+    await transferArtifact(t.node, t.target, { tuning });
+    const written = t.node.written;
+    expect(await transferArtifact(t.node, t.target, { tuning })).toEqual({ skipped: true, resumedFrom: 0, sent: 0, restarted: false });
+
+    const u = setup();
+    mkdirSync(join(u.root, "store", u.digest), { recursive: true });
+    writeFileSync(join(u.root, "store", u.digest, ".complete"), "");
+    expect((await transferArtifact(u.node, u.target, { tuning })).skipped).toBe(true);
+    expect(u.node.written).toBe(0);
+    expect(t.node.written).toBe(written);
+  });
+
+  it("checks `.complete` of storeSha256 when the store folder has another name (deb sets)", async () => {
+    const t = setup();
+    const store = "a".repeat(64);
+    mkdirSync(join(t.root, "store", store), { recursive: true });
+    writeFileSync(join(t.root, "store", store, ".complete"), "");
+    expect((await transferArtifact(t.node, { ...t.target, storeSha256: store }, { tuning })).skipped).toBe(true);
+  });
+
+  it("an abort stops promptly, leaves the acknowledged prefix as .part, and the next call resumes from it", async () => {
+    const t = setup();
+    t.node.writeDelayMs = 2;
+    const controller = new AbortController();
+    const attempt = transferArtifact(t.node, t.target, {
+      tuning,
+      signal: controller.signal,
+      onProgress: (e) => e.sent >= e.total * 0.4 && controller.abort(),
+    });
+    await expect(attempt).rejects.toSatisfy((e) => e instanceof RemoteCommandError && e.reason === "aborted" && /stays for the next transfer/.test(e.message));
+    const kept = statSync(t.part).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(t.data.length);
+    expect(readFileSync(t.part).equals(t.data.subarray(0, kept))).toBe(true);
+
+    t.node.writeDelayMs = 0;
+    const r = await transferArtifact(t.node, t.target, { tuning });
+    expect(r).toEqual({ skipped: false, resumedFrom: kept, sent: t.data.length - kept, restarted: false });
+    expect(sha(readFileSync(t.final))).toBe(t.digest);
+  });
+
+  it("starts over when the .part is bigger than the file", async () => {
+    const t = setup();
+    mkdirSync(join(t.root, "store", ".incoming"), { recursive: true });
+    writeFileSync(t.part, Buffer.alloc(t.data.length + 10));
+    const r = await transferArtifact(t.node, t.target, { tuning });
+    expect(r).toMatchObject({ resumedFrom: 0, sent: t.data.length });
+    expect(sha(readFileSync(t.final))).toBe(t.digest);
+  });
+
+  it("a damaged .part fails the sha256 check after resuming; the file is sent again from zero", async () => {
+    const t = setup();
+    mkdirSync(join(t.root, "store", ".incoming"), { recursive: true });
+    const prefix = Buffer.from(t.data.subarray(0, 1024 * 1024));
+    prefix.write("garbage", 1000);
+    writeFileSync(t.part, prefix);
+    const r = await transferArtifact(t.node, t.target, { tuning });
+    expect(r).toEqual({ skipped: false, resumedFrom: prefix.length, sent: t.data.length - prefix.length + t.data.length, restarted: true });
+    expect(sha(readFileSync(t.final))).toBe(t.digest);
+  });
+
+  it("a full upload that does not verify deletes the .part and throws, naming node and digest", async () => {
+    const t = setup();
+    // Bytes that are not what the digest says, as if damaged on the way.
+    const wrong = { ...t.target, sha256: "b".repeat(64) };
+    const error = await transferArtifact(t.node, wrong, { tuning }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransferError);
+    expect((error as TransferError).reason).toBe("mismatch");
+    expect((error as TransferError).message).toMatch(/^node n1: /);
+    expect((error as TransferError).message).toContain("b".repeat(64));
+    expect((error as TransferError).message).toContain(`it has sha256 ${t.digest}`);
+    expect(existsSync(join(t.root, "store", ".incoming", `${"b".repeat(64)}.part`))).toBe(false);
+  });
+
+  it("a write error keeps the acknowledged prefix and says the next run resumes", async () => {
+    const t = setup();
+    t.node.beforeWrite = (position) => {
+      if (position >= 1024 * 1024) throw new Error("Failure");
+    };
+    const error = await transferArtifact(t.node, t.target, { tuning }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransferError);
+    expect((error as TransferError).reason).toBe("failed");
+    expect((error as TransferError).message).toMatch(/broke at \d+ of \d+ bytes: Failure/);
+    const kept = statSync(t.part).size;
+    expect(kept).toBeLessThanOrEqual(1024 * 1024);
+    expect(readFileSync(t.part).equals(t.data.subarray(0, kept))).toBe(true);
+  });
+
+  it("refuses a local file that is not the size staged", async () => {
+    const t = setup();
+    const error = await transferArtifact(t.node, { ...t.target, bytes: 5 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: "local" });
+    expect(t.node.commands).toEqual([]);
+  });
+
+  it("an empty file is verified and renamed without any write", async () => {
+    const t = setup(0);
+    const r = await transferArtifact(t.node, t.target, { tuning });
+    expect(r).toMatchObject({ skipped: false, sent: 0 });
+    expect(existsSync(t.final)).toBe(true);
+  });
+});
+
+describe("command builders", () => {
+  const target: TransferTarget = { root: "/opt/my prefect", sha256: "c".repeat(64), localPath: "/x", bytes: 42 };
+
+  it("quote paths and refuse what is not a digest", () => {
+    expect(prepareCommand(target)).toContain(`'/opt/my prefect/store/.incoming/${"c".repeat(64)}.part'`);
+    expect(verifyCommand(target)).toContain(`'/opt/my prefect/store/.incoming/${"c".repeat(64)}'`);
+    expect(() => prepareCommand({ ...target, sha256: "../../etc" })).toThrow(/not a sha256/);
+  });
+
+  it("parse the answers", () => {
+    expect(parsePrepare("complete\n")).toEqual({ state: "complete" });
+    expect(parsePrepare("incoming\n")).toEqual({ state: "incoming" });
+    expect(parsePrepare("part 1234\n")).toEqual({ state: "part", bytes: 1234 });
+    expect(parsePrepare("what\n")).toBeNull();
+    expect(parseVerify("ok\n")).toEqual({ ok: true });
+    expect(parseVerify(`mismatch ${"d".repeat(64)}\n`)).toEqual({ ok: false, why: `it has sha256 ${"d".repeat(64)}` });
+    expect(parseVerify("size 3\n")).toEqual({ ok: false, why: "it has 3 bytes" });
+    expect(parseVerify("?")).toBeNull();
+  });
+});
+
+describe("formatProgress", () => {
+  it("shows bytes, percent, rate and time left", () => {
+    expect(formatProgress({ node: "n1", sent: 41943040, total: 67108864, bytesPerSecond: 104857600, etaSeconds: 1 })).toBe("n1: 40.0 MiB of 64.0 MiB (62%), 100.0 MiB/s, 1 s left");
+    expect(formatProgress({ node: "n2", sent: 0, total: 2 * 1024 ** 3, bytesPerSecond: 0, etaSeconds: null })).toBe("n2: 0 B of 2.0 GiB (0%), starting");
+    expect(formatProgress({ node: "n3", sent: 5, total: 5, bytesPerSecond: 10, etaSeconds: 0 })).toBe("n3: 5 B of 5 B (100%), done");
+    expect(formatProgress({ node: "n4", sent: 0, total: 0, bytesPerSecond: 0, etaSeconds: null })).toBe("n4: 0 B of 0 B (100%), done");
+  });
+
+  it("formats sizes and durations", () => {
+    expect(formatBytes(1023)).toBe("1023 B");
+    expect(formatBytes(1536)).toBe("1.5 KiB");
+    expect(formatDuration(59.6)).toBe("1 min 00 s");
+    expect(formatDuration(185)).toBe("3 min 05 s");
+    expect(formatDuration(7800)).toBe("2 h 10 min");
+  });
+});
