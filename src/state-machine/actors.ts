@@ -8,9 +8,6 @@ import { fromPromise } from "xstate";
 import { ConnectError, RemoteCommandError } from "../errors.js";
 import type { Stage, Step } from "../planner/types.js";
 
-/** The stages a node machine runs, in order; each is one invoked actor of the same name. */
-export type StageActorName = Stage;
-
 /**
  * How each stage is carried out on one node. Every method gets only that stage's steps (in plan
  * order) and must honour `signal`: when it fires, stop the remote command and reject. A method that
