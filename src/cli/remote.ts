@@ -78,6 +78,8 @@ export async function gatherAll(cluster: ResolvedCluster, nodes: readonly Resolv
   const local = await gatherLocalInputs(cluster, { signal, tolerant: options.tolerant === true });
   const t1 = performance.now();
   const facts = await gatherFacts(nodes, (n) => factsRequestFor(cluster, n, local), (n) => connections.get(n.name), { signal, logger: log });
+  // An interrupted gathering is not a result: nothing may be planned, printed or saved from it.
+  signal.throwIfAborted();
   const t2 = performance.now();
   return { facts, local, durationMs: { local: Math.round(t1 - t0), facts: Math.round(t2 - t1) } };
 }

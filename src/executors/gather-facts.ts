@@ -1,6 +1,7 @@
 /**
  * Gathers facts: one `sh -s` per node, every node at once. A node that cannot be reached becomes
- * an `Unreachable` entry, so it never hides the others.
+ * an `Unreachable` entry, so it never hides the others; an aborted signal rejects instead, so an
+ * interrupted run is never mistaken for unreachable nodes.
  */
 import { randomBytes } from "node:crypto";
 import { ConnectError, ReconcileError } from "../errors.js";
@@ -50,6 +51,8 @@ export async function gatherFacts(
       try {
         return [node.name, await gatherNode(await connect(node), requestFor(node), options)];
       } catch (error) {
+        // Cancelled by the caller (Ctrl-C): the node was not unreachable, the run was stopped.
+        if (options.signal?.aborted === true) throw options.signal.reason;
         return [node.name, unreachable(error)];
       }
     }),
