@@ -226,8 +226,22 @@ function report(error: unknown, io: CliIO): number {
   return ExitCode.internal;
 }
 
+/**
+ * A reader that went away (`reconcile facts | head`, quitting `less`) must not become a crash with
+ * a stack trace: the rest of the output is dropped and the command runs to its end, so a run that
+ * changes nodes is never cut off halfway by a closed pipe.
+ */
+function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED") return;
+    throw error;
+  });
+}
+
 /** Entry point of the `reconcile` binary. */
 export async function main(): Promise<void> {
+  ignoreClosedPipe(process.stdout);
+  ignoreClosedPipe(process.stderr);
   const io: CliIO = { stdout: process.stdout, stderr: process.stderr, env: process.env, stdin: process.stdin };
   process.exitCode = await run(process.argv.slice(2), io);
 }

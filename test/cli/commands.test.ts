@@ -1,9 +1,10 @@
 /** init, schema, help and the error boundary. */
+import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "../../src/cli/main.js";
-import { reconcile, tempDir } from "../helpers/cli.js";
+import { BIN, reconcile, tempDir } from "../helpers/cli.js";
 import { REPO } from "../helpers/spec.js";
 
 describe("reconcile init", () => {
@@ -76,6 +77,18 @@ describe("error boundary", () => {
     expect(stderr).toContain("unexpected error: stdout exploded");
     expect(stderr).toMatch(/\n\s+at /);
     expect(stderr).toContain("This is a bug in reconcile");
+  });
+});
+
+describe("a closed stdout", () => {
+  it("(`reconcile schema | head`) ends the command normally, without a stack trace", async () => {
+    const child = spawn(process.execPath, [BIN, "schema"], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy(); // the reader is gone before the first write: every write fails with EPIPE
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });
 
