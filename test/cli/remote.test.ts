@@ -5,12 +5,12 @@
  */
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { BIN, tempDir, type CliResult } from "../helpers/cli.js";
-import { keyPair, type KeyPair } from "../executors/fake-sshd.js";
+import { FakeSshd, hostKeyOf, keyPair, type KeyPair } from "../executors/fake-sshd.js";
 
 const sha = (data: string | Buffer) => createHash("sha256").update(data).digest("hex");
 const ENV_TAR = "pretend this is a tar of an environment\n";
@@ -102,5 +102,30 @@ describe("Ctrl-C", () => {
     expect(r.stdout).toBe("");
     expect(r.stderr).toBe("error: interrupted (SIGINT)\n");
     expect(existsSync(join(dir, "plan.json"))).toBe(false);
+  });
+});
+
+describe("reconcile trust", () => {
+  const hostKey = keyPair();
+  const startSshd = async () => {
+    const sshd = await FakeSshd.start({ hostKeys: [hostKey], user: "root", authorizedKeys: [CLIENT_KEY.public] });
+    cleanups.push(() => void sshd.stop());
+    return sshd;
+  };
+
+  it("never records a key that known_hosts marks @revoked", async () => {
+    const sshd = await startSshd();
+    const dir = project(sshd.port);
+    const file = join(dir, "known_hosts");
+    const key = hostKeyOf(hostKey.public);
+    const before = `@revoked [127.0.0.1]:${sshd.port} ${key.type} ${key.base64}\n`;
+    writeFileSync(file, before);
+    const r = await start(["trust", "--yes"], dir).done;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${key.fingerprint}  REVOKED\n`);
+    expect(r.stdout).toContain(`marked @revoked at ${file}:1`);
+    expect(r.stdout).toContain("Nothing recorded.");
+    expect(r.stderr).toContain("warning: node node-1: its host key is marked @revoked");
+    expect(readFileSync(file, "utf8")).toBe(before);
   });
 });

@@ -25,19 +25,25 @@ type Verdict =
   | { node: ResolvedNode; status: "known"; key: HostKey }
   | { node: ResolvedNode; status: "new"; key: HostKey }
   | { node: ResolvedNode; status: "changed"; key: HostKey; old: KnownHostsEntry[] }
+  | { node: ResolvedNode; status: "revoked"; key: HostKey; old: KnownHostsEntry[] }
   | { node: ResolvedNode; status: "unreachable"; error: string; hint: string | null };
 
-async function readKnownHosts(file: string): Promise<string> {
+/** The file's text, or null when it does not exist yet. */
+async function readKnownHosts(file: string): Promise<string | null> {
   try {
     return await readFile(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "";
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
     throw new FileError(`cannot read ${file}: ${ioReason(error)}`, { cause: error });
   }
 }
 
 function judge(node: ResolvedNode, key: HostKey, entries: readonly KnownHostsEntry[]): Verdict {
-  const mine = lookupHost(entries, node.address, node.ssh.port).filter((e) => e.marker === null);
+  const matching = lookupHost(entries, node.address, node.ssh.port);
+  // A revoked key is refused by every connection whatever else the file says: never record it.
+  const revoked = matching.filter((e) => e.marker === "revoked" && e.key.base64 === key.base64);
+  if (revoked.length > 0) return { node, status: "revoked", key, old: revoked };
+  const mine = matching.filter((e) => e.marker === null);
   if (mine.some((e) => e.key.base64 === key.base64)) return { node, status: "known", key };
   const sameType = mine.filter((e) => e.key.type === key.type);
   return sameType.length > 0 ? { node, status: "changed", key, old: sameType } : { node, status: "new", key };
@@ -79,9 +85,12 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
         print(io.stdout, `  ${v.node.name.padEnd(width)}  ${where}  unreachable: ${v.error}`);
         continue;
       }
-      print(io.stdout, `  ${v.node.name.padEnd(width)}  ${where}  ${v.key.type} ${v.key.fingerprint}  ${v.status === "changed" ? "CHANGED" : v.status}`);
+      print(io.stdout, `  ${v.node.name.padEnd(width)}  ${where}  ${v.key.type} ${v.key.fingerprint}  ${v.status === "changed" || v.status === "revoked" ? v.status.toUpperCase() : v.status}`);
       if (v.status === "changed") {
         for (const old of v.old) print(io.stdout, `  ${"".padEnd(width)}  was ${old.key.fingerprint} (${old.file}:${old.line})`);
+      }
+      if (v.status === "revoked") {
+        for (const old of v.old) print(io.stdout, `  ${"".padEnd(width)}  marked @revoked at ${old.file}:${old.line}`);
       }
     }
     const replace = new Set(args.replace);
@@ -90,10 +99,14 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
     for (const v of refused) {
       print(io.stderr, `warning: node ${v.node.name}: the host key changed; kept the old one. If the change is expected (the node was reinstalled), run \`reconcile trust ${v.node.name} --replace ${v.node.name}\`.`);
     }
+    const revoked = verdicts.filter((v) => v.status === "revoked");
+    for (const v of revoked) {
+      print(io.stderr, `warning: node ${v.node.name}: its host key is marked @revoked in ${v.node.ssh.knownHostsFile}; not recorded. Give the node a new host key (remove the old one, then ssh-keygen -A), then run \`reconcile trust ${v.node.name}\`.`);
+    }
     const unreachable = verdicts.filter((v) => v.status === "unreachable");
-    const failure = unreachable.length > 0 || refused.length > 0 ? ExitCode.failure : ExitCode.ok;
+    const failure = unreachable.length > 0 || refused.length > 0 || revoked.length > 0 ? ExitCode.failure : ExitCode.ok;
     if (record.length === 0) {
-      print(io.stdout, refused.length + unreachable.length === 0 ? "Every host key is already recorded." : "Nothing recorded.");
+      print(io.stdout, refused.length + unreachable.length + revoked.length === 0 ? "Every host key is already recorded." : "Nothing recorded.");
       return failure;
     }
     if (!args.yes) {
