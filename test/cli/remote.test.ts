@@ -113,6 +113,29 @@ describe("reconcile trust", () => {
     return sshd;
   };
 
+  it("keeps the comments, the other lines and the mode of an existing known_hosts", async () => {
+    const sshd = await startSshd();
+    const dir = project(sshd.port);
+    const file = join(dir, "known_hosts");
+    const before = "# cluster hosts, audited 2026-01\nother.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl\n";
+    writeFileSync(file, before);
+    chmodSync(file, 0o600);
+    const r = await start(["trust", "--yes"], dir).done;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const key = hostKeyOf(hostKey.public);
+    expect(r.stdout).toContain(`${key.fingerprint}  new`);
+    expect(readFileSync(file, "utf8")).toBe(`${before}[127.0.0.1]:${sshd.port} ${key.type} ${key.base64}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("a new known_hosts is 0644", async () => {
+    const sshd = await startSshd();
+    const dir = project(sshd.port);
+    expect((await start(["trust", "--yes"], dir).done).code).toBe(0);
+    expect(statSync(join(dir, "known_hosts")).mode & 0o777).toBe(0o644);
+  });
+
   it("never records a key that known_hosts marks @revoked", async () => {
     const sshd = await startSshd();
     const dir = project(sshd.port);

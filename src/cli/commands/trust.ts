@@ -124,7 +124,8 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
       while (kept.length > 0 && kept.at(-1) === "") kept.pop();
       const added = mine.map((v) => formatKnownHostsLine(v.node.address, v.node.ssh.port, v.key));
       await mkdir(dirname(file), { recursive: true });
-      await writeFileAtomically(file, `${[...kept, ...added].join("\n")}\n`, { mode: 0o644 });
+      // A new file is 0644 like ~/.ssh/known_hosts; an existing one keeps the mode its owner gave it.
+      await writeFileAtomically(file, `${[...kept, ...added].join("\n")}\n`, texts.get(file) === null ? { mode: 0o644 } : {});
       log.info({ event: "trust", file, recorded: mine.map((v) => ({ node: v.node.name, fingerprint: v.key.fingerprint, status: v.status })) }, "host keys recorded");
     }
     print(io.stdout, `Recorded ${plural(record.length, "host key")} in ${files.join(", ")}.`);
