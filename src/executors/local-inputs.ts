@@ -31,12 +31,19 @@ async function artifactInfo(kind: string, path: string): Promise<LocalArtifact> 
     let bytes = (await stat(join(path, DEB_MANIFEST))).size;
     const debs: NonNullable<LocalArtifact["debs"]> = [];
     for (const entry of manifest.entries) {
-      bytes += (await stat(join(path, entry.file))).size;
+      bytes += (await stat(join(path, entry.file)).catch((error: unknown) => {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+        throw new FileError(`artifact ${path}: ${entry.file} is listed in ${DEB_MANIFEST} but missing`, {
+          hint: "put the file back, or run `reconcile pin` to rewrite the manifest from the folder's .deb files",
+          cause: error,
+        });
+      })).size;
       const parsed = debFileName(entry.file);
       if (parsed !== null) debs.push(parsed);
     }
     return { bytes, debs: debs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   } catch (error) {
+    if (error instanceof FileError) throw error;
     throw new FileError(`cannot read artifact ${path}: ${ioReason(error)}`, { cause: error });
   }
 }
