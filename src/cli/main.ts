@@ -6,7 +6,7 @@
 import { Command, CommanderError } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, type Logger } from "../log.js";
-import { ExitCode, ReconcileError, SpecError } from "../errors.js";
+import { ExitCode, ReconcileError, SpecError, UsageError } from "../errors.js";
 import { print, printDiagnostics, type CliIO } from "./io.js";
 
 const ISSUES_URL = "https://github.com/prefect-reconcile/reconcile/issues";
@@ -124,6 +124,46 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
           log,
         ),
       );
+    });
+
+  program
+    .command("apply")
+    .summary("converge the nodes to cluster.yaml (or apply a saved plan exactly)")
+    .description(
+      "Take the cluster lock, gather facts, plan, show the plan and ask for 'yes'; then stage, transfer, " +
+        "install, configure and verify each node (the server node first, workers in parallel with at most " +
+        "half of a pool's workers down at once). A node whose verify fails is rolled back to its previous " +
+        "generation. With a plan file, apply exactly that plan, refusing it if anything it was based on changed.",
+    )
+    .argument("[plan]", "a plan saved with `reconcile plan --out`")
+    .option("-y, --yes", "apply without asking (needed without a terminal)")
+    .option("--prune", "also delete what the spec no longer declares")
+    .option("--concurrency <n>", "worker nodes converged at once", "4")
+    .option("--verify-settle <seconds>", "how long units must stay active during verify", "3")
+    .addHelpText("after", examples(["reconcile apply", "reconcile apply --yes", "reconcile plan --out plan.json && reconcile apply plan.json"]))
+    .action(async (planFile: string | undefined, opts: { yes?: boolean; prune?: boolean; concurrency: string; verifySettle: string }) => {
+      const concurrency = Number(opts.concurrency);
+      const settle = Number(opts.verifySettle);
+      if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not '${opts.concurrency}'`);
+      if (!Number.isFinite(settle) || settle < 0 || settle > 600) throw new UsageError(`--verify-settle must be between 0 and 600 seconds, not '${opts.verifySettle}'`);
+      const { applyCommand } = await import("./commands/apply.js");
+      setExit(
+        await applyCommand(
+          { ...specArgs(), ...(planFile === undefined ? {} : { planFile }), yes: opts.yes === true, prune: opts.prune === true, concurrency, settleSeconds: settle },
+          io,
+          log,
+        ),
+      );
+    });
+
+  program
+    .command("unlock")
+    .summary("remove the apply lock, whoever holds it")
+    .description("Remove the apply lease on the server node. Use it only when the apply that held it is certainly gone.")
+    .addHelpText("after", examples(["reconcile unlock"]))
+    .action(async () => {
+      const { unlockCommand } = await import("./commands/unlock.js");
+      setExit(await unlockCommand(specArgs(), io, log));
     });
 
   program

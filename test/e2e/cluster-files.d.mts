@@ -1,3 +1,10 @@
 export const SECRETS: Record<string, string>;
 export const SECRET_ENV: Record<string, string>;
 export function writeClusterFiles(dir: string, nodes: readonly { name: string; address: string }[], identityFile: string): string;
+export function writeApplyCluster(
+  dir: string,
+  nodes: readonly { name: string; address: string }[],
+  identityFile: string,
+  options?: { envName?: string; failing?: boolean; workerSettings?: Record<string, Record<string, string>> },
+): { file: string; envFile: string };
+export function writeTestEnv(dir: string, name: string, failing: boolean): string;

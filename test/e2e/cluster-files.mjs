@@ -6,6 +6,7 @@
  * The first node runs the server (PostgreSQL and Caddy from deb sets), every other node a worker of
  * pool `production`; one flow runs there in its own environment.
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -106,3 +107,73 @@ flows:
 
 /** The environment that provides the secrets above. */
 export const SECRET_ENV = Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`RECONCILE_SECRET_${k}`, v]));
+
+/**
+ * A cluster that `reconcile apply` can converge on bare test-bed nodes today: the server on SQLite
+ * without a proxy, workers of pool `production`, and a test environment artifact whose
+ * `bin/prefect` is a stand-in that stays up (`exec sleep infinity`), or exits at once when
+ * `failing` (to make verify fail). Returns the paths of cluster.yaml and of the environment tar.
+ *
+ * @param {string} dir an empty folder
+ * @param {{ name: string, address: string }[]} nodes
+ * @param {string} identityFile
+ * @param {{ envName?: string, failing?: boolean, workerSettings?: Record<string, Record<string, string>> }} [options]
+ */
+export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
+  const envFile = writeTestEnv(dir, options.envName ?? "test-env", options.failing === true);
+  const [server, ...workers] = nodes;
+  if (server === undefined) throw new Error("the test bed has no nodes");
+  const settings = options.workerSettings ?? {};
+  const workerYaml = workers
+    .map((w) => {
+      const s = settings[w.name];
+      const block = s === undefined ? "" : `\n    settings:\n${Object.entries(s).map(([k, v]) => `      ${k}: "${v}"`).join("\n")}`;
+      return `  - node: ${w.name}\n    env: prefect-env\n    pools:\n      - pool: production${block}`;
+    })
+    .join("\n");
+  const yaml = `apiVersion: reconcile/v1
+kind: PrefectCluster
+metadata:
+  name: e2e-apply
+ssh:
+  user: root
+  identityFile: ${identityFile}
+  knownHostsFile: known_hosts
+  connectTimeout: 5s
+nodes:
+${nodes.map((n) => `  - name: ${n.name}\n    address: ${n.address}`).join("\n")}
+artifacts:
+  prefect-env:
+    kind: tar
+    source: ${envFile}
+    sha256: ${ZERO}
+server:
+  node: ${server.name}
+  prefect:
+    env: prefect-env
+  database:
+    type: sqlite
+workPools:
+  - name: production
+workers:
+${workerYaml}
+`;
+  const file = join(dir, "cluster.yaml");
+  writeFileSync(file, yaml);
+  return { file, envFile };
+}
+
+/**
+ * A tar environment: bin/python (the node's python3) and bin/prefect, a stand-in process that
+ * stays up like `prefect server start` / `prefect worker start` do, or dies at once when `failing`.
+ */
+export function writeTestEnv(dir, name, failing) {
+  const root = join(dir, "env-src", name);
+  mkdirSync(join(root, "bin"), { recursive: true });
+  writeFileSync(join(root, "bin", "prefect"), failing ? "#!/bin/sh\necho 'stand-in prefect: broken on purpose' >&2\nexit 1\n" : "#!/bin/sh\nexec sleep infinity\n", { mode: 0o755 });
+  writeFileSync(join(root, "VERSION"), `${name}${failing ? " (failing)" : ""}\n`);
+  mkdirSync(join(dir, "artifacts"), { recursive: true });
+  const tar = join(dir, "artifacts", `${name}.tar`);
+  execFileSync("tar", ["-c", "-f", tar, "--owner=0", "--group=0", "--mtime=@0", "--sort=name", "-C", root, "."]);
+  return tar;
+}

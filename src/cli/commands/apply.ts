@@ -1,0 +1,243 @@
+/**
+ * `reconcile apply [plan.json]`: converge the nodes. Takes the cluster lock, gathers facts, plans
+ * (or checks a saved plan is still exactly right), asks, then runs one node machine per node in
+ * waves (server first, workers in parallel with a rolling limit per pool) and reports each node.
+ */
+import { createHash } from "node:crypto";
+import { hostname, userInfo } from "node:os";
+import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline/promises";
+import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js";
+import { ArtifactCache, defaultCacheDir, type StagedArtifact } from "../../executors/artifact-cache.js";
+import { LocalLock, RemoteLease } from "../../executors/lock.js";
+import { nextState, rollbackDir, rollbackNode, runNodeStep, writeState, type StepContext } from "../../executors/node-steps.js";
+import { formatProgress, transferArtifact } from "../../executors/transfer.js";
+import type { Transport } from "../../executors/transport.js";
+import { storeFile } from "../../facts/layout.js";
+import type { NodeState } from "../../facts/types.js";
+import { plan as makePlan } from "../../planner/plan.js";
+import { renderPlan } from "../../planner/render.js";
+import { savedPlanProblem, stalePlanReasons, type SavedPlan } from "../../planner/saved.js";
+import type { Plan, Step } from "../../planner/types.js";
+import type { ResolvedCluster } from "../../spec/resolved.js";
+import { runCluster, type NodeOutcome } from "../../state-machine/cluster-machine.js";
+import { createNodeMachine } from "../../state-machine/node-machine.js";
+import type { Executors } from "../../state-machine/actors.js";
+import type { Logger } from "../../log.js";
+import { print, type CliIO } from "../io.js";
+import { gatherAll, interruptible, loadStrict, openConnections, type SpecArgs } from "../remote.js";
+import { terminalStyle } from "./plan.js";
+
+export interface ApplyArgs extends SpecArgs {
+  planFile?: string;
+  yes: boolean;
+  prune: boolean;
+  concurrency: number;
+  /** Seconds a unit must stay active during verify. */
+  settleSeconds: number;
+}
+
+/** The lease on the server node lasts this long without renewal; renewed every third of it. */
+const LEASE_MS = 120_000;
+
+async function readSavedPlan(file: string): Promise<SavedPlan> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read the plan ${file}: ${ioReason(error)}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ReconcileError(`${file} is not JSON`, { hint: "make a plan with `reconcile plan --out plan.json`" });
+  }
+  const problem = savedPlanProblem(value);
+  if (problem !== null) throw new ReconcileError(`${file}: ${problem}`, { hint: "make a plan with `reconcile plan --out plan.json`" });
+  return value as SavedPlan;
+}
+
+async function confirm(io: CliIO): Promise<boolean> {
+  if (io.stdin === undefined) return false;
+  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
+  try {
+    return (await rl.question("Apply these changes? Only 'yes' is accepted: ")).trim() === "yes";
+  } finally {
+    rl.close();
+  }
+}
+
+function localLockPath(cluster: ResolvedCluster, env: CliIO["env"]): string {
+  const id = createHash("sha256").update(cluster.specFile).digest("hex").slice(0, 16);
+  return join(defaultCacheDir(env as NodeJS.ProcessEnv), "..", "locks", `${cluster.name}-${id}.lock`);
+}
+
+/** The real executors: stage on the controller, the rest over each node's one connection. */
+function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<string, Transport>; states: Map<string, NodeState | null>; secrets: ReadonlyMap<string, import("../../spec/secrets.js").Sensitive>; cache: ArtifactCache; settleSeconds: number; io: CliIO; log: Logger }): Executors {
+  const staged = new Map<string, StagedArtifact>();
+  const nodeOf = (name: string) => {
+    const node = cluster.nodes.find((n) => n.name === name);
+    const transport = ctx.transports.get(name);
+    if (node === undefined || transport === undefined) throw new ReconcileError(`node ${name}: no connection`);
+    return { node, transport };
+  };
+  const generationOf = (name: string) => (ctx.states.get(name)?.generation ?? 0) + 1;
+  const pixi = cluster.tools.pixiUnpack;
+  const stepContext = (name: string, signal: AbortSignal): StepContext => {
+    const { node, transport } = nodeOf(name);
+    const pixiSha = pixi === null ? undefined : cluster.artifacts[pixi]?.sha256;
+    return {
+      transport,
+      root: node.root,
+      cluster: cluster.name,
+      journalDir: rollbackDir(generationOf(name)),
+      secrets: ctx.secrets,
+      transferSha: (artifact) => staged.get(artifact)?.sha256 ?? "",
+      pixiUnpack: pixi === null || pixiSha === undefined ? null : storeFile(node.root, pixiSha, pixi),
+      settleSeconds: ctx.settleSeconds,
+      signal,
+    };
+  };
+  const runAll = async (name: string, steps: readonly Step[], signal: AbortSignal) => {
+    const c = stepContext(name, signal);
+    for (const step of steps) {
+      const started = performance.now();
+      await runNodeStep(step, c);
+      ctx.log.info({ event: "step", node: name, step: step.id, durationMs: Math.round(performance.now() - started) }, "step done");
+    }
+  };
+  return {
+    async stage(_name, steps, signal) {
+      for (const step of steps) {
+        const d = step.detail;
+        if (d.kind !== "artifact") continue;
+        staged.set(d.artifact, await ctx.cache.stage({ name: d.artifact, kind: d.artifactKind, source: d.source, sha256: d.sha256 }, { signal }));
+      }
+    },
+    async transfer(name, steps, signal) {
+      const { node, transport } = nodeOf(name);
+      for (const step of steps) {
+        const d = step.detail;
+        if (d.kind !== "artifact") continue;
+        const s = staged.get(d.artifact);
+        if (s === undefined) throw new ReconcileError(`node ${name}: ${d.artifact} was not staged`);
+        let lastShown = 0;
+        const result = await transferArtifact(
+          transport,
+          { root: node.root, sha256: s.sha256, localPath: s.path, bytes: s.bytes, storeSha256: d.sha256 },
+          {
+            signal,
+            onProgress: (p) => {
+              const now = Date.now();
+              if (ctx.io.stdout.isTTY === true && now - lastShown > 500) {
+                lastShown = now;
+                print(ctx.io.stdout, `  ${formatProgress(p)}  ${d.artifact}`);
+              }
+            },
+          },
+        );
+        ctx.log.info({ event: "transfer", node: name, artifact: d.artifact, ...result }, "transferred");
+        print(ctx.io.stdout, `node ${name}: ${d.artifact} ${result.skipped ? "already there" : `sent ${result.sent} bytes${result.resumedFrom > 0 ? ` (resumed at ${result.resumedFrom})` : ""}`}`);
+      }
+    },
+    install: (name, steps, signal) => runAll(name, steps, signal),
+    configure: (name, steps, signal) => runAll(name, steps, signal),
+    async verify(name, steps, signal) {
+      await runAll(name, steps, signal);
+      const nodePlan = plan.nodes.find((n) => n.name === name);
+      if (nodePlan === undefined) return;
+      const state = nextState(ctx.states.get(name) ?? null, {
+        generation: generationOf(name),
+        cluster: cluster.name,
+        specDigest: cluster.specDigest,
+        appliedAt: new Date().toISOString(),
+        declared: nodePlan.changes.filter((c) => c.action !== "delete").map((c) => c.address),
+        changed: nodePlan.changes.filter((c) => c.action !== "noop").map((c) => c.address),
+        kept: plan.prune ? [] : nodePlan.changes.filter((c) => c.action === "delete").map((c) => c.address),
+      });
+      await writeState(nodeOf(name).transport, state, signal);
+    },
+    rollback: (name, signal) => rollbackNode(nodeOf(name).transport, rollbackDir(generationOf(name)), signal),
+  };
+}
+
+function outcomeLine(o: NodeOutcome): string {
+  return `node ${o.node}: ${o.message}`;
+}
+
+export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Promise<number> {
+  const { cluster, secrets } = await loadStrict(args, io);
+  const saved = args.planFile === undefined ? undefined : await readSavedPlan(args.planFile);
+  const server = cluster.nodes.find((n) => n.server);
+  if (server === undefined) throw new ReconcileError("the spec names no server node");
+  const localLock = await LocalLock.acquire(localLockPath(cluster, io.env));
+  try {
+    return await interruptible(async (signal) => {
+      const connections = openConnections(cluster, io, log, signal);
+      let lease: RemoteLease | undefined;
+      try {
+        // The lease comes first: nobody else may change the nodes between our facts and our steps.
+        const user = userInfo().username;
+        const taken = await RemoteLease.acquire(await connections.get(server.name), { holder: `${user}@${hostname()}`, host: hostname(), pid: process.pid, ttlMs: LEASE_MS }, signal);
+        lease = taken.lease;
+        if (taken.tookOver !== null) print(io.stderr, `warning: took over the expired lock of ${taken.tookOver.holder} (pid ${taken.tookOver.pid}, lease ended ${taken.tookOver.expiresAt})`);
+        let lost: unknown;
+        lease.keepAlive(LEASE_MS / 3, (error) => (lost = error));
+
+        const gathered = await gatherAll(cluster, cluster.nodes, connections, log, signal);
+        let plan: Plan;
+        if (saved !== undefined) {
+          const reasons = stalePlanReasons(saved, cluster.specDigest, gathered.facts);
+          if (reasons.length > 0) {
+            for (const r of reasons) print(io.stderr, `  ${r}`);
+            throw new ReconcileError(`the saved plan ${args.planFile} is stale: ${reasons.length} thing${reasons.length === 1 ? "" : "s"} changed since it was made`, {
+              hint: "make a new plan with `reconcile plan --out FILE` and review it",
+            });
+          }
+          plan = saved;
+        } else {
+          plan = makePlan(cluster, gathered.facts, gathered.local, secrets.values, { prune: args.prune });
+          const style = terminalStyle(io, io.stdout);
+          for (const line of renderPlan(plan, style === undefined ? {} : { style })) print(io.stdout, line);
+          if (!plan.applyable) throw new ReconcileError("nothing was applied: some nodes could not be planned (see above)");
+          if (!plan.hasChanges) return ExitCode.ok;
+          if (!args.yes) {
+            if (io.stdin?.isTTY !== true) throw new UsageError("apply needs a yes: run it on a terminal, or pass --yes (or apply a reviewed plan file)");
+            if (!(await confirm(io))) {
+              print(io.stdout, "Apply cancelled.");
+              return ExitCode.failure;
+            }
+          }
+        }
+
+        const transports = new Map<string, Transport>();
+        for (const n of cluster.nodes) if (plan.nodes.some((p) => p.name === n.name && p.steps.length > 0)) transports.set(n.name, await connections.get(n.name));
+        const states = new Map<string, NodeState | null>();
+        for (const [name, r] of Object.entries(gathered.facts)) states.set(name, r.reachable && r.facts.state.ok ? r.facts.state.value : null);
+        const generations = Object.fromEntries(cluster.nodes.map((n) => [n.name, states.get(n.name)?.generation ?? 0]));
+        const started = performance.now();
+        const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { transports, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, io, log })), {
+          concurrency: args.concurrency,
+          generations,
+          signal,
+          onEvent: (e) => {
+            if (e.type === "stage.started") print(io.stdout, `node ${e.node}: ${e.stage}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`);
+            if (e.type === "retry.scheduled") print(io.stderr, `node ${e.node}: ${e.stage} failed, retrying in ${Math.round(e.delayMs / 1000)} s: ${e.error instanceof Error ? e.error.message : String(e.error)}`);
+          },
+        });
+        log.info({ event: "apply", converged: result.converged, durationMs: Math.round(performance.now() - started), nodes: result.nodes.map((n) => ({ node: n.node, status: n.status })) }, "applied");
+        print(io.stdout);
+        for (const o of result.nodes) print(o.status === "converged" || o.status === "unchanged" ? io.stdout : io.stderr, outcomeLine(o));
+        if (lost !== undefined) throw lost;
+        return result.converged ? ExitCode.ok : ExitCode.failure;
+      } finally {
+        await lease?.release().catch((error: unknown) => log.warn({ event: "unlock", error: String(error) }, "could not release the lock"));
+        await connections.closeAll();
+      }
+    });
+  } finally {
+    await localLock.release();
+  }
+}
