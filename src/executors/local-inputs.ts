@@ -65,12 +65,23 @@ async function walk(dir: string): Promise<string[]> {
 }
 
 /**
+ * tar's cache of files already packed, by device and inode, that makes a second name of a file a
+ * hard link entry. Never finding one packs every file as itself: hard links (cp -al, git worktrees,
+ * dedup tools) must not change the bytes of the archive.
+ */
+class NoHardLinks extends Map<`${number}:${number}`, string> {
+  override get(): undefined {
+    return undefined;
+  }
+}
+
+/**
  * A flow's code as a tar stream that depends only on content: sorted entries, no owners, one
- * fixed mtime. Same folder content, same bytes, same digest.
+ * fixed mtime, every file as a whole file. Same folder content, same bytes, same digest.
  */
 export async function packFolder(dir: string) {
   const files = await walk(dir);
-  return createTar({ cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true, gzip: false }, files);
+  return createTar({ cwd: dir, portable: true, mtime: new Date(0), noDirRecurse: true, gzip: false, linkCache: new NoHardLinks() }, files);
 }
 
 /** Digest and size of a folder's deterministic tar, without writing it anywhere. */

@@ -1,9 +1,9 @@
 /** Local inputs on real temporary files: deb sets against their manifest, flow code digests. */
-import { writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { FileError } from "../../src/errors.js";
-import { gatherLocalInputs } from "../../src/executors/local-inputs.js";
+import { flowCodeDigest, gatherLocalInputs } from "../../src/executors/local-inputs.js";
 import type { ResolvedCluster } from "../../src/spec/resolved.js";
 import { tempDir } from "../helpers/cli.js";
 
@@ -27,5 +27,19 @@ describe("gatherLocalInputs", () => {
     writeFileSync(join(dir, "SHA256SUMS"), manifest);
     const local = await gatherLocalInputs(debSet(dir));
     expect(local.artifacts["debs"]).toEqual({ bytes: 1 + manifest.length, debs: [{ name: "a", version: "1.0", arch: "amd64" }] });
+  });
+});
+
+describe("flowCodeDigest", () => {
+  it("depends on content only: hard-linked files digest like copies", async () => {
+    const root = tempDir();
+    const copies = join(root, "copies");
+    const linked = join(root, "linked");
+    for (const d of [copies, linked]) mkdirSync(d);
+    writeFileSync(join(copies, "a.py"), "print(1)\n");
+    writeFileSync(join(copies, "b.py"), "print(1)\n");
+    writeFileSync(join(linked, "a.py"), "print(1)\n");
+    linkSync(join(linked, "a.py"), join(linked, "b.py"));
+    expect(await flowCodeDigest(linked)).toEqual(await flowCodeDigest(copies));
   });
 });
