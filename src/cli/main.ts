@@ -189,7 +189,7 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .description("Gather and print the facts a plan is based on: OS, disk, store, links, managed files, units, packages, state, lock.")
     .argument("[nodes...]", "only these nodes (default: all)")
     .option("--json", "machine-readable, by node name")
-    .addHelpText("after", examples(["reconcile facts", "reconcile facts worker-a --json | jq .\"worker-a\".facts.units"]))
+    .addHelpText("after", examples(["reconcile facts", "reconcile facts worker-a --json | jq '.\"worker-a\".facts.units'"]))
     .action(async (nodes: string[], opts: { json?: boolean }) => {
       const { factsCommand } = await import("./commands/facts.js");
       setExit(await factsCommand({ ...specArgs(), nodes, json: opts.json === true }, io, log));

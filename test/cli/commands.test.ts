@@ -37,10 +37,14 @@ describe("reconcile schema", () => {
 });
 
 describe("help and usage", () => {
-  it.each(["validate", "pin", "init", "schema"])("`%s --help` has an example", (command) => {
+  it.each(["validate", "pin", "init", "schema", "trust", "plan", "facts"])("`%s --help` has an example", (command) => {
     const r = reconcile([command, "--help"]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Examples:\n  $ reconcile ");
+  });
+
+  it("the facts example quotes its jq filter for the shell", () => {
+    expect(reconcile(["facts", "--help"]).stdout).toContain(`reconcile facts worker-a --json | jq '."worker-a".facts.units'\n`);
   });
 
   it("top-level help lists the commands and the exit codes", () => {
