@@ -95,7 +95,8 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
   if (unreachable.length > 0) out.push(style("error", `Not planned: ${unreachable.map((n) => `${n.name} (${n.status})`).join(", ")}.`));
   if (p.hasChanges) out.push(`Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`);
   else if (p.complete) out.push("No changes. The nodes match cluster.yaml.");
-  else out.push("No changes on the nodes that were planned; the others could not be checked.");
+  else if (p.nodes.some((n) => n.status === "planned")) out.push("No changes on the nodes that were planned; the others could not be checked.");
+  else out.push("No node could be planned.");
   return out;
 }
 

@@ -1,6 +1,7 @@
 /** `reconcile facts [node...]`: what reconcile sees on each node, as gathered for a plan. */
 import { ExitCode } from "../../errors.js";
-import type { Fact, NodeFacts, NodeFactsResult } from "../../facts/types.js";
+import type { Fact, FileFact, NodeFacts, NodeFactsResult } from "../../facts/types.js";
+import { REDACTED } from "../../spec/secrets.js";
 import { formatBytes } from "../../planner/render.js";
 import type { Logger } from "../../log.js";
 import { print, type CliIO } from "../io.js";
@@ -27,7 +28,7 @@ function describe(facts: NodeFacts): string[] {
   out.push(`  files     ${show(facts.files, (f) => (Object.keys(f).length === 0 ? "none" : ""))}`);
   if (facts.files.ok) {
     for (const [path, f] of Object.entries(facts.files.value)) {
-      out.push(`              ${path}  ${f.state === "file" ? `${f.mode} ${f.owner}:${f.group} ${f.bytes} B sha256:${f.sha256.slice(0, 12)}` : f.state === "other" ? `(${f.type})` : "(absent)"}`);
+      out.push(`              ${path}  ${f.state === "file" ? `${f.mode} ${f.owner}:${f.group} ${f.bytes} B sha256:${f.content === null ? REDACTED : f.sha256.slice(0, 12)}` : f.state === "other" ? `(${f.type})` : "(absent)"}`);
     }
   }
   out.push(`  units     ${show(facts.units, (u) => (Object.keys(u).length === 0 ? "none" : ""))}`);
@@ -37,6 +38,17 @@ function describe(facts: NodeFacts): string[] {
   out.push(`  state     ${show(facts.state, (s) => (s === null ? "never applied" : `generation ${s.generation}, ${s.resources.length} resources, applied ${s.appliedAt}`))}`);
   out.push(`  lock      ${show(facts.lock, (l) => (l === null ? "free" : `held by ${l.holder} on ${l.host} (pid ${l.pid}) until ${l.expiresAt}`))}`);
   return out;
+}
+
+/**
+ * Files read without their content (those holding secrets, and files no longer declared) show no
+ * hash either, as in plans: a hash of a short secret file is a way to guess it.
+ */
+function hideUnreadHashes(key: string, value: unknown): unknown {
+  if (key !== "files" || typeof value !== "object" || value === null || !("ok" in value) || value.ok !== true) return value;
+  const files = (value as unknown as { value: Record<string, FileFact> }).value;
+  const shown = Object.fromEntries(Object.entries(files).map(([path, f]) => [path, f.state === "file" && f.content === null ? { ...f, sha256: REDACTED } : f]));
+  return { ok: true, value: shown };
 }
 
 export async function factsCommand(args: FactsArgs, io: CliIO, log: Logger): Promise<number> {
@@ -52,7 +64,7 @@ export async function factsCommand(args: FactsArgs, io: CliIO, log: Logger): Pro
     }
     const failed = nodes.filter((n) => facts[n.name]?.reachable !== true);
     if (args.json) {
-      io.stdout.write(`${JSON.stringify(Object.fromEntries(nodes.map((n) => [n.name, facts[n.name]])), null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify(Object.fromEntries(nodes.map((n) => [n.name, facts[n.name]])), hideUnreadHashes, 2)}\n`);
     } else {
       for (const node of nodes) {
         const result = facts[node.name];

@@ -1,6 +1,8 @@
 /** `reconcile plan`: gather facts from every node, diff, show what apply would change. */
 import { styleText } from "node:util";
-import { ExitCode } from "../../errors.js";
+import { stat } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { ExitCode, UsageError } from "../../errors.js";
 import { plan } from "../../planner/plan.js";
 import { renderPlan, type Style, type Tone } from "../../planner/render.js";
 import type { Plan } from "../../planner/types.js";
@@ -41,8 +43,16 @@ export function terminalStyle(io: CliIO, stream: CliIO["stdout"]): Style | undef
   return (tone, text) => (text === "" ? text : styleText(COLORS[tone], text));
 }
 
+/** Fails before any node is contacted when `--out` cannot be written where it points. */
+async function checkFolder(file: string): Promise<void> {
+  const folder = dirname(resolve(file));
+  const isDir = await stat(folder).then((s) => s.isDirectory(), () => false);
+  if (!isDir) throw new UsageError(`--out ${file}: the folder ${folder} does not exist`, `create it first (mkdir -p ${folder})`);
+}
+
 export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promise<number> {
   const { cluster, secrets } = await loadStrict(args, io);
+  if (args.out !== undefined) await checkFolder(args.out);
   return interruptible(async (signal) => {
     const connections = openConnections(cluster, io, log, signal);
     let gathered;

@@ -63,6 +63,8 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
   const { cluster } = await loadForNodes(args, io);
   const nodes = selectNodes(cluster, args.nodes);
   selectNodes(cluster, args.replace);
+  const outside = args.replace.filter((r) => !nodes.some((n) => n.name === r));
+  if (outside.length > 0) throw new UsageError(`--replace ${outside.join(", ")}: not among the nodes being trusted`, `run \`reconcile trust ${outside.join(" ")} --replace ${outside.join(" ")}\``);
   return interruptible(async (signal) => {
     // Nodes may name their own known_hosts file; each file is read and written once.
     const files = [...new Set(nodes.map((n) => n.ssh.knownHostsFile))];
@@ -83,6 +85,7 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
       const where = `${v.node.address}:${v.node.ssh.port}`;
       if (v.status === "unreachable") {
         print(io.stdout, `  ${v.node.name.padEnd(width)}  ${where}  unreachable: ${v.error}`);
+        if (v.hint !== null) print(io.stdout, `  ${"".padEnd(width)}  hint: ${v.hint}`);
         continue;
       }
       print(io.stdout, `  ${v.node.name.padEnd(width)}  ${where}  ${v.key.type} ${v.key.fingerprint}  ${v.status === "changed" || v.status === "revoked" ? v.status.toUpperCase() : v.status}`);
