@@ -371,7 +371,9 @@ async function uploadPipelined(sftp: SFTPWrapper, remote: string, localPath: str
           next += length;
         }
       };
-      if (signal !== undefined) signal.addEventListener("abort", onAbort, { once: true });
+      // The signal may have fired while the files were being opened.
+      if (signal?.aborted) failure = new Aborted();
+      else signal?.addEventListener("abort", onAbort, { once: true });
       pump();
       settleIfIdle();
     }).catch(async (error: unknown) => {

@@ -182,6 +182,22 @@ describe("transferArtifact (local stand-in for a node)", () => {
     expect(sha(readFileSync(t.final))).toBe(t.digest);
   });
 
+  it("an already aborted signal sends nothing", async () => {
+    const t = setup();
+    const error = await transferArtifact(t.node, t.target, { tuning, signal: AbortSignal.abort() }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: "aborted" });
+    expect(t.node.written).toBe(0);
+  });
+
+  it("a .part that is already whole is only verified and renamed", async () => {
+    const t = setup();
+    mkdirSync(join(t.root, "store", ".incoming"), { recursive: true });
+    writeFileSync(t.part, t.data);
+    expect(await transferArtifact(t.node, t.target, { tuning })).toEqual({ skipped: false, resumedFrom: t.data.length, sent: 0, restarted: false });
+    expect(t.node.written).toBe(0);
+    expect(sha(readFileSync(t.final))).toBe(t.digest);
+  });
+
   it("starts over when the .part is bigger than the file", async () => {
     const t = setup();
     mkdirSync(join(t.root, "store", ".incoming"), { recursive: true });
