@@ -105,11 +105,20 @@ describeE2E("reconcile apply on the test bed", (testbed) => {
         }
       }, 100);
     });
-    const second = run(["apply", "--yes"]);
-    expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/locked by \S+ on \S+ \(pid \d+\)/);
-    const code = await new Promise<number | null>((resolve) => first.on("close", resolve));
-    expect(code, out).toBe(0);
+    const closed = new Promise<number | null>((resolve) => first.on("close", resolve));
+    try {
+      // From this controller: its local lock refuses at once.
+      const here = run(["apply", "--yes"]);
+      expect(here.code).toBe(1);
+      expect(here.stderr).toMatch(/another reconcile \(pid \d+\) is applying this cluster from this machine/);
+      // From another controller (its own cache and local locks): the lease on the server node refuses, naming the holder.
+      const other = reconcile(["-f", file, "apply", "--yes"], { cwd: dir, env: { XDG_CACHE_HOME: tempDir("reconcile-other-controller-") } });
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(/the cluster \(node \S+\) is locked by \S+@\S+ on \S+ \(pid \d+\) since \S+; the lease runs until \S+/);
+      expect(other.stderr).toContain("reconcile unlock");
+    } finally {
+      expect(await closed, out).toBe(0);
+    }
   });
 
   it("a saved plan made stale by a change on a node is refused, naming what changed", async () => {
