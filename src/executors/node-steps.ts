@@ -174,6 +174,8 @@ export function verifyScript(units: readonly string[], paths: readonly string[],
   return [
     "bad=0",
     ...paths.map((p) => `[ -e ${q(p)}/ ] || { echo ${q(`${p} does not resolve`)} >&2; bad=1; }`),
+    // An environment with a Python must be able to start it.
+    ...paths.map((p) => `if [ -x ${q(`${p}/bin/python`)} ]; then ${q(`${p}/bin/python`)} -c 'import sys' >/dev/null 2>&1 || { echo ${q(`${p}/bin/python does not run`)} >&2; bad=1; }; fi`),
     check,
     `[ "$bad" = 0 ] || exit 1`,
     units.length === 0 ? ":" : `sleep ${settleSeconds}`,

@@ -151,6 +151,17 @@ describe("verify", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${join(dir, "dangling")} does not resolve`);
   });
+
+  it("an environment whose python does not run fails verify", async () => {
+    const dir = temp();
+    mkdirSync(join(dir, "env", "bin"), { recursive: true });
+    writeFileSync(join(dir, "env", "bin", "python"), "#!/bin/sh\nexit 1\n", { mode: 0o755 });
+    const r = await sh(verifyScript([], [join(dir, "env")], 0));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, "env")}/bin/python does not run`);
+    writeFileSync(join(dir, "env", "bin", "python"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    expect((await sh(verifyScript([], [join(dir, "env")], 0))).code).toBe(0);
+  });
 });
 
 describe("nextState", () => {
