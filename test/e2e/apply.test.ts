@@ -121,6 +121,39 @@ describeE2E("reconcile apply on the test bed", (testbed) => {
     }
   });
 
+  it("Ctrl-C mid-transfer stops the remote work, switches nothing, releases the lock; the next apply resumes and converges", async () => {
+    write({ envName: "big-env", padBytes: 200 * 1024 * 1024 });
+    const { spawn } = await import("node:child_process");
+    const { BIN } = await import("../helpers/cli.js");
+    const first = spawn(process.execPath, [BIN, "-f", file, "apply", "--yes"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    first.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    first.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => {
+        if (out.includes(": transfer")) {
+          clearInterval(t);
+          setTimeout(resolve, 1200);
+        }
+      }, 50);
+    });
+    const stopped = performance.now();
+    first.kill("SIGINT");
+    const code = await new Promise<number | null>((resolve) => first.on("close", resolve));
+    expect(code, out).toBe(130);
+    expect(performance.now() - stopped).toBeLessThan(10_000);
+    expect(out).toContain("interrupted (SIGINT)");
+    // Nothing was switched: every node still runs the previous environment, complete.
+    for (const n of nodes) expect(await onNode(n.name, "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("test-env");
+    const parts = await Promise.all(nodes.map((n) => onNode(n.name, "ls /opt/prefect/store/.incoming/ 2>/dev/null | grep -c '\\.part$' || true")));
+    expect(parts.some((p) => Number(p) > 0), `no partial upload left on any node: ${parts.join(",")}`).toBe(true);
+    // The lock was released: the next apply runs, resumes the uploads and converges.
+    const again = run(["apply", "--yes", "--verify-settle", "1"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/resumed at \d+/);
+    for (const n of nodes) expect(await onNode(n.name, "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("big-env");
+  });
+
   it("a saved plan made stale by a change on a node is refused, naming what changed", async () => {
     write({ workerSettings: { [w2?.name ?? ""]: { PREFECT_LOGGING_LEVEL: "WARNING" } } });
     expect(run(["plan", "--out", "plan.json"]).code).toBe(0);

@@ -5,6 +5,6 @@ export function writeApplyCluster(
   dir: string,
   nodes: readonly { name: string; address: string }[],
   identityFile: string,
-  options?: { envName?: string; failing?: boolean; workerSettings?: Record<string, Record<string, string>> },
+  options?: { envName?: string; failing?: boolean; padBytes?: number; workerSettings?: Record<string, Record<string, string>> },
 ): { file: string; envFile: string };
-export function writeTestEnv(dir: string, name: string, failing: boolean): string;
+export function writeTestEnv(dir: string, name: string, failing: boolean, padBytes?: number): string;

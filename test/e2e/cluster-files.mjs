@@ -117,10 +117,10 @@ export const SECRET_ENV = Object.fromEntries(Object.entries(SECRETS).map(([k, v]
  * @param {string} dir an empty folder
  * @param {{ name: string, address: string }[]} nodes
  * @param {string} identityFile
- * @param {{ envName?: string, failing?: boolean, workerSettings?: Record<string, Record<string, string>> }} [options]
+ * @param {{ envName?: string, failing?: boolean, padBytes?: number, workerSettings?: Record<string, Record<string, string>> }} [options]
  */
 export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
-  const envFile = writeTestEnv(dir, options.envName ?? "test-env", options.failing === true);
+  const envFile = writeTestEnv(dir, options.envName ?? "test-env", options.failing === true, options.padBytes ?? 0);
   const [server, ...workers] = nodes;
   if (server === undefined) throw new Error("the test bed has no nodes");
   const settings = options.workerSettings ?? {};
@@ -167,11 +167,13 @@ ${workerYaml}
  * A tar environment: bin/python (the node's python3) and bin/prefect, a stand-in process that
  * stays up like `prefect server start` / `prefect worker start` do, or dies at once when `failing`.
  */
-export function writeTestEnv(dir, name, failing) {
+export function writeTestEnv(dir, name, failing, padBytes = 0) {
   const root = join(dir, "env-src", name);
   mkdirSync(join(root, "bin"), { recursive: true });
   writeFileSync(join(root, "bin", "prefect"), failing ? "#!/bin/sh\necho 'stand-in prefect: broken on purpose' >&2\nexit 1\n" : "#!/bin/sh\nexec sleep infinity\n", { mode: 0o755 });
   writeFileSync(join(root, "VERSION"), `${name}${failing ? " (failing)" : ""}\n`);
+  // Bulk, like a real environment's libraries (zeros: cheap to make, sent in full all the same).
+  if (padBytes > 0) execFileSync("truncate", ["-s", String(padBytes), join(root, "pad.bin")]);
   mkdirSync(join(dir, "artifacts"), { recursive: true });
   const tar = join(dir, "artifacts", `${name}.tar`);
   execFileSync("tar", ["-c", "-f", tar, "--owner=0", "--group=0", "--mtime=@0", "--sort=name", "-C", root, "."]);
