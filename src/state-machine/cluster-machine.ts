@@ -9,8 +9,9 @@
  * creates node actors, listens to them and sends them events.
  *
  * Order:
- * 1. Server nodes (role "server") first. Workers start only when every server node converged
- *    (or had nothing to change); otherwise they are reported "skipped" and never started.
+ * 1. Server nodes (role "server") first: workers stage and transfer meanwhile (that changes
+ *    nothing they run), then wait before install until every server node converged (or had
+ *    nothing to change); otherwise they stop there and are reported "skipped".
  * 2. Workers in parallel, at most `concurrency` at once. A failed worker does not stop the others;
  *    every node is reported.
  * 3. Rolling limit: a node machine that belongs to a work pool waits before install
@@ -176,10 +177,15 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
   const { signal } = options;
   const results = new Map<string, NodeOutcome>();
 
+  // Workers stage and transfer while the server converges; they wait before install until it has.
+  let serverReady: (blocker: NodePlan | null) => void = () => undefined;
+  const serverGate = new Promise<NodePlan | null>((resolve) => (serverReady = resolve));
+
   const runNode = (node: NodePlan): Promise<NodeOutcome> =>
     new Promise((resolve) => {
+      const worker = !isServer(node);
       const actor = createActor(machine, {
-        input: { plan: node, generation: options.generations?.[node.name] ?? null, gated: (membership[node.name] ?? []).length > 0 },
+        input: { plan: node, generation: options.generations?.[node.name] ?? null, gated: worker || (membership[node.name] ?? []).length > 0 },
         ...(options.clock === undefined ? {} : { clock: options.clock }),
       });
       let settled = false;
@@ -196,7 +202,15 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
         actor.stop();
       };
       actor.on("*", (event) => options.onEvent?.(event));
-      actor.on("slot.requested", () => limiter.request(node.name, () => actor.send({ type: "slot.granted" })));
+      actor.on("slot.requested", () => {
+        const request = () => limiter.request(node.name, () => actor.send({ type: "slot.granted" }));
+        if (!worker) return request();
+        void serverGate.then((blocker) => {
+          if (blocker === null) return request();
+          finish({ node: node.name, status: "skipped", message: `stopped before install: server node ${blocker.name} did not converge (uploads already made stay for the next run)` });
+          actor.stop();
+        });
+      });
       actor.subscribe({
         complete: () => finish(actor.getSnapshot().output!),
         // Only a bug gets here (every stage error is handled by the machine).
@@ -236,19 +250,8 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
 
   const servers = plan.nodes.filter(isServer);
   const workers = plan.nodes.filter((n) => !isServer(n));
-  await runWave(servers);
-  const blocker = servers.find((s) => !succeeded(results.get(s.name)));
-  if (blocker === undefined) await runWave(workers);
-  else {
-    for (const w of workers) {
-      results.set(
-        w.name,
-        signal?.aborted
-          ? { node: w.name, status: "cancelled", stage: null, message: "cancelled before it started" }
-          : { node: w.name, status: "skipped", message: `not started: server node ${blocker.name} did not converge` },
-      );
-    }
-  }
+  const serverWave = runWave(servers).then(() => serverReady(servers.find((s) => !succeeded(results.get(s.name))) ?? null));
+  await Promise.all([serverWave, runWave(workers)]);
   const nodes = plan.nodes.map((n) => results.get(n.name)!);
   return { nodes, converged: nodes.every(succeeded) };
 }

@@ -49,16 +49,17 @@ class Controlled {
 }
 
 describe("runCluster", () => {
-  it("runs the server node first and starts workers only after it converged", async () => {
+  it("stages and transfers to workers while the server converges; workers install only after it converged", async () => {
     const c = new Controlled(["verify"], "stage", "verify");
     const plan = clusterPlan([nodePlan("w1", FULL), nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w2", FULL)]);
     const done = runCluster(plan, createNodeMachine(c.fake));
     await flush();
-    expect(c.fake.calls.map((x) => x.node)).toEqual(["srv", "srv", "srv", "srv", "srv"]);
+    // The server waits in verify; the workers have staged and transferred and wait before install.
     expect(c.pending.map((p) => p.key)).toEqual(["srv/verify"]);
+    expect(c.fake.calls.filter((x) => x.node !== "srv").map((x) => `${x.node}/${x.stage}`).sort()).toEqual(["w1/stage", "w1/transfer", "w2/stage", "w2/transfer"]);
     const result = await c.drain(done);
-    const firstWorker = c.fake.calls.findIndex((x) => x.node !== "srv");
-    expect(c.fake.calls.slice(0, firstWorker).map((x) => x.stage)).toEqual(["stage", "transfer", "install", "configure", "verify"]);
+    const serverVerified = c.fake.calls.findIndex((x) => x.node === "srv" && x.stage === "verify");
+    for (const w of ["w1", "w2"]) expect(c.fake.calls.findIndex((x) => x.node === w && x.stage === "install")).toBeGreaterThan(serverVerified);
     expect(result.converged).toBe(true);
     expect(result.nodes.map((n) => [n.node, n.status])).toEqual([
       ["w1", "converged"],
@@ -134,16 +135,18 @@ describe("runCluster", () => {
     expect(c.max).toBe(2);
   });
 
-  it("does not start workers when the server node fails", async () => {
+  it("never installs on workers when the server node fails", async () => {
     const fake = new FakeExecutors((node, stage) => (node === "srv" && stage === "verify" ? Promise.reject(exit(node)) : undefined));
     const plan = clusterPlan([nodePlan("srv", FULL, { roles: ["server", "worker"] }), nodePlan("w1", FULL), nodePlan("w2", FULL)]);
     const result = await runCluster(plan, createNodeMachine(fake), { generations: { srv: 5 } });
-    expect(fake.calls.every((x) => x.node === "srv")).toBe(true);
+    // Workers only staged and transferred (nothing they run changed).
+    expect(fake.calls.filter((x) => x.node !== "srv").every((x) => x.stage === "stage" || x.stage === "transfer")).toBe(true);
     expect(result.converged).toBe(false);
+    const skipped = "stopped before install: server node srv did not converge (uploads already made stay for the next run)";
     expect(result.nodes).toEqual([
       expect.objectContaining({ node: "srv", status: "rolledBack", generation: 5, message: "rolled back to generation 5 after verify failed: node srv: exit 1" }),
-      { node: "w1", status: "skipped", message: "not started: server node srv did not converge" },
-      { node: "w2", status: "skipped", message: "not started: server node srv did not converge" },
+      { node: "w1", status: "skipped", message: skipped },
+      { node: "w2", status: "skipped", message: skipped },
     ]);
   });
 
