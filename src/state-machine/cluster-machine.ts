@@ -74,17 +74,20 @@ export function defaultRollingLimit(poolSize: number): number {
 const WORKER_SERVICE = /^service:prefect-worker@([a-z0-9][a-z0-9_-]*)(?:\.\d+)?\.service$/;
 
 /**
- * Node → work pools, from the plan: every node with a `service:prefect-worker@<pool>[.<i>].service`
- * change (noops included, so nodes with nothing to change still count towards their pool's size).
+ * Node → work pools it serves now, from the plan: every node with a
+ * `service:prefect-worker@<pool>[.<i>].service` change other than `create` (noops included, so
+ * nodes with nothing to change still count towards their pool's size; a worker being created
+ * serves nobody yet, so it is neither limited nor counted).
  * Pool names cannot contain dots (schema `name`), so `<pool>.<i>` is unambiguous.
  */
 export function poolsOf(plan: Plan): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const node of plan.nodes) {
     const pools = new Set<string>();
-    for (const address of [...node.changes.map((c) => c.address), ...node.steps.map((s) => s.address)]) {
-      const pool = WORKER_SERVICE.exec(address)?.[1];
-      if (pool !== undefined) pools.add(pool);
+    for (const change of node.changes) {
+      const pool = WORKER_SERVICE.exec(change.address)?.[1];
+      // A worker that does not exist yet serves nobody: setting it up takes nothing down.
+      if (pool !== undefined && change.action !== "create") pools.add(pool);
     }
     if (pools.size > 0) out[node.name] = [...pools].sort();
   }

@@ -214,13 +214,13 @@ describe("runCluster", () => {
 });
 
 describe("poolsOf", () => {
-  it("derives node → pools from worker service changes and steps, noops included", () => {
+  it("derives node → pools from the worker services a node runs now (noops and updates; not those being created)", () => {
     const n1 = nodePlan("n1", {}, { pools: ["etl"] });
     const n2 = nodePlan("n2", {});
-    n2.changes.push({ ...n1.changes[0]!, address: "service:prefect-worker@etl.2.service" }, { ...n1.changes[0]!, address: "service:prefect-worker@ml_gpu.service" });
+    n2.changes.push({ ...n1.changes[0]!, address: "service:prefect-worker@etl.2.service", action: "restart" }, { ...n1.changes[0]!, address: "service:prefect-worker@ml_gpu.service" });
     const n3 = nodePlan("n3", {}, { roles: ["server"] });
     n3.changes.push({ ...n1.changes[0]!, address: "service:prefect-server.service" });
-    n3.steps.push({ ...nodePlan("x", { configure: 1 }).steps[0]!, address: "service:prefect-worker@adhoc.service" });
-    expect(poolsOf(clusterPlan([n1, n2, n3]))).toEqual({ n1: ["etl"], n2: ["etl", "ml_gpu"], n3: ["adhoc"] });
+    n3.changes.push({ ...n1.changes[0]!, address: "service:prefect-worker@adhoc.service", action: "create" });
+    expect(poolsOf(clusterPlan([n1, n2, n3]))).toEqual({ n1: ["etl"], n2: ["etl", "ml_gpu"] });
   });
 });
