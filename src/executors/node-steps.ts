@@ -15,6 +15,7 @@ import type { NodeState, StateResource } from "../facts/types.js";
 import { fileText } from "../planner/plan.js";
 import type { Step, StepDetail } from "../planner/types.js";
 import type { Sensitive } from "../spec/secrets.js";
+import type { Logger } from "../log.js";
 import type { Transport } from "./transport.js";
 
 /** Where generation G keeps its undo journal on the node. */
@@ -204,8 +205,10 @@ export class StepError extends ReconcileError {
   }
 }
 
-async function run(transport: Transport, step: string, script: string, options: { stdin?: string; signal?: AbortSignal | undefined } = {}): Promise<void> {
+async function run(transport: Transport, step: string, script: string, options: { stdin?: string; signal?: AbortSignal | undefined; log?: Logger | undefined } = {}): Promise<void> {
   const r = await transport.exec(`sh -c ${q(script)}`, { ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  // One line per remote command with its node and step; stdin (which may hold secrets) never.
+  options.log?.info({ event: "remote", node: transport.node, step, durationMs: Math.round(r.durationMs), exitCode: r.code }, "remote command");
   if (r.code !== 0) {
     const tail = r.stderr.trim().split("\n").slice(-3).join(" | ");
     throw new StepError(transport.node, step, `exit ${r.code}${tail === "" ? "" : `: ${tail}`}`);
@@ -225,13 +228,14 @@ export interface StepContext {
   pixiUnpack: string | null;
   settleSeconds: number;
   signal?: AbortSignal;
+  log?: Logger;
 }
 
 /** Runs one install, configure or verify step. Stage and transfer steps are not run here. */
 export async function runNodeStep(step: Step, ctx: StepContext): Promise<void> {
   const d = step.detail;
   const label = `${step.stage} ${step.address}`;
-  const opts = { signal: ctx.signal };
+  const opts = { signal: ctx.signal, log: ctx.log };
   switch (d.kind) {
     case "artifact":
       if (step.stage === "install") await run(ctx.transport, label, installArtifactScript(ctx.root, d, ctx.transferSha(d.artifact), ctx.pixiUnpack), opts);

@@ -98,6 +98,7 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
       pixiUnpack: pixi === null || pixiSha === undefined ? null : storeFile(node.root, pixiSha, pixi),
       settleSeconds: ctx.settleSeconds,
       signal,
+      log: ctx.log,
     };
   };
   const runAll = async (name: string, steps: readonly Step[], signal: AbortSignal) => {
