@@ -5,7 +5,7 @@
  * a second apply is refused by the lock → a saved plan made stale by a change on a node is refused.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { reconcile, tempDir, looksLikeACrash } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
@@ -31,6 +31,10 @@ describeE2E("reconcile apply on the test bed", (testbed) => {
     await Promise.all(nodes.map((n) => resetNode(n.name)));
     write();
     expect(run(["trust", "--yes"]).code).toBe(0);
+  });
+  // Leave fresh nodes to the next test file.
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => resetNode(n.name)));
   });
 
   it("converges fresh nodes: units active, environment linked, state recorded", async () => {

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rekeyNode, startNode, stopNode } from "../testbed/testbed.mjs";
+import { rekeyNode, resetNode, startNode, stopNode } from "../testbed/testbed.mjs";
 import { looksLikeACrash } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { makeCluster, SECRET_VALUES, type TestCluster } from "./cluster.js";
@@ -28,8 +28,10 @@ describeE2E("reconcile trust + plan on the test bed", (testbed) => {
   let cluster: TestCluster;
   const nodes = testbed.nodes.slice(0, 3);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     expect(nodes).toHaveLength(3);
+    // Fresh nodes, whatever an earlier test file left on them.
+    await Promise.all(nodes.map((n) => resetNode(n.name)));
     cluster = makeCluster(nodes, testbed.identityFile);
   });
 

@@ -2,21 +2,18 @@
  * TRANSFER against real OpenSSH on a booted node: a 64 MB artifact into store/.incoming, skipped
  * the second time, resumed after an abort, a damaged .part caught by the node's sha256 check and
  * redone, and the sudo path (the SFTP session as the deploy user, the commands as root).
- *
- * RECONCILE_TRANSFER_BENCH=1 adds a throughput comparison with scp of the same file (logged).
  */
-import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { RemoteCommandError } from "../../src/errors.js";
 import { connectNode, type SshTransport } from "../../src/executors/ssh-transport.js";
-import { TransferError, formatProgress, transferArtifact, type TransferProgress, type TransferTarget, type TransferTuning } from "../../src/executors/transfer.js";
+import { TransferError, formatProgress, transferArtifact, type TransferProgress, type TransferTarget } from "../../src/executors/transfer.js";
 import type { ResolvedNode } from "../../src/spec/resolved.js";
 import { tempDir } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
-import { info, sshArgs, type TestbedInfo } from "../testbed/testbed.mjs";
+import { info, type TestbedInfo } from "../testbed/testbed.mjs";
 
 const ROOT = "/opt/prefect";
 const SIZE = 64 * 1024 * 1024;
@@ -177,62 +174,5 @@ describeE2E("transfer to a real node", (testbed) => {
     } finally {
       await deploy.close();
     }
-  });
-
-  it.runIf(process.env.RECONCILE_TRANSFER_BENCH === "1")("throughput compared with scp (RECONCILE_TRANSFER_BENCH=1)", async () => {
-    const address = node.address;
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-    const mbps = (s: number) => `${(SIZE / 1024 / 1024 / s).toFixed(0)} MiB/s`;
-    const rounds = 7;
-    const lines: string[] = [];
-
-    const scpTimes: number[] = [];
-    const sshTimes: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      const args = sshArgs("root", address);
-      let started = performance.now();
-      const r = spawnSync("scp", [...args.slice(0, -1), target.localPath, `root@${address}:/tmp/scp-bench.bin`], { encoding: "utf8" });
-      scpTimes.push((performance.now() - started) / 1000);
-      expect(r.status, r.stderr).toBe(0);
-      started = performance.now();
-      spawnSync("ssh", [...args, "true"]);
-      sshTimes.push((performance.now() - started) / 1000);
-    }
-    const hashStarted = performance.now();
-    expect(await sh("sha256sum < /tmp/scp-bench.bin")).toBe(`${target.sha256}  -`);
-    const hashSeconds = (performance.now() - hashStarted) / 1000;
-    await sh("rm -f /tmp/scp-bench.bin");
-    const scp = median(scpTimes) - median(sshTimes);
-    lines.push(`scp: ${median(scpTimes).toFixed(2)} s with its connection setup; ${scp.toFixed(2)} s without (\`ssh true\` takes ${median(sshTimes).toFixed(2)} s): ${mbps(scp)}`);
-
-    lines.push(`sha256sum of 64 MiB on the node: ${hashSeconds.toFixed(2)} s`);
-
-    const variants: [string, Partial<TransferTuning>][] = [
-      ["pipelined 32 KiB x 64 (fastPut's defaults)", { mode: "pipelined", chunkSize: 32 * 1024, concurrency: 64 }],
-      ["pipelined 64 KiB x 64", { mode: "pipelined", chunkSize: 64 * 1024, concurrency: 64 }],
-      ["pipelined 255 KiB x 16", { mode: "pipelined", chunkSize: 255 * 1024, concurrency: 16 }],
-      ["pipelined 255 KiB x 64", { mode: "pipelined", chunkSize: 255 * 1024, concurrency: 64 }],
-      ["write stream 64 KiB, hwm 4 MiB", { mode: "stream", chunkSize: 64 * 1024, concurrency: 64 }],
-      ["write stream 255 KiB, hwm 16 MiB", { mode: "stream", chunkSize: 255 * 1024, concurrency: 64 }],
-    ];
-    // Interleaved (every variant once per round) so that load from other work on the machine hits all alike.
-    const uploads = variants.map((): number[] => []);
-    const totals = variants.map((): number[] => []);
-    for (let i = 0; i < rounds; i++) {
-      for (const [v, [, tuning]] of variants.entries()) {
-        await sh(`rm -f ${final()} ${part()}`);
-        let uploaded = 0;
-        const started = performance.now();
-        const r = await transferArtifact(transport, target, { tuning, onProgress: (e) => e.sent === e.total && (uploaded = performance.now()) });
-        totals[v]?.push((performance.now() - started) / 1000);
-        uploads[v]?.push((uploaded - started) / 1000);
-        expect(r.sent).toBe(SIZE);
-      }
-    }
-    for (const [v, [label]] of variants.entries()) {
-      const up = median(uploads[v] ?? []);
-      lines.push(`${label}: upload ${up.toFixed(2)} s (${mbps(up)}); with probe, sha256sum and rename ${median(totals[v] ?? []).toFixed(2)} s`);
-    }
-    console.log(`\n${lines.join("\n")}\n`);
   });
 });

@@ -13,7 +13,8 @@ import { tempDir } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { info } from "../testbed/testbed.mjs";
 
-const countSleeps = "grep -lx 'sleep' /proc/[0-9]*/comm 2>/dev/null | wc -l";
+// Only this file's own sleeps (unusual durations), whatever else runs on the node.
+const countSleeps = `for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = sleep ] && tr '\\0' ' ' < $p/cmdline 2>/dev/null | grep -q '^sleep 301[0-9]' && echo $p; done | wc -l`;
 
 describeE2E("SSH transport on a real node", (testbed) => {
   let transport: SshTransport;
@@ -52,7 +53,7 @@ describeE2E("SSH transport on a real node", (testbed) => {
 
   it("an abort kills the remote command (and its children), not only the channel", async () => {
     const controller = new AbortController();
-    const running = transport.exec("sleep 300 & sleep 301; wait", { signal: controller.signal });
+    const running = transport.exec("sleep 3011 & sleep 3012; wait", { signal: controller.signal });
     await new Promise((r) => setTimeout(r, 500));
     expect((await transport.exec(countSleeps)).stdout.trim()).toBe("2");
     controller.abort();
@@ -62,7 +63,7 @@ describeE2E("SSH transport on a real node", (testbed) => {
 
   it("a timeout kills the remote command", async () => {
     const started = performance.now();
-    const error = await transport.exec("sleep 300", { timeoutMs: 700 }).catch((e: unknown) => e);
+    const error = await transport.exec("sleep 3013", { timeoutMs: 700 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RemoteCommandError);
     expect((error as RemoteCommandError).reason).toBe("timeout");
     expect(performance.now() - started).toBeLessThan(5000);
