@@ -19,6 +19,7 @@ import { pipeline } from "node:stream/promises";
 import type { SFTPWrapper } from "ssh2";
 import { ReconcileError, RemoteCommandError, ioReason } from "../errors.js";
 import { SHA256, incomingDir, storePath } from "../facts/layout.js";
+import { formatBytes } from "../planner/render.js";
 import { shellQuote, type Transport } from "./transport.js";
 
 /** What to send and where. */
@@ -487,17 +488,8 @@ class ProgressMeter {
   }
 }
 
-/** `1.5 GiB`, `64.0 MiB`, `512 B`: binary units, one decimal from KiB up. */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(value)} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+/** One way to print sizes everywhere (plans, facts, progress). */
+export { formatBytes };
 
 /** `45 s`, `3 min 05 s`, `2 h 10 min`. */
 export function formatDuration(seconds: number): string {

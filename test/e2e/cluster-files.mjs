@@ -12,6 +12,19 @@ import { join } from "node:path";
 
 const ZERO = "0".repeat(64);
 
+/** The part every test cluster shares: its name, root SSH with the test bed key, its nodes. */
+const head = (name, nodes, identityFile) => `apiVersion: reconcile/v1
+kind: PrefectCluster
+metadata:
+  name: ${name}
+ssh:
+  user: root
+  identityFile: ${identityFile}
+  knownHostsFile: known_hosts
+  connectTimeout: 5s
+nodes:
+${nodes.map((n) => `  - name: ${n.name}\n    address: ${n.address}`).join("\n")}`;
+
 /** Secret values the cluster references: they must never appear in any output. */
 export const SECRETS = { PG_PASSWORD: "pg-secret-Zq81", PREFECT_AUTH: "admin:auth-secret-Kx27" };
 
@@ -39,17 +52,7 @@ export function writeClusterFiles(dir, nodes, identityFile) {
 
   const [server, ...workers] = nodes;
   if (server === undefined) throw new Error("the test bed has no nodes");
-  const yaml = `apiVersion: reconcile/v1
-kind: PrefectCluster
-metadata:
-  name: e2e
-ssh:
-  user: root
-  identityFile: ${identityFile}
-  knownHostsFile: known_hosts
-  connectTimeout: 5s
-nodes:
-${nodes.map((n) => `  - name: ${n.name}\n    address: ${n.address}`).join("\n")}
+  const yaml = `${head("e2e", nodes, identityFile)}
 artifacts:
   prefect-env:
     kind: tar
@@ -131,17 +134,7 @@ export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
       return `  - node: ${w.name}\n    env: prefect-env\n    pools:\n      - pool: production${block}`;
     })
     .join("\n");
-  const yaml = `apiVersion: reconcile/v1
-kind: PrefectCluster
-metadata:
-  name: e2e-apply
-ssh:
-  user: root
-  identityFile: ${identityFile}
-  knownHostsFile: known_hosts
-  connectTimeout: 5s
-nodes:
-${nodes.map((n) => `  - name: ${n.name}\n    address: ${n.address}`).join("\n")}
+  const yaml = `${head("e2e-apply", nodes, identityFile)}
 artifacts:
   prefect-env:
     kind: tar
