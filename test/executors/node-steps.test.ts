@@ -131,6 +131,33 @@ describe("artifact install", () => {
     expect(existsSync(join(root, "store", "2".repeat(64), ".complete"))).toBe(false);
   });
 
+  it("a conda-pack archive is extracted in place and conda-unpack runs there before .complete", async () => {
+    const root = temp();
+    const src = temp();
+    mkdirSync(join(src, "bin"));
+    // A stand-in conda-unpack: records the folder it ran in (the final one, as prefixes are rewritten for it).
+    writeFileSync(join(src, "bin", "conda-unpack"), '#!/bin/sh\ncd "$(dirname "$0")/.." && pwd > unpacked-in\n', { mode: 0o755 });
+    const digest = upload(root, execFileSync("tar", ["-c", "-C", src, "."]));
+    const detail = { kind: "artifact" as const, artifact: "reports-env", artifactKind: "conda-pack" as const, sha256: digest, source: "x" };
+    expect((await sh(installArtifactScript(root, detail, digest, null))).stderr).toBe("");
+    expect(readFileSync(join(root, "store", digest, "unpacked-in"), "utf8").trim()).toBe(join(root, "store", digest));
+    expect(existsSync(join(root, "store", digest, ".complete"))).toBe(true);
+  });
+
+  it("a pixi-pack archive is unpacked by the pinned pixi-unpack straight into its final folder", async () => {
+    const root = temp();
+    const digest = upload(root, Buffer.from("a pixi-pack archive"));
+    // A stand-in with pixi-unpack's command line: --output-directory DIR ARCHIVE → DIR/env, DIR/activate.sh.
+    const tool = join(temp(), "pixi-unpack");
+    writeFileSync(tool, '#!/bin/sh\n[ "$1" = --output-directory ] || exit 2\nmkdir -p "$2/env" && cp "$3" "$2/env/archive" && echo ". activate" > "$2/activate.sh"\n', { mode: 0o755 });
+    const detail = { kind: "artifact" as const, artifact: "etl-env", artifactKind: "pixi-pack" as const, sha256: digest, source: "x" };
+    expect((await sh(installArtifactScript(root, detail, digest, tool))).stderr).toBe("");
+    expect(readFileSync(join(root, "store", digest, "env", "archive"), "utf8")).toBe("a pixi-pack archive");
+    expect(existsSync(join(root, "store", digest, "activate.sh"))).toBe(true);
+    expect(existsSync(join(root, "store", digest, ".complete"))).toBe(true);
+    expect(() => installArtifactScript(root, detail, digest, null)).toThrow("a pixi-pack archive needs tools.pixiUnpack");
+  });
+
   it("a file artifact lands under its name, executable", async () => {
     const root = temp();
     const digest = upload(root, Buffer.from("#!/bin/sh\necho tool\n"));
