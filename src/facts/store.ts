@@ -11,16 +11,20 @@ export const storeFact: FactDefinition<StoreFact> = {
   command: (r) =>
     `[ -d ${shellQuote(storeDir(r.root))} ] || exit 0; cd ${shellQuote(storeDir(r.root))} || exit 1; ` +
     `for d in */; do d=\${d%/}; [ -f "$d/.complete" ] && printf 'S %s\\n' "$d"; done; ` +
-    `for p in ${shellQuote(incomingDir(r.root))}/*.part; do [ -f "$p" ] && printf 'P %s %s\\n' "$(basename "$p" .part)" "$(stat -c %s "$p")"; done; true`,
+    `for p in ${shellQuote(incomingDir(r.root))}/*.part; do [ -f "$p" ] && printf 'P %s %s\\n' "$(basename "$p" .part)" "$(stat -c %s "$p")"; done; ` +
+    // A finished upload has its digest for a name only after the node verified it.
+    `for p in ${shellQuote(incomingDir(r.root))}/*; do case "$p" in *.part) ;; *) [ -f "$p" ] && printf 'U %s\\n' "$(basename "$p")";; esac; done; true`,
   parse(output, exitCode) {
     if (exitCode !== 0) return failed("store", exitCode, output);
     const complete: string[] = [];
     const partial: StoreFact["partial"] = [];
+    const uploaded: string[] = [];
     for (const line of lines(output)) {
       const [tag, sha, size] = line.split(" ");
-      if (tag !== "S" && tag !== "P") return bad(`store: unexpected line "${line.slice(0, 80)}"`);
+      if (tag !== "S" && tag !== "P" && tag !== "U") return bad(`store: unexpected line "${line.slice(0, 80)}"`);
       if (sha === undefined || !SHA256.test(sha)) continue; // not ours: the store holds digests only
       if (tag === "S") complete.push(sha);
+      else if (tag === "U") uploaded.push(sha);
       else if (tag === "P") {
         const bytes = count(size);
         if (bytes === undefined) return bad(`store: unexpected size for ${sha}.part`);
@@ -28,8 +32,9 @@ export const storeFact: FactDefinition<StoreFact> = {
       } else return bad(`store: unexpected line "${line.slice(0, 80)}"`);
     }
     complete.sort();
+    uploaded.sort();
     partial.sort((a, b) => a.sha256.localeCompare(b.sha256));
-    return ok({ complete, partial });
+    return ok({ complete, partial, uploaded });
   },
 };
 

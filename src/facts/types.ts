@@ -30,6 +30,8 @@ export interface StoreFact {
   complete: string[];
   /** Uploads in progress under store/.incoming, with the bytes already there. */
   partial: { sha256: string; bytes: number }[];
+  /** Uploads finished and verified (store/.incoming/<sha>), waiting for install, sorted. */
+  uploaded: string[];
 }
 
 /** A managed path: absent, something other than what we manage, or present. */

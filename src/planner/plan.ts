@@ -78,9 +78,14 @@ class NodePlanner {
         const key = `store:${d.sha256}`;
         const after = { sha256: d.sha256, kind: d.artifactKind, bytes: d.bytes };
         if (store.complete.includes(d.sha256)) return { change: change(d, "noop", after, after, "already in the node's store"), steps: [], facts: [key] };
-        const partial = store.partial.find((p) => p.sha256 === d.sha256)?.bytes ?? 0;
-        const bytes = d.bytes === null ? null : Math.max(0, d.bytes - partial);
-        const reason = partial > 0 ? `not in the store; ${partial} bytes already uploaded, the transfer resumes` : "not in the node's store";
+        const uploaded = store.uploaded.includes(d.sha256);
+        const partial = uploaded ? (d.bytes ?? 0) : (store.partial.find((p) => p.sha256 === d.sha256)?.bytes ?? 0);
+        const bytes = d.bytes === null ? (uploaded ? 0 : null) : Math.max(0, d.bytes - partial);
+        const reason = uploaded
+          ? "uploaded and verified, not installed yet"
+          : partial > 0
+            ? `not in the store; ${partial} bytes already uploaded, the transfer resumes`
+            : "not in the node's store";
         const detail: StepDetail = { kind: "artifact", artifact: d.name, artifactKind: d.artifactKind, sha256: d.sha256, source: d.source };
         return {
           change: change(d, "create", null, after, reason),

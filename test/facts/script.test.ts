@@ -61,6 +61,8 @@ beforeAll(() => {
   mkdirSync(join(root, "store", B)); // extraction never finished: no .complete
   mkdirSync(join(root, "store", ".incoming"));
   writeFileSync(join(root, "store", ".incoming", `${C}.part`), Buffer.alloc(1234));
+  // A finished upload (verified, named by its digest) waiting for install.
+  writeFileSync(join(root, "store", ".incoming", B), "uploaded");
   mkdirSync(join(root, "envs"));
   symlinkSync(`../store/${A}`, join(root, "envs", "etl"));
   mkdirSync(join(root, "flows", "adhoc"), { recursive: true }); // a real folder where a link belongs
@@ -129,8 +131,8 @@ describe("the script run with sh -s", () => {
     expect(facts.lock).toMatchObject({ ok: true });
   });
 
-  it("sees only complete store folders, and uploads in progress with their size", () => {
-    expect(facts.store).toEqual({ ok: true, value: { complete: [A], partial: [{ sha256: C, bytes: 1234 }] } });
+  it("sees only complete store folders, uploads in progress with their size, and finished uploads", () => {
+    expect(facts.store).toEqual({ ok: true, value: { complete: [A], partial: [{ sha256: C, bytes: 1234 }], uploaded: [B] } });
   });
 
   it("reads managed files: text when allowed, hash only for secrets, absent and wrong kinds apart", () => {
@@ -160,7 +162,7 @@ describe("the script run with sh -s", () => {
   it("on a fresh node: no store, no links, absent files, the nearest existing parent measured", () => {
     const fresh: FactsRequest = { ...request, root: join(tmp, "fresh", "opt", "prefect"), files: [{ path: join(tmp, "fresh", "worker.env"), content: true }] };
     const got = parseFactsOutput(run(buildFactsScript(fresh, NONCE)), fresh, NONCE);
-    expect(got.store).toEqual({ ok: true, value: { complete: [], partial: [] } });
+    expect(got.store).toEqual({ ok: true, value: { complete: [], partial: [], uploaded: [] } });
     expect(got.links).toEqual({ ok: true, value: {} });
     expect(got.disk).toMatchObject({ ok: true, value: { path: tmp } });
     expect(got.files).toMatchObject({ ok: true, value: { [join(tmp, "fresh", "worker.env")]: { state: "absent" } } });

@@ -221,6 +221,19 @@ for (const name of names) {
 }
 
 describe("planner: focused cases", () => {
+  it("an upload that finished but was not installed is not sent again", () => {
+    const c = loadCase("fresh-cluster");
+    const facts = JSON.parse(JSON.stringify(c.facts)) as typeof c.facts;
+    const w1 = facts["worker-1"];
+    if (w1?.reachable !== true || !w1.facts.store.ok) throw new Error("fixture");
+    const sha = "a1".repeat(32);
+    w1.facts.store.value.uploaded = [sha];
+    const node = planCase(c, facts).nodes.find((n) => n.name === "worker-1");
+    expect(node?.changes.find((ch) => ch.address === "artifact:prefect-env")).toMatchObject({ action: "create", reason: "uploaded and verified, not installed yet" });
+    expect(node?.steps.find((st) => st.id === "worker-1/transfer/artifact:prefect-env")?.bytes).toBe(0);
+    expect(node?.steps.some((st) => st.id === "worker-1/install/artifact:prefect-env")).toBe(true);
+  });
+
   it("a missing secret: the node that needs it is errored and names it; the others are planned; the plan cannot be applied", () => {
     const c = loadCase("fresh-cluster");
     const p = planCase({ ...c, secrets: new Map() });

@@ -21,7 +21,7 @@ function describe(facts: NodeFacts): string[] {
   const out: string[] = [];
   out.push(`  os        ${show(facts.os, (o) => `${o.prettyName} ${o.arch}, hostname ${o.hostname}, commands run as ${o.user}`)}`);
   out.push(`  disk      ${show(facts.disk, (d) => `${formatBytes(d.availableBytes)} free of ${formatBytes(d.totalBytes)} under ${d.path}`)}`);
-  out.push(`  store     ${show(facts.store, (s) => `${s.complete.length} complete${s.partial.length > 0 ? `, ${s.partial.length} partial upload(s)` : ""}`)}`);
+  out.push(`  store     ${show(facts.store, (s) => `${s.complete.length} complete${s.uploaded.length > 0 ? `, ${s.uploaded.length} uploaded and waiting for install` : ""}${s.partial.length > 0 ? `, ${s.partial.length} partial upload(s)` : ""}`)}`);
   out.push(...show(facts.store, (s) => s.complete.map((sha) => `              ${sha}`).join("\n")).split("\n").filter((l) => l !== ""));
   out.push(`  links     ${show(facts.links, (l) => (Object.keys(l).length === 0 ? "none" : ""))}`);
   if (facts.links.ok) for (const [path, l] of Object.entries(facts.links.value)) out.push(`              ${path} -> ${l.state === "link" ? l.target : l.state === "other" ? `(${l.type})` : "(absent)"}`);
