@@ -232,31 +232,81 @@ export interface StepContext {
 }
 
 /** Runs one install, configure or verify step. Stage and transfer steps are not run here. */
-export async function runNodeStep(step: Step, ctx: StepContext): Promise<void> {
+/** One step as a script (and the bytes it reads on stdin), or null when it has nothing to run here. */
+export function stepScript(step: Step, ctx: Omit<StepContext, "transport" | "signal" | "log">, node: string): { script: string; stdin?: string } | null {
   const d = step.detail;
-  const label = `${step.stage} ${step.address}`;
-  const opts = { signal: ctx.signal, log: ctx.log };
   switch (d.kind) {
     case "artifact":
-      if (step.stage === "install") await run(ctx.transport, label, installArtifactScript(ctx.root, d, ctx.transferSha(d.artifact), ctx.pixiUnpack), opts);
-      return;
+      return step.stage === "install" ? { script: installArtifactScript(ctx.root, d, ctx.transferSha(d.artifact), ctx.pixiUnpack) } : null;
     case "link":
-      return run(ctx.transport, label, switchLinkScript(d.path, d.target, ctx.journalDir), opts);
+      return { script: switchLinkScript(d.path, d.target, ctx.journalDir) };
     case "packages":
-      return run(ctx.transport, label, installPackagesScript(ctx.root, d.sha256), opts);
+      return { script: installPackagesScript(ctx.root, d.sha256) };
     case "user":
-      return run(ctx.transport, label, createUserScript(d.name, d.home), opts);
+      return { script: createUserScript(d.name, d.home) };
     case "file":
-      if (d.content === null) return run(ctx.transport, label, deleteFileScript(d.path, ctx.journalDir), opts);
+      if (d.content === null) return { script: deleteFileScript(d.path, ctx.journalDir) };
       // Secrets are filled in here, at the last moment, and travel only on the command's stdin.
-      return run(ctx.transport, label, writeFileScript(d.path, d.mode, d.owner, d.group, ctx.journalDir), { ...opts, stdin: fileText(ctx.cluster, d.content, ctx.secrets) });
+      return { script: writeFileScript(d.path, d.mode, d.owner, d.group, ctx.journalDir), stdin: fileText(ctx.cluster, d.content, ctx.secrets) };
     case "service":
-      return run(ctx.transport, label, serviceScript(d, ctx.journalDir), opts);
+      return { script: serviceScript(d, ctx.journalDir) };
     case "database":
-      throw new StepError(ctx.transport.node, label, "creating PostgreSQL databases is not supported yet");
+      throw new StepError(node, `${step.stage} ${step.address}`, "creating PostgreSQL databases is not supported yet");
     case "verify":
-      return run(ctx.transport, label, verifyScript(d.units, d.paths, ctx.settleSeconds), opts);
+      return { script: verifyScript(d.units, d.paths, ctx.settleSeconds) };
   }
+}
+
+/** Runs one install, configure or verify step. Stage and transfer steps are not run here. */
+export async function runNodeStep(step: Step, ctx: StepContext): Promise<void> {
+  const s = stepScript(step, ctx, ctx.transport.node);
+  if (s === null) return;
+  await run(ctx.transport, `${step.stage} ${step.address}`, s.script, { signal: ctx.signal, log: ctx.log, ...(s.stdin === undefined ? {} : { stdin: s.stdin }) });
+}
+
+const FAILED = "@@reconcile-step-failed";
+
+/**
+ * Several steps in ONE remote command, in order, stopping at the first that fails: a round trip
+ * per stage instead of per step. Each step runs in its own subshell; what a step reads on stdin
+ * is a base64 here-document inside the script, which itself travels on the command's stdin (never
+ * on a command line, where other users of the node could read it).
+ */
+export function batchScript(steps: readonly { id: string; script: string; stdin?: string }[]): string {
+  const out: string[] = [];
+  steps.forEach((step, i) => {
+    // The status is read from $? on the next line, not with `||`: a subshell on the left of `||`
+    // would run with `set -e` switched off, and a failing command would go unnoticed.
+    const check = `rc=$?; [ "$rc" = 0 ] || { echo ${q(`${FAILED} ${step.id}`)} >&2; exit "$rc"; }`;
+    if (step.stdin === undefined) out.push(`(\n${step.script}\n) </dev/null`, check);
+    else {
+      const eof = `RECONCILE_STDIN_${i}`;
+      const b64 = Buffer.from(step.stdin).toString("base64").replace(/.{1,76}/g, "$&\n");
+      // The here-document feeds the outer subshell, which decodes it into the step's stdin.
+      out.push(`(\nbase64 -d | (\n${step.script}\n)\n) <<'${eof}'\n${b64}${eof}`, check);
+    }
+  });
+  return `${out.join("\n")}\n`;
+}
+
+/** Runs the steps of one stage in a single remote command; a failure names the step that failed. */
+export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Promise<void> {
+  const scripts = steps.flatMap((step) => {
+    const s = stepScript(step, ctx, ctx.transport.node);
+    return s === null ? [] : [{ id: step.id, ...s }];
+  });
+  if (scripts.length === 0) return;
+  const r = await ctx.transport.exec("sh -s", { stdin: batchScript(scripts), ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+  const failedId = new RegExp(`^${FAILED} (.*)$`, "m").exec(r.stderr)?.[1];
+  ctx.log?.info({ event: "remote", node: ctx.transport.node, steps: scripts.map((s) => s.id), durationMs: Math.round(r.durationMs), exitCode: r.code, ...(failedId === undefined ? {} : { failedStep: failedId }) }, "remote steps");
+  if (r.code === 0) return;
+  const step = steps.find((s) => s.id === failedId);
+  const tail = r.stderr
+    .split("\n")
+    .filter((l) => l.trim() !== "" && !l.startsWith(FAILED))
+    .slice(-3)
+    .join(" | ");
+  throw new StepError(ctx.transport.node, step === undefined ? "steps" : `${step.stage} ${step.address}`, `exit ${r.code}${tail === "" ? "" : `: ${tail}`}`);
 }
 
 /** Rolls the node back to how it was before the generation whose journal is `journalDir` started. */

@@ -11,6 +11,7 @@ import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  batchScript,
   deleteFileScript,
   installArtifactScript,
   nextState,
@@ -208,5 +209,39 @@ describe("nextState", () => {
         { id: "service:x", generation: 4 },
       ],
     });
+  });
+});
+
+describe("batches", () => {
+  it("runs several steps in one command, each with its own stdin, bytes exact", async () => {
+    const dir = temp();
+    const journal = join(dir, "journal");
+    const tricky = "A=\"x y\"\nEOF\nRECONCILE_STDIN_0\n$(rm -rf /)\n\u00e9\n";
+    const r = await t.exec("sh -s", {
+      stdin: batchScript([
+        { id: "n/configure/file:a", script: writeFileScript(join(dir, "a.env"), "0600", me, group, journal), stdin: tricky },
+        { id: "n/configure/file:b", script: writeFileScript(join(dir, "b.env"), "0644", me, group, journal), stdin: "no newline at the end" },
+        { id: "n/configure/noop", script: "exit 0" },
+      ]),
+    });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, "a.env"), "utf8")).toBe(tricky);
+    expect(readFileSync(join(dir, "b.env"), "utf8")).toBe("no newline at the end");
+  });
+
+  it("stops at the first failing step and names it", async () => {
+    const dir = temp();
+    const r = await t.exec("sh -s", {
+      stdin: batchScript([
+        { id: "n/configure/one", script: `touch ${join(dir, "one")}` },
+        { id: "n/configure/two", script: "set -e\necho broken >&2\nfalse\necho never" },
+        { id: "n/configure/three", script: `touch ${join(dir, "three")}` },
+      ]),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("broken\n@@reconcile-step-failed n/configure/two\n");
+    expect(existsSync(join(dir, "one"))).toBe(true);
+    expect(existsSync(join(dir, "three"))).toBe(false);
   });
 });

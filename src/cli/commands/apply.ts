@@ -11,7 +11,7 @@ import { createInterface } from "node:readline/promises";
 import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js";
 import { ArtifactCache, defaultCacheDir, type StagedArtifact } from "../../executors/artifact-cache.js";
 import { LocalLock, RemoteLease } from "../../executors/lock.js";
-import { nextState, rollbackDir, rollbackNode, runNodeStep, writeState, type StepContext } from "../../executors/node-steps.js";
+import { nextState, rollbackDir, rollbackNode, runNodeSteps, writeState, type StepContext } from "../../executors/node-steps.js";
 import { formatProgress, transferArtifact } from "../../executors/transfer.js";
 import type { Transport } from "../../executors/transport.js";
 import { storeFile } from "../../facts/layout.js";
@@ -101,14 +101,8 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
       log: ctx.log,
     };
   };
-  const runAll = async (name: string, steps: readonly Step[], signal: AbortSignal) => {
-    const c = stepContext(name, signal);
-    for (const step of steps) {
-      const started = performance.now();
-      await runNodeStep(step, c);
-      ctx.log.info({ event: "step", node: name, step: step.id, durationMs: Math.round(performance.now() - started) }, "step done");
-    }
-  };
+  // One remote command per stage and node (the steps in order, stopping at the first failure).
+  const runAll = (name: string, steps: readonly Step[], signal: AbortSignal) => runNodeSteps(steps, stepContext(name, signal));
   return {
     async stage(_name, steps, signal) {
       for (const step of steps) {
