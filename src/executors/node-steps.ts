@@ -257,13 +257,6 @@ export function stepScript(step: Step, ctx: Omit<StepContext, "transport" | "sig
   }
 }
 
-/** Runs one install, configure or verify step. Stage and transfer steps are not run here. */
-export async function runNodeStep(step: Step, ctx: StepContext): Promise<void> {
-  const s = stepScript(step, ctx, ctx.transport.node);
-  if (s === null) return;
-  await run(ctx.transport, `${step.stage} ${step.address}`, s.script, { signal: ctx.signal, log: ctx.log, ...(s.stdin === undefined ? {} : { stdin: s.stdin }) });
-}
-
 const FAILED = "@@reconcile-step-failed";
 
 /**
