@@ -65,7 +65,7 @@ describeE2E("reconcile trust + plan on the test bed", (testbed) => {
       expect(Object.values(f?.facts ?? {}).every((fact) => fact.ok)).toBe(true);
       expect(f?.facts.os?.value).toMatchObject({ id: "debian", versionId: "12", hostname: n.name, user: "root" });
       expect(f?.facts.state?.value).toBeNull();
-      expect(f?.facts.store?.value).toEqual({ complete: [], partial: [] });
+      expect(f?.facts.store?.value).toEqual({ complete: [], partial: [], uploaded: [] });
     }
     const text = cluster.run(["facts", nodes[1]?.name ?? ""]);
     expect(text.code).toBe(0);
