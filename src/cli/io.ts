@@ -1,3 +1,4 @@
+import { createInterface } from "node:readline/promises";
 import { formatDiagnostic, type Diagnostic } from "../errors.js";
 
 /** What a command may touch of its process: its streams and environment. Tests pass fakes. */
@@ -23,4 +24,15 @@ export function printDiagnostics(io: CliIO, file: string, diagnostics: readonly 
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.length - errors;
   if (errors > 0) print(io.stderr, `${file}: ${plural(errors, "error")}${warnings > 0 ? `, ${plural(warnings, "warning")}` : ""}`);
+}
+
+/** Asks on the terminal (prompt on stderr) and returns the trimmed answer; null when nobody can answer. */
+export async function ask(io: CliIO, question: string): Promise<string | null> {
+  if (io.stdin === undefined) return null;
+  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
+  try {
+    return (await rl.question(question)).trim();
+  } finally {
+    rl.close();
+  }
 }

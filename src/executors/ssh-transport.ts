@@ -11,7 +11,8 @@ import { readFile } from "node:fs/promises";
 import type { Duplex } from "node:stream";
 import ssh2 from "ssh2";
 import type { AnyAuthMethod, AuthenticationType, Client as SshClient, ClientChannel, NextAuthHandler, ParsedKey, ServerHostKeyAlgorithm, SFTPWrapper } from "ssh2";
-import { ConnectError, FileError, RemoteCommandError, ioReason, type ConnectCategory } from "../errors.js";
+import { ConnectError, RemoteCommandError, ioReason, type ConnectCategory } from "../errors.js";
+import { readTextIfExists } from "./local-files.js";
 import type { Logger } from "../log.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import { fingerprintOf, lookupHost, parseKnownHosts, preferredHostKeyAlgorithms, type HostKey, type KnownHostsEntry } from "./known-hosts.js";
@@ -613,12 +614,8 @@ export class Connections {
 }
 
 async function readKnownHosts(file: string): Promise<{ file: string; exists: boolean; entries: KnownHostsEntry[] }> {
-  try {
-    return { file, exists: true, entries: parseKnownHosts(await readFile(file, "utf8"), file) };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { file, exists: false, entries: [] };
-    throw new FileError(`cannot read known_hosts ${file}: ${ioReason(error)}`, { cause: error });
-  }
+  const text = await readTextIfExists(file);
+  return { file, exists: text !== undefined, entries: text === undefined ? [] : parseKnownHosts(text, file) };
 }
 
 /** The host key verdict: undefined to accept, or why the connection is refused. */

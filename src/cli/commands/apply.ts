@@ -7,7 +7,6 @@ import { createHash } from "node:crypto";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { createInterface } from "node:readline/promises";
 import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js";
 import { ArtifactCache, defaultCacheDir, type StagedArtifact } from "../../executors/artifact-cache.js";
 import { LocalLock, RemoteLease } from "../../executors/lock.js";
@@ -25,7 +24,7 @@ import { runCluster, type NodeOutcome } from "../../state-machine/cluster-machin
 import { createNodeMachine } from "../../state-machine/node-machine.js";
 import type { Executors } from "../../state-machine/actors.js";
 import type { Logger } from "../../log.js";
-import { print, type CliIO } from "../io.js";
+import { ask, print, type CliIO } from "../io.js";
 import { gatherAll, interruptible, loadStrict, openConnections, type SpecArgs } from "../remote.js";
 import { terminalStyle } from "./plan.js";
 
@@ -57,16 +56,6 @@ async function readSavedPlan(file: string): Promise<SavedPlan> {
   const problem = savedPlanProblem(value);
   if (problem !== null) throw new ReconcileError(`${file}: ${problem}`, { hint: "make a plan with `reconcile plan --out plan.json`" });
   return value as SavedPlan;
-}
-
-async function confirm(io: CliIO): Promise<boolean> {
-  if (io.stdin === undefined) return false;
-  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
-  try {
-    return (await rl.question("Apply these changes? Only 'yes' is accepted: ")).trim() === "yes";
-  } finally {
-    rl.close();
-  }
 }
 
 function localLockPath(cluster: ResolvedCluster, env: CliIO["env"]): string {
@@ -200,7 +189,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
           if (!plan.hasChanges) return ExitCode.ok;
           if (!args.yes) {
             if (io.stdin?.isTTY !== true) throw new UsageError("apply needs a yes: run it on a terminal, or pass --yes (or apply a reviewed plan file)");
-            if (!(await confirm(io))) {
+            if ((await ask(io, "Apply these changes? Only 'yes' is accepted: ")) !== "yes") {
               print(io.stdout, "Apply cancelled.");
               return ExitCode.failure;
             }

@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import { ExitCode, UsageError } from "../../errors.js";
 import { plan } from "../../planner/plan.js";
 import { renderPlan, type Style, type Tone } from "../../planner/render.js";
-import type { Plan } from "../../planner/types.js";
+import type { SavedPlan } from "../../planner/saved.js";
 import { writeFileAtomically } from "../../executors/local-files.js";
 import type { Logger } from "../../log.js";
 import { print, type CliIO } from "../io.js";
@@ -18,13 +18,6 @@ export interface PlanArgs extends SpecArgs {
   detailedExitcode: boolean;
   prune: boolean;
   verbose: boolean;
-}
-
-/** The document `--json` prints and `--out` saves: the plan plus when and by what it was made. */
-export interface SavedPlan extends Plan {
-  format: "reconcile-plan";
-  createdAt: string;
-  reconcileVersion: string;
 }
 
 const COLORS: Record<Tone, Parameters<typeof styleText>[0]> = {

@@ -3,16 +3,15 @@
  * yes record it in the cluster's known_hosts. A key that differs from the recorded one is never
  * replaced silently: only with `--replace NODE`.
  */
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { createInterface } from "node:readline/promises";
-import { ConnectError, ExitCode, FileError, UsageError, ioReason } from "../../errors.js";
+import { ConnectError, ExitCode, UsageError } from "../../errors.js";
 import { formatKnownHostsLine, lookupHost, parseKnownHosts, type HostKey, type KnownHostsEntry } from "../../executors/known-hosts.js";
 import { scanHostKey } from "../../executors/ssh-transport.js";
-import { writeFileAtomically } from "../../executors/local-files.js";
+import { readTextIfExists, writeFileAtomically } from "../../executors/local-files.js";
 import type { ResolvedNode } from "../../spec/resolved.js";
 import type { Logger } from "../../log.js";
-import { plural, print, type CliIO } from "../io.js";
+import { ask, plural, print, type CliIO } from "../io.js";
 import { interruptible, loadForNodes, selectNodes, type SpecArgs } from "../remote.js";
 
 export interface TrustArgs extends SpecArgs {
@@ -29,15 +28,6 @@ type Verdict =
   | { node: ResolvedNode; status: "unreachable"; error: string; hint: string | null };
 
 /** The file's text, or null when it does not exist yet. */
-async function readKnownHosts(file: string): Promise<string | null> {
-  try {
-    return await readFile(file, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw new FileError(`cannot read ${file}: ${ioReason(error)}`, { cause: error });
-  }
-}
-
 function judge(node: ResolvedNode, key: HostKey, entries: readonly KnownHostsEntry[]): Verdict {
   const matching = lookupHost(entries, node.address, node.ssh.port);
   // A revoked key is refused by every connection whatever else the file says: never record it.
@@ -49,16 +39,6 @@ function judge(node: ResolvedNode, key: HostKey, entries: readonly KnownHostsEnt
   return sameType.length > 0 ? { node, status: "changed", key, old: sameType } : { node, status: "new", key };
 }
 
-async function ask(io: CliIO, question: string): Promise<boolean> {
-  if (io.stdin === undefined) return false;
-  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream });
-  try {
-    return /^(y|yes)$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
-}
-
 export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Promise<number> {
   const { cluster } = await loadForNodes(args, io);
   const nodes = selectNodes(cluster, args.nodes);
@@ -68,7 +48,7 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
   return interruptible(async (signal) => {
     // Nodes may name their own known_hosts file; each file is read and written once.
     const files = [...new Set(nodes.map((n) => n.ssh.knownHostsFile))];
-    const texts = new Map(await Promise.all(files.map(async (f) => [f, await readKnownHosts(f)] as const)));
+    const texts = new Map(await Promise.all(files.map(async (f) => [f, (await readTextIfExists(f)) ?? null] as const)));
     const verdicts = await Promise.all(
       nodes.map(async (node): Promise<Verdict> => {
         try {
@@ -114,7 +94,7 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
     }
     if (!args.yes) {
       if (io.stdin?.isTTY !== true) throw new UsageError("no terminal to confirm on", "check the fingerprints above (for example against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the node), then run again with --yes");
-      if (!(await ask(io, `Record ${plural(record.length, "host key")} in ${files.join(", ")}? Type yes to continue: `))) {
+      if (!/^(y|yes)$/i.test((await ask(io, `Record ${plural(record.length, "host key")} in ${files.join(", ")}? Type yes to continue: `)) ?? "")) {
         print(io.stdout, "Nothing recorded.");
         return ExitCode.failure;
       }
