@@ -22,6 +22,7 @@ import { ReconcileError, ioReason } from "../errors.js";
 import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
 import type { ArtifactKind } from "../spec/resolved.js";
 import { packFolder } from "./local-inputs.js";
+import { HASH_READ_BYTES } from "./local-files.js";
 
 /** The prefix the planner gives flow code artifacts (`flow-code:<flow>`); stripped in messages. */
 const FLOW_CODE_PREFIX = "flow-code:";
@@ -173,7 +174,7 @@ export class ArtifactCache {
     let bytes = 0;
     const total = size.size;
     try {
-      await pipeline(createReadStream(item.source), tap(hash, (n) => progress({ artifact: item.name, phase: "hash", bytes: (bytes += n), total })), devNull(), { signal });
+      await pipeline(createReadStream(item.source, { highWaterMark: HASH_READ_BYTES }), tap(hash, (n) => progress({ artifact: item.name, phase: "hash", bytes: (bytes += n), total })), devNull(), { signal });
     } catch (error) {
       throw signal.aborted ? signal.reason : new StageError(item.name, "unreadable", `artifact ${item.name}: cannot read ${item.source}: ${ioReason(error)}`, { cause: error });
     }

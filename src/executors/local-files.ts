@@ -8,11 +8,17 @@ import { pipeline } from "node:stream/promises";
 import writeFileAtomic from "write-file-atomic";
 import { FileError, ioReason } from "../errors.js";
 
+/**
+ * Read size for hashing local files: 1 MiB reads hash 200 MiB in about 0.16 s here, against 0.4 s
+ * with the 64 KiB default (fewer chunks through the stream machinery), still in constant memory.
+ */
+export const HASH_READ_BYTES = 1024 * 1024;
+
 /** sha256 of a file, streamed in constant memory. */
 export async function sha256File(path: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash("sha256");
   try {
-    await pipeline(createReadStream(path), hash, signal === undefined ? {} : { signal });
+    await pipeline(createReadStream(path, { highWaterMark: HASH_READ_BYTES }), hash, signal === undefined ? {} : { signal });
   } catch (error) {
     throw new FileError(`cannot read ${path}: ${ioReason(error)}`, { cause: error });
   }

@@ -162,6 +162,16 @@ export function parsePrepare(stdout: string): RemoteUploadState | null {
 }
 
 /**
+ * Sets the shell variable `variable` to the sha256 (hex) of the file `pathExpr` (a shell word) on the
+ * node. OpenSSL uses the CPU's SHA instructions where coreutils' sha256sum does not (200 MiB:
+ * 0.14 s against 0.9 s on the test machine, so four nodes hashing at once no longer fill the
+ * host); sha256sum is the fallback where `openssl` is missing or fails.
+ */
+export function sha256Into(variable: string, pathExpr: string): string {
+  return [`${variable}=$(openssl dgst -sha256 -r < ${pathExpr} 2>/dev/null) || ${variable}=$(sha256sum < ${pathExpr})`, `${variable}=\${${variable}%% *}`].join("\n");
+}
+
+/**
  * The command (run as root) that checks the uploaded .part: its size, then its sha256. On a match
  * the .part becomes root's, 0644, and is renamed to `store/.incoming/<sha>` (prints `ok`); else it
  * is deleted and the line says why (`size <n>`, `mismatch <sha>`, `missing`).
@@ -174,8 +184,7 @@ export function verifyCommand(target: TransferTarget): string {
     `f=${shellQuote(p.final)} p=${shellQuote(p.part)}`,
     `size=$(stat -c %s "$p" 2>/dev/null) || { echo missing; exit 0; }`,
     `if [ "$size" != ${target.bytes} ]; then rm -f "$p"; echo "size $size"; exit 0; fi`,
-    `got=$(sha256sum < "$p")`,
-    `got=\${got%% *}`,
+    sha256Into("got", '"$p"'),
     `if [ "$got" != ${target.sha256} ]; then rm -f "$p"; echo "mismatch $got"; exit 0; fi`,
     `if [ "$(id -u)" = 0 ]; then chown 0:0 "$p"; fi`,
     `chmod 0644 "$p"`,
@@ -255,7 +264,7 @@ export async function transferArtifact(transport: Transport, target: TransferTar
       meter.finish();
     }
 
-    // sha256sum reads at several hundred MB/s; give big files time beyond the usual command limit.
+    // Hashing reads at a few hundred MB/s at worst (sha256sum); give big files time beyond the usual command limit.
     const verifyTimeoutMs = 120_000 + Math.ceil(target.bytes / (20 * 1024 * 1024)) * 1000;
     const answer = await run(transport, verifyCommand(target), "verify the upload", target, signal, verifyTimeoutMs);
     const verdict = parseVerify(answer);

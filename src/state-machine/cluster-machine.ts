@@ -9,15 +9,16 @@
  * creates node actors, listens to them and sends them events.
  *
  * Order:
- * 1. Server nodes (role "server") first: workers stage and transfer meanwhile (that changes
- *    nothing they run), then wait before install until every server node converged (or had
- *    nothing to change); otherwise they stop there and are reported "skipped".
+ * 1. Server nodes (role "server") first: workers stage, transfer and unpack into their store
+ *    meanwhile (that changes nothing they run), then wait before the rest of install until every
+ *    server node converged (or had nothing to change); otherwise they stop there and are reported
+ *    "skipped".
  * 2. Workers in parallel, at most `concurrency` at once. A failed worker does not stop the others;
  *    every node is reported.
  * 3. Rolling limit: a node machine that belongs to a work pool waits before install
  *    (`slot.requested`) until every pool it serves has room; it holds that room until it ends
  *    (converged, failed or rolled back), so install, configure, verify and rollback all count.
- *    Stage and transfer run freely, since they change nothing the node runs.
+ *    Stage, transfer and unpack run freely, since they change nothing the node runs.
  *
  * Nodes whose plan has no steps are reported "unchanged" without running; nodes the planner could
  * not plan (unreachable, errored) are reported "skipped".
@@ -154,6 +155,8 @@ function currentStage(actor: Actor<NodeMachine>): Stage | "waitingForSlot" | "ro
     case "waitingForSlot":
     case "rollingBack":
       return top;
+    case "unpack":
+      return "install";
     default:
       return null;
   }
@@ -180,7 +183,7 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
   const { signal } = options;
   const results = new Map<string, NodeOutcome>();
 
-  // Workers stage and transfer while the server converges; they wait before install until it has.
+  // Workers stage, transfer and unpack while the server converges; the rest waits until it has.
   let serverReady: (blocker: NodePlan | null) => void = () => undefined;
   const serverGate = new Promise<NodePlan | null>((resolve) => (serverReady = resolve));
 

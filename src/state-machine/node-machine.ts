@@ -1,6 +1,8 @@
 /**
  * One node's run: `idle → stage → transfer → install → configure → verify → converged`, with
- * `rollingBack` and `failed`. The machine knows only the order and the failure policy; each stage
+ * `rollingBack` and `failed`. Install runs in two parts around the rolling gate: `unpack` (artifacts
+ * extracted into the content-addressed store, which changes nothing the node runs) and `install`
+ * (packages and link switches). The machine knows only the order and the failure policy; each stage
  * is an invoked actor named in `setup()` (see actors.ts), so it never does I/O itself.
  *
  * Policy:
@@ -11,12 +13,15 @@
  * - A failure in install, configure or verify goes to `rollingBack` once install or configure has
  *   started (something may have been switched) and the node has an earlier generation to return to;
  *   otherwise it ends in `failed`.
+ * - A failure while unpacking ends in `failed` too: a store folder without `.complete` is never used.
  * - With `gated`, the machine waits in `waitingForSlot` (emitting `slot.requested`) until it gets
- *   `slot.granted` before install: the cluster's rolling limit per work pool.
+ *   `slot.granted` after unpacking and before the rest of install: the cluster's rolling limit per
+ *   work pool, and the wait for the server. So a worker unpacks its environments while the server
+ *   converges, and only the switch waits.
  * - Stopping the actor stops the invoked stage actor, which aborts its signal.
  */
 import { assign, emit, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
-import { STAGES, type NodePlan, type Stage, type Step } from "../planner/types.js";
+import type { NodePlan, Stage, Step } from "../planner/types.js";
 import { actorsFrom, isTransient, missingActors, type Executors, type RollbackInput, type StageInput } from "./actors.js";
 
 /** How transient errors are retried. */
@@ -66,9 +71,30 @@ export type NodeResult =
     }
   | { node: string; status: "rolledBack"; stage: Stage; error: unknown; attempts: number; generation: number; message: string };
 
+/**
+ * The parts a node's run goes through: the stages, with install split around the rolling gate.
+ * Each part runs the actor of its stage.
+ */
+export type Phase = "stage" | "transfer" | "unpack" | "install" | "configure" | "verify";
+const STAGE_OF: Record<Phase, Stage> = { stage: "stage", transfer: "transfer", unpack: "install", install: "install", configure: "configure", verify: "verify" };
+
+/** The stage a machine state belongs to (`unpack` is part of install). */
+export function stageOfPhase(phase: Phase): Stage {
+  return STAGE_OF[phase];
+}
+
+/**
+ * An install step that only extracts an uploaded artifact into `store/<sha256>`: nothing reads a
+ * store folder until a link points at it (or a package step installs from it), and a half-done one
+ * has no `.complete`, so it runs before the rolling gate.
+ */
+export function onlyUnpacks(step: Step): boolean {
+  return step.stage === "install" && step.detail.kind === "artifact";
+}
+
 interface NodeContext {
   node: string;
-  steps: Record<Stage, readonly Step[]>;
+  steps: Record<Phase, readonly Step[]>;
   generation: number | null;
   gated: boolean;
   /** Failed tries of the current stage (or rollback) so far. */
@@ -82,9 +108,9 @@ interface NodeContext {
   rollbackError: unknown;
 }
 
-function groupByStage(steps: readonly Step[]): Record<Stage, Step[]> {
-  const out = Object.fromEntries(STAGES.map((s) => [s, [] as Step[]])) as Record<Stage, Step[]>;
-  for (const step of steps) out[step.stage].push(step);
+function groupByPhase(steps: readonly Step[]): Record<Phase, Step[]> {
+  const out: Record<Phase, Step[]> = { stage: [], transfer: [], unpack: [], install: [], configure: [], verify: [] };
+  for (const step of steps) out[onlyUnpacks(step) ? "unpack" : step.stage].push(step);
   return out;
 }
 
@@ -119,20 +145,23 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
     },
     actors: missingActors(),
     guards: {
-      hasSteps: ({ context }, params: { stage: Stage }) => context.steps[params.stage].length > 0,
+      hasSteps: ({ context }, params: { phase: Phase }) => context.steps[params.phase].length > 0,
       needsSlot: ({ context }) => context.gated && (["install", "configure", "verify"] as const).some((s) => context.steps[s].length > 0),
       canRetry: ({ context, event }) => isTransient((event as { error?: unknown }).error) && context.failures + 1 < policy.attempts,
-      // stage and transfer change nothing the node runs; install and configure may have switched it.
-      canRollBack: ({ context }, params: { stage: Stage }) => params.stage !== "stage" && params.stage !== "transfer" && context.switched && context.generation !== null,
+      // stage, transfer and unpack change nothing the node runs; install and configure may have switched it.
+      canRollBack: ({ context }, params: { phase: Phase }) => params.phase !== "stage" && params.phase !== "transfer" && params.phase !== "unpack" && context.switched && context.generation !== null,
     },
     actions: {
       countFailure: assign(({ context }) => ({ failures: context.failures + 1, delayMs: retryDelayMs(policy, context.failures + 1) })),
       resetFailures: assign({ failures: 0 }),
-      started: assign(({ context }, params: { stage: Stage }) => ({
-        ran: context.ran.includes(params.stage) ? context.ran : [...context.ran, params.stage],
-        switched: context.switched || params.stage === "install" || params.stage === "configure",
-      })),
-      announce: emit(({ context }, params: { stage: Stage }) => ({ type: "stage.started" as const, node: context.node, stage: params.stage, attempt: context.failures + 1 })),
+      started: assign(({ context }, params: { phase: Phase }) => {
+        const stage = STAGE_OF[params.phase];
+        return {
+          ran: context.ran.includes(stage) ? context.ran : [...context.ran, stage],
+          switched: context.switched || params.phase === "install" || params.phase === "configure",
+        };
+      }),
+      announce: emit(({ context }, params: { phase: Phase }) => ({ type: "stage.started" as const, node: context.node, stage: STAGE_OF[params.phase], attempt: context.failures + 1 })),
       announceRetry: emit(({ context, event }, params: { stage: Stage | "rollback" }) => ({
         type: "retry.scheduled" as const,
         node: context.node,
@@ -141,8 +170,8 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
         delayMs: context.delayMs,
         error: (event as { error?: unknown }).error,
       })),
-      recordFailure: assign(({ context, event }, params: { stage: Stage }) => ({
-        failure: { stage: params.stage, error: (event as { error?: unknown }).error, attempts: context.failures + 1 },
+      recordFailure: assign(({ context, event }, params: { phase: Phase }) => ({
+        failure: { stage: STAGE_OF[params.phase], error: (event as { error?: unknown }).error, attempts: context.failures + 1 },
       })),
       recordRollbackError: assign(({ event }) => ({ rollbackError: (event as { error?: unknown }).error })),
       requestSlot: emit(({ context }) => ({ type: "slot.requested" as const, node: context.node })),
@@ -153,31 +182,31 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
   });
 
   /**
-   * A stage: `check` skips it when it has no steps, `running` invokes the actor of the same name,
-   * `backoff` waits before the next try of a transient failure. A final failure goes to
-   * `rollingBack` when allowed (canRollBack), else to `failed`.
+   * A phase: `check` skips it when it has no steps, `running` invokes its stage's actor, `backoff`
+   * waits before the next try of a transient failure. A final failure goes to `rollingBack` when
+   * allowed (canRollBack), else to `failed`.
    */
-  const stageState = (stage: Stage, next: string) =>
+  const phaseState = (phase: Phase, next: string) =>
     machineSetup.createStateConfig({
       initial: "check",
       states: {
         check: {
           entry: "resetFailures",
-          always: [{ guard: { type: "hasSteps", params: { stage } }, target: "running" }, { target: `#node.${next}` }],
+          always: [{ guard: { type: "hasSteps", params: { phase } }, target: "running" }, { target: `#node.${next}` }],
         },
         running: {
           entry: [
-            { type: "started", params: { stage } },
-            { type: "announce", params: { stage } },
+            { type: "started", params: { phase } },
+            { type: "announce", params: { phase } },
           ],
           invoke: {
-            src: stage,
-            input: ({ context }): StageInput => ({ node: context.node, steps: context.steps[stage] }),
+            src: STAGE_OF[phase],
+            input: ({ context }): StageInput => ({ node: context.node, steps: context.steps[phase] }),
             onDone: { target: `#node.${next}` },
             onError: [
-              { guard: "canRetry", target: "backoff", actions: ["countFailure", { type: "announceRetry", params: { stage } }] },
-              { guard: { type: "canRollBack", params: { stage } }, target: "#node.rollingBack", actions: { type: "recordFailure", params: { stage } } },
-              { target: "#node.failed", actions: { type: "recordFailure", params: { stage } } },
+              { guard: "canRetry", target: "backoff", actions: ["countFailure", { type: "announceRetry", params: { stage: STAGE_OF[phase] } }] },
+              { guard: { type: "canRollBack", params: { phase } }, target: "#node.rollingBack", actions: { type: "recordFailure", params: { phase } } },
+              { target: "#node.failed", actions: { type: "recordFailure", params: { phase } } },
             ],
           },
         },
@@ -189,7 +218,7 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
     id: "node",
     context: ({ input }) => ({
       node: input.plan.name,
-      steps: groupByStage(input.plan.steps),
+      steps: groupByPhase(input.plan.steps),
       generation: input.generation,
       gated: input.gated ?? false,
       failures: 0,
@@ -202,16 +231,17 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
     initial: "idle",
     states: {
       idle: { always: { target: "stage" } },
-      stage: stageState("stage", "transfer"),
-      transfer: stageState("transfer", "slot"),
+      stage: phaseState("stage", "transfer"),
+      transfer: phaseState("transfer", "unpack"),
+      unpack: phaseState("unpack", "slot"),
       slot: { always: [{ guard: "needsSlot", target: "waitingForSlot" }, { target: "install" }] },
       waitingForSlot: {
         entry: "requestSlot",
         on: { "slot.granted": { target: "install" } },
       },
-      install: stageState("install", "configure"),
-      configure: stageState("configure", "verify"),
-      verify: stageState("verify", "converged"),
+      install: phaseState("install", "configure"),
+      configure: phaseState("configure", "verify"),
+      verify: phaseState("verify", "converged"),
       rollingBack: {
         initial: "running",
         entry: "resetFailures",

@@ -3,13 +3,14 @@
  * (the store under a temp dir), SFTP writes go to local files, with knobs to slow them down or
  * break them. The real thing (OpenSSH, sudo, a 64 MB file) is test/e2e/transfer.test.ts.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import type { SFTPWrapper } from "ssh2";
 import { describe, expect, it } from "vitest";
 import { RemoteCommandError } from "../../src/errors.js";
+import { shellQuote } from "../../src/facts/shell.js";
 import type { ExecOptions, ExecResult, Transport } from "../../src/executors/transport.js";
 import {
   TransferError,
@@ -20,6 +21,7 @@ import {
   parseVerify,
   prepareCommand,
   transferArtifact,
+  sha256Into,
   verifyCommand,
   type TransferProgress,
   type TransferTarget,
@@ -278,6 +280,24 @@ describe("command builders", () => {
     expect(parseVerify(`mismatch ${"d".repeat(64)}\n`)).toEqual({ ok: false, why: `it has sha256 ${"d".repeat(64)}` });
     expect(parseVerify("size 3\n")).toEqual({ ok: false, why: "it has 3 bytes" });
     expect(parseVerify("?")).toBeNull();
+  });
+
+  it("hash with openssl, or with sha256sum where openssl is missing or fails", () => {
+    const dir = tempDir();
+    const file = join(dir, "it's here");
+    const data = randomBytes(100_000);
+    writeFileSync(file, data);
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    // A PATH without openssl (sh, sha256sum and friends by symlink), and one whose openssl fails.
+    for (const tool of ["sh", "sha256sum", "cat"]) symlinkSync(execFileSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).trim(), join(bin, tool));
+    const broken = join(dir, "broken");
+    mkdirSync(broken);
+    writeFileSync(join(broken, "openssl"), "#!/bin/sh\necho 'openssl: FIPS says no' >&2\nexit 1\n", { mode: 0o755 });
+    const script = `${sha256Into("got", shellQuote(file))}\nprintf '%s' "$got"`;
+    for (const path of [process.env.PATH ?? "/usr/bin:/bin", bin, `${broken}:${process.env.PATH ?? "/usr/bin:/bin"}`]) {
+      expect(execFileSync("/bin/sh", ["-c", script], { encoding: "utf8", env: { PATH: path } })).toBe(sha(data));
+    }
   });
 });
 

@@ -68,6 +68,21 @@ describe("runCluster", () => {
     ]);
   });
 
+  it("workers unpack into their store while the server converges; only the switch waits for it", async () => {
+    const c = new Controlled(["verify"], "stage", "verify");
+    const plan = clusterPlan([nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w1", FULL, { unpacks: 1 })]);
+    const done = runCluster(plan, createNodeMachine(c.fake));
+    await flush();
+    expect(c.pending.map((p) => p.key)).toEqual(["srv/verify"]);
+    expect(c.fake.calls.filter((x) => x.node === "w1").map((x) => `${x.stage}:${x.steps}`)).toEqual(["stage:1", "transfer:1", "install:1"]);
+    await c.drain(done);
+    const serverVerified = c.fake.calls.findIndex((x) => x.node === "srv" && x.stage === "verify");
+    const installs = c.fake.calls.flatMap((x, i) => (x.node === "w1" && x.stage === "install" ? [i] : []));
+    expect(installs).toHaveLength(2);
+    expect(installs[0]).toBeLessThan(serverVerified);
+    expect(installs[1]).toBeGreaterThan(serverVerified);
+  });
+
   it("runs workers in parallel up to `concurrency`", async () => {
     const c = new Controlled(["verify"], "stage", "verify");
     const workers = Array.from({ length: 7 }, (_, i) => nodePlan(`w${i}`, FULL));

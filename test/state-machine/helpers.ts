@@ -40,14 +40,35 @@ function step(node: string, stage: Stage, i: number): Step {
   };
 }
 
-/** A NodePlan with `counts[stage]` steps per stage; `pools` adds prefect-worker service steps in configure. */
+/** An install step that only unpacks an artifact into the store. */
+function unpackStep(node: string, i: number): Step {
+  const sha256 = String(i).repeat(64).slice(0, 64);
+  return {
+    id: `${node}/install/artifact:env${i}`,
+    node,
+    stage: "install",
+    action: "create",
+    address: `artifact:env${i}`,
+    dependsOn: [],
+    facts: [],
+    bytes: null,
+    detail: { kind: "artifact", artifact: `env${i}`, artifactKind: "tar", sha256, source: `/art/env${i}.tar` },
+  };
+}
+
+/**
+ * A NodePlan with `counts[stage]` steps per stage (links in install, files in configure…);
+ * `unpacks` adds that many artifact unpack steps at the start of install; `pools` adds
+ * prefect-worker service changes.
+ */
 export function nodePlan(
   name: string,
   counts: Partial<Record<Stage, number>>,
-  options: { roles?: ("server" | "worker")[]; pools?: string[]; status?: NodePlan["status"] } = {},
+  options: { roles?: ("server" | "worker")[]; pools?: string[]; status?: NodePlan["status"]; unpacks?: number } = {},
 ): NodePlan {
   const steps: Step[] = [];
   for (const stage of ["stage", "transfer", "install", "configure", "verify"] as const) {
+    if (stage === "install") for (let i = 0; i < (options.unpacks ?? 0); i++) steps.push(unpackStep(name, i));
     for (let i = 0; i < (counts[stage] ?? 0); i++) steps.push(step(name, stage, i));
   }
   const changes: NodePlan["changes"] = (options.pools ?? []).map((pool) => ({

@@ -228,6 +228,37 @@ describe("node machine", () => {
       expect(fake.stagesOf("n1")).toEqual(["stage", "transfer", "install", "configure", "verify"]);
     });
 
+    it("with gated, unpacks artifacts into the store first; the switch waits for slot.granted", async () => {
+      const fake = new FakeExecutors();
+      const actor = createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", FULL, { unpacks: 2 }), generation: 1, gated: true } });
+      const started: string[] = [];
+      actor.on("stage.started", (e) => started.push(e.type === "stage.started" ? e.stage : "?"));
+      const done = toPromise(actor.start());
+      await flush();
+      expect(actor.getSnapshot().value).toBe("waitingForSlot");
+      expect(fake.calls.map((c) => [c.stage, c.steps])).toEqual([
+        ["stage", 1],
+        ["transfer", 1],
+        ["install", 2],
+      ]);
+      actor.send({ type: "slot.granted" });
+      expect(await done).toMatchObject({ status: "converged", stages: ["stage", "transfer", "install", "configure", "verify"] });
+      expect(fake.calls.slice(3).map((c) => [c.stage, c.steps])).toEqual([
+        ["install", 1],
+        ["configure", 1],
+        ["verify", 1],
+      ]);
+      expect(started).toEqual(["stage", "transfer", "install", "install", "configure", "verify"]);
+    });
+
+    it("a failed unpack ends in failed without a rollback: nothing was switched", async () => {
+      const fake = new FakeExecutors((_n, stage, attempt) => (stage === "install" && attempt === 1 ? Promise.reject(new RemoteCommandError("n1", "exit", "tar: short read")) : undefined));
+      const result = await toPromise(createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", FULL, { unpacks: 1 }), generation: 4 } }).start());
+      expect(result).toMatchObject({ status: "failed", stage: "install", rollback: null });
+      expect(result.message).toBe("failed at install: node n1: tar: short read");
+      expect(fake.stagesOf("n1")).toEqual(["stage", "transfer", "install"]);
+    });
+
     it("with gated, does not wait when only stage and transfer have steps", async () => {
       const fake = new FakeExecutors();
       const result = await toPromise(createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", { stage: 1, transfer: 1 }), generation: 1, gated: true } }).start());
