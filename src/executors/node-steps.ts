@@ -105,10 +105,23 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
     case "flow-code":
       lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`);
       break;
-    case "conda-pack":
-      // conda-unpack rewrites the prefixes for the folder it runs in: extract in place, then run it.
-      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`, `if [ -x ${q(`${target}/bin/conda-unpack`)} ]; then ${q(`${target}/bin/conda-unpack`)}; fi`);
+    case "conda-pack": {
+      // conda-unpack rewrites the prefixes for the folder it is in: extract in place, then run it.
+      // It is a Python script starting `#!/usr/bin/env python`, and a node's PATH has no `python`
+      // (Debian ships python3 only), so it runs with the environment's own python, as conda-pack
+      // documents; the node's python3 only when the environment has none.
+      const unpack = q(`${target}/bin/conda-unpack`);
+      const python = q(`${target}/bin/python`);
+      lines.push(
+        `tar -xf ${q(incoming)} -C ${t} --no-same-owner`,
+        `if [ -f ${unpack} ]; then`,
+        `  if [ -x ${python} ]; then ${python} ${unpack}`,
+        `  elif command -v python3 >/dev/null; then python3 ${unpack}`,
+        `  else echo ${q(`${target}/bin/conda-unpack needs a python: the environment has no bin/python and the node no python3`)} >&2; exit 1; fi`,
+        "fi",
+      );
       break;
+    }
     case "pixi-pack":
       if (pixiUnpack === null) throw new ReconcileError(`artifact ${detail.artifact}: a pixi-pack archive needs tools.pixiUnpack`);
       lines.push(`${q(pixiUnpack)} --output-directory ${t} ${q(incoming)}`);

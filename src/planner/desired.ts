@@ -77,8 +77,10 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
   const env = (name: string) => {
     const a = cluster.artifacts[name];
     if (a === undefined) return;
-    artifact(name);
+    // pixi-unpack comes first: a node installs its artifacts in this order, and the pixi-pack
+    // archive's install runs the pixi-unpack it ships.
     if (a.kind === "pixi-pack" && cluster.tools.pixiUnpack !== null) artifact(cluster.tools.pixiUnpack);
+    artifact(name);
     add({ kind: "link", address: address.link(envLink(node.root, name)), path: envLink(node.root, name), target: envTarget(node.root, a.kind, a.sha256), needs: [address.artifact(name)] });
   };
   const debs = (name: string) => {

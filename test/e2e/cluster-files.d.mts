@@ -8,3 +8,4 @@ export function writeApplyCluster(
   options?: { envName?: string; failing?: boolean; padBytes?: number; workerSettings?: Record<string, Record<string, string>> },
 ): { file: string; envFile: string };
 export function writeTestEnv(dir: string, name: string, failing: boolean, padBytes?: number): string;
+export function clusterHead(name: string, nodes: readonly { name: string; address: string }[], identityFile: string): string;

@@ -25,6 +25,12 @@ ssh:
 nodes:
 ${nodes.map((n) => `  - name: ${n.name}\n    address: ${n.address}`).join("\n")}`;
 
+/**
+ * The head of a test cluster.yaml (apiVersion, kind, metadata, ssh, nodes), for writers that add
+ * their own artifacts, server and workers below it.
+ */
+export const clusterHead = head;
+
 /** Secret values the cluster references: they must never appear in any output. */
 export const SECRETS = { PG_PASSWORD: "pg-secret-Zq81", PREFECT_AUTH: "admin:auth-secret-Kx27" };
 

@@ -4,7 +4,7 @@
  * last, verify of paths, and the state a successful apply records. systemd parts run on the
  * test bed (test/e2e).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
@@ -20,6 +20,7 @@ import {
   verifyScript,
   writeFileScript,
 } from "../../src/executors/node-steps.js";
+import { PIXI_UNPACK, condaBuildPrefix, writeCondaPack, writePixiPack } from "../fixtures/standins/packs.js";
 import { LocalTransport } from "../helpers/local-transport.js";
 
 const t = new LocalTransport();
@@ -132,31 +133,63 @@ describe("artifact install", () => {
     expect(existsSync(join(root, "store", "2".repeat(64), ".complete"))).toBe(false);
   });
 
-  it("a conda-pack archive is extracted in place and conda-unpack runs there before .complete", async () => {
+  // Regression test: conda-unpack is a Python script with `#!/usr/bin/env python`, and a Debian
+  // node has no `python` on its PATH (python3 only); it must run with the environment's python.
+  it("a conda-pack archive is extracted in place and its conda-unpack, run with the env's python, rewrites the build prefix to the store folder", async () => {
+    const root = temp();
+    const packs = temp();
+    const digest = upload(root, readFileSync(writeCondaPack(packs, "reports-env")));
+    // The node's PATH: whatever `python` it finds is not the environment's.
+    const bin = temp();
+    writeFileSync(join(bin, "python"), "#!/bin/sh\necho 'not the environment python' >&2\nexit 3\n", { mode: 0o755 });
+    const detail = { kind: "artifact" as const, artifact: "reports-env", artifactKind: "conda-pack" as const, sha256: digest, source: "x" };
+    const r = await sh(`PATH=${bin}:$PATH; export PATH\n${installArtifactScript(root, detail, digest, null)}`);
+    expect(r.stderr).toBe("");
+    const target = join(root, "store", digest);
+    expect(readFileSync(join(target, "etc", "reports-env.conf"), "utf8")).toBe(`prefix = ${target}\ndata = ${target}/share/reports-env\n`);
+    // No file holds the build prefix any more (conda-unpack itself lists it, as the real one does).
+    const left = spawnSync("grep", ["-rlF", "--exclude=conda-unpack", condaBuildPrefix("reports-env"), target], { encoding: "utf8" });
+    expect({ status: left.status, files: left.stdout }).toEqual({ status: 1, files: "" });
+    expect(existsSync(join(target, ".complete"))).toBe(true);
+  });
+
+  it("a conda-pack archive whose conda-unpack fails is not marked complete", async () => {
     const root = temp();
     const src = temp();
     mkdirSync(join(src, "bin"));
-    // A stand-in conda-unpack: records the folder it ran in (the final one, as prefixes are rewritten for it).
-    writeFileSync(join(src, "bin", "conda-unpack"), '#!/bin/sh\ncd "$(dirname "$0")/.." && pwd > unpacked-in\n', { mode: 0o755 });
-    const digest = upload(root, execFileSync("tar", ["-c", "-C", src, "."]));
+    writeFileSync(join(src, "bin", "python"), '#!/bin/sh\nexec python3 "$@"\n', { mode: 0o755 });
+    writeFileSync(join(src, "bin", "conda-unpack"), "import sys\nsys.exit('conda-unpack: cannot rewrite')\n");
+    const digest = upload(root, execFileSync("tar", ["-cz", "-C", src, "."]));
     const detail = { kind: "artifact" as const, artifact: "reports-env", artifactKind: "conda-pack" as const, sha256: digest, source: "x" };
-    expect((await sh(installArtifactScript(root, detail, digest, null))).stderr).toBe("");
-    expect(readFileSync(join(root, "store", digest, "unpacked-in"), "utf8").trim()).toBe(join(root, "store", digest));
-    expect(existsSync(join(root, "store", digest, ".complete"))).toBe(true);
+    const r = await sh(installArtifactScript(root, detail, digest, null));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain("conda-unpack: cannot rewrite");
+    expect(existsSync(join(root, "store", digest, ".complete"))).toBe(false);
   });
 
-  it("a pixi-pack archive is unpacked by the pinned pixi-unpack straight into its final folder", async () => {
+  it("a pixi-pack archive is unpacked by the pinned pixi-unpack straight into its final folder: env/ and activate.sh", async () => {
     const root = temp();
-    const digest = upload(root, Buffer.from("a pixi-pack archive"));
-    // A stand-in with pixi-unpack's command line: --output-directory DIR ARCHIVE → DIR/env, DIR/activate.sh.
-    const tool = join(temp(), "pixi-unpack");
-    writeFileSync(tool, '#!/bin/sh\n[ "$1" = --output-directory ] || exit 2\nmkdir -p "$2/env" && cp "$3" "$2/env/archive" && echo ". activate" > "$2/activate.sh"\n', { mode: 0o755 });
+    const digest = upload(root, readFileSync(writePixiPack(temp(), "etl-env")));
     const detail = { kind: "artifact" as const, artifact: "etl-env", artifactKind: "pixi-pack" as const, sha256: digest, source: "x" };
-    expect((await sh(installArtifactScript(root, detail, digest, tool))).stderr).toBe("");
-    expect(readFileSync(join(root, "store", digest, "env", "archive"), "utf8")).toBe("a pixi-pack archive");
-    expect(existsSync(join(root, "store", digest, "activate.sh"))).toBe(true);
+    const r = await sh(installArtifactScript(root, detail, digest, PIXI_UNPACK));
+    expect(r.code, r.stderr).toBe(0);
+    const env = join(root, "store", digest, "env");
+    expect(execFileSync(join(env, "bin", "python"), ["-c", "print(1 + 1)"], { encoding: "utf8" })).toBe("2\n");
+    expect(readFileSync(join(env, "bin", "prefect"), "utf8")).toContain(`prefix='${env}'`);
+    expect(readFileSync(join(root, "store", digest, "activate.sh"), "utf8")).toContain(`export CONDA_PREFIX="${env}"`);
     expect(existsSync(join(root, "store", digest, ".complete"))).toBe(true);
     expect(() => installArtifactScript(root, detail, digest, null)).toThrow("a pixi-pack archive needs tools.pixiUnpack");
+  });
+
+  it("a pixi-pack archive for another platform is refused by pixi-unpack and not marked complete", async () => {
+    const root = temp();
+    const digest = upload(root, readFileSync(writePixiPack(temp(), "mac-env", { platform: "osx-arm64" })));
+    const detail = { kind: "artifact" as const, artifact: "mac-env", artifactKind: "pixi-pack" as const, sha256: digest, source: "x" };
+    const r = await sh(installArtifactScript(root, detail, digest, PIXI_UNPACK));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe("Error: The pack was created for a different platform\n");
+    expect(existsSync(join(root, "store", digest, "env"))).toBe(false);
+    expect(existsSync(join(root, "store", digest, ".complete"))).toBe(false);
   });
 
   it("a file artifact lands under its name, executable", async () => {
