@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { STARTER } from "../src/cli/commands/init-template.js";
 import { clusterSchema } from "../src/spec/schema.js";
 import { generateTypes } from "../scripts/types-generator.mjs";
+import { generateValidator } from "../scripts/validator-generator.mjs";
 import { check, lines, REPO } from "./helpers/spec.js";
 
 type Schema = Record<string, unknown>;
@@ -15,6 +16,11 @@ describe("schema", () => {
   it("src/spec/cluster.generated.ts is up to date (run `npm run gen:types`)", async () => {
     const fresh = await generateTypes(REPO);
     expect(readFileSync(`${REPO}src/spec/cluster.generated.ts`, "utf8")).toBe(fresh);
+  });
+
+  it("src/spec/cluster.validate.generated.ts is up to date (run `npm run gen:types`)", async () => {
+    const fresh = await generateValidator(REPO);
+    expect(readFileSync(`${REPO}src/spec/cluster.validate.generated.ts`, "utf8")).toBe(fresh);
   });
 
   it("describes every property (editors show the descriptions on hover)", () => {

@@ -5,9 +5,9 @@
  * meant one branch. So for a failed alternative we re-check the value against each branch and
  * report the branch whose shape fits (its own errors, recursively), or one summary line.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsModule from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
 import schemaJson from "../../schema/cluster.schema.json" with { type: "json" };
+import { branchValidators, validate } from "./cluster.validate.generated.js";
 import type { DocPath } from "./document.js";
 import { didYouMean } from "./suggest.js";
 
@@ -27,31 +27,19 @@ export interface SchemaProblem {
   hint?: string;
 }
 
-// ajv-formats is CommonJS with a default export; under NodeNext the namespace object comes through.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv, formats: string[]) => Ajv;
-
-function makeAjv(strictTypes: boolean): Ajv {
-  const instance = new Ajv({ allErrors: true, strict: true, strictTypes, discriminator: true, allowUnionTypes: true, verbose: true });
-  addFormats(instance, ["ipv4", "ipv6", "hostname", "date-time"]);
-  instance.addSchema(schemaJson, "cluster");
-  return instance;
-}
-const ajv = makeAjv(true);
-// Branches of an alternative are re-checked on their own; an inline branch such as `{format: ipv4}`
-// has no `type` of its own (its parent has), which strict types would reject. Needed only when a
-// value fails an alternative, so made on first use.
-let branchAjv: Ajv | undefined;
-let compiled: ValidateFunction | undefined;
-/** Compiled on first use, so a command that needs no validation pays nothing. */
-function validateCluster(value: unknown): ValidateFunction {
-  compiled ??= ajv.getSchema("cluster") as ValidateFunction;
-  compiled(value);
-  return compiled;
-}
+/**
+ * The checks are compiled ahead of time (src/spec/cluster.validate.generated.ts, by `npm run
+ * gen:types`): loading and compiling ajv here cost about 0.2 s per command.
+ */
+const validateCluster = validate as unknown as ValidateFunction;
 const definitions = (schemaJson as { definitions: Record<string, Schema> }).definitions;
-const definitionNames = new Set<unknown>(Object.values(definitions));
-const branchValidators = new Map<Schema, ValidateFunction>();
-
+// The compiled validator's error objects carry copies of the schema's parts, so a part is known by
+// its JSON text (the same key order: the copies were written from these objects).
+let definitionTexts: Set<string> | undefined;
+function isDefinition(schema: unknown): boolean {
+  definitionTexts ??= new Set(Object.values(definitions).map((d) => JSON.stringify(d)));
+  return definitionTexts.has(JSON.stringify(schema));
+}
 function resolveRef(schema: Schema): Schema {
   const ref = schema["$ref"];
   if (typeof ref !== "string") return schema;
@@ -59,15 +47,11 @@ function resolveRef(schema: Schema): Schema {
   return definitions[name] ?? schema;
 }
 
+/** The compiled check of one branch of an alternative (every branch has one; see the generator). */
 function validatorFor(branch: Schema): ValidateFunction {
-  let v = branchValidators.get(branch);
-  if (v === undefined) {
-    const ref = branch["$ref"];
-    branchAjv ??= makeAjv(false);
-    v = typeof ref === "string" ? branchAjv.compile({ $ref: `cluster${ref}` }) : branchAjv.compile(branch);
-    branchValidators.set(branch, v);
-  }
-  return v;
+  const v = (branchValidators as Map<string, unknown>).get(JSON.stringify(branch));
+  if (v === undefined) throw new Error(`bug: no compiled validator for the schema branch ${JSON.stringify(branch)}; run \`npm run gen:types\``);
+  return v as ValidateFunction;
 }
 
 /**
@@ -131,7 +115,7 @@ function joinOr(items: string[]): string {
 }
 
 function isSecretRefSchema(schema: unknown): boolean {
-  return schema === definitions["secretRef"];
+  return JSON.stringify(schema) === JSON.stringify(definitions["secretRef"]);
 }
 
 /** Shape errors say "this is not the branch you meant" (wrong type, missing its key field). */
@@ -192,7 +176,7 @@ function describe(e: ErrorObject, base: DocPath, root: unknown, out: SchemaProbl
         return;
       }
       // A named definition ("A duration such as `30s`") says more than its JSON type.
-      if (definitionNames.has(parent) && /^an? /i.test(String(parent["description"] ?? ""))) {
+      if (/^an? /i.test(String(parent["description"] ?? "")) && isDefinition(parent)) {
         push(`must be ${firstSentence(String(parent["description"]))}`);
         return;
       }
@@ -307,10 +291,11 @@ function collect(errors: readonly ErrorObject[], base: DocPath, root: unknown, o
 
 /** Every schema problem in `value`, in document order of ajv's traversal, duplicates removed. */
 export function checkSchema(value: unknown): SchemaProblem[] {
-  const validator = validateCluster(value);
-  if (validator.errors === null || validator.errors === undefined || validator.errors.length === 0) return [];
+  validateCluster(value);
+  const errors = validateCluster.errors;
+  if (errors === null || errors === undefined || errors.length === 0) return [];
   const out: SchemaProblem[] = [];
-  collect(validator.errors, [], value, out);
+  collect(errors, [], value, out);
   const seen = new Set<string>();
   return out.filter((p) => {
     const key = `${JSON.stringify(p.path)}|${p.target}|${p.message}`;
