@@ -597,6 +597,17 @@ export class Connections {
     return this.#connect(node, undefined);
   }
 
+  /**
+   * Starts connecting to these nodes now, so their handshakes overlap other work; a failure shows
+   * when the node is asked for with {@link get}.
+   */
+  warm(names: readonly string[]): void {
+    for (const name of names) {
+      const node = this.#nodes.get(name);
+      if (node !== undefined && !this.#open.has(name)) this.#connect(node, undefined).catch(() => undefined);
+    }
+  }
+
   async closeAll(): Promise<void> {
     const open = [...this.#open.values()];
     this.#open.clear();

@@ -361,7 +361,7 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
   }
   out.errors.push(...planner.errors);
   if (out.errors.length > 0) out.status = "errored";
-  nodeWarnings(out, facts);
+  nodeWarnings(out, facts, options.ownLease);
   const keys = new Set(decisions.flatMap((d) => d.facts));
   keys.add("state");
   const digests: Record<string, string> = {};
@@ -369,12 +369,12 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
   return { plan: out, facts: digests };
 }
 
-function nodeWarnings(out: NodePlan, facts: NodeFacts) {
+function nodeWarnings(out: NodePlan, facts: NodeFacts, ownLease: PlanOptions["ownLease"]) {
   if (facts.disk.ok && facts.disk.value.availableBytes < out.bytesToSend * 3) {
     out.warnings.push(`low disk: ${facts.disk.value.availableBytes} bytes free under ${facts.disk.value.path}, about ${out.bytesToSend * 3} needed to receive and unpack`);
   }
   if (!facts.disk.ok) out.warnings.push(`facts: ${facts.disk.error}`);
-  if (facts.lock.ok && facts.lock.value !== null) {
+  if (facts.lock.ok && facts.lock.value !== null && !(facts.lock.value.host === ownLease?.host && facts.lock.value.pid === ownLease.pid)) {
     const l = facts.lock.value;
     out.warnings.push(`locked by ${l.holder} on ${l.host} (pid ${l.pid}) since ${l.startedAt}, lease until ${l.expiresAt}`);
   }

@@ -172,6 +172,11 @@ export interface LocalInputs {
 
 export interface PlanOptions {
   prune: boolean;
+  /**
+   * The lease the planning run itself holds (apply takes it before gathering facts): not warned
+   * about as somebody else's lock.
+   */
+  ownLease?: { host: string; pid: number };
 }
 
 export type { Unreachable };

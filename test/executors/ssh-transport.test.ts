@@ -480,6 +480,22 @@ describe("Connections", () => {
     await connections.closeAll();
   });
 
+  it("warm() connects ahead of get(), once; a failure shows at get(), not as an unhandled rejection", async () => {
+    const connections = new Connections([node()]);
+    const before = sshd.connections;
+    connections.warm(["n1", "n1", "not-a-node"]);
+    await until(() => sshd.connections === before + 1);
+    expect((await (await connections.get("n1")).exec("echo warm")).stdout).toBe("warm\n");
+    expect(sshd.connections).toBe(before + 1);
+    await connections.closeAll();
+
+    const failing = new Connections([node({ knownHostsFile: join(dir, "missing") })]);
+    failing.warm(["n1"]);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await failure(failing.get("n1"))).toBeInstanceOf(ConnectError);
+    await failing.closeAll();
+  });
+
   it("replaces a connection that broke", async () => {
     const separate = await FakeSshd.start({ hostKeys: [hostEd25519], user: "deploy", authorizedKeys: [clientKey.public] });
     const file = knownHosts("reconnect", [formatKnownHostsLine("127.0.0.1", separate.port, hostKeyOf(hostEd25519.public))]);

@@ -11,6 +11,7 @@
  * Adding a case means adding a folder.
  */
 import { describe, expect, it } from "vitest";
+import { plan } from "../../src/planner/plan.js";
 import { renderPlan } from "../../src/planner/render.js";
 import { STAGES, type Plan, type Step } from "../../src/planner/types.js";
 import { REDACTED } from "../../src/spec/secrets.js";
@@ -267,6 +268,11 @@ describe("planner: focused cases", () => {
       warnings: ["locked by ops on controller (pid 4242) since 2026-11-01T10:00:00.000Z, lease until 2026-11-01T10:10:00.000Z"],
     });
     expect(p.applyable).toBe(true);
+    // apply plans while holding the lease itself: its own lease is not somebody else's lock.
+    const own = plan(c.cluster, facts, c.local, c.secrets, { ...c.options, ownLease: { host: "controller", pid: 4242 } });
+    expect(nodeOf(own, "worker-2").warnings).toEqual([]);
+    const other = plan(c.cluster, facts, c.local, c.secrets, { ...c.options, ownLease: { host: "controller", pid: 4243 } });
+    expect(nodeOf(other, "worker-2").warnings).toHaveLength(1);
   });
 
   it("low disk warns with the bytes free and needed", () => {

@@ -160,6 +160,8 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
   try {
     return await interruptible(async (signal) => {
       const connections = openConnections(cluster, io, log, signal);
+      // Every node's handshake runs while the lease is taken on the server.
+      connections.warm(cluster.nodes.map((n) => n.name));
       let lease: RemoteLease | undefined;
       try {
         // The lease comes first: nobody else may change the nodes between our facts and our steps.
@@ -182,7 +184,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
           }
           plan = saved;
         } else {
-          plan = makePlan(cluster, gathered.facts, gathered.local, secrets.values, { prune: args.prune });
+          plan = makePlan(cluster, gathered.facts, gathered.local, secrets.values, { prune: args.prune, ownLease: { host: hostname(), pid: process.pid } });
           const style = terminalStyle(io, io.stdout);
           for (const line of renderPlan(plan, style === undefined ? {} : { style })) print(io.stdout, line);
           if (!plan.applyable) throw new ReconcileError("nothing was applied: some nodes could not be planned (see above)");
