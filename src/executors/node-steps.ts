@@ -151,8 +151,9 @@ export function createUserScript(name: string, home: string): string {
 }
 
 /**
- * Enables/starts/restarts a unit; the previous state is journaled so a rollback restarts (or
- * stops) it after the files and links are back.
+ * Enables/starts/restarts a unit (systemd reloaded once, after a changed unit file or an enable);
+ * the previous state is journaled so a rollback restarts (or stops) it after the files and links
+ * are back.
  */
 export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, journalDir: string): string {
   const u = q(detail.unit);
@@ -161,9 +162,11 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
     `if systemctl is-active --quiet ${u}; then ${journal(servicesFile(journalDir), `systemctl restart ${detail.unit}`)}; ` +
       `else ${journal(servicesFile(journalDir), `systemctl stop ${detail.unit} || true`)}; fi`,
   );
-  if (detail.daemonReload) lines.push("systemctl daemon-reload");
   if (detail.stop) lines.push(`systemctl disable --now ${u}`);
-  if (detail.enable) lines.push(`systemctl enable ${u}`);
+  // `enable` reloads systemd by itself (0.1 s or more); with --no-reload, one reload serves both
+  // the new unit file and the new enablement.
+  if (detail.enable) lines.push(`systemctl enable --no-reload ${u}`);
+  if (detail.daemonReload || detail.enable) lines.push("systemctl daemon-reload");
   if (detail.restart) lines.push(`systemctl restart ${u}`);
   else if (detail.start) lines.push(`systemctl start ${u}`);
   return lines.join("\n");

@@ -16,6 +16,7 @@ import {
   installArtifactScript,
   nextState,
   rollbackFilesScript,
+  serviceScript,
   switchLinkScript,
   verifyScript,
   writeFileScript,
@@ -198,6 +199,36 @@ describe("artifact install", () => {
     const detail = { kind: "artifact" as const, artifact: "pixi-unpack", artifactKind: "file" as const, sha256: digest, source: "x" };
     expect((await sh(installArtifactScript(root, detail, digest, null))).code).toBe(0);
     expect(execFileSync(join(root, "store", digest, "pixi-unpack"), { encoding: "utf8" })).toBe("tool\n");
+  });
+});
+
+describe("services", () => {
+  /** Runs a service step with a stand-in systemctl that records its arguments (the unit is inactive). */
+  const systemctlCalls = (detail: { enable: boolean; start: boolean; restart: boolean; stop?: boolean; daemonReload: boolean }) => {
+    const dir = temp();
+    mkdirSync(join(dir, "bin"));
+    writeFileSync(join(dir, "bin", "systemctl"), `#!/bin/sh\necho "$*" >> ${join(dir, "calls")}\n[ "$1" != is-active ]\n`, { mode: 0o755 });
+    const script = serviceScript({ kind: "service", unit: "prefect-worker@p.service", stop: false, ...detail }, join(dir, "journal"));
+    const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
+    expect(r.status, r.stderr).toBe(0);
+    return readFileSync(join(dir, "calls"), "utf8").trim().split("\n").slice(1);
+  };
+
+  it("a new unit: enabled without its own reload, systemd reloaded once, then started", () => {
+    expect(systemctlCalls({ enable: true, start: true, restart: false, daemonReload: true })).toEqual([
+      "enable --no-reload prefect-worker@p.service",
+      "daemon-reload",
+      "start prefect-worker@p.service",
+    ]);
+  });
+
+  it("a changed unit file: reloaded, then restarted; nothing changed: only restarted", () => {
+    expect(systemctlCalls({ enable: false, start: false, restart: true, daemonReload: true })).toEqual(["daemon-reload", "restart prefect-worker@p.service"]);
+    expect(systemctlCalls({ enable: false, start: false, restart: true, daemonReload: false })).toEqual(["restart prefect-worker@p.service"]);
+  });
+
+  it("a unit no longer declared is disabled and stopped", () => {
+    expect(systemctlCalls({ enable: false, start: false, restart: false, stop: true, daemonReload: false })).toEqual(["disable --now prefect-worker@p.service"]);
   });
 });
 
