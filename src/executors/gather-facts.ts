@@ -26,7 +26,7 @@ function unreachable(error: unknown): NodeFactsResult {
 export async function gatherNode(transport: Transport, request: FactsRequest, options: GatherOptions = {}): Promise<NodeFactsResult> {
   const nonce = randomBytes(12).toString("hex");
   const started = performance.now();
-  const result = await transport.exec("sh -s", { stdin: buildFactsScript(request, nonce), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  const result = await transport.exec("sh -s", { step: "gather facts", stdin: buildFactsScript(request, nonce), ...(options.signal === undefined ? {} : { signal: options.signal }) });
   options.logger?.debug({ event: "facts", node: transport.node, durationMs: Math.round(performance.now() - started), exitCode: result.code }, "facts gathered");
   if (result.stdoutTruncated) {
     return { reachable: false, error: { category: "command", message: `node ${transport.node}: the facts output was too large`, hint: "look for very large files under /etc/prefect" } };

@@ -95,7 +95,7 @@ export class RemoteLease {
     const o: Required<LeaseOptions> = { now: Date.now, file: LOCK_FILE, ...options };
     const startedAt = new Date(o.now()).toISOString();
     const mine = RemoteLease.render(o, startedAt);
-    const swap = (expected: string) => transport.exec(leaseSwapScript(expected, mine, o.file), signal === undefined ? {} : { signal });
+    const swap = (expected: string) => transport.exec(leaseSwapScript(expected, mine, o.file), { step: "take the apply lock", ...(signal === undefined ? {} : { signal }) });
     const first = await swap("");
     if (first.code === 0) return { lease: new RemoteLease(transport, o, startedAt, mine), tookOver: null };
     if (first.code !== CONFLICT) throw new ReconcileError(`node ${transport.node}: cannot take the apply lock: ${first.stderr.trim() || `exit ${first.code}`}`);
@@ -116,7 +116,7 @@ export class RemoteLease {
   /** Extends the lease; fails if someone took it (then the run must stop). */
   async renew(): Promise<void> {
     const next = RemoteLease.render(this.#options, this.#startedAt);
-    const r = await this.#transport.exec(leaseSwapScript(this.#content, next, this.#options.file));
+    const r = await this.#transport.exec(leaseSwapScript(this.#content, next, this.#options.file), { step: "renew the apply lock" });
     if (r.code !== 0) throw new ReconcileError(`node ${this.#transport.node}: lost the apply lock${r.code === CONFLICT ? " to another run" : ""}`);
     this.#content = next;
   }
@@ -132,16 +132,16 @@ export class RemoteLease {
   /** Gives the lease back (only if it is still ours). */
   async release(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    await this.#transport.exec(leaseSwapScript(this.#content, "", this.#options.file));
+    await this.#transport.exec(leaseSwapScript(this.#content, "", this.#options.file), { step: "release the apply lock" });
   }
 }
 
 /** Removes the lease whoever holds it (`reconcile unlock`); returns what was there. */
 export async function forceUnlock(transport: Transport, file = LOCK_FILE): Promise<LockFact | null> {
-  const read = await transport.exec(`cat ${shellQuote(file)} 2>/dev/null || true`);
+  const read = await transport.exec(`cat ${shellQuote(file)} 2>/dev/null || true`, { step: "read the apply lock" });
   const text = read.stdout.trim();
   if (text === "") return null;
-  const r = await transport.exec(leaseSwapScript(text, "", file));
+  const r = await transport.exec(leaseSwapScript(text, "", file), { step: "remove the apply lock" });
   if (r.code !== 0) throw new ReconcileError(`node ${transport.node}: the lock changed while removing it; run unlock again`);
   return parseLease(text);
 }

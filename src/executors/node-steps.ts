@@ -222,7 +222,7 @@ export class StepError extends ReconcileError {
 }
 
 async function run(transport: Transport, step: string, script: string, options: { stdin?: string; signal?: AbortSignal | undefined; log?: Logger | undefined } = {}): Promise<void> {
-  const r = await transport.exec(`sh -c ${q(script)}`, { ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  const r = await transport.exec(`sh -c ${q(script)}`, { step, ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
   // One line per remote command with its node and step; stdin (which may hold secrets) never.
   options.log?.info({ event: "remote", node: transport.node, step, durationMs: Math.round(r.durationMs), exitCode: r.code }, "remote command");
   if (r.code !== 0) {
@@ -305,7 +305,8 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
     return s === null ? [] : [{ id: step.id, ...s }];
   });
   if (scripts.length === 0) return;
-  const r = await ctx.transport.exec("sh -s", { stdin: batchScript(scripts), ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
+  const stages = [...new Set(steps.map((s) => s.stage))].join("+");
+  const r = await ctx.transport.exec("sh -s", { step: `${stages}: ${scripts.map((s) => s.id.split("/").slice(2).join("/")).join(", ")}`, stdin: batchScript(scripts), ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
   const failedId = new RegExp(`^${FAILED} (.*)$`, "m").exec(r.stderr)?.[1];
   ctx.log?.info({ event: "remote", node: ctx.transport.node, steps: scripts.map((s) => s.id), durationMs: Math.round(r.durationMs), exitCode: r.code, ...(failedId === undefined ? {} : { failedStep: failedId }) }, "remote steps");
   if (r.code === 0) return;

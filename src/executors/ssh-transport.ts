@@ -317,7 +317,8 @@ export class SshTransport implements Transport {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const become = (options.become ?? true) && this.#spec.ssh.become === "sudo" && this.#spec.ssh.user !== "root";
-    const label = firstLine(command);
+    const label = options.step ?? firstLine(command);
+    const step = options.step === undefined ? {} : { step: options.step };
     const { signal } = options;
     if (signal?.aborted) throw this.#cancelled(label, "before it started");
     this.#assertOpen();
@@ -331,10 +332,10 @@ export class SshTransport implements Transport {
       this.#assertOpen();
       const channel = await this.#open(wrapCommand(command, { become }));
       const result = await this.#run(channel, label, become, options);
-      this.#logger?.debug({ remoteCommand: label, durationMs: result.durationMs, code: result.code, signal: result.signal }, "exec");
+      this.#logger?.debug({ ...step, remoteCommand: firstLine(command), durationMs: result.durationMs, code: result.code, signal: result.signal }, "exec");
       return result;
     } catch (error) {
-      this.#logger?.debug({ remoteCommand: label, error: (error as Error).message }, "exec failed");
+      this.#logger?.debug({ ...step, remoteCommand: firstLine(command), error: (error as Error).message }, "exec failed");
       throw error;
     } finally {
       release();

@@ -284,7 +284,7 @@ export async function transferArtifact(transport: Transport, target: TransferTar
 
 /** Runs a command on the node as root; a non-zero exit is a TransferError with its stderr. */
 async function run(transport: Transport, command: string, what: string, target: TransferTarget, signal: AbortSignal | undefined, timeoutMs?: number): Promise<string> {
-  const r = await transport.exec(command, { ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const r = await transport.exec(command, { step: `transfer ${target.sha256.slice(0, 12)}: ${what}`, ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   if (r.code !== 0) {
     const detail = r.stderr.trim().split("\n").slice(-3).join("; ") || `exit ${r.code ?? r.signal}`;
     throw new TransferError(transport.node, target.sha256, "failed", `cannot ${what} of ${target.sha256} under ${target.root}: ${detail}`, {

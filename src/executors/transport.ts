@@ -21,6 +21,12 @@ export interface ExecOptions {
    * killed and the promise rejects with `RemoteCommandError` reason "timeout".
    */
   timeoutMs?: number;
+  /**
+   * What the command is for (`transfer prefect-env: verify`, `install artifact:prefect-env`): logged
+   * with the command and its duration and exit code, and named in errors. Default: the command's
+   * first line.
+   */
+  step?: string;
   /** Written to the command's stdin, then EOF. Never logged: it may carry secrets. */
   stdin?: string | Buffer;
   /**

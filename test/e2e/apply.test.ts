@@ -37,8 +37,9 @@ describeE2E("reconcile apply on the test bed", (testbed) => {
     await Promise.all(nodes.map((n) => resetNode(n.name)));
   });
 
-  it("converges fresh nodes: units active, environment linked, state recorded", async () => {
-    const r = run(["apply", "--yes", "--verify-settle", "1"]);
+  it("converges fresh nodes: units active, environment linked, state recorded, every remote command logged", async () => {
+    const log = `${dir}/apply-log.json`;
+    const r = run(["apply", "--yes", "--verify-settle", "1", "--log-file", log]);
     expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     // apply holds the lease while it plans: the plan it shows does not call that a lock.
@@ -52,6 +53,19 @@ describeE2E("reconcile apply on the test bed", (testbed) => {
       expect(state.resources.map((x) => x.id)).toContain(`service:${unit}`);
     }
     expect(await onNode(server?.name ?? "", "systemctl is-active prefect-server.service")).toBe("active");
+
+    // The log: one JSON line per remote command, with its node, step, duration and exit code.
+    const entries = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const execs = entries.filter((e) => e["msg"] === "exec");
+    expect(execs.length).toBeGreaterThan(10);
+    for (const e of execs) {
+      expect(e, JSON.stringify(e)).toMatchObject({ node: expect.any(String), step: expect.any(String), durationMs: expect.any(Number), code: 0 });
+    }
+    const steps = execs.map((e) => `${String(e["node"])} ${String(e["step"])}`);
+    for (const n of nodes) {
+      for (const stage of ["gather facts", "transfer", "install", "configure", "verify"]) expect(steps.some((s) => s.startsWith(`${n.name} ${stage}`)), `${n.name} ${stage} in ${steps.join("\n")}`).toBe(true);
+    }
+    expect(steps.filter((s) => s.endsWith("take the apply lock"))).toEqual([`${server?.name} take the apply lock`]);
   });
 
   it("then plan --detailed-exitcode exits 0", () => {

@@ -355,14 +355,18 @@ describe("exec", () => {
     }
   });
 
-  it("logs each command at debug level, never its stdin", async () => {
+  it("logs each command at debug level with its step, never its stdin", async () => {
     const lines: string[] = [];
     const sink = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(chunk.toString()), done()) });
     const logged = await connectNode(node(), { logger: pino({ level: "debug" }, sink) });
     await logged.exec("cat >/dev/null; exit 4\nsecond line", { stdin: "hunter2" });
+    const timedOut = await failure(logged.exec("set -e\nsleep 5", { step: "install artifact:env", timeoutMs: 200 }));
     await logged.close();
-    const entry = JSON.parse(lines.find((l) => l.includes('"exec"')) ?? "{}") as Record<string, unknown>;
-    expect(entry).toMatchObject({ level: 20, node: "n1", remoteCommand: "cat >/dev/null; exit 4", code: 4, msg: "exec" });
+    const entries = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(entries.find((e) => e["msg"] === "exec")).toMatchObject({ level: 20, node: "n1", remoteCommand: "cat >/dev/null; exit 4", code: 4, msg: "exec" });
+    // A step names what the command is for, in the log and in errors.
+    expect(entries.find((e) => e["msg"] === "exec failed")).toMatchObject({ node: "n1", step: "install artifact:env", remoteCommand: "set -e" });
+    expect((timedOut as RemoteCommandError).message).toContain("`install artifact:env` timed out");
     expect(lines.join("")).not.toContain("hunter2");
   });
 });
