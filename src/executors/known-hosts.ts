@@ -88,6 +88,26 @@ export function formatKnownHostsLine(host: string, port: number, key: HostKey): 
 }
 
 /**
+ * `line` (one known_hosts line) without the names that denote exactly `host` on `port`, for
+ * replacing that host's key: a comma list keeps its other hosts, a hashed name that is this host's
+ * goes with its line. Wildcard and negated patterns stay (they speak for other hosts too; the new
+ * line for this host is then matched as well). Returns null when no name is left: drop the line.
+ *
+ * @example
+ * removeHostFromLine("10.0.0.5,10.0.0.6 ssh-ed25519 AAAA...", "10.0.0.5", 22) // "10.0.0.6 ssh-ed25519 AAAA..."
+ */
+export function removeHostFromLine(line: string, host: string, port: number): string | null {
+  const m = /^(\s*(?:@\S+\s+)?)(\S+)(\s.*)$/s.exec(line);
+  if (m === null) return line;
+  const [, lead = "", hosts = "", rest = ""] = m;
+  const name = knownHostsName(host, port);
+  if (hosts.startsWith("|")) return hashedNameMatches(hosts, name) ? null : line;
+  const kept = hosts.split(",").filter((pattern) => pattern.toLowerCase() !== name);
+  if (kept.length === hosts.split(",").length) return line;
+  return kept.length === 0 ? null : `${lead}${kept.join(",")}${rest}`;
+}
+
+/**
  * The type and fingerprint of an SSH public key blob (the wire format: a length-prefixed type
  * string first). Throws on a blob too short to hold its type; host keys come from the network.
  */

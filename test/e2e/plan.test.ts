@@ -3,7 +3,7 @@
  * JSON round trip through --out, and the documented errors of a node whose host key changed and
  * of a node that is down, while the other nodes are still planned.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rekeyNode, resetNode, startNode, stopNode } from "../testbed/testbed.mjs";
 import { looksLikeACrash } from "../helpers/cli.js";
@@ -126,6 +126,9 @@ describeE2E("reconcile trust + plan on the test bed", (testbed) => {
       if (changed === undefined || down === undefined) throw new Error("needs 3 nodes");
       await rekeyNode(changed.name);
       await stopNode(down.name);
+      // The changed node's line also names another host: replacing the key must keep that one.
+      const text = readFileSync(cluster.knownHosts, "utf8");
+      writeFileSync(cluster.knownHosts, text.replace(new RegExp(`^${changed.address.replaceAll(".", "\\.")} `, "m"), `keep.example,${changed.address} `));
     });
     afterAll(async () => {
       if (changed === undefined || down === undefined) return;
@@ -159,6 +162,20 @@ describeE2E("reconcile trust + plan on the test bed", (testbed) => {
       expect(r.code).toBe(1);
       expect(r.stdout).toContain("CHANGED");
       expect(r.stderr).toContain(`--replace ${changed?.name}`);
+    });
+
+    it("trust --replace takes only that node's name out of a line it shares with another host", () => {
+      const before = readFileSync(cluster.knownHosts, "utf8");
+      const shared = before.split("\n").find((l) => l.startsWith(`keep.example,${changed?.address} `));
+      expect(shared).toBeDefined();
+      const r = cluster.run(["trust", changed?.name ?? "", "--replace", changed?.name ?? "", "--yes"]);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const after = readFileSync(cluster.knownHosts, "utf8").split("\n");
+      // The other host keeps the old key; the node gets a line of its own with the new one.
+      expect(after).toContain(shared?.replace(`keep.example,${changed?.address} `, "keep.example "));
+      const own = after.filter((l) => l.startsWith(`${changed?.address} `));
+      expect(own).toHaveLength(1);
+      expect(own[0]).not.toBe(shared?.replace(`keep.example,`, ""));
     });
   });
 });

@@ -10,6 +10,7 @@ import {
   lookupHost,
   parseKnownHosts,
   preferredHostKeyAlgorithms,
+  removeHostFromLine,
   type HostKey,
 } from "../../src/executors/known-hosts.js";
 
@@ -102,6 +103,21 @@ describe("lookupHost", () => {
     ["a dot is not a wildcard", "10x0.0.7", 22, [7]],
   ] as const)("%s", (_what, host, port, expected) => {
     expect(lines(host, port)).toEqual(expected);
+  });
+});
+
+describe("removeHostFromLine (trust --replace)", () => {
+  it.each([
+    ["the only name: the line goes", `node1.example ssh-ed25519 ${ED25519}`, "node1.example", 22, null],
+    ["one of a list: the others stay, with the key and comment", `a.lan,node1.example,B.LAN ssh-ed25519 ${ED25519} ops key`, "node1.example", 22, `a.lan,B.LAN ssh-ed25519 ${ED25519} ops key`],
+    ["case-insensitive", `NODE1.example,a.lan ssh-ed25519 ${ED25519}`, "node1.example", 22, `a.lan ssh-ed25519 ${ED25519}`],
+    ["[host]:port names only that port", `[node1.example]:2222,node1.example ssh-ed25519 ${ED25519}`, "node1.example", 2222, `node1.example ssh-ed25519 ${ED25519}`],
+    ["a hashed name of this host: the line goes", `${HASHED_NODE1} ecdsa-sha2-nistp256 ${ECDSA}`, "node1.example", 22, null],
+    ["a hashed name of another host stays", `${HASHED_PORT} ecdsa-sha2-nistp256 ${ECDSA}`, "node1.example", 22, `${HASHED_PORT} ecdsa-sha2-nistp256 ${ECDSA}`],
+    ["wildcards and negations stay: they name other hosts too", `10.0.0.*,!10.0.0.9 ssh-ed25519 ${ED25519}`, "10.0.0.7", 22, `10.0.0.*,!10.0.0.9 ssh-ed25519 ${ED25519}`],
+    ["a marker is kept", `@revoked node1.example,a.lan ssh-ed25519 ${ED25519}`, "node1.example", 22, `@revoked a.lan ssh-ed25519 ${ED25519}`],
+  ] as const)("%s", (_what, line, host, port, expected) => {
+    expect(removeHostFromLine(line, host, port)).toBe(expected);
   });
 });
 

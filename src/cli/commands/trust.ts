@@ -6,7 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ConnectError, ExitCode, UsageError } from "../../errors.js";
-import { formatKnownHostsLine, lookupHost, parseKnownHosts, type HostKey, type KnownHostsEntry } from "../../executors/known-hosts.js";
+import { formatKnownHostsLine, lookupHost, parseKnownHosts, removeHostFromLine, type HostKey, type KnownHostsEntry } from "../../executors/known-hosts.js";
 import { scanHostKey } from "../../executors/ssh-transport.js";
 import { readTextIfExists, writeFileAtomically } from "../../executors/local-files.js";
 import type { ResolvedNode } from "../../spec/resolved.js";
@@ -102,8 +102,14 @@ export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Pro
     for (const file of files) {
       const mine = record.filter((v) => v.node.ssh.knownHostsFile === file);
       if (mine.length === 0) continue;
-      const drop = new Set(mine.flatMap((v) => (v.status === "changed" ? v.old.map((e) => e.line) : [])));
-      const kept = (texts.get(file) ?? "").split("\n").filter((_, i) => !drop.has(i + 1));
+      // A replaced key leaves its lines, but only this node's name leaves a line that lists others.
+      const replaced = new Map<number, { address: string; port: number }[]>();
+      for (const v of mine) if (v.status === "changed") for (const e of v.old) replaced.set(e.line, [...(replaced.get(e.line) ?? []), { address: v.node.address, port: v.node.ssh.port }]);
+      const kept = (texts.get(file) ?? "").split("\n").flatMap((text, i) => {
+        let line: string | null = text;
+        for (const h of replaced.get(i + 1) ?? []) line = line === null ? null : removeHostFromLine(line, h.address, h.port);
+        return line === null ? [] : [line];
+      });
       while (kept.length > 0 && kept.at(-1) === "") kept.pop();
       const added = mine.map((v) => formatKnownHostsLine(v.node.address, v.node.ssh.port, v.key));
       await mkdir(dirname(file), { recursive: true });
