@@ -163,9 +163,17 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
       `else ${journal(servicesFile(journalDir), `systemctl stop ${detail.unit} || true`)}; fi`,
   );
   if (detail.stop) lines.push(`systemctl disable --now ${u}`);
-  // `enable` reloads systemd by itself (0.1 s or more); with --no-reload, one reload serves both
-  // the new unit file and the new enablement.
-  if (detail.enable) lines.push(`systemctl enable --no-reload ${u}`);
+  if (detail.enable) {
+    // A unit this generation enables is disabled again by a rollback (before its file goes).
+    const mark = `# enable ${detail.unit}`;
+    lines.push(
+      `if ! grep -qxF ${q(mark)} ${q(undoFile(journalDir))} 2>/dev/null; then ${journal(undoFile(journalDir), mark)}; ` +
+        `systemctl is-enabled --quiet ${u} || ${journal(undoFile(journalDir), `systemctl disable --no-reload ${detail.unit} || true`)}; fi`,
+    );
+    // `enable` reloads systemd by itself (0.1 s or more); with --no-reload, one reload serves both
+    // the new unit file and the new enablement.
+    lines.push(`systemctl enable --no-reload ${u}`);
+  }
   if (detail.daemonReload || detail.enable) lines.push("systemctl daemon-reload");
   if (detail.restart) lines.push(`systemctl restart ${u}`);
   else if (detail.start) lines.push(`systemctl start ${u}`);

@@ -204,14 +204,26 @@ describe("artifact install", () => {
 
 describe("services", () => {
   /** Runs a service step with a stand-in systemctl that records its arguments (the unit is inactive). */
-  const systemctlCalls = (detail: { enable: boolean; start: boolean; restart: boolean; stop?: boolean; daemonReload: boolean }) => {
+  /** A folder with a stand-in systemctl that records its arguments; the unit is neither active nor enabled. */
+  const fakeSystemd = () => {
     const dir = temp();
     mkdirSync(join(dir, "bin"));
-    writeFileSync(join(dir, "bin", "systemctl"), `#!/bin/sh\necho "$*" >> ${join(dir, "calls")}\n[ "$1" != is-active ]\n`, { mode: 0o755 });
-    const script = serviceScript({ kind: "service", unit: "prefect-worker@p.service", stop: false, ...detail }, join(dir, "journal"));
-    const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
-    expect(r.status, r.stderr).toBe(0);
-    return readFileSync(join(dir, "calls"), "utf8").trim().split("\n").slice(1);
+    const calls = join(dir, "calls");
+    // `disable` notes when the unit file (UNIT_FILE, if set) is already gone: too late to find its links.
+    const fake = `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = disable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "disable after the unit file went" >> ${calls}\ncase "$1" in is-active|is-enabled) exit 3;; esac\nexit 0\n`;
+    writeFileSync(join(dir, "bin", "systemctl"), fake, { mode: 0o755 });
+    const run = (script: string) => {
+      const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
+      expect(r.status, r.stderr).toBe(0);
+      const calls = existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8").trim().split("\n") : [];
+      writeFileSync(join(dir, "calls"), "");
+      return calls.filter((c) => c !== "" && !c.startsWith("is-"));
+    };
+    return { journal: join(dir, "journal"), run };
+  };
+  const systemctlCalls = (detail: { enable: boolean; start: boolean; restart: boolean; stop?: boolean; daemonReload: boolean }) => {
+    const systemd = fakeSystemd();
+    return systemd.run(serviceScript({ kind: "service", unit: "prefect-worker@p.service", stop: false, ...detail }, systemd.journal));
   };
 
   it("a new unit: enabled without its own reload, systemd reloaded once, then started", () => {
@@ -220,6 +232,17 @@ describe("services", () => {
       "daemon-reload",
       "start prefect-worker@p.service",
     ]);
+  });
+
+  it("a rollback disables a unit the generation enabled, once, before its file is put back", () => {
+    const systemd = fakeSystemd();
+    const unitFile = join(temp(), "prefect-worker@p.service");
+    const detail = { kind: "service" as const, unit: "prefect-worker@p.service", stop: false, enable: true, start: true, restart: false, daemonReload: true };
+    systemd.run(`${writeFileScript(unitFile, "0644", me, group, systemd.journal)} <<'EOF'\n[Unit]\nEOF`);
+    systemd.run(serviceScript(detail, systemd.journal));
+    systemd.run(serviceScript(detail, systemd.journal)); // a retry in the same generation journals nothing more
+    expect(systemd.run(`export UNIT_FILE=${unitFile}\n${rollbackFilesScript(systemd.journal)}`)).toEqual(["disable --no-reload prefect-worker@p.service"]);
+    expect(existsSync(unitFile)).toBe(false);
   });
 
   it("a changed unit file: reloaded, then restarted; nothing changed: only restarted", () => {
