@@ -78,17 +78,12 @@ export type NodeResult =
 export type Phase = "stage" | "transfer" | "unpack" | "install" | "configure" | "verify";
 const STAGE_OF: Record<Phase, Stage> = { stage: "stage", transfer: "transfer", unpack: "install", install: "install", configure: "configure", verify: "verify" };
 
-/** The stage a machine state belongs to (`unpack` is part of install). */
-export function stageOfPhase(phase: Phase): Stage {
-  return STAGE_OF[phase];
-}
-
 /**
  * An install step that only extracts an uploaded artifact into `store/<sha256>`: nothing reads a
  * store folder until a link points at it (or a package step installs from it), and a half-done one
  * has no `.complete`, so it runs before the rolling gate.
  */
-export function onlyUnpacks(step: Step): boolean {
+function onlyUnpacks(step: Step): boolean {
   return step.stage === "install" && step.detail.kind === "artifact";
 }
 
