@@ -51,7 +51,7 @@ export type NodeMachineEvent = { type: "slot.granted" };
 
 /** Progress, for the CLI (`actor.on(type, handler)`); the cluster listens for `slot.requested`. */
 export type NodeMachineEmitted =
-  | { type: "stage.started"; node: string; stage: Stage; attempt: number }
+  | { type: "stage.started"; node: string; stage: Stage; /** `unpack` for the part of install before the gate. */ phase: Phase; attempt: number }
   | { type: "retry.scheduled"; node: string; stage: Stage | "rollback"; retry: number; delayMs: number; error: unknown }
   | { type: "slot.requested"; node: string };
 
@@ -156,7 +156,7 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
           switched: context.switched || params.phase === "install" || params.phase === "configure",
         };
       }),
-      announce: emit(({ context }, params: { phase: Phase }) => ({ type: "stage.started" as const, node: context.node, stage: STAGE_OF[params.phase], attempt: context.failures + 1 })),
+      announce: emit(({ context }, params: { phase: Phase }) => ({ type: "stage.started" as const, node: context.node, stage: STAGE_OF[params.phase], phase: params.phase, attempt: context.failures + 1 })),
       announceRetry: emit(({ context, event }, params: { stage: Stage | "rollback" }) => ({
         type: "retry.scheduled" as const,
         node: context.node,

@@ -170,7 +170,10 @@ describeE2E("reconcile apply on the test bed", (testbed) => {
     // The lock was released: the next apply runs, resumes the uploads and converges.
     const again = run(["apply", "--yes", "--verify-settle", "1"]);
     expect(again.code, again.stdout + again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/resumed at \d+/);
+    expect(again.stdout).toMatch(/resumed at \d+(\.\d)? (B|KiB|MiB|GiB)\)/);
+    // Without a terminal, progress comes as plain lines (a quarter at a time), never as a live line.
+    expect(again.stdout).toMatch(/^ {2}n\d: [\d.]+ MiB of 200\.0 MiB \((25|50|75)%\)/m);
+    expect(again.stdout).not.toContain("\x1b[K");
     for (const n of nodes) expect(await onNode(n.name, "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("big-env");
   });
 

@@ -232,7 +232,7 @@ describe("node machine", () => {
       const fake = new FakeExecutors();
       const actor = createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", FULL, { unpacks: 2 }), generation: 1, gated: true } });
       const started: string[] = [];
-      actor.on("stage.started", (e) => started.push(e.type === "stage.started" ? e.stage : "?"));
+      actor.on("stage.started", (e) => started.push(e.type === "stage.started" ? `${e.stage}${e.phase === e.stage ? "" : `/${e.phase}`}` : "?"));
       const done = toPromise(actor.start());
       await flush();
       expect(actor.getSnapshot().value).toBe("waitingForSlot");
@@ -248,7 +248,7 @@ describe("node machine", () => {
         ["configure", 1],
         ["verify", 1],
       ]);
-      expect(started).toEqual(["stage", "transfer", "install", "install", "configure", "verify"]);
+      expect(started).toEqual(["stage", "transfer", "install/unpack", "install", "configure", "verify"]);
     });
 
     it("a failed unpack ends in failed without a rollback: nothing was switched", async () => {

@@ -11,12 +11,12 @@ import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js"
 import { ArtifactCache, defaultCacheDir, type StagedArtifact } from "../../executors/artifact-cache.js";
 import { LocalLock, RemoteLease } from "../../executors/lock.js";
 import { nextState, rollbackDir, rollbackNode, runNodeSteps, writeState, type StepContext } from "../../executors/node-steps.js";
-import { formatProgress, transferArtifact } from "../../executors/transfer.js";
+import { transferArtifact } from "../../executors/transfer.js";
 import type { Transport } from "../../executors/transport.js";
 import { storeFile } from "../../facts/layout.js";
 import type { NodeState } from "../../facts/types.js";
 import { plan as makePlan } from "../../planner/plan.js";
-import { renderPlan } from "../../planner/render.js";
+import { formatBytes, renderPlan } from "../../planner/render.js";
 import { savedPlanProblem, stalePlanReasons, type SavedPlan } from "../../planner/saved.js";
 import type { Plan, Step } from "../../planner/types.js";
 import type { ResolvedCluster } from "../../spec/resolved.js";
@@ -25,6 +25,7 @@ import { createNodeMachine } from "../../state-machine/node-machine.js";
 import type { Executors } from "../../state-machine/actors.js";
 import type { Logger } from "../../log.js";
 import { ask, print, type CliIO } from "../io.js";
+import { ProgressView } from "../progress.js";
 import { gatherAll, interruptible, loadStrict, openConnections, type SpecArgs } from "../remote.js";
 import { terminalStyle } from "./plan.js";
 
@@ -64,7 +65,7 @@ function localLockPath(cluster: ResolvedCluster, env: CliIO["env"]): string {
 }
 
 /** The real executors: stage on the controller, the rest over each node's one connection. */
-function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<string, Transport>; states: Map<string, NodeState | null>; secrets: ReadonlyMap<string, import("../../spec/secrets.js").Sensitive>; cache: ArtifactCache; settleSeconds: number; io: CliIO; log: Logger }): Executors {
+function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<string, Transport>; states: Map<string, NodeState | null>; secrets: ReadonlyMap<string, import("../../spec/secrets.js").Sensitive>; cache: ArtifactCache; settleSeconds: number; io: CliIO; log: Logger; progress: ProgressView }): Executors {
   const staged = new Map<string, StagedArtifact>();
   const nodeOf = (name: string) => {
     const node = cluster.nodes.find((n) => n.name === name);
@@ -107,23 +108,13 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
         if (d.kind !== "artifact") continue;
         const s = staged.get(d.artifact);
         if (s === undefined) throw new ReconcileError(`node ${name}: ${d.artifact} was not staged`);
-        let lastShown = 0;
         const result = await transferArtifact(
           transport,
           { root: node.root, sha256: s.sha256, localPath: s.path, bytes: s.bytes, storeSha256: d.sha256 },
-          {
-            signal,
-            onProgress: (p) => {
-              const now = Date.now();
-              if (ctx.io.stdout.isTTY === true && now - lastShown > 500) {
-                lastShown = now;
-                print(ctx.io.stdout, `  ${formatProgress(p)}  ${d.artifact}`);
-              }
-            },
-          },
+          { signal, onProgress: (p) => ctx.progress.update(`${name}\0${d.artifact}`, d.artifact, p) },
         );
         ctx.log.info({ event: "transfer", node: name, artifact: d.artifact, ...result }, "transferred");
-        print(ctx.io.stdout, `node ${name}: ${d.artifact} ${result.skipped ? "already there" : `sent ${result.sent} bytes${result.resumedFrom > 0 ? ` (resumed at ${result.resumedFrom})` : ""}`}`);
+        ctx.progress.print(ctx.io.stdout, `node ${name}: ${d.artifact} ${result.skipped ? "already there" : `sent ${formatBytes(result.sent)}${result.resumedFrom > 0 ? ` (resumed at ${formatBytes(result.resumedFrom)})` : ""}`}`);
       }
     },
     install: (name, steps, signal) => runAll(name, steps, signal),
@@ -160,6 +151,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
   try {
     return await interruptible(async (signal) => {
       const connections = openConnections(cluster, io, log, signal);
+      const progress = new ProgressView(io.stdout);
       // Every node's handshake runs while the lease is taken on the server.
       connections.warm(cluster.nodes.map((n) => n.name));
       let lease: RemoteLease | undefined;
@@ -204,21 +196,24 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
         for (const [name, r] of Object.entries(gathered.facts)) states.set(name, r.reachable && r.facts.state.ok ? r.facts.state.value : null);
         const generations = Object.fromEntries(cluster.nodes.map((n) => [n.name, states.get(n.name)?.generation ?? 0]));
         const started = performance.now();
-        const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { transports, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, io, log })), {
+        const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { transports, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, io, log, progress })), {
           concurrency: args.concurrency,
           generations,
           signal,
           onEvent: (e) => {
-            if (e.type === "stage.started") print(io.stdout, `node ${e.node}: ${e.stage}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`);
-            if (e.type === "retry.scheduled") print(io.stderr, `node ${e.node}: ${e.stage} failed, retrying in ${Math.round(e.delayMs / 1000)} s: ${e.error instanceof Error ? e.error.message : String(e.error)}`);
+            const again = e.type === "stage.started" && e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
+            if (e.type === "stage.started") progress.print(io.stdout, `node ${e.node}: ${e.phase === "unpack" ? "install: unpacking into the store" : e.stage}${again}`);
+            if (e.type === "retry.scheduled") progress.print(io.stderr, `node ${e.node}: ${e.stage} failed, retrying in ${Math.round(e.delayMs / 1000)} s: ${e.error instanceof Error ? e.error.message : String(e.error)}`);
           },
         });
         log.info({ event: "apply", converged: result.converged, durationMs: Math.round(performance.now() - started), nodes: result.nodes.map((n) => ({ node: n.node, status: n.status })) }, "applied");
+        progress.clear();
         print(io.stdout);
         for (const o of result.nodes) print(o.status === "converged" || o.status === "unchanged" ? io.stdout : io.stderr, outcomeLine(o));
         if (lost !== undefined) throw lost;
         return result.converged ? ExitCode.ok : ExitCode.failure;
       } finally {
+        progress.clear();
         await lease?.release().catch((error: unknown) => log.warn({ event: "unlock", error: String(error) }, "could not release the lock"));
         await connections.closeAll();
       }

@@ -1,0 +1,96 @@
+/**
+ * Upload progress for people. On a terminal: one live line for the uploads under way (per
+ * artifact the nodes and their percent, the total bytes/s, the longest time left), rewritten in place, and cleared before any other line is printed so the
+ * output never tangles. Elsewhere (a pipe, a CI log): a plain line per upload at 25, 50 and 75%;
+ * the caller prints when each one is done.
+ */
+import { formatDuration, formatProgress, type TransferProgress } from "../executors/transfer.js";
+import { formatBytes } from "../planner/render.js";
+import { print, type CliIO } from "./io.js";
+
+type Stream = CliIO["stdout"] & { columns?: number };
+
+/** How often the live line is redrawn at most. */
+const REDRAW_MS = 200;
+
+export class ProgressView {
+  readonly #out: Stream;
+  readonly #now: () => number;
+  /** Uploads under way, by key: the latest event and what is being sent. */
+  readonly #uploads = new Map<string, { event: TransferProgress; what: string }>();
+  /** Plain mode: the last quarter printed per upload. */
+  readonly #quarters = new Map<string, number>();
+  #drawn = false;
+  #lastDraw = Number.NEGATIVE_INFINITY;
+
+  /**
+   * @example
+   * const progress = new ProgressView(io.stdout);
+   * transferArtifact(t, target, { onProgress: (e) => progress.update(`${node}/${name}`, name, e) });
+   * progress.print(io.stdout, `node ${node}: ${name} sent`);
+   */
+  constructor(out: Stream, now: () => number = Date.now) {
+    this.#out = out;
+    this.#now = now;
+  }
+
+  get #live(): boolean {
+    return this.#out.isTTY === true;
+  }
+
+  /** A new figure for the upload `key` (sending `what`); an upload at its total leaves the line. */
+  update(key: string, what: string, event: TransferProgress): void {
+    const done = event.sent >= event.total;
+    if (!this.#live) {
+      const quarter = event.total === 0 ? 4 : Math.floor((event.sent / event.total) * 4);
+      if (!done && quarter > (this.#quarters.get(key) ?? 0)) {
+        this.#quarters.set(key, quarter);
+        print(this.#out, `  ${formatProgress(event)}  ${what}`);
+      }
+      return;
+    }
+    if (done) this.#uploads.delete(key);
+    else this.#uploads.set(key, { event, what });
+    const now = this.#now();
+    if (done || now - this.#lastDraw >= REDRAW_MS) {
+      this.#lastDraw = now;
+      this.#draw();
+    }
+  }
+
+  /** Prints a line (on stdout or stderr) above the live line. */
+  print(stream: CliIO["stdout"], line = ""): void {
+    this.clear();
+    print(stream, line);
+    this.#draw();
+  }
+
+  /** Takes the live line off the terminal (before exiting, or before other output). */
+  clear(): void {
+    if (!this.#drawn) return;
+    this.#out.write("\r\x1b[K");
+    this.#drawn = false;
+  }
+
+  #draw(): void {
+    if (!this.#live) return;
+    if (this.#uploads.size === 0) return this.clear();
+    // Per artifact the nodes and their percent, then the total rate and the longest time left.
+    const groups = new Map<string, string[]>();
+    let rate = 0;
+    let eta: number | null = null;
+    for (const { event, what } of this.#uploads.values()) {
+      groups.set(what, [...(groups.get(what) ?? []), `${event.node} ${Math.floor((event.sent / event.total) * 100)}%`]);
+      rate += event.bytesPerSecond;
+      if (event.etaSeconds !== null) eta = Math.max(eta ?? 0, event.etaSeconds);
+    }
+    const parts = [...groups].map(([what, nodes]) => `${what} → ${nodes.join(" ")}`);
+    let text = `sending ${parts.join(" | ")}${rate > 0 ? ` · ${formatBytes(rate)}/s` : ""}${eta === null ? "" : ` · ${formatDuration(eta)} left`}`;
+    // A terminal that does not say its size (columns 0, as under `script`) gets 80.
+    const columns = this.#out.columns ?? 0;
+    const width = (columns >= 20 ? columns : 80) - 1;
+    if (text.length > width) text = `${text.slice(0, Math.max(0, width - 1))}…`;
+    this.#out.write(`\r\x1b[K${text}`);
+    this.#drawn = true;
+  }
+}
