@@ -88,13 +88,14 @@ export function formatKnownHostsLine(host: string, port: number, key: HostKey): 
 }
 
 /**
- * `line` (one known_hosts line) without the names that denote exactly `host` on `port`, for
- * replacing that host's key: a comma list keeps its other hosts, a hashed name that is this host's
- * goes with its line. Wildcard and negated patterns stay (they speak for other hosts too; the new
- * line for this host is then matched as well). Returns null when no name is left: drop the line.
+ * `line` (one known_hosts line) no longer naming `host` on `port`, for replacing that host's key:
+ * a comma list keeps its other hosts, a hashed name that is this host's goes with its line, and a
+ * wildcard that still matches the host gets a negation (`10.0.0.*,!10.0.0.5`), so the old key is
+ * trusted for the other hosts only. Returns null when no name is left: drop the line.
  *
  * @example
  * removeHostFromLine("10.0.0.5,10.0.0.6 ssh-ed25519 AAAA...", "10.0.0.5", 22) // "10.0.0.6 ssh-ed25519 AAAA..."
+ * removeHostFromLine("10.0.0.* ssh-ed25519 AAAA...", "10.0.0.5", 22)          // "10.0.0.*,!10.0.0.5 ssh-ed25519 AAAA..."
  */
 export function removeHostFromLine(line: string, host: string, port: number): string | null {
   const m = /^(\s*(?:@\S+\s+)?)(\S+)(\s.*)$/s.exec(line);
@@ -103,8 +104,9 @@ export function removeHostFromLine(line: string, host: string, port: number): st
   const name = knownHostsName(host, port);
   if (hosts.startsWith("|")) return hashedNameMatches(hosts, name) ? null : line;
   const kept = hosts.split(",").filter((pattern) => pattern.toLowerCase() !== name);
-  if (kept.length === hosts.split(",").length) return line;
-  return kept.length === 0 ? null : `${lead}${kept.join(",")}${rest}`;
+  if (kept.length === 0) return null;
+  if (hostsFieldMatches(kept.join(","), name)) kept.push(`!${name}`);
+  return kept.length === hosts.split(",").length && kept.every((p, i) => p === hosts.split(",")[i]) ? line : `${lead}${kept.join(",")}${rest}`;
 }
 
 /**

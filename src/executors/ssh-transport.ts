@@ -659,7 +659,7 @@ function checkHostKey(node: ResolvedNode, known: { file: string; exists: boolean
   const places = stale.map((e) => `${e.file}:${e.line}`).join(", ");
   const lines = stale.map((e) => e.line).join(", ");
   return new ConnectError(node.name, "host-key-changed", `HOST KEY CHANGED: ${where} now offers ${offered.type} key ${offered.fingerprint}, but ${places} records a different key`, {
-    hint: `someone may be intercepting the connection; if the node was reinstalled or its keys rotated on purpose, confirm the new fingerprint on the node's console, then run \`reconcile trust ${node.name} --replace ${node.name}\` (it replaces line${stale.length === 1 ? "" : "s"} ${lines} of ${stale[0]?.file ?? known.file})`,
+    hint: `someone may be intercepting the connection; if the node was reinstalled or its keys rotated on purpose, confirm the new fingerprint on the node's console, then run \`reconcile trust ${node.name} --replace ${node.name}\` (it takes this node out of line${stale.length === 1 ? "" : "s"} ${lines} of ${stale[0]?.file ?? known.file})`,
   });
 }
 

@@ -114,10 +114,21 @@ describe("removeHostFromLine (trust --replace)", () => {
     ["[host]:port names only that port", `[node1.example]:2222,node1.example ssh-ed25519 ${ED25519}`, "node1.example", 2222, `node1.example ssh-ed25519 ${ED25519}`],
     ["a hashed name of this host: the line goes", `${HASHED_NODE1} ecdsa-sha2-nistp256 ${ECDSA}`, "node1.example", 22, null],
     ["a hashed name of another host stays", `${HASHED_PORT} ecdsa-sha2-nistp256 ${ECDSA}`, "node1.example", 22, `${HASHED_PORT} ecdsa-sha2-nistp256 ${ECDSA}`],
-    ["wildcards and negations stay: they name other hosts too", `10.0.0.*,!10.0.0.9 ssh-ed25519 ${ED25519}`, "10.0.0.7", 22, `10.0.0.*,!10.0.0.9 ssh-ed25519 ${ED25519}`],
+    ["a wildcard that matches stays for the others, with the host negated", `10.0.0.*,!10.0.0.9 ssh-ed25519 ${ED25519}`, "10.0.0.7", 22, `10.0.0.*,!10.0.0.9,!10.0.0.7 ssh-ed25519 ${ED25519}`],
+    ["an exact name beside a matching wildcard: both taken care of", `10.0.0.5,10.0.0.* ssh-ed25519 ${ED25519}`, "10.0.0.5", 22, `10.0.0.*,!10.0.0.5 ssh-ed25519 ${ED25519}`],
+    ["a wildcard already negating the host is left as it is", `10.0.0.*,!10.0.0.9 ssh-ed25519 ${ED25519}`, "10.0.0.9", 22, `10.0.0.*,!10.0.0.9 ssh-ed25519 ${ED25519}`],
+    ["[host]:port is negated as [host]:port", `[10.0.0.*]:2222 ssh-ed25519 ${ED25519}`, "10.0.0.5", 2222, `[10.0.0.*]:2222,![10.0.0.5]:2222 ssh-ed25519 ${ED25519}`],
     ["a marker is kept", `@revoked node1.example,a.lan ssh-ed25519 ${ED25519}`, "node1.example", 22, `@revoked a.lan ssh-ed25519 ${ED25519}`],
   ] as const)("%s", (_what, line, host, port, expected) => {
     expect(removeHostFromLine(line, host, port)).toBe(expected);
+  });
+
+  it("leaves no line that still trusts the old key for the host, and keeps it for the others", () => {
+    for (const line of [`10.0.0.* ssh-ed25519 ${ED25519}`, `10.0.0.5,10.0.0.* ssh-ed25519 ${ED25519}`, `10.0.0.?,node1.example ssh-ed25519 ${ED25519}`]) {
+      const entries = parseKnownHosts(removeHostFromLine(line, "10.0.0.5", 22) ?? "", "/k");
+      expect(lookupHost(entries, "10.0.0.5", 22), line).toEqual([]);
+      expect(lookupHost(entries, "10.0.0.6", 22), line).toHaveLength(1);
+    }
   });
 });
 
