@@ -105,7 +105,7 @@ describe("host key verification", () => {
     expect(error.category).toBe("host-key-changed");
     expect(error.message).toContain(`${file}:2`);
     expect(error.message).toContain(hostKeyOf(hostEd25519.public).fingerprint);
-    expect(error.hint).toContain(`reconcile trust n1 --replace n1\` (it replaces line 2 of ${file})`);
+    expect(error.hint).toContain(`reconcile trust n1 --replace n1\` (it takes this node out of line 2 of ${file})`);
     expect(error.hint).toContain("reconcile trust");
     expect(sshd.commands).toEqual([]);
   });
