@@ -81,12 +81,18 @@ class NodePlanner {
         const uploaded = store.uploaded.includes(d.sha256);
         const partial = uploaded ? (d.bytes ?? 0) : (store.partial.find((p) => p.sha256 === d.sha256)?.bytes ?? 0);
         const bytes = d.bytes === null ? (uploaded ? 0 : null) : Math.max(0, d.bytes - partial);
+        // A link into the folder although it is not complete (its .complete was removed by hand, or
+        // an old tool made it): the running environment is what gets unpacked again.
+        const links = this.facts.links.ok ? Object.values(this.facts.links.value) : [];
+        const live = links.some((l) => l.state === "link" && new RegExp(`(^|/)${d.sha256}(/|$)`).test(l.target));
         const reason = uploaded
           ? "uploaded and verified, not installed yet"
           : partial > 0
             ? `not in the store; ${partial} bytes already uploaded, the transfer resumes`
-            : "not in the node's store";
-        const detail: StepDetail = { kind: "artifact", artifact: d.name, artifactKind: d.artifactKind, sha256: d.sha256, source: d.source };
+            : live
+              ? "incomplete in the node's store (no .complete) although a link points into it"
+              : "not in the node's store";
+        const detail: StepDetail = { kind: "artifact", artifact: d.name, artifactKind: d.artifactKind, sha256: d.sha256, source: d.source, ...(live ? { live: true as const } : {}) };
         return {
           change: change(d, "create", null, after, reason),
           steps: [

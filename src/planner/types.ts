@@ -69,7 +69,19 @@ export interface Step {
 }
 
 export type StepDetail =
-  | { kind: "artifact"; artifact: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; source: string }
+  | {
+      kind: "artifact";
+      artifact: string;
+      artifactKind: ArtifactKind | "flow-code";
+      sha256: string;
+      source: string;
+      /**
+       * Set (true) when a link on the node points into this store folder now although it is not
+       * complete: unpacking it again touches what the node runs, so it is not done ahead of the
+       * rolling gate like other unpacks.
+       */
+      live?: true;
+    }
   | { kind: "link"; path: string; target: string }
   | { kind: "packages"; artifact: string; sha256: string; packages: { name: string; version: string }[] | null }
   | { kind: "user"; name: string; home: string }

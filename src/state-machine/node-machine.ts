@@ -81,10 +81,11 @@ const STAGE_OF: Record<Phase, Stage> = { stage: "stage", transfer: "transfer", u
 /**
  * An install step that only extracts an uploaded artifact into `store/<sha256>`: nothing reads a
  * store folder until a link points at it (or a package step installs from it), and a half-done one
- * has no `.complete`, so it runs before the rolling gate.
+ * has no `.complete`, so it runs before the rolling gate. Not so for a folder a link points into
+ * already (`live`): that one waits for the gate like the switch.
  */
 function onlyUnpacks(step: Step): boolean {
-  return step.stage === "install" && step.detail.kind === "artifact";
+  return step.stage === "install" && step.detail.kind === "artifact" && step.detail.live !== true;
 }
 
 interface NodeContext {

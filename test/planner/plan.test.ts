@@ -275,6 +275,24 @@ describe("planner: focused cases", () => {
     expect(nodeOf(other, "worker-2").warnings).toHaveLength(1);
   });
 
+  it("an incomplete store folder that a link points into is unpacked again, marked live (after the gate)", () => {
+    const c = loadCase("converged");
+    const facts = structuredClone(c.facts);
+    const w1 = facts["worker-1"];
+    if (w1?.reachable !== true || !w1.facts.store.ok || !w1.facts.links.ok) throw new Error("fixture changed");
+    const linked = Object.values(w1.facts.links.value).flatMap((l) => (l.state === "link" ? [l.target] : []));
+    const sha = w1.facts.store.value.complete.find((d) => linked.some((t) => t.includes(d)));
+    if (sha === undefined) throw new Error("fixture changed: no linked store folder");
+    w1.facts.store.value.complete = w1.facts.store.value.complete.filter((d) => d !== sha);
+    const node = nodeOf(planCase(c, facts), "worker-1");
+    const install = node.steps.find((s) => s.stage === "install" && s.detail.kind === "artifact");
+    expect(install?.detail).toMatchObject({ kind: "artifact", sha256: sha, live: true });
+    expect(node.changes.find((ch) => ch.kind === "artifact" && ch.action === "create")?.reason).toBe("incomplete in the node's store (no .complete) although a link points into it");
+    // A fresh artifact is not live.
+    const fresh = nodeOf(planCase(loadCase("fresh-cluster")), "worker-1");
+    expect(fresh.steps.filter((s) => s.detail.kind === "artifact" && s.detail.live === true)).toEqual([]);
+  });
+
   it("low disk warns with the bytes free and needed", () => {
     const c = loadCase("fresh-cluster");
     const facts = structuredClone(c.facts);

@@ -251,6 +251,26 @@ describe("node machine", () => {
       expect(started).toEqual(["stage", "transfer", "install/unpack", "install", "configure", "verify"]);
     });
 
+    it("with gated, an unpack into a folder a link points at already (live) waits for the gate", async () => {
+      const fake = new FakeExecutors();
+      const plan = nodePlan("n1", FULL, { unpacks: 2 });
+      const second = plan.steps.find((s) => s.detail.kind === "artifact" && s.detail.artifact === "env1");
+      if (second?.detail.kind !== "artifact") throw new Error("helper changed");
+      second.detail.live = true;
+      const actor = createActor(createNodeMachine(fake), { input: { plan, generation: 1, gated: true } });
+      const done = toPromise(actor.start());
+      await flush();
+      expect(actor.getSnapshot().value).toBe("waitingForSlot");
+      expect(fake.calls.map((c) => [c.stage, c.steps])).toEqual([
+        ["stage", 1],
+        ["transfer", 1],
+        ["install", 1],
+      ]);
+      actor.send({ type: "slot.granted" });
+      await done;
+      expect(fake.calls[3]).toMatchObject({ stage: "install", steps: 2 });
+    });
+
     it("a failed unpack ends in failed without a rollback: nothing was switched", async () => {
       const fake = new FakeExecutors((_n, stage, attempt) => (stage === "install" && attempt === 1 ? Promise.reject(new RemoteCommandError("n1", "exit", "tar: short read")) : undefined));
       const result = await toPromise(createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", FULL, { unpacks: 1 }), generation: 4 } }).start());
