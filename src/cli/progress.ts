@@ -21,6 +21,7 @@ export class ProgressView {
   /** Plain mode: the last quarter printed per upload. */
   readonly #quarters = new Map<string, number>();
   #drawn = false;
+  #closed = false;
   #lastDraw = Number.NEGATIVE_INFINITY;
 
   /**
@@ -35,14 +36,17 @@ export class ProgressView {
   }
 
   get #live(): boolean {
-    return this.#out.isTTY === true;
+    return this.#out.isTTY === true && !this.#closed;
   }
 
   /** A new figure for the upload `key` (sending `what`); an upload at its total leaves the line. */
   update(key: string, what: string, event: TransferProgress): void {
     const done = event.sent >= event.total;
+    if (this.#closed) return;
     if (!this.#live) {
       const quarter = event.total === 0 ? 4 : Math.floor((event.sent / event.total) * 4);
+      // An upload sent again from the start (its resumed part did not verify) counts afresh.
+      if (quarter < (this.#quarters.get(key) ?? 0)) this.#quarters.set(key, quarter);
       if (!done && quarter > (this.#quarters.get(key) ?? 0)) {
         this.#quarters.set(key, quarter);
         print(this.#out, `  ${formatProgress(event)}  ${what}`);
@@ -56,6 +60,18 @@ export class ProgressView {
       this.#lastDraw = now;
       this.#draw();
     }
+  }
+
+  /** The upload `key` ended, whether it finished, failed or was cancelled: it leaves the line. */
+  done(key: string): void {
+    this.#quarters.delete(key);
+    if (this.#uploads.delete(key)) this.#draw();
+  }
+
+  /** No more live line from here on (late progress of cancelled uploads included); clears it. */
+  close(): void {
+    this.clear();
+    this.#closed = true;
   }
 
   /** Prints a line (on stdout or stderr) above the live line. */

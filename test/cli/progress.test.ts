@@ -77,6 +77,29 @@ describe("ProgressView", () => {
     expect(out.chunks.at(-1)).toBe("\r\x1b[Ksending prefect-env → n2 25% n3 50% | flow-code:etl → n2 25% · 300.0 MiB/s · 2 s left");
   });
 
+  it("an upload that failed or was cancelled leaves the line with done(); after close() nothing is drawn", () => {
+    const out = stream(true);
+    let now = 0;
+    const view = new ProgressView(out, () => (now += 300));
+    view.update("n2/env", "prefect-env", event("n2", 50));
+    view.update("n3/env", "prefect-env", event("n3", 50));
+    view.done("n2/env");
+    expect(out.chunks.at(-1)).toBe("\r\x1b[Ksending prefect-env → n3 25% · 100.0 MiB/s · 2 s left");
+    view.close();
+    expect(out.chunks.at(-1)).toBe("\r\x1b[K");
+    const written = out.chunks.length;
+    view.update("n3/env", "prefect-env", event("n3", 60)); // a late acknowledgement after Ctrl-C
+    view.print(out, "error: interrupted (SIGINT)");
+    expect(out.chunks.slice(written)).toEqual(["error: interrupted (SIGINT)\n"]);
+  });
+
+  it("elsewhere: an upload sent again from the start reports its quarters again", () => {
+    const out = stream(false);
+    const view = new ProgressView(out);
+    for (const sent of [60, 120, 0, 60]) view.update("n2/env", "prefect-env", event("n2", sent));
+    expect(out.text().split("\n").filter((l) => l !== "").map((l) => /\((\d+)%\)/.exec(l)?.[1])).toEqual(["30", "60", "30"]);
+  });
+
   it("on a terminal: a finished upload leaves the line, and the line fits the terminal", () => {
     const out = stream(true, 40);
     const view = new ProgressView(out, () => 0);

@@ -108,11 +108,12 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
         if (d.kind !== "artifact") continue;
         const s = staged.get(d.artifact);
         if (s === undefined) throw new ReconcileError(`node ${name}: ${d.artifact} was not staged`);
+        const key = `${name}\0${d.artifact}`;
         const result = await transferArtifact(
           transport,
           { root: node.root, sha256: s.sha256, localPath: s.path, bytes: s.bytes, storeSha256: d.sha256 },
-          { signal, onProgress: (p) => ctx.progress.update(`${name}\0${d.artifact}`, d.artifact, p) },
-        );
+          { signal, onProgress: (p) => ctx.progress.update(key, d.artifact, p) },
+        ).finally(() => ctx.progress.done(key));
         ctx.log.info({ event: "transfer", node: name, artifact: d.artifact, ...result }, "transferred");
         ctx.progress.print(ctx.io.stdout, `node ${name}: ${d.artifact} ${result.skipped ? "already there" : `sent ${formatBytes(result.sent)}${result.resumedFrom > 0 ? ` (resumed at ${formatBytes(result.resumedFrom)})` : ""}`}`);
       }
@@ -207,13 +208,13 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
           },
         });
         log.info({ event: "apply", converged: result.converged, durationMs: Math.round(performance.now() - started), nodes: result.nodes.map((n) => ({ node: n.node, status: n.status })) }, "applied");
-        progress.clear();
+        progress.close();
         print(io.stdout);
         for (const o of result.nodes) print(o.status === "converged" || o.status === "unchanged" ? io.stdout : io.stderr, outcomeLine(o));
         if (lost !== undefined) throw lost;
         return result.converged ? ExitCode.ok : ExitCode.failure;
       } finally {
-        progress.clear();
+        progress.close();
         await lease?.release().catch((error: unknown) => log.warn({ event: "unlock", error: String(error) }, "could not release the lock"));
         await connections.closeAll();
       }
