@@ -582,10 +582,13 @@ export class Connections {
   readonly #nodes: Map<string, ResolvedNode>;
   readonly #options: ConnectOptions;
   readonly #open = new Map<string, Promise<SshTransport>>();
+  /** Aborted by closeAll, so a connect still under way (a warm one to a dead node) ends at once. */
+  readonly #closing = new AbortController();
 
   constructor(nodes: readonly ResolvedNode[], options: ConnectOptions = {}) {
     this.#nodes = new Map(nodes.map((n) => [n.name, n]));
-    this.#options = options;
+    const signal = options.signal === undefined ? this.#closing.signal : AbortSignal.any([options.signal, this.#closing.signal]);
+    this.#options = { ...options, signal };
   }
 
   get(name: string): Promise<Transport> {
@@ -610,6 +613,7 @@ export class Connections {
   }
 
   async closeAll(): Promise<void> {
+    this.#closing.abort(new ConnectError("(all)", "closed", "the connections were closed by reconcile"));
     const open = [...this.#open.values()];
     this.#open.clear();
     await Promise.allSettled(open.map(async (p) => (await p).close()));

@@ -500,6 +500,21 @@ describe("Connections", () => {
     await failing.closeAll();
   });
 
+  it("closeAll() does not wait for a warm connect that hangs (a node that never answers)", async () => {
+    const silent: Server = createServer(() => undefined); // accepts, never says a word
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    try {
+      const connections = new Connections([nodeFor((silent.address() as AddressInfo).port, { identityFile, knownHostsFile, connectTimeoutMs: 20_000 })]);
+      connections.warm(["n1"]);
+      await new Promise((r) => setTimeout(r, 100));
+      const started = performance.now();
+      await connections.closeAll();
+      expect(performance.now() - started).toBeLessThan(2_000);
+    } finally {
+      silent.close();
+    }
+  });
+
   it("replaces a connection that broke", async () => {
     const separate = await FakeSshd.start({ hostKeys: [hostEd25519], user: "deploy", authorizedKeys: [clientKey.public] });
     const file = knownHosts("reconnect", [formatKnownHostsLine("127.0.0.1", separate.port, hostKeyOf(hostEd25519.public))]);
