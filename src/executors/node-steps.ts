@@ -162,7 +162,15 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
     `if systemctl is-active --quiet ${u}; then ${journal(servicesFile(journalDir), `systemctl restart ${detail.unit}`)}; ` +
       `else ${journal(servicesFile(journalDir), `systemctl stop ${detail.unit} || true`)}; fi`,
   );
-  if (detail.stop) lines.push(`systemctl disable --now ${u}`);
+  if (detail.stop) {
+    // A unit this generation disables is enabled again by a rollback (once its file is back).
+    const mark = `# disable ${detail.unit}`;
+    lines.push(
+      `if ! grep -qxF ${q(mark)} ${q(undoFile(journalDir))} 2>/dev/null; then ${journal(undoFile(journalDir), mark)}; ` +
+        `if systemctl is-enabled --quiet ${u}; then ${journal(undoFile(journalDir), `systemctl enable --no-reload ${detail.unit} || true`)}; fi; fi`,
+      `systemctl disable --now ${u}`,
+    );
+  }
   if (detail.enable) {
     // A unit this generation enables is disabled again by a rollback (before its file goes).
     const mark = `# enable ${detail.unit}`;

@@ -204,13 +204,13 @@ describe("artifact install", () => {
 
 describe("services", () => {
   /** Runs a service step with a stand-in systemctl that records its arguments (the unit is inactive). */
-  /** A folder with a stand-in systemctl that records its arguments; the unit is neither active nor enabled. */
-  const fakeSystemd = () => {
+  /** A folder with a stand-in systemctl that records its arguments; the unit is neither active nor enabled (unless `enabled`). */
+  const fakeSystemd = (enabled = false) => {
     const dir = temp();
     mkdirSync(join(dir, "bin"));
     const calls = join(dir, "calls");
-    // `disable` notes when the unit file (UNIT_FILE, if set) is already gone: too late to find its links.
-    const fake = `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = disable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "disable after the unit file went" >> ${calls}\ncase "$1" in is-active|is-enabled) exit 3;; esac\nexit 0\n`;
+    // `disable` notes when the unit file (UNIT_FILE, if set) is already gone, `enable` when it is not back yet.
+    const fake = `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = disable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "disable after the unit file went" >> ${calls}\n[ "$1" = enable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "enable before the unit file is back" >> ${calls}\ncase "$1" in is-active${enabled ? "" : "|is-enabled"}) exit 3;; esac\nexit 0\n`;
     writeFileSync(join(dir, "bin", "systemctl"), fake, { mode: 0o755 });
     const run = (script: string) => {
       const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
@@ -248,6 +248,18 @@ describe("services", () => {
   it("a changed unit file: reloaded, then restarted; nothing changed: only restarted", () => {
     expect(systemctlCalls({ enable: false, start: false, restart: true, daemonReload: true })).toEqual(["daemon-reload", "restart prefect-worker@p.service"]);
     expect(systemctlCalls({ enable: false, start: false, restart: true, daemonReload: false })).toEqual(["restart prefect-worker@p.service"]);
+  });
+
+  it("a rollback enables again a unit the generation disabled, after its file is back", () => {
+    const systemd = fakeSystemd(true);
+    const unitFile = join(temp(), "prefect-worker@old.service");
+    writeFileSync(unitFile, "[Unit]\n");
+    const detail = { kind: "service" as const, unit: "prefect-worker@old.service", stop: true, enable: false, start: false, restart: false, daemonReload: false };
+    expect(systemd.run(serviceScript(detail, systemd.journal))).toEqual(["disable --now prefect-worker@old.service"]);
+    systemd.run(deleteFileScript(unitFile, systemd.journal));
+    expect(existsSync(unitFile)).toBe(false);
+    expect(systemd.run(`export UNIT_FILE=${unitFile}\n${rollbackFilesScript(systemd.journal)}`)).toEqual(["enable --no-reload prefect-worker@old.service"]);
+    expect(readFileSync(unitFile, "utf8")).toBe("[Unit]\n");
   });
 
   it("a unit no longer declared is disabled and stopped", () => {
