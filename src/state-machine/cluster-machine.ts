@@ -32,7 +32,13 @@ export type NodeOutcome =
   | NodeResult
   | { node: string; status: "unchanged"; message: string }
   | { node: string; status: "skipped"; message: string }
-  | { node: string; status: "cancelled"; /** Where it was stopped; null when it never started. */ stage: Stage | "waitingForSlot" | "rollingBack" | null; message: string };
+  | {
+      node: string;
+      status: "cancelled";
+      /** Where it was stopped (`unpack`: the part of install before the gate); null when it never started. */
+      stage: Stage | "unpack" | "waitingForSlot" | "rollingBack" | null;
+      message: string;
+    };
 
 export interface ClusterResult {
   /** One outcome per node, in plan order. */
@@ -143,7 +149,7 @@ class RollingLimiter {
   }
 }
 
-function currentStage(actor: Actor<NodeMachine>): Stage | "waitingForSlot" | "rollingBack" | null {
+function currentStage(actor: Actor<NodeMachine>): Stage | "unpack" | "waitingForSlot" | "rollingBack" | null {
   const value = actor.getSnapshot().value;
   const top = typeof value === "string" ? value : Object.keys(value)[0];
   switch (top) {
@@ -152,11 +158,10 @@ function currentStage(actor: Actor<NodeMachine>): Stage | "waitingForSlot" | "ro
     case "install":
     case "configure":
     case "verify":
+    case "unpack":
     case "waitingForSlot":
     case "rollingBack":
       return top;
-    case "unpack":
-      return "install";
     default:
       return null;
   }
@@ -204,7 +209,8 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
       };
       const onAbort = () => {
         const stage = currentStage(actor);
-        finish({ node: node.name, status: "cancelled", stage, message: `cancelled${stage === null ? "" : ` during ${stage}`}` });
+        const where = stage === null ? "" : stage === "unpack" ? " while unpacking into the store (nothing was switched)" : ` during ${stage}`;
+        finish({ node: node.name, status: "cancelled", stage, message: `cancelled${where}` });
         actor.stop();
       };
       actor.on("*", (event) => options.onEvent?.(event));
@@ -222,7 +228,7 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
         // Only a bug gets here (every stage error is handled by the machine).
         error: (error) => {
           const stage = currentStage(actor);
-          const at: Stage = stage === null || stage === "waitingForSlot" || stage === "rollingBack" ? "verify" : stage;
+          const at: Stage = stage === null || stage === "waitingForSlot" || stage === "rollingBack" ? "verify" : stage === "unpack" ? "install" : stage;
           finish({ node: node.name, status: "failed", stage: at, error, attempts: 1, rollback: null, message: `failed at ${at}: ${error instanceof Error ? error.message : String(error)}` });
         },
       });

@@ -217,6 +217,16 @@ describe("runCluster", () => {
     expect(c.fake.calls.some((x) => x.node === "w3")).toBe(false);
   });
 
+  it("a node stopped while unpacking says nothing was switched", async () => {
+    const controller = new AbortController();
+    const c = new Controlled(["install"], "stage", "verify");
+    const done = runCluster(clusterPlan([nodePlan("w1", FULL, { unpacks: 1 })]), createNodeMachine(c.fake), { signal: controller.signal });
+    await flush();
+    expect(c.pending.map((p) => p.key)).toEqual(["w1/install"]);
+    controller.abort();
+    expect((await done).nodes).toEqual([{ node: "w1", status: "cancelled", stage: "unpack", message: "cancelled while unpacking into the store (nothing was switched)" }]);
+  });
+
   it("forwards what node machines emit", async () => {
     const events: NodeMachineEmitted[] = [];
     await runCluster(clusterPlan([nodePlan("w1", { verify: 1 }, { pools: ["p"] })]), createNodeMachine(new FakeExecutors()), { onEvent: (e) => events.push(e) });
