@@ -144,9 +144,16 @@ describe("artifact install", () => {
     const bin = temp();
     writeFileSync(join(bin, "python"), "#!/bin/sh\necho 'not the environment python' >&2\nexit 3\n", { mode: 0o755 });
     const detail = { kind: "artifact" as const, artifact: "reports-env", artifactKind: "conda-pack" as const, sha256: digest, source: "x" };
-    const r = await sh(`PATH=${bin}:$PATH; export PATH\n${installArtifactScript(root, detail, digest, null)}`);
-    expect(r.stderr).toBe("");
     const target = join(root, "store", digest);
+    // The environment's python notes that it ran conda-unpack (after extraction, before the run).
+    const marker = join(temp(), "ran");
+    const script = installArtifactScript(root, detail, digest, null).replace(
+      /(\n[^\n]*conda-unpack)/,
+      `\nmv ${target}/bin/python ${target}/bin/python.real && printf '#!/bin/sh\\necho "$@" > ${marker}\\nexec ${target}/bin/python.real "$@"\\n' > ${target}/bin/python && chmod +x ${target}/bin/python$1`,
+    );
+    const r = await sh(`PATH=${bin}:$PATH; export PATH\n${script}`);
+    expect(r.stderr).toBe("");
+    expect(readFileSync(marker, "utf8")).toBe(`${target}/bin/conda-unpack\n`);
     expect(readFileSync(join(target, "etc", "reports-env.conf"), "utf8")).toBe(`prefix = ${target}\ndata = ${target}/share/reports-env\n`);
     // No file holds the build prefix any more (conda-unpack itself lists it, as the real one does).
     const left = spawnSync("grep", ["-rlF", "--exclude=conda-unpack", condaBuildPrefix("reports-env"), target], { encoding: "utf8" });

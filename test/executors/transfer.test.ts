@@ -294,10 +294,17 @@ describe("command builders", () => {
     const broken = join(dir, "broken");
     mkdirSync(broken);
     writeFileSync(join(broken, "openssl"), "#!/bin/sh\necho 'openssl: FIPS says no' >&2\nexit 1\n", { mode: 0o755 });
+    // And one whose openssl is the real one, noting that it was used.
+    const noting = join(dir, "noting");
+    mkdirSync(noting);
+    const real = execFileSync("sh", ["-c", "command -v openssl"], { encoding: "utf8" }).trim();
+    writeFileSync(join(noting, "openssl"), `#!/bin/sh\necho used > ${join(dir, "openssl-used")}\nexec ${real} "$@"\n`, { mode: 0o755 });
     const script = `${sha256Into("got", shellQuote(file))}\nprintf '%s' "$got"`;
-    for (const path of [process.env.PATH ?? "/usr/bin:/bin", bin, `${broken}:${process.env.PATH ?? "/usr/bin:/bin"}`]) {
-      expect(execFileSync("/bin/sh", ["-c", script], { encoding: "utf8", env: { PATH: path } })).toBe(sha(data));
+    const path = process.env.PATH ?? "/usr/bin:/bin";
+    for (const p of [`${noting}:${path}`, bin, `${broken}:${path}`]) {
+      expect(execFileSync("/bin/sh", ["-c", script], { encoding: "utf8", env: { PATH: p } })).toBe(sha(data));
     }
+    expect(readFileSync(join(dir, "openssl-used"), "utf8")).toBe("used\n");
   });
 });
 
