@@ -345,6 +345,8 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
   for (const s of out.steps) {
     if (s.action === "delete" && (s.detail.kind === "file" || s.detail.kind === "link")) s.dependsOn.push(...stops);
   }
+  // A stage runs its steps in list order, so the list must follow the dependencies.
+  out.steps = inDependencyOrder(out.steps);
   if (out.steps.length > 0) {
     const units = desired.flatMap((d) => (d.kind === "service" ? [d.unit] : []));
     const paths = desired.flatMap((d) => (d.kind === "link" ? [d.path] : []));
@@ -373,6 +375,28 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
   const digests: Record<string, string> = {};
   for (const key of [...keys].sort()) digests[key] = factDigest(facts, key);
   return { plan: out, facts: digests };
+}
+
+/**
+ * The steps in an order where each comes after the steps of its node that it depends on, otherwise
+ * as they were (a stable topological sort). Dependencies on other nodes' steps are the cluster
+ * run's business and are left out here.
+ */
+function inDependencyOrder(steps: readonly Step[]): Step[] {
+  const ids = new Set(steps.map((s) => s.id));
+  const placed = new Set<string>();
+  const out: Step[] = [];
+  let rest = [...steps];
+  while (rest.length > 0) {
+    const ready = rest.findIndex((s) => s.dependsOn.every((d) => placed.has(d) || !ids.has(d)));
+    // A cycle (the planner never makes one; a test checks) keeps the rest as it was.
+    const next = ready === -1 ? 0 : ready;
+    const step = rest[next]!;
+    out.push(step);
+    placed.add(step.id);
+    rest = [...rest.slice(0, next), ...rest.slice(next + 1)];
+  }
+  return out;
 }
 
 function nodeWarnings(out: NodePlan, facts: NodeFacts, ownLease: PlanOptions["ownLease"]) {

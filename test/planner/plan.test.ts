@@ -97,6 +97,12 @@ function checkStepGraph(p: Plan) {
         else expect(dep.stage, `${s.id} → ${id}`).toBe("verify");
       }
       expect(new Set(s.dependsOn).size, `${s.id} lists a dependency twice`).toBe(s.dependsOn.length);
+      // A stage runs its steps in list order: every dependency on this node comes earlier.
+      const at = n.steps.indexOf(s);
+      for (const id of s.dependsOn) {
+        const before = n.steps.findIndex((x) => x.id === id);
+        if (before !== -1) expect(before, `${s.id} is listed before ${id}, which it depends on`).toBeLessThan(at);
+      }
     }
     // One verify per node with work, last, after everything else on the node.
     const verifies = n.steps.filter((s) => s.stage === "verify");
@@ -291,6 +297,24 @@ describe("planner: focused cases", () => {
     // A fresh artifact is not live.
     const fresh = nodeOf(planCase(loadCase("fresh-cluster")), "worker-1");
     expect(fresh.steps.filter((s) => s.detail.kind === "artifact" && s.detail.live === true)).toEqual([]);
+  });
+
+  it("a pruned service stops before its files and links go, whatever order the state file lists them in", () => {
+    const c = loadCase("prune");
+    const facts = structuredClone(c.facts);
+    for (const r of Object.values(facts)) {
+      // apply writes the state's resources sorted, which puts file: and link: before service:.
+      if (r.reachable && r.facts.state.ok && r.facts.state.value !== null) r.facts.state.value.resources.sort((a, b) => (a.id < b.id ? -1 : 1));
+    }
+    const p = planCase(c, facts);
+    checkStepGraph(p);
+    for (const n of p.nodes) {
+      const configure = n.steps.filter((s) => s.stage === "configure" && s.action === "delete");
+      const stop = configure.findIndex((s) => s.detail.kind === "service");
+      if (stop === -1) continue;
+      for (const [i, s] of configure.entries()) if (s.detail.kind === "file" || s.detail.kind === "link") expect(i, s.id).toBeGreaterThan(stop);
+    }
+    expect(p.nodes.some((n) => n.steps.some((s) => s.detail.kind === "service" && s.detail.stop))).toBe(true);
   });
 
   it("low disk warns with the bytes free and needed", () => {
