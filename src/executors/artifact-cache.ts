@@ -118,6 +118,7 @@ const isUrl = (source: string) => /^https?:\/\//i.test(source);
  * Several callers staging the same item at once (one per node, in a parallel wave) share one
  * piece of work: one download, one pack. A caller that aborts leaves it; the work itself stops
  * only when every caller has left, and the last one's promise settles once its cleanup is done.
+ * What was staged is kept for the cache's life (one run): nodes that come later reuse it.
  *
  * @example
  * const cache = new ArtifactCache(defaultCacheDir());
@@ -127,6 +128,8 @@ const isUrl = (source: string) => /^https?:\/\//i.test(source);
 export class ArtifactCache {
   readonly dir: string;
   readonly #running = new Map<string, Shared<StagedArtifact, StageProgress>>();
+  /** What this cache already staged: later nodes of the run reuse it instead of hashing again. */
+  readonly #staged = new Map<string, StagedArtifact>();
 
   constructor(dir: string) {
     this.dir = dir;
@@ -139,10 +142,13 @@ export class ArtifactCache {
 
   stage(item: StageItem, options: StageOptions = {}): Promise<StagedArtifact> {
     const key = `${item.kind}\0${item.source}\0${item.sha256}`;
+    const done = this.#staged.get(key);
+    if (done !== undefined) return options.signal?.aborted ? Promise.reject(options.signal.reason) : Promise.resolve(done);
     let shared = this.#running.get(key);
     if (shared === undefined || shared.abandoned) {
       const created = new Shared<StagedArtifact, StageProgress>((signal, progress) => this.#stage(item, signal, progress));
       created.settled
+        .then((staged) => this.#staged.set(key, staged))
         .finally(() => {
           if (this.#running.get(key) === created) this.#running.delete(key);
         })

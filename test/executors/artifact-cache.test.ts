@@ -44,6 +44,10 @@ describe("staging a local file", () => {
     expect(staged).toEqual({ sha256: payloadSha, path: file, bytes: payload.length });
     expect(events.at(-1)).toBe(payload.length);
     expect(readdirSync(dir)).toEqual(["env.tar"]);
+    // A node that stages it later in the run gets the same result without reading the file again.
+    const again: number[] = [];
+    expect(await cache.stage({ name: "env", kind: "pixi-pack", source: file, sha256: payloadSha }, { onProgress: (e) => again.push(e.bytes) })).toEqual(staged);
+    expect(again).toEqual([]);
   });
 
   it("refuses a mismatch, naming the artifact, the expected and the actual digest", async () => {
