@@ -20,6 +20,7 @@ import { pipeline } from "node:stream/promises";
 import { list as listTar } from "tar";
 import { ReconcileError, ioReason } from "../errors.js";
 import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
+import { isUrlSource } from "../spec/sources.js";
 import type { ArtifactKind } from "../spec/resolved.js";
 import { packFolder } from "./local-inputs.js";
 import { HASH_READ_BYTES } from "./local-files.js";
@@ -110,7 +111,6 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env, home: stri
   return join(base, "prefect-reconcile", "artifacts");
 }
 
-const isUrl = (source: string) => /^https?:\/\//i.test(source);
 
 /**
  * The controller's artifact cache and the stage step.
@@ -166,7 +166,7 @@ export class ArtifactCache {
       case "flow-code":
         return this.#stageFlowCode(item, signal, progress);
       default:
-        return isUrl(item.source) ? this.#download(item, signal, progress) : this.#stageLocalFile(item, signal, progress);
+        return isUrlSource(item.source) ? this.#download(item, signal, progress) : this.#stageLocalFile(item, signal, progress);
     }
   }
 

@@ -14,8 +14,6 @@
  * back (root-owned, 0644) when it is renamed into place.
  */
 import { open, stat, type FileHandle } from "node:fs/promises";
-import { createReadStream } from "node:fs";
-import { pipeline } from "node:stream/promises";
 import type { SFTPWrapper } from "ssh2";
 import { ReconcileError, RemoteCommandError, ioReason } from "../errors.js";
 import { SHA256, incomingDir, storePath } from "../facts/layout.js";
@@ -48,16 +46,14 @@ export interface TransferProgress {
   etaSeconds: number | null;
 }
 
-/** How the bytes are pushed; {@link DEFAULT_TUNING} is the fastest measured on the test bed. */
+/**
+ * How the bytes are pushed (our own loop of positioned SFTP writes); {@link DEFAULT_TUNING} is the
+ * fastest measured on the test bed.
+ */
 export interface TransferTuning {
-  /**
-   * "pipelined": our own loop of positioned SFTP writes, `concurrency` outstanding. "stream": the
-   * file piped into ssh2's SFTP write stream (its `_writev` sends what is buffered at once).
-   */
-  mode: "pipelined" | "stream";
   /** Bytes per SFTP write; OpenSSH takes up to 255 KiB per request (limits@openssh.com). */
   chunkSize: number;
-  /** Writes outstanding at once ("pipelined"); the write stream's buffer is `concurrency × chunkSize`. */
+  /** Writes outstanding at once. */
   concurrency: number;
 }
 
@@ -70,7 +66,7 @@ export interface TransferTuning {
  * once (one controller process encrypting for all) 8 took 3.7–3.9 s against 3.8–4.7 s for 16, so
  * 8 it is. 255 KiB is OpenSSH's largest SFTP write; larger chunks are split by ssh2 and sent one by one.
  */
-export const DEFAULT_TUNING: TransferTuning = { mode: "pipelined", chunkSize: 255 * 1024, concurrency: 8 };
+export const DEFAULT_TUNING: TransferTuning = { chunkSize: 255 * 1024, concurrency: 8 };
 
 export interface TransferOptions {
   /**
@@ -250,11 +246,9 @@ export async function transferArtifact(transport: Transport, target: TransferTar
     if (start < target.bytes) {
       const meter = new ProgressMeter(node, target.bytes, start, options.onProgress);
       const sftp = await transport.sftp();
-      const upload = tuning.mode === "stream" ? uploadStream : uploadPipelined;
       try {
-        sent += await upload(sftp, where.part, target.localPath, start, target.bytes, tuning, meter, signal);
+        sent += await uploadPipelined(sftp, where.part, target.localPath, start, target.bytes, tuning, meter, signal);
       } catch (error) {
-        sent += meter.sentNow;
         if (error instanceof Aborted) {
           throw new RemoteCommandError(node, "aborted", `the upload of ${target.sha256} was cancelled at ${meter.sent} of ${target.bytes} bytes; ${where.part} stays for the next transfer to resume`);
         }
@@ -403,28 +397,6 @@ async function uploadPipelined(sftp: SFTPWrapper, remote: string, localPath: str
   }
 }
 
-/** ssh2's SFTP write stream fed by a file read stream; `_writev` sends what is buffered at once. */
-async function uploadStream(sftp: SFTPWrapper, remote: string, localPath: string, start: number, total: number, tuning: TransferTuning, meter: ProgressMeter, signal: AbortSignal | undefined): Promise<number> {
-  if (signal?.aborted) throw new Aborted();
-  const source = createReadStream(localPath, { start, end: total - 1, highWaterMark: tuning.chunkSize });
-  let read = 0;
-  source.on("data", (d: string | Buffer) => {
-    read += d.length;
-  });
-  const sink = sftp.createWriteStream(remote, { flags: start === 0 ? "w" : "r+", start, highWaterMark: tuning.chunkSize * tuning.concurrency });
-  const timer = setInterval(() => meter.update(Math.max(0, read - sink.writableLength)), 100);
-  try {
-    await pipeline(source, sink, signal === undefined ? {} : { signal });
-  } catch (error) {
-    if (signal?.aborted) throw new Aborted();
-    throw error;
-  } finally {
-    clearInterval(timer);
-  }
-  meter.update(total - start);
-  return total - start;
-}
-
 async function readFully(file: FileHandle, buffer: Buffer, length: number, position: number): Promise<void> {
   let done = 0;
   while (done < length) {
@@ -466,9 +438,8 @@ class ProgressMeter {
     readonly total: number,
     readonly start: number,
     readonly emit: ((event: TransferProgress) => void) | undefined,
-    readonly now: () => number = () => performance.now(),
   ) {
-    this.#samples.push({ at: this.now(), bytes: 0 });
+    this.#samples.push({ at: performance.now(), bytes: 0 });
   }
 
   get sent(): number {
@@ -478,13 +449,13 @@ class ProgressMeter {
   update(sentNow: number): void {
     this.sentNow = sentNow;
     if (this.emit === undefined) return;
-    const at = this.now();
+    const at = performance.now();
     if (at - this.#lastEmit.at < EMIT_MS && this.sent - this.#lastEmit.sent < this.total / 100 && this.sent < this.total) return;
     this.#emit(at);
   }
 
   finish(): void {
-    if (this.emit !== undefined && this.#lastEmit.sent !== this.sent) this.#emit(this.now());
+    if (this.emit !== undefined && this.#lastEmit.sent !== this.sent) this.#emit(performance.now());
   }
 
   #emit(at: number): void {
@@ -498,9 +469,6 @@ class ProgressMeter {
     this.emit?.({ node: this.node, sent: this.sent, total: this.total, bytesPerSecond, etaSeconds });
   }
 }
-
-/** One way to print sizes everywhere (plans, facts, progress). */
-export { formatBytes };
 
 /** `45 s`, `3 min 05 s`, `2 h 10 min`. */
 export function formatDuration(seconds: number): string {

@@ -1,9 +1,9 @@
 /** How paths and sources written in cluster.yaml are read. Pure. */
 import { isAbsolute, join, resolve } from "node:path";
 
-/** An artifact source the controller downloads rather than reads from disk. */
+/** An artifact source the controller downloads rather than reads from disk (URL schemes ignore case). */
 export function isUrlSource(source: string): boolean {
-  return /^https?:\/\//.test(source);
+  return /^https?:\/\//i.test(source);
 }
 
 /** A controller path from cluster.yaml: `~/` is the user's home, relative is beside cluster.yaml. */

@@ -20,7 +20,7 @@
  *   converges, and only the switch waits.
  * - Stopping the actor stops the invoked stage actor, which aborts its signal.
  */
-import { assign, emit, setup, type ActorRefFrom, type SnapshotFrom } from "xstate";
+import { assign, emit, setup } from "xstate";
 import type { NodePlan, Stage, Step } from "../planner/types.js";
 import { actorsFrom, isTransient, missingActors, type Executors, type RollbackInput, type StageInput } from "./actors.js";
 
@@ -311,8 +311,6 @@ function tries(attempts: number): string {
 export const nodeMachine = defineNodeMachine();
 
 export type NodeMachine = typeof nodeMachine;
-export type NodeActor = ActorRefFrom<NodeMachine>;
-export type NodeSnapshot = SnapshotFrom<NodeMachine>;
 
 /**
  * The node machine wired to executors, with its retry policy.

@@ -11,10 +11,10 @@ import type { SFTPWrapper } from "ssh2";
 import { describe, expect, it } from "vitest";
 import { RemoteCommandError } from "../../src/errors.js";
 import { shellQuote } from "../../src/facts/shell.js";
+import { formatBytes } from "../../src/planner/render.js";
 import type { ExecOptions, ExecResult, Transport } from "../../src/executors/transport.js";
 import {
   TransferError,
-  formatBytes,
   formatDuration,
   formatProgress,
   parsePrepare,
