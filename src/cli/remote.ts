@@ -28,11 +28,11 @@ export async function loadStrict(args: SpecArgs, io: CliIO): Promise<LoadedClust
 }
 
 /**
- * Loads cluster.yaml for commands that only reach the nodes (trust, facts): missing local
- * artifacts and secrets do not matter to them, so they are not even mentioned.
+ * Loads cluster.yaml for commands that only reach the nodes (trust, facts, unlock): local
+ * artifacts, flow folders and secrets do not matter to them, so they are not even looked at.
  */
 export async function loadForNodes(args: SpecArgs, io: CliIO): Promise<LoadedCluster> {
-  return loadCluster(args.file, { strict: false, env: io.env, ...(args.secretsFile === undefined ? {} : { secretsFile: args.secretsFile }) });
+  return loadCluster(args.file, { strict: false, env: io.env, localInputs: false });
 }
 
 /** The nodes named on the command line, in spec order; all when none is named. */

@@ -21,6 +21,11 @@ export interface LoadOptions {
   strict: boolean;
   /** Secrets file from the command line; overrides `secrets.file`. */
   secretsFile?: string;
+  /**
+   * Default true. False for commands that only reach the nodes (trust, facts, unlock): artifacts,
+   * flow folders and secrets are not looked at (not read, not reported); SSH identity files are.
+   */
+  localInputs?: boolean;
   env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -66,10 +71,10 @@ export async function readSpecFile(file: string): Promise<Uint8Array> {
   }
 }
 
-async function checkLocalInputs(cluster: ResolvedCluster, document: SpecDocument, severity: Diagnostic["severity"]): Promise<Diagnostic[]> {
+async function checkLocalInputs(cluster: ResolvedCluster, document: SpecDocument, severity: Diagnostic["severity"], inputs: boolean): Promise<Diagnostic[]> {
   const out: Diagnostic[] = [];
   const checks: Promise<void>[] = [];
-  for (const artifact of Object.values(cluster.artifacts)) {
+  for (const artifact of inputs ? Object.values(cluster.artifacts) : []) {
     if (artifact.source.type !== "path") continue;
     const path = artifact.source.path;
     const at = ["artifacts", artifact.name, "source"];
@@ -84,7 +89,7 @@ async function checkLocalInputs(cluster: ResolvedCluster, document: SpecDocument
       })(),
     );
   }
-  cluster.flows.forEach((flow, i) => {
+  (inputs ? cluster.flows : []).forEach((flow, i) => {
     checks.push(
       (async () => {
         const kind = await kindOf(flow.source);
@@ -155,9 +160,10 @@ export async function loadCluster(file: string, options: LoadOptions): Promise<L
   if (cluster === undefined || document === undefined) throw new SpecError(result.diagnostics);
 
   const severity: Diagnostic["severity"] = options.strict ? "error" : "warning";
-  const diagnostics = [...result.diagnostics, ...(await checkLocalInputs(cluster, document, severity))];
+  const inputs = options.localInputs ?? true;
+  const diagnostics = [...result.diagnostics, ...(await checkLocalInputs(cluster, document, severity, inputs))];
 
-  const secretsPath = options.secretsFile === undefined ? cluster.secretsFile : resolve(options.secretsFile);
+  const secretsPath = !inputs ? null : options.secretsFile === undefined ? cluster.secretsFile : resolve(options.secretsFile);
   let entries: Record<string, string> | undefined;
   let secretsFileRefused = false;
   if (secretsPath !== null) {
@@ -172,7 +178,7 @@ export async function loadCluster(file: string, options: LoadOptions): Promise<L
   });
   const shownFile = secretsPath === null ? undefined : basename(secretsPath);
   // With the file refused, "not set" would be misleading: the refusal says what to fix.
-  for (const ref of secretsFileRefused ? [] : findSecretRefs(value)) {
+  for (const ref of secretsFileRefused || !inputs ? [] : findSecretRefs(value)) {
     if (secrets.missing.includes(ref.name)) {
       diagnostics.push(diagnosticAt(document, severity, ref.path, `secret '${ref.name}' is not set`, { hint: missingSecretHint(ref.name, shownFile) }));
     }

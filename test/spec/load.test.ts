@@ -56,6 +56,19 @@ describe("loadCluster", () => {
     ]);
   });
 
+  it("for commands that only reach the nodes, looks at the SSH identity files and nothing else local", async () => {
+    const dir = project();
+    // What would stop plan and apply: a folder where a tar goes, a secrets file others can read.
+    mkdirSync(join(dir, "artifacts", "prefect.tar"), { recursive: true });
+    writeFileSync(join(dir, "secrets.env"), "PG_PASSWORD=pw\n", { mode: 0o644 });
+    const file = join(dir, "cluster.yaml");
+    const loaded = await loadCluster(file, { strict: false, env: {}, secretsFile: join(dir, "secrets.env"), localInputs: false });
+    expect(loaded.warnings.map(formatDiagnostic).map((l) => l.replace(file, "cluster.yaml").replaceAll(dir, "DIR"))).toEqual([
+      "cluster.yaml:7:17 ssh.identityFile: warning: SSH identity file not found: DIR/keys/id_ed25519",
+    ]);
+    await expect(loadCluster(file, { strict: false, env: {}, secretsFile: join(dir, "secrets.env") })).rejects.toThrow(SpecError);
+  });
+
   it("returns the resolved cluster and the secrets, redacted", async () => {
     const dir = project();
     const loaded = await loadCluster(join(dir, "cluster.yaml"), { strict: false, env: { RECONCILE_SECRET_PG_PASSWORD: "pw-value" } });
