@@ -11,9 +11,9 @@ export const ExitCode = {
   ok: 0,
   /** Invalid input, failed run, unreachable node. */
   failure: 1,
-  /** Changes pending (`plan --detailed-exitcode`) or drift found. */
+  /** Changes pending (`plan --detailed-exitcode`, `pin --check`) or drift found. */
   changes: 2,
-  /** The command line itself is wrong. */
+  /** The command line itself is wrong (flags, names, plan files, no terminal for a question). */
   usage: 64,
   /** A bug in reconcile. */
   internal: 70,

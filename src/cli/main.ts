@@ -54,8 +54,8 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .command("validate")
     .summary("check cluster.yaml: schema, references, schedules, secrets")
     .description(
-      "Check cluster.yaml against the schema and the semantic rules; print every problem at once as\n" +
-        "FILE:LINE:COL path: message. Missing local artifacts and secrets are warnings here (use --strict\n" +
+      "Check cluster.yaml against the schema and the semantic rules; print every problem at once as " +
+        "FILE:LINE:COL path: message. Missing local artifacts and secrets are warnings here (use --strict " +
         "to make them errors, as plan and apply do).",
     )
     .argument("[file]", "cluster spec (same as -f)")
@@ -83,8 +83,8 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .command("pin")
     .summary("write the sha256 of local artifacts into cluster.yaml")
     .description(
-      "Stream each local artifact through sha256 and write the digest into cluster.yaml in place,\n" +
-        "keeping comments and formatting. For a deb set, SHA256SUMS is (re)written from its .deb files\n" +
+      "Stream each local artifact through sha256 and write the digest into cluster.yaml in place, " +
+        "keeping comments and formatting. For a deb set, SHA256SUMS is (re)written from its .deb files " +
         "and the artifact is pinned to the manifest. Nothing is written unless every artifact pins.",
     )
     .argument("[artifacts...]", "only these artifacts (default: all)")
@@ -104,9 +104,9 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .command("plan")
     .summary("gather facts from every node and show what apply would change")
     .description(
-      "Gather facts from every node over SSH (one round trip each, all nodes at once), compare them with\n" +
-        "cluster.yaml and print what apply would do: + create, ~ update, - destroy, -/+ replace, with a diff\n" +
-        "for changed files (secrets masked) and the bytes to send. Changes nothing. An unreachable node is\n" +
+      "Gather facts from every node over SSH (one round trip each, all nodes at once), compare them with " +
+        "cluster.yaml and print what apply would do: + create, ~ update, - destroy, -/+ replace, with a diff " +
+        "for changed files (secrets masked) and the bytes to send. Changes nothing. An unreachable node is " +
         "shown with the reason and does not hide the others (exit 1).",
     )
     .option("--out <file>", "save the plan (with the spec digest and fact fingerprints) for `reconcile apply FILE`")
@@ -146,6 +146,11 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
       const settle = Number(opts.verifySettle);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not '${opts.concurrency}'`);
       if (!Number.isFinite(settle) || settle < 0 || settle > 600) throw new UsageError(`--verify-settle must be between 0 and 600 seconds, not '${opts.verifySettle}'`);
+      if (planFile !== undefined && opts.prune === true) throw new UsageError("--prune does not go with a plan file: the plan already says what it deletes", "make the plan with `reconcile plan --prune --out FILE`");
+      // Without a terminal nobody can say yes: refuse before taking the lock and reaching the nodes.
+      if (planFile === undefined && opts.yes !== true && io.stdin?.isTTY !== true) {
+        throw new UsageError("apply needs a yes: run it on a terminal, or pass --yes (or apply a reviewed plan file)");
+      }
       const { applyCommand } = await import("./commands/apply.js");
       setExit(
         await applyCommand(
@@ -170,8 +175,8 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .command("trust")
     .summary("record the nodes' SSH host keys after showing their fingerprints")
     .description(
-      "Connect to each node (no login), print its host key's SHA256 fingerprint, ask, and record the keys in\n" +
-        "the cluster's known_hosts file (ssh.knownHostsFile). A key that differs from the recorded one is kept\n" +
+      "Connect to each node (no login), print its host key's SHA256 fingerprint, ask, and record the keys in " +
+        "the cluster's known_hosts file (ssh.knownHostsFile). A key that differs from the recorded one is kept " +
         "out unless its node is named with --replace.",
     )
     .argument("[nodes...]", "only these nodes (default: all)")
@@ -198,6 +203,11 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
   program
     .command("init")
     .summary("write a commented starter cluster.yaml")
+    .description(
+      "Write a commented starter cluster.yaml that validates as written, and cluster.schema.json beside it " +
+        "(for the editor modeline, offline). An existing cluster.yaml is never overwritten without --force; " +
+        "an existing schema file is kept.",
+    )
     .argument("[file]", "where to write it (same as -f)")
     .option("--force", "overwrite an existing file")
     .addHelpText("after", examples(["reconcile init", "reconcile init staging.yaml"]))

@@ -109,3 +109,27 @@ describe("--log-file", () => {
     expect(readFileSync(log, "utf8")).not.toContain("pg-secret-value");
   });
 });
+
+describe("apply refuses what it cannot do before it takes the lock or reaches a node", () => {
+  it("without a terminal and without --yes (exit 64, at once)", () => {
+    const started = performance.now();
+    const r = reconcile(["apply", "-f", "cluster.yaml.example"]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain("apply needs a yes: run it on a terminal, or pass --yes");
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it("--prune with a plan file, a plan file that is not JSON or not a plan (exit 64)", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "plan.json"), "not json");
+    writeFileSync(join(dir, "other.json"), "{}");
+    const pruned = reconcile(["apply", "-f", "cluster.yaml.example", join(dir, "plan.json"), "--prune"]);
+    expect(pruned.code).toBe(64);
+    expect(pruned.stderr).toContain("--prune does not go with a plan file");
+    for (const [file, message] of [["plan.json", "is not JSON"], ["other.json", "other.json: "]] as const) {
+      const r = reconcile(["apply", "-f", "cluster.yaml.example", join(dir, file)], { env: { RECONCILE_SECRET_PG_PASSWORD: "x", RECONCILE_SECRET_PREFECT_AUTH: "x" } });
+      expect(r.code, r.stderr).toBe(64);
+      expect(r.stderr).toContain(message);
+    }
+  });
+});

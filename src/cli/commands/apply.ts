@@ -24,7 +24,7 @@ import { runCluster, type NodeOutcome } from "../../state-machine/cluster-machin
 import { createNodeMachine } from "../../state-machine/node-machine.js";
 import type { Executors } from "../../state-machine/actors.js";
 import type { Logger } from "../../log.js";
-import { ask, print, type CliIO } from "../io.js";
+import { ask, plural, print, type CliIO } from "../io.js";
 import { ProgressView } from "../progress.js";
 import { gatherAll, interruptible, loadStrict, openConnections, type SpecArgs } from "../remote.js";
 import { terminalStyle } from "./plan.js";
@@ -52,10 +52,10 @@ async function readSavedPlan(file: string): Promise<SavedPlan> {
   try {
     value = JSON.parse(text);
   } catch {
-    throw new ReconcileError(`${file} is not JSON`, { hint: "make a plan with `reconcile plan --out plan.json`" });
+    throw new UsageError(`${file} is not JSON`, "make a plan with `reconcile plan --out plan.json`");
   }
   const problem = savedPlanProblem(value);
-  if (problem !== null) throw new ReconcileError(`${file}: ${problem}`, { hint: "make a plan with `reconcile plan --out plan.json`" });
+  if (problem !== null) throw new UsageError(`${file}: ${problem}`, "make a plan with `reconcile plan --out plan.json`");
   return value as SavedPlan;
 }
 
@@ -144,8 +144,9 @@ function outcomeLine(o: NodeOutcome): string {
 }
 
 export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Promise<number> {
-  const { cluster, secrets } = await loadStrict(args, io);
+  // The plan file is an argument: checked before anything else is read.
   const saved = args.planFile === undefined ? undefined : await readSavedPlan(args.planFile);
+  const { cluster, secrets } = await loadStrict(args, io);
   const server = cluster.nodes.find((n) => n.server);
   if (server === undefined) throw new ReconcileError("the spec names no server node");
   const localLock = await LocalLock.acquire(localLockPath(cluster, io.env));
@@ -171,7 +172,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
           const reasons = stalePlanReasons(saved, cluster.specDigest, gathered.facts);
           if (reasons.length > 0) {
             for (const r of reasons) print(io.stderr, `  ${r}`);
-            throw new ReconcileError(`the saved plan ${args.planFile} is stale: ${reasons.length} thing${reasons.length === 1 ? "" : "s"} changed since it was made`, {
+            throw new ReconcileError(`the saved plan ${args.planFile} is stale: ${plural(reasons.length, "thing")} changed since it was made`, {
               hint: "make a new plan with `reconcile plan --out FILE` and review it",
             });
           }
@@ -182,8 +183,8 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
           for (const line of renderPlan(plan, style === undefined ? {} : { style })) print(io.stdout, line);
           if (!plan.applyable) throw new ReconcileError("nothing was applied: some nodes could not be planned (see above)");
           if (!plan.hasChanges) return ExitCode.ok;
+          // Without a terminal the CLI refused at once (before the lock), unless --yes.
           if (!args.yes) {
-            if (io.stdin?.isTTY !== true) throw new UsageError("apply needs a yes: run it on a terminal, or pass --yes (or apply a reviewed plan file)");
             if ((await ask(io, "Apply these changes? Only 'yes' is accepted: ")) !== "yes") {
               print(io.stdout, "Apply cancelled.");
               return ExitCode.failure;
