@@ -10,6 +10,7 @@ import { ReconcileError, ioReason } from "../errors.js";
 import { LOCK_FILE } from "../facts/layout.js";
 import { shellQuote } from "../facts/shell.js";
 import type { LockFact } from "../facts/types.js";
+import { leaseFrom } from "../facts/state.js";
 import type { Transport } from "./transport.js";
 
 /** Someone else holds the lock; the message names them. */
@@ -45,16 +46,14 @@ export function leaseSwapScript(expected: string, next: string, file = LOCK_FILE
   ].join("\n");
 }
 
+/** The lease in the lock file's text, as the lock fact reads it; null when it is not one. */
 function parseLease(text: string): LockFact | null {
   try {
-    const v = JSON.parse(text) as Partial<LockFact>;
-    if (typeof v.holder === "string" && typeof v.host === "string" && typeof v.pid === "number" && typeof v.startedAt === "string" && typeof v.expiresAt === "string") {
-      return { holder: v.holder, host: v.host, pid: v.pid, startedAt: v.startedAt, expiresAt: v.expiresAt };
-    }
+    return leaseFrom(JSON.parse(text));
   } catch {
     // An unreadable lease is treated as held (see acquire): never silently overwritten.
+    return null;
   }
-  return null;
 }
 
 export interface LeaseOptions {

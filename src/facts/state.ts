@@ -47,6 +47,16 @@ export const stateFact: FactDefinition<NodeState | null> = {
   },
 };
 
+/** A lease as the lock file holds it, or null when the value is not one. Pure; lock.ts reads leases with it too. */
+export function leaseFrom(v: unknown): LockFact | null {
+  if (
+    !isRecord(v) || typeof v.holder !== "string" || typeof v.host !== "string" || !Number.isSafeInteger(v.pid) || (v.pid as number) <= 0 ||
+    typeof v.startedAt !== "string" || typeof v.expiresAt !== "string"
+  )
+    return null;
+  return { holder: v.holder, host: v.host, pid: v.pid as number, startedAt: v.startedAt, expiresAt: v.expiresAt };
+}
+
 export const lockFact: FactDefinition<LockFact | null> = {
   id: "lock",
   command: () => readOrAbsent(LOCK_FILE),
@@ -55,12 +65,7 @@ export const lockFact: FactDefinition<LockFact | null> = {
     if (exitCode !== 0) return failed("lock", exitCode, output);
     const json = parseJson(LOCK_FILE, output);
     if (!json.ok) return bad(json.error);
-    const v = json.value;
-    if (
-      !isRecord(v) || typeof v.holder !== "string" || typeof v.host !== "string" || !Number.isSafeInteger(v.pid) || (v.pid as number) <= 0 ||
-      typeof v.startedAt !== "string" || typeof v.expiresAt !== "string"
-    )
-      return bad(`${LOCK_FILE}: missing or mistyped fields`);
-    return ok({ holder: v.holder, host: v.host, pid: v.pid as number, startedAt: v.startedAt, expiresAt: v.expiresAt });
+    const lease = leaseFrom(json.value);
+    return lease === null ? bad(`${LOCK_FILE}: missing or mistyped fields`) : ok(lease);
   },
 };

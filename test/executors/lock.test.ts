@@ -75,6 +75,9 @@ describe("RemoteLease", () => {
     await RemoteLease.acquire(t, options(file)).then(({ lease }) => lease.release());
     writeFileSync(file, "garbage\n");
     await expect(RemoteLease.acquire(t, options(file))).rejects.toThrow("is not readable as a lease");
+    // Read as the lock fact reads it (plan warns about the same file): a pid must be a whole number above 0.
+    writeFileSync(file, JSON.stringify({ holder: "x", host: "h", pid: 0, startedAt: "2026-01-01T00:00:00Z", expiresAt: "2026-01-01T00:01:00Z" }));
+    await expect(RemoteLease.acquire(t, options(file))).rejects.toThrow("is not readable as a lease");
   });
 
   it("unlock removes whatever lease is there and reports it", async () => {
