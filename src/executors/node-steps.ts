@@ -9,7 +9,7 @@
  */
 import { posix } from "node:path";
 import { ReconcileError } from "../errors.js";
-import { STATE_DIR, STATE_FILE, incomingDir, storeFile, storePath } from "../facts/layout.js";
+import { STATE_DIR, STATE_FILE, completeMarker, incomingFile, storeFile, storePath } from "../facts/layout.js";
 import { shellQuote as q } from "../facts/shell.js";
 import type { NodeState, StateResource } from "../facts/types.js";
 import { fileText } from "../planner/plan.js";
@@ -91,11 +91,12 @@ export function switchLinkScript(path: string, target: string, journalDir: strin
  */
 export function installArtifactScript(root: string, detail: Extract<StepDetail, { kind: "artifact" }>, transferSha: string, pixiUnpack: string | null): string {
   const target = storePath(root, detail.sha256);
-  const incoming = posix.join(incomingDir(root), transferSha);
+  const incoming = incomingFile(root, transferSha);
+  const complete = q(completeMarker(root, detail.sha256));
   const t = q(target);
   const lines = [
     "set -e",
-    `[ -f ${q(`${target}/.complete`)} ] && { rm -f ${q(incoming)}; exit 0; }`,
+    `[ -f ${complete} ] && { rm -f ${q(incoming)}; exit 0; }`,
     `[ -f ${q(incoming)} ] || { echo 'the upload is missing: ${incoming}' >&2; exit 1; }`,
     `rm -rf ${t}`,
     `mkdir -p ${t}`,
@@ -133,7 +134,7 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
       lines.push(`cp ${q(incoming)} ${q(storeFile(root, detail.sha256, detail.artifact))}`, `chmod 0755 ${q(storeFile(root, detail.sha256, detail.artifact))}`);
       break;
   }
-  lines.push(`sync -f ${t} 2>/dev/null || true`, `touch ${q(`${target}/.complete`)}`, `rm -f ${q(incoming)}`);
+  lines.push(`sync -f ${t} 2>/dev/null || true`, `touch ${complete}`, `rm -f ${q(incoming)}`);
   return lines.join("\n");
 }
 

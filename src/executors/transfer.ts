@@ -16,7 +16,7 @@
 import { open, stat, type FileHandle } from "node:fs/promises";
 import type { SFTPWrapper } from "ssh2";
 import { ReconcileError, RemoteCommandError, ioReason } from "../errors.js";
-import { SHA256, incomingDir, storePath } from "../facts/layout.js";
+import { SHA256, completeMarker, incomingDir, incomingFile, partFile } from "../facts/layout.js";
 import { formatBytes } from "../planner/render.js";
 import { shellQuote, type Transport } from "./transport.js";
 
@@ -112,15 +112,12 @@ export class TransferError extends ReconcileError {
 /** How the node stands for one digest, as {@link prepareCommand} reports it. */
 export type RemoteUploadState = { state: "complete" } | { state: "incoming" } | { state: "part"; bytes: number };
 
-const paths = (target: TransferTarget) => {
-  const incoming = incomingDir(target.root);
-  return {
-    incoming,
-    part: `${incoming}/${target.sha256}.part`,
-    final: `${incoming}/${target.sha256}`,
-    complete: `${storePath(target.root, target.storeSha256 ?? target.sha256)}/.complete`,
-  };
-};
+const paths = (target: TransferTarget) => ({
+  incoming: incomingDir(target.root),
+  part: partFile(target.root, target.sha256),
+  final: incomingFile(target.root, target.sha256),
+  complete: completeMarker(target.root, target.storeSha256 ?? target.sha256),
+});
 
 function checkTarget(target: TransferTarget): void {
   if (!SHA256.test(target.sha256)) throw new Error(`not a sha256: ${target.sha256}`);
@@ -140,7 +137,7 @@ export function prepareCommand(target: TransferTarget): string {
   return [
     "set -e",
     `c=${shellQuote(p.complete)} f=${shellQuote(p.final)} d=${shellQuote(p.incoming)} p=${shellQuote(p.part)}`,
-    `if [ -e "$c" ]; then echo complete; exit 0; fi`,
+    `if [ -f "$c" ]; then echo complete; exit 0; fi`,
     `if [ -f "$f" ] && [ "$(stat -c %s "$f")" = ${target.bytes} ]; then echo incoming; exit 0; fi`,
     `rm -f "$f"`,
     `mkdir -p "$d"`,

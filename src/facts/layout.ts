@@ -17,6 +17,13 @@ export const SERVICE_USER = "prefect";
 export const storeDir = (root: string) => posix.join(root, "store");
 export const storePath = (root: string, sha256: string) => posix.join(root, "store", sha256);
 export const incomingDir = (root: string) => posix.join(root, "store", ".incoming");
+/** A finished, verified upload waiting to be installed. */
+export const incomingFile = (root: string, sha256: string) => posix.join(incomingDir(root), sha256);
+/** An upload under way (resumed from its size). */
+export const partFile = (root: string, sha256: string) => posix.join(incomingDir(root), `${sha256}.part`);
+/** Written last into a store folder: without it the folder is never used. */
+export const COMPLETE_MARKER = ".complete";
+export const completeMarker = (root: string, sha256: string) => posix.join(storePath(root, sha256), COMPLETE_MARKER);
 /** Where a `file` artifact lands: inside its store folder, under the artifact's name. */
 export const storeFile = (root: string, sha256: string, name: string) => posix.join(root, "store", sha256, name);
 export const envLink = (root: string, name: string) => posix.join(root, "envs", name);

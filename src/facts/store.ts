@@ -1,7 +1,7 @@
 /** The content-addressed store and the links that point into it. */
 import { bad, count, failed, lines, ok, type FactDefinition } from "./define.js";
 import { posix } from "node:path";
-import { SHA256, incomingDir, storeDir } from "./layout.js";
+import { COMPLETE_MARKER, SHA256, incomingDir, storeDir } from "./layout.js";
 import { shellQuote } from "./shell.js";
 import type { LinkFact, StoreFact } from "./types.js";
 
@@ -10,7 +10,7 @@ export const storeFact: FactDefinition<StoreFact> = {
   // Only folders with their `.complete` marker count: a half-extracted one is never used.
   command: (r) =>
     `[ -d ${shellQuote(storeDir(r.root))} ] || exit 0; cd ${shellQuote(storeDir(r.root))} || exit 1; ` +
-    `for d in */; do d=\${d%/}; [ -f "$d/.complete" ] && printf 'S %s\\n' "$d"; done; ` +
+    `for d in */; do d=\${d%/}; [ -f "$d/${COMPLETE_MARKER}" ] && printf 'S %s\\n' "$d"; done; ` +
     `for p in ${shellQuote(incomingDir(r.root))}/*.part; do [ -f "$p" ] && printf 'P %s %s\\n' "$(basename "$p" .part)" "$(stat -c %s "$p")"; done; ` +
     // A finished upload has its digest for a name only after the node verified it.
     `for p in ${shellQuote(incomingDir(r.root))}/*; do case "$p" in *.part) ;; *) [ -f "$p" ] && printf 'U %s\\n' "$(basename "$p")";; esac; done; true`,
