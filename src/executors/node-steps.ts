@@ -337,11 +337,11 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
 }
 
 /** Rolls the node back to how it was before the generation whose journal is `journalDir` started. */
-export async function rollbackNode(transport: Transport, journalDir: string, signal?: AbortSignal): Promise<void> {
-  await run(transport, "rollback", rollbackScript(journalDir), { signal });
+export async function rollbackNode(transport: Transport, journalDir: string, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
+  await run(transport, "rollback", rollbackScript(journalDir), options);
 }
 
 /** Writes the node's state file (atomically) once the node verified. */
-export async function writeState(transport: Transport, state: NodeState, signal?: AbortSignal): Promise<void> {
-  await run(transport, "record state", writeFileScript(STATE_FILE, "0644", "root", "root", rollbackDir(state.generation)), { stdin: `${JSON.stringify(state, null, 2)}\n`, signal });
+export async function writeState(transport: Transport, state: NodeState, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
+  await run(transport, "record state", writeFileScript(STATE_FILE, "0644", "root", "root", rollbackDir(state.generation)), { stdin: `${JSON.stringify(state, null, 2)}\n`, ...options });
 }

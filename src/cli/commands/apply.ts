@@ -133,9 +133,9 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
         changed: nodePlan.changes.filter((c) => c.action !== "noop").map((c) => c.address),
         kept: plan.prune ? [] : nodePlan.changes.filter((c) => c.action === "delete").map((c) => c.address),
       });
-      await writeState(nodeOf(name).transport, state, signal);
+      await writeState(nodeOf(name).transport, state, { signal, log: ctx.log });
     },
-    rollback: (name, signal) => rollbackNode(nodeOf(name).transport, rollbackDir(generationOf(name)), signal),
+    rollback: (name, signal) => rollbackNode(nodeOf(name).transport, rollbackDir(generationOf(name)), { signal, log: ctx.log }),
   };
 }
 
