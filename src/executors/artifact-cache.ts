@@ -10,11 +10,11 @@
  * streams: no artifact is ever held in memory.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { createReadStream, createWriteStream } from "node:fs";
+import { createWriteStream } from "node:fs";
 import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { Readable, Transform, Writable } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { pipeline } from "node:stream/promises";
 import { list as listTar } from "tar";
@@ -23,7 +23,7 @@ import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
 import { isUrlSource } from "../spec/sources.js";
 import type { ArtifactKind } from "../spec/resolved.js";
 import { packFolder } from "./local-inputs.js";
-import { HASH_READ_BYTES } from "./local-files.js";
+import { hashStream, readForHash } from "./local-files.js";
 
 /** The prefix the planner gives flow code artifacts (`flow-code:<flow>`); stripped in messages. */
 const FLOW_CODE_PREFIX = "flow-code:";
@@ -176,15 +176,14 @@ export class ArtifactCache {
     if (!size.isFile()) {
       throw new StageError(item.name, "invalid", `artifact ${item.name}: ${item.source} is not a file`, { hint: `a ${item.kind} artifact's source is one file` });
     }
-    const hash = createHash("sha256");
-    let bytes = 0;
     const total = size.size;
+    let hashed: { sha256: string; bytes: number };
     try {
-      await pipeline(createReadStream(item.source, { highWaterMark: HASH_READ_BYTES }), tap(hash, (n) => progress({ artifact: item.name, phase: "hash", bytes: (bytes += n), total })), devNull(), { signal });
+      hashed = await hashStream(readForHash(item.source), { signal, onBytes: (bytes) => progress({ artifact: item.name, phase: "hash", bytes, total }) });
     } catch (error) {
       throw signal.aborted ? signal.reason : new StageError(item.name, "unreadable", `artifact ${item.name}: cannot read ${item.source}: ${ioReason(error)}`, { cause: error });
     }
-    const actual = hash.digest("hex");
+    const { sha256: actual, bytes } = hashed;
     if (actual !== item.sha256) {
       throw new StageError(item.name, "mismatch", `artifact ${item.name}: ${item.source} has sha256 ${actual}, but cluster.yaml pins ${item.sha256}; nothing was sent`, {
         hint: "if the file was replaced on purpose, run `reconcile pin` to record its new digest",
@@ -477,13 +476,6 @@ function tap(hash: ReturnType<typeof createHash>, onChunk: (n: number) => void):
   });
 }
 
-function devNull(): Writable {
-  return new Writable({
-    write(_chunk, _encoding, done) {
-      done();
-    },
-  });
-}
 
 /**
  * One piece of work shared by several callers. Each caller may leave through its own signal (its

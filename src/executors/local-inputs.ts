@@ -2,13 +2,11 @@
  * What the controller measures before planning: artifact sizes, the packages in each deb set, and
  * the digest of each flow's code folder packed deterministically.
  */
-import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { Writable } from "node:stream";
 import { create as createTar } from "tar";
 import { FileError, ioReason } from "../errors.js";
+import { hashStream } from "./local-files.js";
 import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
 import type { ResolvedCluster } from "../spec/resolved.js";
 import type { LocalArtifact, LocalFlowCode, LocalInputs } from "../planner/types.js";
@@ -86,21 +84,11 @@ export async function packFolder(dir: string) {
 
 /** Digest and size of a folder's deterministic tar, without writing it anywhere. */
 export async function flowCodeDigest(dir: string, signal?: AbortSignal): Promise<LocalFlowCode> {
-  const hash = createHash("sha256");
-  let bytes = 0;
   try {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done();
-      },
-    });
-    await pipeline(await packFolder(dir), sink, signal === undefined ? {} : { signal });
+    return await hashStream(await packFolder(dir), signal === undefined ? {} : { signal });
   } catch (error) {
     throw new FileError(`cannot pack flow code ${dir}: ${ioReason(error)}`, { cause: error });
   }
-  return { sha256: hash.digest("hex"), bytes };
 }
 
 /**
