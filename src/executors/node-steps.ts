@@ -28,21 +28,36 @@ const backupPath = (journalDir: string, path: string) => `${journalDir}/files${p
 const journal = (file: string, line: string) => `printf '%s\\n' ${q(line)} >> ${q(file)}`;
 
 /**
+ * Shell that records how to undo a change to `what` (`file PATH`, `link PATH`, `enable UNIT`…),
+ * once per generation: `record` (shell appending the undo lines) runs only the first time, so the
+ * undo restores what was there before the run, however often the run is retried.
+ */
+function journalOnce(journalDir: string, what: string, record: string): string {
+  const mark = `# ${what}`;
+  return `if ! grep -qxF ${q(mark)} ${q(undoFile(journalDir))} 2>/dev/null; then ${journal(undoFile(journalDir), mark)}; ${record}; fi`;
+}
+
+/** Records how to put `path` back as it is now: its content (copied aside, restored atomically), or its absence. */
+function rememberFile(path: string, journalDir: string): string {
+  const backup = backupPath(journalDir, path);
+  const restore = `cp -p ${q(backup)} ${q(`${path}.reconcile-rb`)} && mv -f ${q(`${path}.reconcile-rb`)} ${q(path)}`;
+  return journalOnce(
+    journalDir,
+    `file ${path}`,
+    `if [ -f ${q(path)} ]; then mkdir -p ${q(posix.dirname(backup))}; cp -p ${q(path)} ${q(backup)}; ${journal(undoFile(journalDir), restore)}; else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
+  );
+}
+
+/**
  * Writes stdin to `path` atomically: a temporary file in the same folder, fsync'd, mode and owner
  * set, renamed over the target. The old file (or its absence) is journaled first.
  */
 export function writeFileScript(path: string, mode: string, owner: string, group: string, journalDir: string): string {
   const dir = posix.dirname(path);
-  const backup = backupPath(journalDir, path);
   return [
     "set -e",
     `mkdir -p ${q(journalDir)} ${q(dir)}`,
-    // Only the first change of a generation is journaled: the undo restores what was there before the run.
-    `if ! grep -qxF ${q(`# file ${path}`)} ${q(undoFile(journalDir))} 2>/dev/null; then`,
-    `  ${journal(undoFile(journalDir), `# file ${path}`)}`,
-    `  if [ -f ${q(path)} ]; then mkdir -p ${q(posix.dirname(backup))}; cp -p ${q(path)} ${q(backup)}; ${journal(undoFile(journalDir), `cp -p ${q(backup)} ${q(`${path}.reconcile-rb`)} && mv -f ${q(`${path}.reconcile-rb`)} ${q(path)}`)}`,
-    `  else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
-    "fi",
+    rememberFile(path, journalDir),
     `t=$(mktemp ${q(`${dir}/.reconcile.XXXXXX`)})`,
     `trap 'rm -f "$t"' EXIT`,
     `cat > "$t"`,
@@ -56,15 +71,7 @@ export function writeFileScript(path: string, mode: string, owner: string, group
 
 /** Removes a file no longer declared (journaled, so a rollback brings it back). */
 export function deleteFileScript(path: string, journalDir: string): string {
-  const backup = backupPath(journalDir, path);
-  return [
-    "set -e",
-    `[ -e ${q(path)} ] || exit 0`,
-    `mkdir -p ${q(posix.dirname(backup))}`,
-    `cp -p ${q(path)} ${q(backup)}`,
-    journal(undoFile(journalDir), `cp -p ${q(backup)} ${q(path)}`),
-    `rm -f ${q(path)}`,
-  ].join("\n");
+  return ["set -e", `[ -e ${q(path)} ] || exit 0`, `mkdir -p ${q(journalDir)}`, rememberFile(path, journalDir), `rm -f ${q(path)}`].join("\n");
 }
 
 /**
@@ -76,11 +83,11 @@ export function switchLinkScript(path: string, target: string, journalDir: strin
   return [
     "set -e",
     `mkdir -p ${q(journalDir)} ${q(posix.dirname(path))}`,
-    `if ! grep -qxF ${q(`# link ${path}`)} ${q(undoFile(journalDir))} 2>/dev/null; then`,
-    `  ${journal(undoFile(journalDir), `# link ${path}`)}`,
-    `  if old=$(readlink ${q(path)}); then printf '%s\\n' "ln -sfn '$old' ${q(next)} && mv -Tf ${q(next)} ${q(path)}" >> ${q(undoFile(journalDir))}`,
-    `  else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
-    "fi",
+    journalOnce(
+      journalDir,
+      `link ${path}`,
+      `if old=$(readlink ${q(path)}); then printf '%s\\n' "ln -sfn '$old' ${q(next)} && mv -Tf ${q(next)} ${q(path)}" >> ${q(undoFile(journalDir))}; else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
+    ),
     target === "" ? `rm -f ${q(path)}` : `ln -sfn ${q(target)} ${q(next)} && mv -Tf ${q(next)} ${q(path)}`,
   ].join("\n");
 }
@@ -165,20 +172,14 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
   );
   if (detail.stop) {
     // A unit this generation disables is enabled again by a rollback (once its file is back).
-    const mark = `# disable ${detail.unit}`;
     lines.push(
-      `if ! grep -qxF ${q(mark)} ${q(undoFile(journalDir))} 2>/dev/null; then ${journal(undoFile(journalDir), mark)}; ` +
-        `if systemctl is-enabled --quiet ${u}; then ${journal(undoFile(journalDir), `systemctl enable --no-reload ${detail.unit} || true`)}; fi; fi`,
+      journalOnce(journalDir, `disable ${detail.unit}`, `if systemctl is-enabled --quiet ${u}; then ${journal(undoFile(journalDir), `systemctl enable --no-reload ${detail.unit} || true`)}; fi`),
       `systemctl disable --now ${u}`,
     );
   }
   if (detail.enable) {
     // A unit this generation enables is disabled again by a rollback (before its file goes).
-    const mark = `# enable ${detail.unit}`;
-    lines.push(
-      `if ! grep -qxF ${q(mark)} ${q(undoFile(journalDir))} 2>/dev/null; then ${journal(undoFile(journalDir), mark)}; ` +
-        `systemctl is-enabled --quiet ${u} || ${journal(undoFile(journalDir), `systemctl disable --no-reload ${detail.unit} || true`)}; fi`,
-    );
+    lines.push(journalOnce(journalDir, `enable ${detail.unit}`, `systemctl is-enabled --quiet ${u} || ${journal(undoFile(journalDir), `systemctl disable --no-reload ${detail.unit} || true`)}`));
     // `enable` reloads systemd by itself (0.1 s or more); with --no-reload, one reload serves both
     // the new unit file and the new enablement.
     lines.push(`systemctl enable --no-reload ${u}`);
