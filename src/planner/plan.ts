@@ -7,6 +7,7 @@ import { createTwoFilesPatch } from "diff";
 import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
 import { REDACTED, type Sensitive } from "../spec/secrets.js";
 import type { FileFact, NodeFacts, NodeFactsResult } from "../facts/types.js";
+import { SHA256 } from "../facts/layout.js";
 import { desiredFor, type Desired } from "./desired.js";
 import { factDigest } from "./fingerprint.js";
 import { renderEnv } from "./templates.js";
@@ -66,6 +67,15 @@ class NodePlanner {
     return [...this.decisions.values()];
   }
 
+  #linked: Set<string> | undefined;
+  /** Store digests that a link on the node points into now (a path segment of its target). */
+  private linkedDigests(): Set<string> {
+    this.#linked ??= new Set(
+      Object.values(this.get(this.facts.links)).flatMap((l) => (l.state === "link" ? l.target.split("/").filter((part) => SHA256.test(part)) : [])),
+    );
+    return this.#linked;
+  }
+
   private changed(addr: string): boolean {
     const a = this.decisions.get(addr)?.change.action;
     return a !== undefined && a !== "noop";
@@ -83,8 +93,7 @@ class NodePlanner {
         const bytes = d.bytes === null ? (uploaded ? 0 : null) : Math.max(0, d.bytes - partial);
         // A link into the folder although it is not complete (its .complete was removed by hand, or
         // an old tool made it): the running environment is what gets unpacked again.
-        const links = this.facts.links.ok ? Object.values(this.facts.links.value) : [];
-        const live = links.some((l) => l.state === "link" && new RegExp(`(^|/)${d.sha256}(/|$)`).test(l.target));
+        const live = this.linkedDigests().has(d.sha256);
         const reason = uploaded
           ? "uploaded and verified, not installed yet"
           : partial > 0

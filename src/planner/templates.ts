@@ -183,20 +183,30 @@ const unit = (cluster: string, sections: Record<string, string[]>) =>
     .map(([name, lines]) => `[${name}]\n${lines.join("\n")}\n`)
     .join("\n");
 
+/**
+ * The [Service] lines every Prefect process shares: run as the service user from its home, with
+ * the plain env file and the optional secrets one first, then `lines`, then restart on failure.
+ */
+const prefectService = (envFile: string, secretsFile: string, lines: string[]) => [
+  "Type=simple",
+  `User=${SERVICE_USER}`,
+  `Group=${SERVICE_USER}`,
+  `WorkingDirectory=${SERVICE_HOME}`,
+  `EnvironmentFile=${envFile}`,
+  `EnvironmentFile=-${secretsFile}`,
+  ...lines,
+  "Restart=always",
+  "RestartSec=5",
+];
+
 export function workerUnitFile(cluster: ResolvedCluster, node: ResolvedNode, env: string): string {
   return unit(cluster.name, {
     Unit: ["Description=Prefect worker %i", "After=network-online.target", "Wants=network-online.target"],
     Service: [
-      "Type=simple",
-      `User=${SERVICE_USER}`,
-      `Group=${SERVICE_USER}`,
-      `WorkingDirectory=${SERVICE_HOME}`,
-      `EnvironmentFile=${workerEnvFile}`,
-      `EnvironmentFile=-${workerSecretsFile}`,
-      `EnvironmentFile=${CONFIG_DIR}/worker-%i.env`,
-      `ExecStart=${envLink(node.root, env)}/bin/prefect worker start --type process --pool \${RECONCILE_POOL} --name \${RECONCILE_WORKER_NAME} $RECONCILE_WORKER_ARGS`,
-      "Restart=always",
-      "RestartSec=5",
+      ...prefectService(workerEnvFile, workerSecretsFile, [
+        `EnvironmentFile=${CONFIG_DIR}/worker-%i.env`,
+        `ExecStart=${envLink(node.root, env)}/bin/prefect worker start --type process --pool \${RECONCILE_POOL} --name \${RECONCILE_WORKER_NAME} $RECONCILE_WORKER_ARGS`,
+      ]),
       "KillMode=mixed",
       "TimeoutStopSec=30",
     ],
@@ -209,18 +219,7 @@ export function serverUnitFile(cluster: ResolvedCluster, node: ResolvedNode): st
   const after = db.type === "postgresql" ? ["After=network-online.target postgresql.service", "Requires=postgresql.service"] : ["After=network-online.target"];
   return unit(cluster.name, {
     Unit: ["Description=Prefect server", ...after, "Wants=network-online.target"],
-    Service: [
-      "Type=simple",
-      `User=${SERVICE_USER}`,
-      `Group=${SERVICE_USER}`,
-      `WorkingDirectory=${SERVICE_HOME}`,
-      `EnvironmentFile=${serverEnvFile}`,
-      `EnvironmentFile=-${serverSecretsFile}`,
-      `ExecStart=${envLink(node.root, cluster.server.prefect.env)}/bin/prefect server start`,
-      "Restart=always",
-      "RestartSec=5",
-      "TimeoutStopSec=30",
-    ],
+    Service: [...prefectService(serverEnvFile, serverSecretsFile, [`ExecStart=${envLink(node.root, cluster.server.prefect.env)}/bin/prefect server start`]), "TimeoutStopSec=30"],
     Install: ["WantedBy=multi-user.target"],
   });
 }
