@@ -82,6 +82,27 @@ export function lookupHost(entries: readonly KnownHostsEntry[], host: string, po
   return entries.filter((e) => hostsFieldMatches(e.hosts, name));
 }
 
+/**
+ * What known_hosts says of the key a host offers, given the entries that apply to the host
+ * ({@link lookupHost}). `revoked` wins over everything; `changed` names the stale lines: those
+ * with a key of the offered type when there are any (the ones to replace), else all of them.
+ */
+export type HostKeyVerdict =
+  | { status: "known" }
+  | { status: "unknown" }
+  | { status: "revoked"; entries: KnownHostsEntry[] }
+  | { status: "changed"; stale: KnownHostsEntry[]; sameType: boolean };
+
+export function judgeHostKey(entries: readonly KnownHostsEntry[], offered: HostKey): HostKeyVerdict {
+  const revoked = entries.filter((e) => e.marker === "revoked" && e.key.base64 === offered.base64);
+  if (revoked.length > 0) return { status: "revoked", entries: revoked };
+  const valid = entries.filter((e) => e.marker === null);
+  if (valid.some((e) => e.key.base64 === offered.base64)) return { status: "known" };
+  if (valid.length === 0) return { status: "unknown" };
+  const sameType = valid.filter((e) => e.key.type === offered.type);
+  return sameType.length > 0 ? { status: "changed", stale: sameType, sameType: true } : { status: "changed", stale: valid, sameType: false };
+}
+
 /** A known_hosts line recording `key` for `host` on `port` (unhashed, so a reader can audit it). */
 export function formatKnownHostsLine(host: string, port: number, key: HostKey): string {
   return `${knownHostsName(host, port)} ${key.type} ${key.base64}`;

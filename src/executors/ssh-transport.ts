@@ -15,7 +15,7 @@ import { ConnectError, RemoteCommandError, ioReason, type ConnectCategory } from
 import { readTextIfExists } from "./local-files.js";
 import type { Logger } from "../log.js";
 import type { ResolvedNode } from "../spec/resolved.js";
-import { fingerprintOf, lookupHost, parseKnownHosts, preferredHostKeyAlgorithms, type HostKey, type KnownHostsEntry } from "./known-hosts.js";
+import { fingerprintOf, judgeHostKey, lookupHost, parseKnownHosts, preferredHostKeyAlgorithms, type HostKey, type KnownHostsEntry } from "./known-hosts.js";
 import { DEFAULT_MAX_OUTPUT_BYTES, shellQuote, type ExecOptions, type ExecResult, type Transport } from "./transport.js";
 
 const { Client, utils } = ssh2;
@@ -643,23 +643,21 @@ function checkHostKey(node: ResolvedNode, known: { file: string; exists: boolean
   } catch (error) {
     return new ConnectError(node.name, "protocol", `${where} sent a malformed host key`, { cause: error });
   }
-  const revoked = entries.find((e) => e.marker === "revoked" && e.key.base64 === offered.base64);
-  if (revoked !== undefined) {
+  const verdict = judgeHostKey(entries, offered);
+  if (verdict.status === "known") return undefined;
+  if (verdict.status === "revoked") {
+    const revoked = verdict.entries[0]!;
     return new ConnectError(node.name, "host-key-changed", `${where} offers ${offered.type} key ${offered.fingerprint}, which ${revoked.file}:${revoked.line} marks @revoked`, {
       hint: "a revoked key is never accepted: give the node a new host key (ssh-keygen -A after removing the old one), then run `reconcile trust`",
     });
   }
-  const valid = entries.filter((e) => e.marker === null);
-  if (valid.some((e) => e.key.base64 === offered.base64)) return undefined;
-  if (valid.length === 0) {
+  if (verdict.status === "unknown") {
     const missing = known.exists ? `${known.file} has no key for it` : `${known.file} does not exist yet`;
     return new ConnectError(node.name, "host-key-unknown", `unknown host key: ${where} offers ${offered.type} key ${offered.fingerprint} and ${missing}`, {
       hint: "run `reconcile trust` to record it (it shows the fingerprint first)",
     });
   }
-  // Point at the lines that hold the old key of the same type when there are any: those are the ones to remove.
-  const sameType = valid.filter((e) => e.key.type === offered.type);
-  const stale = sameType.length > 0 ? sameType : valid;
+  const { stale } = verdict;
   const places = stale.map((e) => `${e.file}:${e.line}`).join(", ");
   const lines = stale.map((e) => e.line).join(", ");
   return new ConnectError(node.name, "host-key-changed", `HOST KEY CHANGED: ${where} now offers ${offered.type} key ${offered.fingerprint}, but ${places} records a different key`, {

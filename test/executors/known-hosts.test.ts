@@ -9,6 +9,7 @@ import {
   knownHostsName,
   lookupHost,
   parseKnownHosts,
+  judgeHostKey,
   preferredHostKeyAlgorithms,
   removeHostFromLine,
   type HostKey,
@@ -103,6 +104,31 @@ describe("lookupHost", () => {
     ["a dot is not a wildcard", "10x0.0.7", 22, [7]],
   ] as const)("%s", (_what, host, port, expected) => {
     expect(lines(host, port)).toEqual(expected);
+  });
+});
+
+/** Another Ed25519 key blob (32 other bytes): a changed key of the same type. */
+const OTHER_ED25519 = (() => {
+  const type = Buffer.from("ssh-ed25519");
+  const blob = Buffer.alloc(4 + type.length + 4 + 32, 7);
+  blob.writeUInt32BE(type.length, 0);
+  type.copy(blob, 4);
+  blob.writeUInt32BE(32, 4 + type.length);
+  return blob.toString("base64");
+})();
+
+describe("judgeHostKey (one verdict for connections and for trust)", () => {
+  const at = (lines: string[]) => lookupHost(parseKnownHosts(lines.join("\n"), "/k"), "n1", 22);
+  it.each([
+    ["no line for the host", [], ed25519, { status: "unknown" }],
+    ["the recorded key", [`n1 ssh-ed25519 ${ED25519}`], ed25519, { status: "known" }],
+    ["a revoked key wins over a matching line", [`n1 ssh-ed25519 ${ED25519}`, `@revoked * ssh-ed25519 ${ED25519}`], ed25519, { status: "revoked", lines: [2] }],
+    ["another key of the same type: only those lines are stale", [`n1 ssh-ed25519 ${OTHER_ED25519}`, `n1 ecdsa-sha2-nistp256 ${ECDSA.slice(0, -4)}AAA=`], ed25519, { status: "changed", lines: [1], sameType: true }],
+    ["a key of another type only: all lines, not same-type", [`n1 ssh-ed25519 ${ED25519}`], ecdsa, { status: "changed", lines: [1], sameType: false }],
+  ] as const)("%s", (_what, lines, offered, expected) => {
+    const v = judgeHostKey(at([...lines]), offered);
+    const shown = v.status === "revoked" ? { status: v.status, lines: v.entries.map((e) => e.line) } : v.status === "changed" ? { status: v.status, lines: v.stale.map((e) => e.line), sameType: v.sameType } : v;
+    expect(shown).toEqual(expected);
   });
 });
 

@@ -6,7 +6,7 @@
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { ConnectError, ExitCode, UsageError } from "../../errors.js";
-import { formatKnownHostsLine, lookupHost, parseKnownHosts, removeHostFromLine, type HostKey, type KnownHostsEntry } from "../../executors/known-hosts.js";
+import { formatKnownHostsLine, judgeHostKey, lookupHost, parseKnownHosts, removeHostFromLine, type HostKey, type KnownHostsEntry } from "../../executors/known-hosts.js";
 import { scanHostKey } from "../../executors/ssh-transport.js";
 import { readTextIfExists, writeFileAtomically } from "../../executors/local-files.js";
 import type { ResolvedNode } from "../../spec/resolved.js";
@@ -27,16 +27,22 @@ type Verdict =
   | { node: ResolvedNode; status: "revoked"; key: HostKey; old: KnownHostsEntry[] }
   | { node: ResolvedNode; status: "unreachable"; error: string; hint: string | null };
 
-/** The file's text, or null when it does not exist yet. */
+/**
+ * The node's key against the file, as a connection would judge it. A revoked key is never recorded;
+ * a key of a type the file has none of for the node is recorded beside the others (new).
+ */
 function judge(node: ResolvedNode, key: HostKey, entries: readonly KnownHostsEntry[]): Verdict {
-  const matching = lookupHost(entries, node.address, node.ssh.port);
-  // A revoked key is refused by every connection whatever else the file says: never record it.
-  const revoked = matching.filter((e) => e.marker === "revoked" && e.key.base64 === key.base64);
-  if (revoked.length > 0) return { node, status: "revoked", key, old: revoked };
-  const mine = matching.filter((e) => e.marker === null);
-  if (mine.some((e) => e.key.base64 === key.base64)) return { node, status: "known", key };
-  const sameType = mine.filter((e) => e.key.type === key.type);
-  return sameType.length > 0 ? { node, status: "changed", key, old: sameType } : { node, status: "new", key };
+  const verdict = judgeHostKey(lookupHost(entries, node.address, node.ssh.port), key);
+  switch (verdict.status) {
+    case "known":
+      return { node, status: "known", key };
+    case "revoked":
+      return { node, status: "revoked", key, old: verdict.entries };
+    case "changed":
+      return verdict.sameType ? { node, status: "changed", key, old: verdict.stale } : { node, status: "new", key };
+    case "unknown":
+      return { node, status: "new", key };
+  }
 }
 
 export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Promise<number> {
