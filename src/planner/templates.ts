@@ -17,6 +17,13 @@ export const workerEnvFile = `${CONFIG_DIR}/worker.env`;
 export const workerSecretsFile = `${CONFIG_DIR}/worker.secrets.env`;
 export const instanceEnvFile = (instance: string) => `${CONFIG_DIR}/worker-${instance}.env`;
 export const workerUnit = (instance: string) => `prefect-worker@${instance}.service`;
+/**
+ * The work pool a worker unit serves: the inverse of {@link workerUnit} with the instances of
+ * {@link workerInstances} (`<pool>` or `<pool>.<i>`; pool names hold no dot). Null for other units.
+ */
+export function poolOfWorkerUnit(unit: string): string | null {
+  return /^prefect-worker@([a-z0-9][a-z0-9_-]*)(?:\.\d+)?\.service$/.exec(unit)?.[1] ?? null;
+}
 
 const header = (cluster: string) => `# Managed by reconcile (cluster ${cluster}); local changes are overwritten.\n`;
 

@@ -24,6 +24,7 @@
  * not plan (unreachable, errored) are reported "skipped".
  */
 import { createActor, type Actor } from "xstate";
+import { poolOfWorkerUnit } from "../planner/templates.js";
 import type { NodePlan, Plan, Stage } from "../planner/types.js";
 import type { NodeMachine, NodeMachineEmitted, NodeResult } from "./node-machine.js";
 
@@ -78,23 +79,22 @@ export function defaultRollingLimit(poolSize: number): number {
   return Math.ceil(poolSize / 2);
 }
 
-const WORKER_SERVICE = /^service:prefect-worker@([a-z0-9][a-z0-9_-]*)(?:\.\d+)?\.service$/;
 
 /**
  * Node → work pools it serves now, from the plan: every node with a
  * `service:prefect-worker@<pool>[.<i>].service` change other than `create` (noops included, so
  * nodes with nothing to change still count towards their pool's size; a worker being created
  * serves nobody yet, so it is neither limited nor counted).
- * Pool names cannot contain dots (schema `name`), so `<pool>.<i>` is unambiguous.
+ * The unit name is read back with the planner's own {@link poolOfWorkerUnit}.
  */
 export function poolsOf(plan: Plan): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const node of plan.nodes) {
     const pools = new Set<string>();
     for (const change of node.changes) {
-      const pool = WORKER_SERVICE.exec(change.address)?.[1];
+      const pool = change.kind === "service" ? poolOfWorkerUnit(change.address.replace(/^service:/, "")) : null;
       // A worker that does not exist yet serves nobody: setting it up takes nothing down.
-      if (pool !== undefined && change.action !== "create") pools.add(pool);
+      if (pool !== null && change.action !== "create") pools.add(pool);
     }
     if (pools.size > 0) out[node.name] = [...pools].sort();
   }

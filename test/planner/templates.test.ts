@@ -5,10 +5,12 @@ import {
   apiUrl,
   caddyfile,
   instanceEnv,
+  poolOfWorkerUnit,
   renderEnv,
   serverEnv,
   workerEnv,
   workerInstances,
+  workerUnit,
   workerUnitFile,
 } from "../../src/planner/templates.js";
 import type { LocalInputs } from "../../src/planner/types.js";
@@ -138,6 +140,9 @@ WantedBy=multi-user.target
       { instance: "staging.1", pool: "staging", workerName: "worker-1-staging-1", queues: "all", limit: 4 },
       { instance: "staging.2", pool: "staging", workerName: "worker-1-staging-2", queues: "all", limit: 4 },
     ]);
+    // The cluster run reads a unit's pool back from its name.
+    for (const w of workerInstances(node, c)) expect(poolOfWorkerUnit(workerUnit(w.instance))).toBe(w.pool);
+    expect(poolOfWorkerUnit("prefect-server.service")).toBeNull();
     const [first, , third] = workerInstances(node, c);
     if (first === undefined || third === undefined) throw new Error("instances missing");
     expect(renderEnv(c.name, instanceEnv(first).entries)).toBe(
