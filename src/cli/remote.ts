@@ -14,6 +14,7 @@ import type { LocalInputs } from "../planner/types.js";
 import type { Logger } from "../log.js";
 import { print, type CliIO } from "./io.js";
 import { formatDiagnostic } from "../errors.js";
+import { didYouMean } from "../spec/suggest.js";
 
 export interface SpecArgs {
   file: string;
@@ -38,7 +39,11 @@ export async function loadForNodes(args: SpecArgs, io: CliIO): Promise<LoadedClu
 /** The nodes named on the command line, in spec order; all when none is named. */
 export function selectNodes(cluster: ResolvedCluster, names: readonly string[]): ResolvedNode[] {
   const unknown = names.filter((n) => !cluster.nodes.some((node) => node.name === n));
-  if (unknown.length > 0) throw new UsageError(`no node named ${unknown.join(", ")} in ${cluster.specFile}`, `nodes: ${cluster.nodes.map((n) => n.name).join(", ")}`);
+  if (unknown.length > 0) {
+    const known = cluster.nodes.map((n) => n.name);
+    const guess = unknown.length === 1 ? didYouMean(unknown[0], known) : undefined;
+    throw new UsageError(`no node named ${unknown.join(", ")} in ${cluster.specFile}`, guess ?? `nodes: ${known.join(", ")}`);
+  }
   return names.length === 0 ? cluster.nodes : cluster.nodes.filter((n) => names.includes(n.name));
 }
 

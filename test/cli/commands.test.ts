@@ -133,3 +133,12 @@ describe("apply refuses what it cannot do before it takes the lock or reaches a 
     }
   });
 });
+
+describe("commands that take node names", () => {
+  it("an unknown node is a usage error with a guess (exit 64)", () => {
+    const r = reconcile(["-f", "cluster.yaml.example", "facts", "worker-c"]);
+    expect(r.code).toBe(64);
+    expect(r.stderr).toContain("no node named worker-c");
+    expect(r.stderr).toContain("hint: did you mean 'worker-a'?");
+  });
+});
