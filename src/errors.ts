@@ -104,10 +104,16 @@ export type ConnectCategory =
 export class ConnectError extends ReconcileError {
   readonly node: string;
   readonly category: ConnectCategory;
-  constructor(node: string, category: ConnectCategory, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  /**
+   * For a connection that broke once it was up: what probably happened, in a few words (`the node
+   * rebooted or the network went down`), for messages that name what was under way.
+   */
+  readonly why: string | undefined;
+  constructor(node: string, category: ConnectCategory, message: string, options: { hint?: string; cause?: unknown; why?: string } = {}) {
     super(`node ${node}: ${message}`, options);
     this.node = node;
     this.category = category;
+    this.why = options.why;
   }
 }
 
@@ -120,5 +126,22 @@ export class RemoteCommandError extends ReconcileError {
     super(`node ${node}: ${message}`, options);
     this.node = node;
     this.reason = reason;
+  }
+}
+
+/**
+ * What an SFTP status means (RFC 4254 filexfer draft, section 9.1). OpenSSH's sftp-server reports
+ * most errors it has no code for (a full disk among them) as "failure".
+ */
+export type RemoteFileStatus = "eof" | "no-such-file" | "permission-denied" | "failure" | "bad-message" | "no-connection" | "connection-lost" | "unsupported" | "other";
+
+/** The node refused a file operation (open, write, truncate, close). Route on `status`. */
+export class RemoteFileError extends ReconcileError {
+  readonly node: string;
+  readonly status: RemoteFileStatus;
+  constructor(node: string, status: RemoteFileStatus, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(`node ${node}: ${message}`, options);
+    this.node = node;
+    this.status = status;
   }
 }

@@ -45,6 +45,8 @@ export class ProgressView {
     if (this.#closed) return;
     if (!this.#live) {
       const quarter = event.total === 0 ? 4 : Math.floor((event.sent / event.total) * 4);
+      // A resumed upload starts where the last run stopped: the quarters behind it are not news.
+      if (!this.#quarters.has(key) && event.total > 0) this.#quarters.set(key, Math.floor((event.resumedFrom / event.total) * 4));
       // An upload sent again from the start (its resumed part did not verify) counts afresh.
       if (quarter < (this.#quarters.get(key) ?? 0)) this.#quarters.set(key, quarter);
       if (!done && quarter > (this.#quarters.get(key) ?? 0)) {

@@ -6,7 +6,7 @@
  */
 import { open, readFile, rm, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ReconcileError, ioReason } from "../errors.js";
+import { ConnectError, ReconcileError, RemoteCommandError, ioReason } from "../errors.js";
 import { LOCK_FILE } from "../facts/layout.js";
 import { shellQuote } from "../facts/shell.js";
 import type { LockFact } from "../facts/types.js";
@@ -66,19 +66,30 @@ export interface LeaseOptions {
   file?: string;
 }
 
+/** Where the lease lives: a transport, or a way to get the node's current one (it may reconnect). */
+export type LeaseNode = Transport | (() => Promise<Transport>);
+
+/** A lease command waits at most this long (a node that stopped answering must not hold the run). */
+const LEASE_COMMAND_TIMEOUT_MS = 30_000;
+
 /** A lease held on a node. Renew it while working; release it at the end (also on failure). */
 export class RemoteLease {
   #content: string;
   #timer: NodeJS.Timeout | undefined;
-  readonly #transport: Transport;
+  /** When the lease file last said our lease runs on (ms since the epoch). */
+  #renewedAt: number;
+  readonly #node: () => Promise<Transport>;
+  readonly #name: string;
   readonly #options: Required<LeaseOptions>;
   readonly #startedAt: string;
 
-  private constructor(transport: Transport, options: Required<LeaseOptions>, startedAt: string, content: string) {
-    this.#transport = transport;
+  private constructor(node: () => Promise<Transport>, name: string, options: Required<LeaseOptions>, startedAt: string, content: string) {
+    this.#node = node;
+    this.#name = name;
     this.#options = options;
     this.#startedAt = startedAt;
     this.#content = content;
+    this.#renewedAt = options.now();
   }
 
   private static render(o: Required<LeaseOptions>, startedAt: string): string {
@@ -90,13 +101,15 @@ export class RemoteLease {
    * Takes the lease: when free, when expired (taken over, and said so in `tookOver`), or refuses
    * with a {@link LockedError} naming the holder.
    */
-  static async acquire(transport: Transport, options: LeaseOptions, signal?: AbortSignal): Promise<{ lease: RemoteLease; tookOver: LockFact | null }> {
+  static async acquire(on: LeaseNode, options: LeaseOptions, signal?: AbortSignal): Promise<{ lease: RemoteLease; tookOver: LockFact | null }> {
+    const node = typeof on === "function" ? on : () => Promise.resolve(on);
+    const transport = await node();
     const o: Required<LeaseOptions> = { now: Date.now, file: LOCK_FILE, ...options };
     const startedAt = new Date(o.now()).toISOString();
     const mine = RemoteLease.render(o, startedAt);
-    const swap = (expected: string) => transport.exec(leaseSwapScript(expected, mine, o.file), { step: "take the apply lock", ...(signal === undefined ? {} : { signal }) });
+    const swap = (expected: string) => transport.exec(leaseSwapScript(expected, mine, o.file), { step: "take the apply lock", timeoutMs: LEASE_COMMAND_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) });
     const first = await swap("");
-    if (first.code === 0) return { lease: new RemoteLease(transport, o, startedAt, mine), tookOver: null };
+    if (first.code === 0) return { lease: new RemoteLease(node, transport.node, o, startedAt, mine), tookOver: null };
     if (first.code !== CONFLICT) throw new ReconcileError(`node ${transport.node}: cannot take the apply lock: ${first.stderr.trim() || `exit ${first.code}`}`);
     const current = parseLease(first.stdout);
     const where = `node ${transport.node}`;
@@ -106,24 +119,38 @@ export class RemoteLease {
     if (Date.parse(current.expiresAt) > o.now()) throw new LockedError(`the cluster (${where})`, current);
     // Expired: swap it out only if it is still that same expired lease.
     const second = await swap(first.stdout);
-    if (second.code === 0) return { lease: new RemoteLease(transport, o, startedAt, mine), tookOver: current };
+    if (second.code === 0) return { lease: new RemoteLease(node, transport.node, o, startedAt, mine), tookOver: current };
     const now = parseLease(second.stdout);
     if (second.code === CONFLICT && now !== null) throw new LockedError(`the cluster (${where})`, now);
     throw new ReconcileError(`${where}: cannot take the apply lock: ${second.stderr.trim() || `exit ${second.code}`}`);
   }
 
-  /** Extends the lease; fails if someone took it (then the run must stop). */
+  /** Extends the lease; fails if someone took it (then the run must stop), or the node could not be asked. */
   async renew(): Promise<void> {
     const next = RemoteLease.render(this.#options, this.#startedAt);
-    const r = await this.#transport.exec(leaseSwapScript(this.#content, next, this.#options.file), { step: "renew the apply lock" });
-    if (r.code !== 0) throw new ReconcileError(`node ${this.#transport.node}: lost the apply lock${r.code === CONFLICT ? " to another run" : ""}`);
+    const transport = await this.#node();
+    const r = await transport.exec(leaseSwapScript(this.#content, next, this.#options.file), { step: "renew the apply lock", timeoutMs: LEASE_COMMAND_TIMEOUT_MS });
+    if (r.code !== 0) throw new ReconcileError(`node ${this.#name}: lost the apply lock${r.code === CONFLICT ? " to another run" : ""}`);
     this.#content = next;
+    this.#renewedAt = this.#options.now();
   }
 
-  /** Renews every `intervalMs` until released; a failed renewal is passed to `onError`. */
+  /**
+   * Renews every `intervalMs` until released. A renewal that finds the lease taken is passed to
+   * `onError` at once; one that cannot reach the node (it reboots, the link dropped) is tried again
+   * at the next interval, and passed to `onError` only once the lease has run out unrenewed.
+   */
   keepAlive(intervalMs: number, onError: (error: unknown) => void): void {
+    let busy = false;
     this.#timer = setInterval(() => {
-      this.renew().catch(onError);
+      if (busy) return;
+      busy = true;
+      this.renew()
+        .catch((error: unknown) => {
+          const expired = this.#options.now() - this.#renewedAt >= this.#options.ttlMs;
+          if (!(error instanceof ConnectError || error instanceof RemoteCommandError) || expired) onError(error);
+        })
+        .finally(() => (busy = false));
     }, intervalMs);
     this.#timer.unref();
   }
@@ -131,7 +158,8 @@ export class RemoteLease {
   /** Gives the lease back (only if it is still ours). */
   async release(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    await this.#transport.exec(leaseSwapScript(this.#content, "", this.#options.file), { step: "release the apply lock" });
+    const transport = await this.#node();
+    await transport.exec(leaseSwapScript(this.#content, "", this.#options.file), { step: "release the apply lock", timeoutMs: LEASE_COMMAND_TIMEOUT_MS });
   }
 }
 

@@ -16,6 +16,7 @@ import { fileText } from "../planner/plan.js";
 import type { Step, StepDetail } from "../planner/types.js";
 import type { Sensitive } from "../spec/secrets.js";
 import type { Logger } from "../log.js";
+import { explainRemoteFailure } from "./remote-failure.js";
 import type { Transport } from "./transport.js";
 
 /** Where generation G keeps its undo journal on the node. */
@@ -232,10 +233,17 @@ export function nextState(previous: NodeState | null, input: { generation: numbe
 export class StepError extends ReconcileError {
   readonly node: string;
   readonly step: string;
-  constructor(node: string, step: string, detail: string) {
-    super(`node ${node}: ${step} failed: ${detail}`);
+  constructor(node: string, step: string, detail: string, hint?: string) {
+    super(`node ${node}: ${step} failed: ${detail}`, hint === undefined ? {} : { hint });
     this.node = node;
     this.step = step;
+  }
+
+  /** A step whose command exited non-zero: the exit code, a known cause in words, the tail of stderr. */
+  static exited(node: string, step: string, code: number | null, stderrTail: string, stderr: string): StepError {
+    const known = explainRemoteFailure(stderr);
+    const cause = known === null ? "" : `${known.meaning}: `;
+    return new StepError(node, step, `${cause}exit ${code}${stderrTail === "" ? "" : `: ${stderrTail}`}`, known?.hint);
   }
 }
 
@@ -243,10 +251,7 @@ async function run(transport: Transport, step: string, script: string, options: 
   const r = await transport.exec(`sh -c ${q(script)}`, { step, ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
   // One line per remote command with its node and step; stdin (which may hold secrets) never.
   options.log?.info({ event: "remote", node: transport.node, step, durationMs: Math.round(r.durationMs), exitCode: r.code }, "remote command");
-  if (r.code !== 0) {
-    const tail = r.stderr.trim().split("\n").slice(-3).join(" | ");
-    throw new StepError(transport.node, step, `exit ${r.code}${tail === "" ? "" : `: ${tail}`}`);
-  }
+  if (r.code !== 0) throw StepError.exited(transport.node, step, r.code, r.stderr.trim().split("\n").slice(-3).join(" | "), r.stderr);
 }
 
 export interface StepContext {
@@ -334,7 +339,7 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
     .filter((l) => l.trim() !== "" && !l.startsWith(FAILED))
     .slice(-3)
     .join(" | ");
-  throw new StepError(ctx.transport.node, step === undefined ? "steps" : `${step.stage} ${step.address}`, `exit ${r.code}${tail === "" ? "" : `: ${tail}`}`);
+  throw StepError.exited(ctx.transport.node, step === undefined ? "steps" : `${step.stage} ${step.address}`, r.code, tail, r.stderr);
 }
 
 /** Rolls the node back to how it was before the generation whose journal is `journalDir` started. */

@@ -11,12 +11,12 @@ import { readFile } from "node:fs/promises";
 import type { Duplex } from "node:stream";
 import ssh2 from "ssh2";
 import type { AnyAuthMethod, AuthenticationType, Client as SshClient, ClientChannel, NextAuthHandler, ParsedKey, ServerHostKeyAlgorithm, SFTPWrapper } from "ssh2";
-import { ConnectError, RemoteCommandError, ioReason, type ConnectCategory } from "../errors.js";
+import { ConnectError, RemoteCommandError, RemoteFileError, ioReason, type ConnectCategory, type RemoteFileStatus } from "../errors.js";
 import { readTextIfExists } from "./local-files.js";
 import type { Logger } from "../log.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import { fingerprintOf, judgeHostKey, lookupHost, parseKnownHosts, preferredHostKeyAlgorithms, type HostKey, type KnownHostsEntry } from "./known-hosts.js";
-import { DEFAULT_MAX_OUTPUT_BYTES, shellQuote, type ExecOptions, type ExecResult, type Transport } from "./transport.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, shellQuote, type ExecOptions, type ExecResult, type RemoteFiles, type RemoteHandle, type Transport } from "./transport.js";
 
 const { Client, utils } = ssh2;
 
@@ -118,9 +118,15 @@ export function mapConnectError(node: ResolvedNode, error: unknown, phase: "conn
     new ConnectError(node.name, category, text, { hint, cause: error });
 
   if (message === "Keepalive timeout") {
-    const silence = seconds(node.ssh.keepaliveIntervalMs * KEEPALIVE_COUNT_MAX);
-    return make("closed", `lost the connection to ${where}: no answer to keepalives for ${silence}`, "check that the node is up and the network path to it is stable");
+    // ssh2 gives up when the (countMax+1)th keepalive is due unanswered.
+    const silence = seconds(node.ssh.keepaliveIntervalMs * (KEEPALIVE_COUNT_MAX + 1));
+    return new ConnectError(node.name, "closed", `lost the connection to ${where}: no answer to keepalives for ${silence}`, {
+      hint: "check that the node is up and the network path to it is stable (ssh.keepaliveInterval sets how soon a silent node counts as lost)",
+      cause: error,
+      why: `no answer for ${silence}: the node is down or the network to it is cut`,
+    });
   }
+  const rebooted = "the node rebooted or the network went down";
   switch (code) {
     case "ECONNREFUSED":
       return make("refused", `connection refused by ${where}`, "check that sshd runs on the node and that ssh.port is right");
@@ -140,7 +146,7 @@ export function mapConnectError(node: ResolvedNode, error: unknown, phase: "conn
     case "EPIPE":
       return phase === "connect"
         ? make("closed", `${where} reset the connection before SSH was set up`, "check the node's sshd logs (MaxStartups, tcp wrappers, fail2ban)")
-        : make("closed", `lost the connection to ${where} (${code})`, "check that the node is up; it may have rebooted or sshd may have restarted");
+        : new ConnectError(node.name, "closed", `lost the connection to ${where} (${code})`, { hint: "check that the node is up; it may have rebooted or sshd may have restarted", cause: error, why: rebooted });
   }
   if (level === "client-timeout") {
     return make("timeout", `connecting to ${where} timed out: no SSH handshake within ${seconds(node.ssh.connectTimeoutMs)}`, "check the address and that sshd answers on ssh.port; raise ssh.connectTimeout if the link is slow");
@@ -149,7 +155,7 @@ export function mapConnectError(node: ResolvedNode, error: unknown, phase: "conn
     return make("auth", `authentication failed for ${node.ssh.user}@${where}`, authHint(node));
   }
   if (phase === "connected") {
-    return make("closed", `lost the connection to ${where}: ${message}`, "check that the node is up; it may have rebooted or sshd may have restarted");
+    return new ConnectError(node.name, "closed", `lost the connection to ${where}: ${message}`, { hint: "check that the node is up; it may have rebooted or sshd may have restarted", cause: error, why: rebooted });
   }
   if (message === "Connection lost before handshake") {
     return make("closed", `${where} closed the connection before the SSH handshake`, "check that ssh.port is an SSH server, and the node's sshd logs (MaxStartups, tcp wrappers, fail2ban)");
@@ -297,7 +303,9 @@ export class SshTransport implements Transport {
   readonly #onBreak = new Set<(error: ConnectError) => void>();
   readonly #closed: Promise<void>;
   #broken: ConnectError | undefined;
-  #sftp: Promise<SFTPWrapper> | undefined;
+  #files: Promise<SftpFiles> | undefined;
+  /** The session #files resolved to, once it did. */
+  #filesSession: SftpFiles | undefined;
 
   /** Internal: use {@link connectNode}, which verifies and authenticates first. */
   constructor(node: ResolvedNode, client: SshClient, logger?: Logger) {
@@ -306,8 +314,8 @@ export class SshTransport implements Transport {
     this.#client = client;
     this.#logger = logger?.child({ node: node.name });
     this.#closed = new Promise((resolve) => client.once("close", () => resolve()));
-    client.on("error", (error) => this.#break(mapConnectError(node, error, "connected")));
-    client.on("close", () => this.#break(mapConnectError(node, new Error("the connection closed"), "connected")));
+    client.on("error", (error) => this.#break(mapConnectError(node, error, "connected"), true));
+    client.on("close", () => this.#break(mapConnectError(node, new Error("the connection closed"), "connected"), true));
   }
 
   /** False once the connection broke or was closed; {@link Connections.get} then opens a new one. */
@@ -330,7 +338,7 @@ export class SshTransport implements Transport {
     }
     try {
       this.#assertOpen();
-      const channel = await this.#open(wrapCommand(command, { become }));
+      const channel = await this.#whileOpen(`\`${label}\``, this.#open(wrapCommand(command, { become })));
       const result = await this.#run(channel, label, become, options);
       this.#logger?.debug({ ...step, remoteCommand: firstLine(command), durationMs: result.durationMs, code: result.code, signal: result.signal }, "exec");
       return result;
@@ -344,26 +352,44 @@ export class SshTransport implements Transport {
 
   async forward(port: number, host = "127.0.0.1"): Promise<Duplex> {
     this.#assertOpen();
-    return new Promise<Duplex>((resolve, reject) => {
-      this.#client.forwardOut("127.0.0.1", 0, host, port, (error, channel) => {
-        if (error === undefined || error === null) return resolve(channel);
-        if (this.#broken !== undefined) return reject(this.#broken);
-        reject(this.#forwardError(error as Error & { reason?: unknown }, host, port));
-      });
-    });
+    const channel = await this.#whileOpen(
+      `a tunnel to ${host}:${port}`,
+      new Promise<ClientChannel>((resolve, reject) => {
+        this.#client.forwardOut("127.0.0.1", 0, host, port, (error, opened) => {
+          if (error === undefined || error === null) return resolve(opened);
+          reject(this.#broken ?? this.#forwardError(error as Error & { reason?: unknown }, host, port));
+        });
+      }),
+    );
+    // A tunnel outlives the call: when the connection breaks, whoever listens sees the error. (ssh2's
+    // Channel.destroy() ignores an error argument, and an 'error' nobody listens to would crash.)
+    const onBreak = (error: ConnectError) => {
+      if (channel.listenerCount("error") > 0) channel.emit("error", this.#lostDuring(`a tunnel to ${host}:${port}`, error));
+      channel.destroy();
+    };
+    this.#onBreak.add(onBreak);
+    channel.once("close", () => this.#onBreak.delete(onBreak));
+    return channel;
   }
 
-  sftp(): Promise<SFTPWrapper> {
-    this.#sftp ??= this.#openSftp().catch((error: unknown) => {
-      this.#sftp = undefined;
-      throw error;
-    });
-    return this.#sftp;
+  files(): Promise<RemoteFiles> {
+    if (this.#filesSession?.ended === true) {
+      this.#files = undefined;
+      this.#filesSession = undefined;
+    }
+    this.#files ??= this.#openSftp().then(
+      (sftp) => (this.#filesSession = new SftpFiles(this.node, sftp, this.#spec.ssh.progressTimeoutMs, (what, pending) => this.#whileOpen(what, pending))),
+      (error: unknown) => {
+        this.#files = undefined;
+        throw error;
+      },
+    );
+    return this.#files;
   }
 
   async close(): Promise<void> {
     if (this.#broken === undefined) {
-      this.#break(new ConnectError(this.node, "closed", "the connection was closed by reconcile", {}));
+      this.#break(new ConnectError(this.node, "closed", "the connection was closed by reconcile", { why: "reconcile closed the connection" }), false);
     }
     this.#client.end();
     const timer = setTimeout(() => this.#client.destroy(), CHANNEL_CLOSE_WAIT_MS);
@@ -371,12 +397,48 @@ export class SshTransport implements Transport {
     clearTimeout(timer);
   }
 
-  #break(error: ConnectError): void {
+  /**
+   * The connection is gone: everything pending on it fails now with `error` (commands, file
+   * operations, tunnels, callers waiting for a channel), not when a timeout or the library gets to
+   * it. A broken connection's socket is destroyed, so the library also lets go of its channels.
+   */
+  #break(error: ConnectError, destroy: boolean): void {
     if (this.#broken !== undefined) return;
     this.#broken = error;
+    this.#logger?.debug({ error: error.message }, "connection lost");
     for (const notify of [...this.#onBreak]) notify(error);
+    this.#onBreak.clear();
     this.#sessions.releaseWaiters();
     this.#killSessions.releaseWaiters();
+    if (destroy) this.#client.destroy();
+  }
+
+  /** `pending`, or the connection's error as soon as it breaks, whichever comes first. */
+  #whileOpen<T>(what: string, pending: Promise<T>): Promise<T> {
+    if (this.#broken !== undefined) {
+      pending.catch(() => undefined);
+      return Promise.reject(this.#lostDuring(what, this.#broken));
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onBreak = (error: ConnectError) => reject(this.#lostDuring(what, error));
+      this.#onBreak.add(onBreak);
+      pending.then(
+        (value) => {
+          this.#onBreak.delete(onBreak);
+          resolve(value);
+        },
+        (error: unknown) => {
+          this.#onBreak.delete(onBreak);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** `node n2: the connection was lost during <what> (the node rebooted or the network went down)`. */
+  #lostDuring(what: string, error: ConnectError): ConnectError {
+    const why = error.why ?? error.message;
+    return new ConnectError(this.node, "closed", `the connection was lost during ${what} (${why})`, { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error, why });
   }
 
   #assertOpen(): void {
@@ -425,7 +487,7 @@ export class SshTransport implements Transport {
         outcome();
       };
       const onBreak = (error: ConnectError) => {
-        if (state === "running") settle(() => reject(error));
+        if (state === "running") settle(() => reject(this.#lostDuring(`\`${label}\``, error)));
       };
 
       const stop = async (reason: "timeout" | "aborted") => {
@@ -550,22 +612,127 @@ export class SshTransport implements Transport {
     const release = await this.#sessions.acquire();
     try {
       this.#assertOpen();
-      const sftp = await new Promise<SFTPWrapper>((resolve, reject) => {
-        this.#client.sftp((error, session) => {
-          if (error === undefined || error === null) return resolve(session);
-          reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused an SFTP session: ${error.message}`, { hint: "enable the sftp subsystem in the node's sshd_config", cause: error }));
-        });
-      });
+      const sftp = await this.#whileOpen(
+        "the start of an SFTP session",
+        new Promise<SFTPWrapper>((resolve, reject) => {
+          this.#client.sftp((error, session) => {
+            if (error === undefined || error === null) return resolve(session);
+            reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused an SFTP session: ${error.message}`, { hint: "enable the sftp subsystem in the node's sshd_config", cause: error }));
+          });
+        }),
+      );
       // The session holds its channel until it ends; then the next call opens a new one.
       sftp.once("close", () => {
         release();
-        this.#sftp = undefined;
+        // Only this session's own entry: an ended one may close after its successor was opened.
+        if (this.#filesSession?.sftp === sftp) {
+          this.#files = undefined;
+          this.#filesSession = undefined;
+        }
       });
       return sftp;
     } catch (error) {
       release();
       throw error;
     }
+  }
+}
+
+/** SFTP status codes (filexfer draft 02, the version OpenSSH speaks), by number. */
+const SFTP_STATUS: Record<number, RemoteFileStatus> = { 1: "eof", 2: "no-such-file", 3: "permission-denied", 4: "failure", 5: "bad-message", 6: "no-connection", 7: "connection-lost", 8: "unsupported" };
+
+/** What an SFTP status means, in words for an error message. */
+const SFTP_MEANING: Record<RemoteFileStatus, string> = {
+  eof: "end of file",
+  "no-such-file": "no such file or folder",
+  "permission-denied": "permission denied",
+  // OpenSSH's sftp-server sends "failure" for every errno it has no code for: ENOSPC, EIO, EROFS, EDQUOT...
+  failure: "the node's SFTP server reports a failure (a full disk, a read-only or failing file system)",
+  "bad-message": "the node's SFTP server rejected the request as malformed",
+  "no-connection": "no connection",
+  "connection-lost": "the SFTP connection was lost",
+  unsupported: "the node's SFTP server does not support it",
+  other: "an unknown SFTP error",
+};
+
+/**
+ * Maps an ssh2 SFTP error (a status from the server, or the session ending under a pending request)
+ * to a {@link RemoteFileError} with its status, or a {@link ConnectError} when the session went away.
+ */
+export function mapSftpError(node: string, what: string, error: unknown): RemoteFileError | ConnectError {
+  const e = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; message?: unknown };
+  const message = typeof e.message === "string" ? e.message : String(error);
+  if (typeof e.code !== "number") {
+    // ssh2 fails every pending request with "No response from server" when the session's channel closes.
+    return new ConnectError(node, "closed", `the SFTP session ended during ${what} (${message})`, { hint: "the node's sshd or sftp-server stopped the session; the next try opens a new one", cause: error, why: "the SFTP session ended" });
+  }
+  const status = SFTP_STATUS[e.code] ?? "other";
+  const said = message === "" || message.toLowerCase() === SFTP_MEANING[status] ? "" : ` (the node says: ${message})`;
+  const hint =
+    status === "permission-denied"
+      ? "the SSH user must be able to write there; with `ssh.become: sudo` reconcile hands the upload file to that user first, so check the folder's owner and mode on the node"
+      : status === "failure"
+        ? "check the free space (`df -h`) and the kernel log (`dmesg`) of the node"
+        : undefined;
+  return new RemoteFileError(node, status, `cannot ${what}: ${SFTP_MEANING[status]}${said}`, { ...(hint === undefined ? {} : { hint }), cause: error });
+}
+
+/**
+ * {@link RemoteFiles} over one SFTP session. Each request settles: the node's answer, the
+ * connection's error the moment it breaks (`guard`), or a timeout after `timeoutMs` without an
+ * answer (the "no progress" bound). A request that timed out ends the session, so the next try
+ * starts clean instead of queueing behind what the node never answered.
+ */
+class SftpFiles implements RemoteFiles {
+  /** Set once a request went unanswered and the session was ended: later requests fail at once with it. */
+  #ended: RemoteCommandError | undefined;
+
+  constructor(
+    readonly node: string,
+    readonly sftp: SFTPWrapper,
+    readonly timeoutMs: number,
+    readonly guard: <T>(what: string, pending: Promise<T>) => Promise<T>,
+  ) {}
+
+  open(path: string, flags: "w" | "r+"): Promise<RemoteHandle> {
+    return this.#request(`open ${path}`, (cb) => this.sftp.open(path, flags, cb));
+  }
+
+  write(handle: RemoteHandle, buffer: Buffer, offset: number, length: number, position: number): Promise<void> {
+    return this.#request(`write to the upload at ${position}`, (cb) => this.sftp.write(handle, buffer, offset, length, position, (error) => cb(error)));
+  }
+
+  truncate(handle: RemoteHandle, size: number): Promise<void> {
+    return this.#request(`cut the upload to ${size} bytes`, (cb) => this.sftp.fsetstat(handle, { size }, (error) => cb(error)));
+  }
+
+  close(handle: RemoteHandle): Promise<void> {
+    return this.#request("close the upload", (cb) => this.sftp.close(handle, (error) => cb(error)));
+  }
+
+  /** A request went unanswered: this session is done, the next {@link SshTransport.files} opens another. */
+  get ended(): boolean {
+    return this.#ended !== undefined;
+  }
+
+  #request<T>(what: string, call: (cb: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
+    if (this.#ended !== undefined) return Promise.reject(this.#ended);
+    let timer: NodeJS.Timeout | undefined;
+    const answered = new Promise<T>((resolve, reject) => {
+      timer = setTimeout(() => {
+        this.#ended ??= new RemoteCommandError(this.node, "timeout", `no answer from the node for ${Math.round(this.timeoutMs / 100) / 10} s to the SFTP request to ${what}`, {
+          hint: "the node or its disk is stuck, or the link is too slow; raise ssh.progressTimeout in cluster.yaml for slow links",
+        });
+        this.sftp.end();
+        reject(this.#ended);
+      }, this.timeoutMs);
+      try {
+        call((error, value) => (error === undefined || error === null ? resolve(value as T) : reject(mapSftpError(this.node, what, error))));
+      } catch (error) {
+        reject(mapSftpError(this.node, what, error));
+      }
+    });
+    return this.guard(`the SFTP request to ${what}`, answered).finally(() => clearTimeout(timer));
   }
 }
 
@@ -602,6 +769,24 @@ export class Connections {
   }
 
   /**
+   * Like {@link get}, but a connect that failed for a reason that may pass (the node refused,
+   * timed out, was unreachable, or closed the connection: it may be rebooting) is tried again
+   * instead of remembered: for a retry after the node came back. The host key is checked again.
+   */
+  ensure(name: string): Promise<Transport> {
+    const node = this.#nodes.get(name);
+    const cached = this.#open.get(name);
+    if (node === undefined || cached === undefined) return this.get(name);
+    return cached.then(
+      (transport) => (transport.isOpen ? transport : this.#connect(node, cached)),
+      (error: unknown) => {
+        if (error instanceof ConnectError && RECONNECTABLE.has(error.category)) return this.#connect(node, cached);
+        throw error;
+      },
+    );
+  }
+
+  /**
    * Starts connecting to these nodes now, so their handshakes overlap other work; a failure shows
    * when the node is asked for with {@link get}.
    */
@@ -628,6 +813,9 @@ export class Connections {
     return opening;
   }
 }
+
+/** Connect failures that a later try may not meet (a node that reboots refuses, then answers). */
+const RECONNECTABLE = new Set<ConnectCategory>(["closed", "timeout", "refused", "unreachable"]);
 
 async function readKnownHosts(file: string): Promise<{ file: string; exists: boolean; entries: KnownHostsEntry[] }> {
   const text = await readTextIfExists(file);

@@ -14,11 +14,11 @@
  * back (root-owned, 0644) when it is renamed into place.
  */
 import { open, stat, type FileHandle } from "node:fs/promises";
-import type { SFTPWrapper } from "ssh2";
-import { ReconcileError, RemoteCommandError, ioReason } from "../errors.js";
+import { ConnectError, ReconcileError, RemoteCommandError, RemoteFileError, ioReason } from "../errors.js";
 import { SHA256, completeMarker, incomingDir, incomingFile, partFile } from "../facts/layout.js";
 import { formatBytes } from "../planner/render.js";
-import { shellQuote, type Transport } from "./transport.js";
+import { explainRemoteFailure } from "./remote-failure.js";
+import { shellQuote, type RemoteFiles, type RemoteHandle, type Transport } from "./transport.js";
 
 /** What to send and where. */
 export interface TransferTarget {
@@ -26,6 +26,8 @@ export interface TransferTarget {
   root: string;
   /** sha256 of the bytes sent (the staged file's): names `store/.incoming/<sha>`. */
   sha256: string;
+  /** What is sent, for messages (`prefect-env`); default the digest's first 12 characters. */
+  label?: string;
   localPath: string;
   bytes: number;
   /**
@@ -40,6 +42,8 @@ export interface TransferProgress {
   /** Bytes of the file on the node so far (a resumed upload starts at the .part's size). */
   sent: number;
   total: number;
+  /** Bytes the node already had when this upload began (the .part it resumes); 0 for a fresh one. */
+  resumedFrom: number;
   /** Over the last few seconds of this upload; 0 before anything moved. */
   bytesPerSecond: number;
   /** null while the rate is unknown. */
@@ -95,13 +99,16 @@ export interface TransferResult {
 /**
  * Why a transfer failed. "mismatch": the bytes on the node do not have the expected digest (the
  * .part was deleted); "failed": the upload or a command around it broke (a .part may stay for
- * resume); "local": the local file is not what was staged.
+ * resume); "space": the node's file system is full (the .part stays; the upload resumes once there
+ * is room); "local": the local file is not what was staged.
  */
+export type TransferFailure = "mismatch" | "failed" | "space" | "local";
+
 export class TransferError extends ReconcileError {
   readonly node: string;
   readonly sha256: string;
-  readonly reason: "mismatch" | "failed" | "local";
-  constructor(node: string, sha256: string, reason: "mismatch" | "failed" | "local", message: string, options: { hint?: string; cause?: unknown } = {}) {
+  readonly reason: TransferFailure;
+  constructor(node: string, sha256: string, reason: TransferFailure, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(`node ${node}: ${message}`, options);
     this.node = node;
     this.sha256 = sha256;
@@ -242,17 +249,11 @@ export async function transferArtifact(transport: Transport, target: TransferTar
     if (attempt === 0) resumedFrom = start;
     if (start < target.bytes) {
       const meter = new ProgressMeter(node, target.bytes, start, options.onProgress);
-      const sftp = await transport.sftp();
       try {
-        sent += await uploadPipelined(sftp, where.part, target.localPath, start, target.bytes, tuning, meter, signal);
+        const files = await transport.files();
+        sent += await uploadPipelined(files, where.part, target.localPath, start, target.bytes, tuning, meter, signal);
       } catch (error) {
-        if (error instanceof Aborted) {
-          throw new RemoteCommandError(node, "aborted", `the upload of ${target.sha256} was cancelled at ${meter.sent} of ${target.bytes} bytes; ${where.part} stays for the next transfer to resume`);
-        }
-        throw new TransferError(node, target.sha256, "failed", `the upload of ${target.sha256} to ${where.part} broke at ${meter.sent} of ${target.bytes} bytes: ${ioReason(error)}`, {
-          hint: "the .part stays on the node; the next run resumes from it",
-          cause: error,
-        });
+        throw await uploadFailure(transport, target, meter, error, signal);
       }
       meter.finish();
     }
@@ -278,118 +279,150 @@ async function run(transport: Transport, command: string, what: string, target: 
   const r = await transport.exec(command, { step: `transfer ${target.sha256.slice(0, 12)}: ${what}`, ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   if (r.code !== 0) {
     const detail = r.stderr.trim().split("\n").slice(-3).join("; ") || `exit ${r.code ?? r.signal}`;
-    throw new TransferError(transport.node, target.sha256, "failed", `cannot ${what} of ${target.sha256} under ${target.root}: ${detail}`, {
-      hint: "check that the root folder is writable by root on the node and that the disk is not full",
+    const known = explainRemoteFailure(r.stderr);
+    throw new TransferError(transport.node, target.sha256, known?.status === "no-space" ? "space" : "failed", `cannot ${what} of ${labelOf(target)} under ${target.root}: ${known === null ? detail : `${known.meaning} (${detail})`}`, {
+      hint: known?.hint ?? "check that the root folder is writable by root on the node and that the disk is not full",
     });
   }
   return r.stdout;
 }
 
-/** Thrown inside the upload loops when the signal fires. */
+const labelOf = (target: TransferTarget) => target.label ?? target.sha256.slice(0, 12);
+
+/**
+ * The command that measures the file system holding `dir` (or its nearest existing parent): prints
+ * the folder measured, then `df -Pk`'s row for it.
+ */
+export function spaceCommand(dir: string): string {
+  return `d=${shellQuote(dir)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; printf '%s\\n' "$d"; df -Pk "$d" | tail -n 1`;
+}
+
+/** Parses {@link spaceCommand}'s output: bytes available and the mount point; null when unreadable. */
+export function parseSpace(stdout: string): { availableBytes: number; mount: string } | null {
+  const [, row] = stdout.split("\n");
+  // Filesystem 1024-blocks Used Available Capacity Mounted-on (which may hold spaces)
+  const m = /^\S+\s+\d+\s+\d+\s+(\d+)\s+\d+%\s+(.+)$/.exec(row?.trim() ?? "");
+  return m === null ? null : { availableBytes: Number(m[1]) * 1024, mount: m[2] ?? "" };
+}
+
+/**
+ * The error for an upload that broke, in words: the connection lost (transient: the next try
+ * reconnects and resumes), no progress within the bound, the node's disk full (measured on the
+ * node, since SFTP says only "failure"), or what the node answered.
+ */
+async function uploadFailure(transport: Transport, target: TransferTarget, meter: ProgressMeter, error: unknown, signal: AbortSignal | undefined): Promise<Error> {
+  const node = transport.node;
+  const what = labelOf(target);
+  const at = `at ${formatBytes(meter.sent)} of ${formatBytes(target.bytes)}`;
+  const part = partFile(target.root, target.sha256);
+  if (error instanceof Aborted) {
+    return new RemoteCommandError(node, "aborted", `the upload of ${what} was cancelled ${at}; ${part} stays for the next transfer to resume`);
+  }
+  if (error instanceof ConnectError) {
+    const why = error.why ?? "the node rebooted or the network went down";
+    return new ConnectError(node, "closed", `the connection was lost during the upload of ${what} ${at} (${why})`, {
+      hint: "the .part stays on the node; the upload resumes from it once the node answers again",
+      cause: error,
+      why,
+    });
+  }
+  if (error instanceof RemoteCommandError && error.reason === "timeout") {
+    return new RemoteCommandError(node, "timeout", `the upload of ${what} made no progress ${at}: ${error.message.replace(/^node \S+: /, "")}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error });
+  }
+  if (error instanceof RemoteFileError && error.status === "failure") {
+    // SFTP gives no errno: measure the file system the .part is on.
+    const space = await transport
+      .exec(spaceCommand(incomingDir(target.root)), { step: `transfer ${target.sha256.slice(0, 12)}: measure the free space`, timeoutMs: 30_000, ...(signal === undefined ? {} : { signal }) })
+      .then((r) => (r.code === 0 ? parseSpace(r.stdout) : null))
+      .catch(() => null);
+    const missing = target.bytes - meter.sent;
+    if (space !== null && space.availableBytes < missing) {
+      return new TransferError(node, target.sha256, "space", `no space left on the node for the upload of ${what}: the file system mounted at ${space.mount} has ${formatBytes(space.availableBytes)} free, ${formatBytes(missing)} more are needed (stopped ${at})`, {
+        hint: `free space on ${space.mount} or grow it; the upload resumes from ${formatBytes(meter.sent)} once there is room`,
+        cause: error,
+      });
+    }
+  }
+  const said = error instanceof ReconcileError ? error.message.replace(/^node \S+: /, "") : ioReason(error);
+  return new TransferError(node, target.sha256, "failed", `the upload of ${what} to ${part} broke ${at}: ${said}`, {
+    hint: error instanceof ReconcileError && error.hint !== undefined ? `${error.hint}; the .part stays on the node and the next run resumes from it` : "the .part stays on the node; the next run resumes from it",
+    cause: error,
+  });
+}
+
+/** Thrown inside the upload loop when the signal fires. */
 class Aborted extends Error {}
 
-/** How long a stopping upload waits for writes already on the wire. */
+/** How long a cancelled upload waits for writes already on the wire before it lets go of them. */
 const DRAIN_WAIT_MS = 5_000;
 
 /**
- * Positioned writes of `chunkSize` bytes, at most `concurrency` outstanding; a buffer is reused
- * once its write is acknowledged. OpenSSH's sftp-server applies requests in order, so after a
- * stop (all outstanding writes drained) the .part is the contiguous prefix; to be safe against
- * other servers and failed writes it is also cut to the acknowledged prefix before it is closed.
+ * Positioned writes of `chunkSize` bytes, at most `concurrency` outstanding, each lane reusing its
+ * buffer once its write is acknowledged. OpenSSH's sftp-server applies requests in order, so
+ * after a stop the .part is the contiguous acknowledged prefix; to be safe against other servers
+ * and failed writes it is also cut to that prefix before it is closed (when the connection still
+ * stands).
+ *
+ * Every wait here is bounded: a write settles with its answer, at once when the connection breaks,
+ * or after `ssh.progressTimeout` without an answer (the transport's {@link RemoteFiles} contract);
+ * a cancellation stops sending and waits at most {@link DRAIN_WAIT_MS} for what is on the wire. The
+ * local file is closed on every path.
  */
-async function uploadPipelined(sftp: SFTPWrapper, remote: string, localPath: string, start: number, total: number, tuning: TransferTuning, meter: ProgressMeter, signal: AbortSignal | undefined): Promise<number> {
+async function uploadPipelined(files: RemoteFiles, remote: string, localPath: string, start: number, total: number, tuning: TransferTuning, meter: ProgressMeter, signal: AbortSignal | undefined): Promise<number> {
   if (signal?.aborted) throw new Aborted();
   const file = await open(localPath, "r");
-  let handle: Buffer | undefined;
+  let handle: RemoteHandle | undefined;
   try {
-    handle = await sftpOpen(sftp, remote, start === 0 ? "w" : "r+");
+    handle = await files.open(remote, start === 0 ? "w" : "r+");
     const h = handle;
     const chunk = tuning.chunkSize;
-    const pool: Buffer[] = [];
     const acked = new Set<number>();
     let contiguous = start;
     let next = start;
-    let inFlight = 0;
     let failure: unknown;
 
-    await new Promise<void>((resolve, reject) => {
-      let finished = false;
+    // One lane per outstanding write: read a chunk, write it, repeat until the file is sent or something failed.
+    const lane = async () => {
+      const buffer = Buffer.allocUnsafe(chunk);
+      while (failure === undefined && next < total) {
+        if (signal?.aborted) throw new Aborted();
+        const offset = next;
+        const length = Math.min(chunk, total - offset);
+        next += length;
+        await readFully(file, buffer, length, offset);
+        await files.write(h, buffer, 0, length, offset);
+        acked.add(offset);
+        while (acked.delete(contiguous)) contiguous += Math.min(chunk, total - contiguous);
+        meter.update(contiguous - start);
+      }
+    };
+    const lanes = Array.from({ length: tuning.concurrency }, () =>
+      lane().catch((error: unknown) => {
+        failure ??= error;
+      }),
+    );
+    // A cancellation stops the lanes at their next chunk; writes on the wire get a short while to land.
+    const cancelled = new Promise<void>((resolve) => {
       const onAbort = () => {
         failure ??= new Aborted();
-        startDrainTimer();
-        settleIfIdle();
+        setTimeout(resolve, DRAIN_WAIT_MS).unref();
       };
-      const settleIfIdle = () => {
-        if (finished || inFlight > 0 || (failure === undefined && next < total)) return;
-        finished = true;
-        signal?.removeEventListener("abort", onAbort);
-        clearTimeout(drainTimer);
-        if (failure !== undefined) reject(failure);
-        else resolve();
-      };
-      // Writes already sent cannot be recalled; if the server never answers them, stop waiting.
-      let drainTimer: NodeJS.Timeout | undefined;
-      const startDrainTimer = () => {
-        drainTimer ??= setTimeout(() => {
-          if (finished) return;
-          finished = true;
-          signal?.removeEventListener("abort", onAbort);
-          reject(failure);
-        }, DRAIN_WAIT_MS);
-      };
-      const fail = (error: unknown) => {
-        failure ??= error;
-        startDrainTimer();
-        settleIfIdle();
-      };
-      const sendOne = (offset: number, length: number) => {
-        const buffer = pool.pop() ?? Buffer.allocUnsafe(chunk);
-        readFully(file, buffer, length, offset).then(
-          () => {
-            // A chunk read before a stop is still written: every offset below `next` gets its write.
-            sftp.write(h, buffer, 0, length, offset, (error) => {
-              pool.push(buffer);
-              inFlight--;
-              if (error !== undefined && error !== null) return fail(error);
-              acked.add(offset);
-              while (acked.delete(contiguous)) contiguous += Math.min(chunk, total - contiguous);
-              meter.update(contiguous - start);
-              if (failure === undefined) pump();
-              else startDrainTimer();
-              settleIfIdle();
-            });
-          },
-          (error: unknown) => {
-            pool.push(buffer);
-            inFlight--;
-            fail(error);
-          },
-        );
-      };
-      const pump = () => {
-        while (failure === undefined && inFlight < tuning.concurrency && next < total) {
-          const length = Math.min(chunk, total - next);
-          inFlight++;
-          sendOne(next, length);
-          next += length;
-        }
-      };
-      // The signal may have fired while the files were being opened.
-      if (signal?.aborted) failure = new Aborted();
+      if (signal?.aborted) onAbort();
       else signal?.addEventListener("abort", onAbort, { once: true });
-      pump();
-      settleIfIdle();
-    }).catch(async (error: unknown) => {
-      // Leave a .part that is exactly the acknowledged prefix, so a resume continues from truth.
-      if (next > contiguous) await sftpCall((cb) => sftp.fsetstat(h, { size: contiguous }, cb)).catch(() => undefined);
-      throw error;
+      void Promise.all(lanes).then(() => signal?.removeEventListener("abort", onAbort));
     });
+    await Promise.race([Promise.all(lanes), cancelled]);
+    if (failure !== undefined) {
+      // Leave a .part that is exactly the acknowledged prefix, so a resume continues from truth.
+      if (next > contiguous && !(failure instanceof ConnectError)) await files.truncate(h, contiguous).catch(() => undefined);
+      throw failure;
+    }
     return total - start;
   } finally {
     await file.close();
     if (handle !== undefined) {
       const h = handle;
-      await withTimeout(sftpCall((cb) => sftp.close(h, cb)), DRAIN_WAIT_MS).catch(() => undefined);
+      await withTimeout(files.close(h), DRAIN_WAIT_MS).catch(() => undefined);
     }
   }
 }
@@ -401,14 +434,6 @@ async function readFully(file: FileHandle, buffer: Buffer, length: number, posit
     if (bytesRead === 0) throw new Error(`the local file ended early (at ${position + done} bytes): it changed while it was sent`);
     done += bytesRead;
   }
-}
-
-function sftpOpen(sftp: SFTPWrapper, path: string, flags: "w" | "r+"): Promise<Buffer> {
-  return new Promise((resolve, reject) => sftp.open(path, flags, (error, handle) => (error === undefined || error === null ? resolve(handle) : reject(error))));
-}
-
-function sftpCall(call: (cb: (error?: Error | null) => void) => void): Promise<void> {
-  return new Promise((resolve, reject) => call((error) => (error === undefined || error === null ? resolve() : reject(error))));
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -423,6 +448,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 const EMIT_MS = 100;
 /** The rate is measured over this much recent time. */
 const RATE_WINDOW_MS = 3_000;
+/** No rate is given before this much of the upload has passed ("starting"). */
+const RATE_MIN_MS = 500;
 
 class ProgressMeter {
   /** Bytes this call moved. */
@@ -460,10 +487,11 @@ class ProgressMeter {
     while (this.#samples.length > 2 && (this.#samples[1]?.at ?? at) < at - RATE_WINDOW_MS) this.#samples.shift();
     const first = this.#samples[0] ?? { at, bytes: 0 };
     const seconds = (at - first.at) / 1000;
-    const bytesPerSecond = seconds > 0 ? Math.round((this.sentNow - first.bytes) / seconds) : 0;
+    // Over less than RATE_MIN_MS the figure is mostly the time to the first answer, not the rate.
+    const bytesPerSecond = seconds * 1000 >= RATE_MIN_MS ? Math.round((this.sentNow - first.bytes) / seconds) : 0;
     const etaSeconds = bytesPerSecond > 0 ? Math.ceil((this.total - this.sent) / bytesPerSecond) : null;
     this.#lastEmit = { at, sent: this.sent };
-    this.emit?.({ node: this.node, sent: this.sent, total: this.total, bytesPerSecond, etaSeconds });
+    this.emit?.({ node: this.node, sent: this.sent, total: this.total, resumedFrom: this.start, bytesPerSecond, etaSeconds });
   }
 }
 
@@ -480,7 +508,7 @@ export function formatDuration(seconds: number): string {
  * a log (one line per event). Pure.
  *
  * @example
- * formatProgress({ node: "n1", sent: 41943040, total: 67108864, bytesPerSecond: 104857600, etaSeconds: 1 })
+ * formatProgress({ node: "n1", sent: 41943040, total: 67108864, resumedFrom: 0, bytesPerSecond: 104857600, etaSeconds: 1 })
  * // "n1: 40.0 MiB of 64.0 MiB (62%), 100.0 MiB/s, 1 s left"
  */
 export function formatProgress(event: TransferProgress): string {

@@ -4,7 +4,6 @@
  * depend on it and provide a fake; ssh-transport.ts is the real implementation.
  */
 import type { Duplex } from "node:stream";
-import type { SFTPWrapper } from "ssh2";
 
 /** Per-stream output cap when {@link ExecOptions.maxOutputBytes} is not given: 16 MiB. */
 export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
@@ -66,13 +65,35 @@ export interface Transport {
    * when the connection breaks.
    */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  /** A duplex stream to host:port as seen from the node (default host 127.0.0.1), over the same connection. */
+  /**
+   * A duplex stream to host:port as seen from the node (default host 127.0.0.1), over the same
+   * connection. When the connection breaks the stream is destroyed with the ConnectError.
+   */
   forward(port: number, host?: string): Promise<Duplex>;
-  /** The SFTP session (opened once, reused) — for uploads in a later issue. */
-  sftp(): Promise<SFTPWrapper>;
+  /** File operations on the node as the SSH user (one SFTP session, opened once, reused). */
+  files(): Promise<RemoteFiles>;
   /** Ends the connection; commands still running are left to the node (call after they settled). */
   close(): Promise<void>;
 }
 
 /** Quoting lives with the pure command builders; executors use the same one. */
 export { shellQuote } from "../facts/shell.js";
+
+/**
+ * Files on a node, for uploads. Every call settles: it resolves, rejects `RemoteFileError` when the
+ * node refuses it (with the SFTP status), `ConnectError` at once when the connection breaks (also
+ * for calls already waiting for their answer), or `RemoteCommandError` reason "timeout" when the
+ * node does not answer within the node's `ssh.progressTimeout`.
+ */
+export interface RemoteFiles {
+  /** Opens `path` for writing: "w" creates or empties it, "r+" keeps what it holds. */
+  open(path: string, flags: "w" | "r+"): Promise<RemoteHandle>;
+  /** Writes `length` bytes of `buffer` from `offset` at `position`; the buffer may be reused at once. */
+  write(handle: RemoteHandle, buffer: Buffer, offset: number, length: number, position: number): Promise<void>;
+  /** Cuts (or extends) the open file to `size` bytes. */
+  truncate(handle: RemoteHandle, size: number): Promise<void>;
+  close(handle: RemoteHandle): Promise<void>;
+}
+
+/** An open file on the node (the SFTP handle); only meaningful to the {@link RemoteFiles} that opened it. */
+export type RemoteHandle = Buffer;

@@ -130,9 +130,13 @@ export interface SshSettings {
    */
   commandTimeout?: string;
   /**
-   * Interval of SSH keepalive messages. Default `15s`.
+   * Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.
    */
   keepaliveInterval?: string;
+  /**
+   * Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.
+   */
+  progressTimeout?: string;
   /**
    * Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.
    */

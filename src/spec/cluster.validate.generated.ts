@@ -11,18 +11,18 @@ import { fullFormats } from "ajv-formats/dist/formats.js";
 // A CommonJS module's default export: Node gives module.exports, bundlers its `default`.
 const ucs2length = typeof ucs2lengthModule.default === "function" ? ucs2lengthModule.default : ucs2lengthModule.default.default;
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node.","type":"string","pattern":"^/[^\\u0000]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. Default `15s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node.","type":"string","pattern":"^/[^\\u0000]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
 const schema12 = {"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"};
 const schema13 = {"description":"An absolute path on the node.","type":"string","pattern":"^/[^\\u0000]*$"};
-const schema23 = {"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"description":{"description":"Free text for humans.","type":"string"}}};
-const schema78 = {"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}};
+const schema24 = {"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"description":{"description":"Free text for humans.","type":"string"}}};
+const schema79 = {"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}};
 const func2 = Object.prototype.hasOwnProperty;
-const func3 = ucs2length;
+const func4 = ucs2length;
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9_-]{0,62}$", "u");
 const pattern1 = new RegExp("^/[^\\u0000]*$", "u");
-const pattern10 = new RegExp("^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$", "u");
-const pattern11 = new RegExp("^[a-f0-9]{64}$", "u");
-const schema14 = {"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. Default `15s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}};
+const pattern11 = new RegExp("^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$", "u");
+const pattern12 = new RegExp("^[a-f0-9]{64}$", "u");
+const schema14 = {"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}};
 const schema15 = {"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"};
 const pattern2 = new RegExp("^[a-z_][a-z0-9_-]{0,31}$", "u");
 const pattern3 = new RegExp("^[1-9][0-9]*(ms|s|m|h)$", "u");
@@ -32,7 +32,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!((((((((key0 === "user") || (key0 === "port")) || (key0 === "identityFile")) || (key0 === "knownHostsFile")) || (key0 === "connectTimeout")) || (key0 === "commandTimeout")) || (key0 === "keepaliveInterval")) || (key0 === "become"))){
+if(!(func2.call(schema14.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema14,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -106,7 +106,7 @@ errors++;
 if(data.identityFile !== undefined){
 let data2 = data.identityFile;
 if(typeof data2 === "string"){
-if(func3(data2) < 1){
+if(func4(data2) < 1){
 const err6 = {instancePath:instancePath+"/identityFile",schemaPath:"#/properties/identityFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.identityFile,data:data2};
 if(vErrors === null){
 vErrors = [err6];
@@ -131,7 +131,7 @@ errors++;
 if(data.knownHostsFile !== undefined){
 let data3 = data.knownHostsFile;
 if(typeof data3 === "string"){
-if(func3(data3) < 1){
+if(func4(data3) < 1){
 const err8 = {instancePath:instancePath+"/knownHostsFile",schemaPath:"#/properties/knownHostsFile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.knownHostsFile,data:data3};
 if(vErrors === null){
 vErrors = [err8];
@@ -228,10 +228,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data.become !== undefined){
-let data7 = data.become;
-if(!((data7 === "sudo") || (data7 === "none"))){
-const err16 = {instancePath:instancePath+"/become",schemaPath:"#/properties/become/enum",keyword:"enum",params:{allowedValues: schema14.properties.become.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.become.enum,parentSchema:schema14.properties.become,data:data7};
+if(data.progressTimeout !== undefined){
+let data7 = data.progressTimeout;
+if(typeof data7 === "string"){
+if(!pattern3.test(data7)){
+const err16 = {instancePath:instancePath+"/progressTimeout",schemaPath:"#/definitions/duration/pattern",keyword:"pattern",params:{pattern: "^[1-9][0-9]*(ms|s|m|h)$"},message:"must match pattern \""+"^[1-9][0-9]*(ms|s|m|h)$"+"\"",schema:"^[1-9][0-9]*(ms|s|m|h)$",parentSchema:schema15,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -241,9 +242,8 @@ vErrors.push(err16);
 errors++;
 }
 }
-}
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
+const err17 = {instancePath:instancePath+"/progressTimeout",schemaPath:"#/definitions/duration/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -252,11 +252,36 @@ vErrors.push(err17);
 }
 errors++;
 }
+}
+if(data.become !== undefined){
+let data8 = data.become;
+if(!((data8 === "sudo") || (data8 === "none"))){
+const err18 = {instancePath:instancePath+"/become",schemaPath:"#/properties/become/enum",keyword:"enum",params:{allowedValues: schema14.properties.become.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.become.enum,parentSchema:schema14.properties.become,data:data8};
+if(vErrors === null){
+vErrors = [err18];
+}
+else {
+vErrors.push(err18);
+}
+errors++;
+}
+}
+}
+else {
+const err19 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
+if(vErrors === null){
+vErrors = [err19];
+}
+else {
+vErrors.push(err19);
+}
+errors++;
+}
 validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema19 = {"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}};
+const schema20 = {"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}};
 const formats0 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const formats2 = /^((([0-9a-f]{1,4}:){7}([0-9a-f]{1,4}|:))|(([0-9a-f]{1,4}:){6}(:[0-9a-f]{1,4}|((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){5}(((:[0-9a-f]{1,4}){1,2})|:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3})|:))|(([0-9a-f]{1,4}:){4}(((:[0-9a-f]{1,4}){1,3})|((:[0-9a-f]{1,4})?:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){3}(((:[0-9a-f]{1,4}){1,4})|((:[0-9a-f]{1,4}){0,2}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){2}(((:[0-9a-f]{1,4}){1,5})|((:[0-9a-f]{1,4}){0,3}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(([0-9a-f]{1,4}:){1}(((:[0-9a-f]{1,4}){1,6})|((:[0-9a-f]{1,4}){0,4}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:))|(:(((:[0-9a-f]{1,4}){1,7})|((:[0-9a-f]{1,4}){0,5}:((25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}))|:)))$/i;
 const formats4 = /^(?=.{1,253}\.?$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-0-9a-z]{0,61}[0-9a-z])?)*\.?$/i;
@@ -266,7 +291,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema19.required,parentSchema:schema19,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema20.required,parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -276,7 +301,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.address === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema19.required,parentSchema:schema19,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "address"},message:"must have required property '"+"address"+"'",schema:schema20.required,parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -287,7 +312,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "name") || (key0 === "address")) || (key0 === "root")) || (key0 === "ssh"))){
-const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema19,data};
+const err2 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -325,7 +350,7 @@ errors++;
 if(data.address !== undefined){
 let data1 = data.address;
 if(typeof data1 !== "string"){
-const err5 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema19.properties.address.type,parentSchema:schema19.properties.address,data:data1};
+const err5 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.address.type,parentSchema:schema20.properties.address,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -339,7 +364,7 @@ let valid2 = false;
 const _errs8 = errors;
 if(typeof data1 === "string"){
 if(!(formats0.test(data1))){
-const err6 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf/0/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema19.properties.address.anyOf[0],data:data1};
+const err6 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf/0/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema20.properties.address.anyOf[0],data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -355,7 +380,7 @@ if(!valid2){
 const _errs9 = errors;
 if(typeof data1 === "string"){
 if(!(formats2.test(data1))){
-const err7 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf/1/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema19.properties.address.anyOf[1],data:data1};
+const err7 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf/1/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema20.properties.address.anyOf[1],data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -371,7 +396,7 @@ if(!valid2){
 const _errs10 = errors;
 if(typeof data1 === "string"){
 if(!(formats4.test(data1))){
-const err8 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf/2/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema19.properties.address.anyOf[2],data:data1};
+const err8 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf/2/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema20.properties.address.anyOf[2],data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -386,7 +411,7 @@ valid2 = valid2 || _valid0;
 }
 }
 if(!valid2){
-const err9 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema19.properties.address.anyOf,parentSchema:schema19.properties.address,data:data1};
+const err9 = {instancePath:instancePath+"/address",schemaPath:"#/properties/address/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema20.properties.address.anyOf,parentSchema:schema20.properties.address,data:data1};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -440,7 +465,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema19.type,parentSchema:schema19,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -453,13 +478,13 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema24 = {"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}};
-const schema26 = {"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}};
-const schema30 = {"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}};
-const pattern15 = new RegExp("^[A-Z][A-Z0-9_]{0,127}$", "u");
-const schema28 = {"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}};
-const pattern14 = new RegExp("^PREFECT_[A-Z0-9_]+$", "u");
-const schema29 = {"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]};
+const schema25 = {"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}};
+const schema27 = {"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}};
+const schema31 = {"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}};
+const pattern16 = new RegExp("^[A-Z][A-Z0-9_]{0,127}$", "u");
+const schema29 = {"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}};
+const pattern15 = new RegExp("^PREFECT_[A-Z0-9_]+$", "u");
+const schema30 = {"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]};
 
 function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -468,7 +493,7 @@ const _errs0 = errors;
 let valid0 = false;
 const _errs1 = errors;
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema29.anyOf[0].type,parentSchema:schema29.anyOf[0],data};
+const err0 = {instancePath,schemaPath:"#/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.anyOf[0].type,parentSchema:schema30.anyOf[0],data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -482,7 +507,7 @@ valid0 = valid0 || _valid0;
 if(!valid0){
 const _errs3 = errors;
 if(!((typeof data == "number") && (isFinite(data)))){
-const err1 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema29.anyOf[1].type,parentSchema:schema29.anyOf[1],data};
+const err1 = {instancePath,schemaPath:"#/anyOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema30.anyOf[1].type,parentSchema:schema30.anyOf[1],data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -496,7 +521,7 @@ valid0 = valid0 || _valid0;
 if(!valid0){
 const _errs5 = errors;
 if(typeof data !== "boolean"){
-const err2 = {instancePath,schemaPath:"#/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema29.anyOf[2].type,parentSchema:schema29.anyOf[2],data};
+const err2 = {instancePath,schemaPath:"#/anyOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema30.anyOf[2].type,parentSchema:schema30.anyOf[2],data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -511,7 +536,7 @@ if(!valid0){
 const _errs7 = errors;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.secret === undefined){
-const err3 = {instancePath,schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema30.required,parentSchema:schema30,data};
+const err3 = {instancePath,schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -522,7 +547,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "secret")){
-const err4 = {instancePath,schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+const err4 = {instancePath,schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -535,8 +560,8 @@ errors++;
 if(data.secret !== undefined){
 let data0 = data.secret;
 if(typeof data0 === "string"){
-if(!pattern15.test(data0)){
-const err5 = {instancePath:instancePath+"/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema30.properties.secret,data:data0};
+if(!pattern16.test(data0)){
+const err5 = {instancePath:instancePath+"/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data0};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -547,7 +572,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.secret.type,parentSchema:schema30.properties.secret,data:data0};
+const err6 = {instancePath:instancePath+"/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secret.type,parentSchema:schema31.properties.secret,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -559,7 +584,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err7 = {instancePath,schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -574,7 +599,7 @@ valid0 = valid0 || _valid0;
 }
 }
 if(!valid0){
-const err8 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema29.anyOf,parentSchema:schema29,data};
+const err8 = {instancePath,schemaPath:"#/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema30.anyOf,parentSchema:schema30,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -606,8 +631,8 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs1 = errors;
 if(typeof key0 === "string"){
-if(!pattern14.test(key0)){
-const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^PREFECT_[A-Z0-9_]+$"},message:"must match pattern \""+"^PREFECT_[A-Z0-9_]+$"+"\"",schema:"^PREFECT_[A-Z0-9_]+$",parentSchema:schema28.propertyNames,data:key0,propertyName:key0};
+if(!pattern15.test(key0)){
+const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^PREFECT_[A-Z0-9_]+$"},message:"must match pattern \""+"^PREFECT_[A-Z0-9_]+$"+"\"",schema:"^PREFECT_[A-Z0-9_]+$",parentSchema:schema29.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -619,7 +644,7 @@ errors++;
 }
 var valid0 = _errs1 === errors;
 if(!valid0){
-const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema28.propertyNames,parentSchema:schema28,data};
+const err1 = {instancePath,schemaPath:"#/propertyNames",keyword:"propertyNames",params:{propertyName: key0},message:"property name must be valid",schema:schema29.propertyNames,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -637,7 +662,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema28.type,parentSchema:schema28,data};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema29.type,parentSchema:schema29,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -656,7 +681,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.env === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema26.required,parentSchema:schema26,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema27.required,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -667,7 +692,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "env") || (key0 === "port")) || (key0 === "settings")) || (key0 === "authString"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -705,7 +730,7 @@ errors++;
 if(data.port !== undefined){
 let data1 = data.port;
 if(!(((typeof data1 == "number") && (!(data1 % 1) && !isNaN(data1))) && (isFinite(data1)))){
-const err4 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema26.properties.port.type,parentSchema:schema26.properties.port,data:data1};
+const err4 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema27.properties.port.type,parentSchema:schema27.properties.port,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -716,7 +741,7 @@ errors++;
 }
 if((typeof data1 == "number") && (isFinite(data1))){
 if(data1 > 65535 || isNaN(data1)){
-const err5 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema26.properties.port,data:data1};
+const err5 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema27.properties.port,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -726,7 +751,7 @@ vErrors.push(err5);
 errors++;
 }
 if(data1 < 1 || isNaN(data1)){
-const err6 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema26.properties.port,data:data1};
+const err6 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema27.properties.port,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -747,7 +772,7 @@ if(data.authString !== undefined){
 let data3 = data.authString;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 if(data3.secret === undefined){
-const err7 = {instancePath:instancePath+"/authString",schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema30.required,parentSchema:schema30,data:data3};
+const err7 = {instancePath:instancePath+"/authString",schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema31.required,parentSchema:schema31,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -758,7 +783,7 @@ errors++;
 }
 for(const key1 in data3){
 if(!(key1 === "secret")){
-const err8 = {instancePath:instancePath+"/authString",schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data:data3};
+const err8 = {instancePath:instancePath+"/authString",schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -771,8 +796,8 @@ errors++;
 if(data3.secret !== undefined){
 let data4 = data3.secret;
 if(typeof data4 === "string"){
-if(!pattern15.test(data4)){
-const err9 = {instancePath:instancePath+"/authString/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema30.properties.secret,data:data4};
+if(!pattern16.test(data4)){
+const err9 = {instancePath:instancePath+"/authString/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -783,7 +808,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/authString/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.secret.type,parentSchema:schema30.properties.secret,data:data4};
+const err10 = {instancePath:instancePath+"/authString/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secret.type,parentSchema:schema31.properties.secret,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -795,7 +820,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/authString",schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data:data3};
+const err11 = {instancePath:instancePath+"/authString",schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -807,7 +832,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema27.type,parentSchema:schema27,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -820,15 +845,15 @@ validate17.errors = vErrors;
 return errors === 0;
 }
 
-const schema32 = {"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]};
-const schema33 = {"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}};
+const schema33 = {"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]};
+const schema34 = {"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -838,7 +863,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.packages === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -848,7 +873,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.name === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -858,7 +883,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.user === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -868,7 +893,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.password === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -879,7 +904,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -892,7 +917,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("postgresql" !== data0){
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "postgresql"},message:"must be equal to constant",schema:"postgresql",parentSchema:schema33.properties.type,data:data0};
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "postgresql"},message:"must be equal to constant",schema:"postgresql",parentSchema:schema34.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -981,7 +1006,7 @@ if(data.password !== undefined){
 let data4 = data.password;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.secret === undefined){
-const err13 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema30.required,parentSchema:schema30,data:data4};
+const err13 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema31.required,parentSchema:schema31,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -992,7 +1017,7 @@ errors++;
 }
 for(const key1 in data4){
 if(!(key1 === "secret")){
-const err14 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data:data4};
+const err14 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1005,8 +1030,8 @@ errors++;
 if(data4.secret !== undefined){
 let data5 = data4.secret;
 if(typeof data5 === "string"){
-if(!pattern15.test(data5)){
-const err15 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema30.properties.secret,data:data5};
+if(!pattern16.test(data5)){
+const err15 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1017,7 +1042,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.secret.type,parentSchema:schema30.properties.secret,data:data5};
+const err16 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secret.type,parentSchema:schema31.properties.secret,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1029,7 +1054,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data:data4};
+const err17 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1042,7 +1067,7 @@ errors++;
 if(data.port !== undefined){
 let data6 = data.port;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err18 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.port.type,parentSchema:schema33.properties.port,data:data6};
+const err18 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.port.type,parentSchema:schema34.properties.port,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1053,7 +1078,7 @@ errors++;
 }
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 65535 || isNaN(data6)){
-const err19 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema33.properties.port,data:data6};
+const err19 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema34.properties.port,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1063,7 +1088,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data6 < 1 || isNaN(data6)){
-const err20 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.port,data:data6};
+const err20 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema34.properties.port,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1076,7 +1101,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1089,14 +1114,14 @@ validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema38 = {"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}};
+const schema39 = {"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1107,7 +1132,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "path"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1120,7 +1145,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("sqlite" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema38.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema39.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1157,7 +1182,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1190,7 +1215,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err0 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema32.discriminator,parentSchema:schema32,data};
+const err0 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "type", tagValue: tag0},message:"value of tag \"type\" must be in oneOf",schema:schema33.discriminator,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1201,7 +1226,7 @@ errors++;
 }
 }
 else {
-const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema32.discriminator,parentSchema:schema32,data};
+const err1 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "type", tagValue: tag0},message:"tag \"type\" must be string",schema:schema33.discriminator,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1212,7 +1237,7 @@ errors++;
 }
 }
 else {
-const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema32.type,parentSchema:schema32,data};
+const err2 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1225,22 +1250,22 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema40 = {"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}};
-const schema48 = {"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}};
-const pattern23 = new RegExp("^[A-Za-z0-9.-]*:[0-9]{1,5}$", "u");
-const pattern26 = new RegExp("^[A-Za-z0-9._-]{1,64}$", "u");
-const pattern27 = new RegExp("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", "u");
-const schema42 = {"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]};
-const schema46 = {"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}};
-const schema47 = {"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}};
-const schema43 = {"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}};
+const schema41 = {"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}};
+const schema49 = {"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}};
+const pattern24 = new RegExp("^[A-Za-z0-9.-]*:[0-9]{1,5}$", "u");
+const pattern27 = new RegExp("^[A-Za-z0-9._-]{1,64}$", "u");
+const pattern28 = new RegExp("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", "u");
+const schema43 = {"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]};
+const schema47 = {"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}};
+const schema48 = {"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}};
+const schema44 = {"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}};
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1250,7 +1275,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.certificate === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1260,7 +1285,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.key === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1271,7 +1296,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "mode") || (key0 === "certificate")) || (key0 === "key"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1284,7 +1309,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("files" !== data0){
-const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema43.properties.mode,data:data0};
+const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema44.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1346,7 +1371,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1369,7 +1394,7 @@ if(typeof tag0 == "string"){
 if(tag0 === "internal"){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err0 = {instancePath,schemaPath:"#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema47.required,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1380,7 +1405,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
+const err1 = {instancePath,schemaPath:"#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1393,7 +1418,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("internal" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema46.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema47.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1405,7 +1430,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+const err3 = {instancePath,schemaPath:"#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1424,7 +1449,7 @@ errors = vErrors.length;
 else if(tag0 === "off"){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err4 = {instancePath,schemaPath:"#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err4 = {instancePath,schemaPath:"#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1435,7 +1460,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(key1 === "mode")){
-const err5 = {instancePath,schemaPath:"#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
+const err5 = {instancePath,schemaPath:"#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1448,7 +1473,7 @@ errors++;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if("off" !== data1){
-const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema47.properties.mode,data:data1};
+const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema48.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1460,7 +1485,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
+const err7 = {instancePath,schemaPath:"#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1471,7 +1496,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "mode", tagValue: tag0},message:"value of tag \"mode\" must be in oneOf",schema:schema42.discriminator,parentSchema:schema42,data};
+const err8 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "mode", tagValue: tag0},message:"value of tag \"mode\" must be in oneOf",schema:schema43.discriminator,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1482,7 +1507,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "mode", tagValue: tag0},message:"tag \"mode\" must be string",schema:schema42.discriminator,parentSchema:schema42,data};
+const err9 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "mode", tagValue: tag0},message:"tag \"mode\" must be string",schema:schema43.discriminator,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1493,7 +1518,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema42.type,parentSchema:schema42,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1512,7 +1537,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema41.required,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1522,7 +1547,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.packages === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema41.required,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1532,7 +1557,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.listen === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "listen"},message:"must have required property '"+"listen"+"'",schema:schema40.required,parentSchema:schema40,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "listen"},message:"must have required property '"+"listen"+"'",schema:schema41.required,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1543,7 +1568,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "type") || (key0 === "packages")) || (key0 === "listen")) || (key0 === "tls")) || (key0 === "basicAuth"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1556,7 +1581,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("caddy" !== data0){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "caddy"},message:"must be equal to constant",schema:"caddy",parentSchema:schema40.properties.type,data:data0};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "caddy"},message:"must be equal to constant",schema:"caddy",parentSchema:schema41.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1594,8 +1619,8 @@ errors++;
 if(data.listen !== undefined){
 let data2 = data.listen;
 if(typeof data2 === "string"){
-if(!pattern23.test(data2)){
-const err7 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]*:[0-9]{1,5}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]*:[0-9]{1,5}$"+"\"",schema:"^[A-Za-z0-9.-]*:[0-9]{1,5}$",parentSchema:schema40.properties.listen,data:data2};
+if(!pattern24.test(data2)){
+const err7 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]*:[0-9]{1,5}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]*:[0-9]{1,5}$"+"\"",schema:"^[A-Za-z0-9.-]*:[0-9]{1,5}$",parentSchema:schema41.properties.listen,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1606,7 +1631,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema40.properties.listen.type,parentSchema:schema40.properties.listen,data:data2};
+const err8 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.listen.type,parentSchema:schema41.properties.listen,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1630,7 +1655,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.user === undefined){
-const err9 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema48.required,parentSchema:schema48,data:data5};
+const err9 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema49.required,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1640,7 +1665,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data5.passwordHash === undefined){
-const err10 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "passwordHash"},message:"must have required property '"+"passwordHash"+"'",schema:schema48.required,parentSchema:schema48,data:data5};
+const err10 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "passwordHash"},message:"must have required property '"+"passwordHash"+"'",schema:schema49.required,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1651,7 +1676,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!((key1 === "user") || (key1 === "passwordHash"))){
-const err11 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data:data5};
+const err11 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1664,8 +1689,8 @@ errors++;
 if(data5.user !== undefined){
 let data6 = data5.user;
 if(typeof data6 === "string"){
-if(!pattern26.test(data6)){
-const err12 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9._-]{1,64}$"+"\"",schema:"^[A-Za-z0-9._-]{1,64}$",parentSchema:schema48.properties.user,data:data6};
+if(!pattern27.test(data6)){
+const err12 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9._-]{1,64}$"+"\"",schema:"^[A-Za-z0-9._-]{1,64}$",parentSchema:schema49.properties.user,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1676,7 +1701,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.user.type,parentSchema:schema48.properties.user,data:data6};
+const err13 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.user.type,parentSchema:schema49.properties.user,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1689,8 +1714,8 @@ errors++;
 if(data5.passwordHash !== undefined){
 let data7 = data5.passwordHash;
 if(typeof data7 === "string"){
-if(!pattern27.test(data7)){
-const err14 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/pattern",keyword:"pattern",params:{pattern: "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"},message:"must match pattern \""+"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"+"\"",schema:"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$",parentSchema:schema48.properties.passwordHash,data:data7};
+if(!pattern28.test(data7)){
+const err14 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/pattern",keyword:"pattern",params:{pattern: "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"},message:"must match pattern \""+"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"+"\"",schema:"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$",parentSchema:schema49.properties.passwordHash,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1701,7 +1726,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema48.properties.passwordHash.type,parentSchema:schema48.properties.passwordHash,data:data7};
+const err15 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.passwordHash.type,parentSchema:schema49.properties.passwordHash,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1713,7 +1738,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data:data5};
+const err16 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1725,7 +1750,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema40.properties.basicAuth.type,parentSchema:schema40.properties.basicAuth,data:data4};
+const err17 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.basicAuth.type,parentSchema:schema41.properties.basicAuth,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1737,7 +1762,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1756,7 +1781,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.node === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema24.required,parentSchema:schema24,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1766,7 +1791,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.prefect === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "prefect"},message:"must have required property '"+"prefect"+"'",schema:schema24.required,parentSchema:schema24,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "prefect"},message:"must have required property '"+"prefect"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1776,7 +1801,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.database === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "database"},message:"must have required property '"+"database"+"'",schema:schema24.required,parentSchema:schema24,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "database"},message:"must have required property '"+"database"+"'",schema:schema25.required,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1787,7 +1812,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "node") || (key0 === "prefect")) || (key0 === "database")) || (key0 === "proxy"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1842,7 +1867,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data};
+const err6 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1855,15 +1880,15 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
-const schema49 = {"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}};
-const schema51 = {"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}};
+const schema50 = {"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}};
+const schema52 = {"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}};
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema51.required,parentSchema:schema51,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema52.required,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1874,7 +1899,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "description")) || (key0 === "priority")) || (key0 === "concurrencyLimit")) || (key0 === "paused"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1912,7 +1937,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.description.type,parentSchema:schema51.properties.description,data:data1};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.description.type,parentSchema:schema52.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1925,7 +1950,7 @@ errors++;
 if(data.priority !== undefined){
 let data2 = data.priority;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err5 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.priority.type,parentSchema:schema51.properties.priority,data:data2};
+const err5 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.priority.type,parentSchema:schema52.properties.priority,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1936,7 +1961,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema51.properties.priority,data:data2};
+const err6 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema52.properties.priority,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1950,7 +1975,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data3 = data.concurrencyLimit;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.concurrencyLimit.type,parentSchema:schema51.properties.concurrencyLimit,data:data3};
+const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.concurrencyLimit.type,parentSchema:schema52.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1961,7 +1986,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema51.properties.concurrencyLimit,data:data3};
+const err8 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema52.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1975,7 +2000,7 @@ errors++;
 if(data.paused !== undefined){
 let data4 = data.paused;
 if(typeof data4 !== "boolean"){
-const err9 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema51.properties.paused.type,parentSchema:schema51.properties.paused,data:data4};
+const err9 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.paused.type,parentSchema:schema52.properties.paused,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1987,7 +2012,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2006,7 +2031,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2017,7 +2042,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "type")) || (key0 === "description")) || (key0 === "concurrencyLimit")) || (key0 === "paused")) || (key0 === "baseJobTemplate")) || (key0 === "queues"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2055,7 +2080,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if(!(data1 === "process")){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema49.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema49.properties.type.enum,parentSchema:schema49.properties.type,data:data1};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema50.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema50.properties.type.enum,parentSchema:schema50.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2068,7 +2093,7 @@ errors++;
 if(data.description !== undefined){
 let data2 = data.description;
 if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.description.type,parentSchema:schema49.properties.description,data:data2};
+const err5 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.description.type,parentSchema:schema50.properties.description,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2081,7 +2106,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data3 = data.concurrencyLimit;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err6 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema49.properties.concurrencyLimit.type,parentSchema:schema49.properties.concurrencyLimit,data:data3};
+const err6 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.concurrencyLimit.type,parentSchema:schema50.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2092,7 +2117,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema49.properties.concurrencyLimit,data:data3};
+const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2106,7 +2131,7 @@ errors++;
 if(data.paused !== undefined){
 let data4 = data.paused;
 if(typeof data4 !== "boolean"){
-const err8 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema49.properties.paused.type,parentSchema:schema49.properties.paused,data:data4};
+const err8 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.paused.type,parentSchema:schema50.properties.paused,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2119,7 +2144,7 @@ errors++;
 if(data.baseJobTemplate !== undefined){
 let data5 = data.baseJobTemplate;
 if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
-const err9 = {instancePath:instancePath+"/baseJobTemplate",schemaPath:"#/properties/baseJobTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.properties.baseJobTemplate.type,parentSchema:schema49.properties.baseJobTemplate,data:data5};
+const err9 = {instancePath:instancePath+"/baseJobTemplate",schemaPath:"#/properties/baseJobTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.properties.baseJobTemplate.type,parentSchema:schema50.properties.baseJobTemplate,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2141,7 +2166,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema49.properties.queues.type,parentSchema:schema49.properties.queues,data:data6};
+const err10 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.queues.type,parentSchema:schema50.properties.queues,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2153,7 +2178,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2166,15 +2191,15 @@ validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema53 = {"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}};
-const schema56 = {"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}};
+const schema54 = {"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}};
+const schema57 = {"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.pool === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema56.required,parentSchema:schema56,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2185,7 +2210,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "pool") || (key0 === "queues"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2224,7 +2249,7 @@ if(data.queues !== undefined){
 let data1 = data.queues;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema56.properties.queues,data:data1};
+const err4 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema57.properties.queues,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2261,7 +2286,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.queues.type,parentSchema:schema56.properties.queues,data:data1};
+const err7 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema57.properties.queues.type,parentSchema:schema57.properties.queues,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2273,7 +2298,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2292,7 +2317,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.node === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema53.required,parentSchema:schema53,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2302,7 +2327,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema53.required,parentSchema:schema53,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2312,7 +2337,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.pools === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pools"},message:"must have required property '"+"pools"+"'",schema:schema53.required,parentSchema:schema53,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pools"},message:"must have required property '"+"pools"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2323,7 +2348,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "node") || (key0 === "env")) || (key0 === "pools")) || (key0 === "processes")) || (key0 === "limit")) || (key0 === "settings"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2387,7 +2412,7 @@ if(data.pools !== undefined){
 let data2 = data.pools;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err8 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema53.properties.pools,data:data2};
+const err8 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema54.properties.pools,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2405,7 +2430,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.pools.type,parentSchema:schema53.properties.pools,data:data2};
+const err9 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.pools.type,parentSchema:schema54.properties.pools,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2418,7 +2443,7 @@ errors++;
 if(data.processes !== undefined){
 let data4 = data.processes;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.processes.type,parentSchema:schema53.properties.processes,data:data4};
+const err10 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.processes.type,parentSchema:schema54.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2429,7 +2454,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 64 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema53.properties.processes,data:data4};
+const err11 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema54.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2439,7 +2464,7 @@ vErrors.push(err11);
 errors++;
 }
 if(data4 < 1 || isNaN(data4)){
-const err12 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema53.properties.processes,data:data4};
+const err12 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema54.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2453,7 +2478,7 @@ errors++;
 if(data.limit !== undefined){
 let data5 = data.limit;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err13 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.limit.type,parentSchema:schema53.properties.limit,data:data5};
+const err13 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.limit.type,parentSchema:schema54.properties.limit,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2464,7 +2489,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 1 || isNaN(data5)){
-const err14 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema53.properties.limit,data:data5};
+const err14 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema54.properties.limit,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2483,7 +2508,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2496,22 +2521,22 @@ validate40.errors = vErrors;
 return errors === 0;
 }
 
-const schema59 = {"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}};
-const pattern36 = new RegExp("^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema63 = {"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}};
-const schema77 = {"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
-const pattern41 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema66 = {"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]};
-const schema67 = {"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}};
-const schema68 = {"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1};
-const schema69 = {"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"};
+const schema60 = {"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}};
+const pattern37 = new RegExp("^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$", "u");
+const schema64 = {"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}};
+const schema78 = {"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
+const pattern42 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const schema67 = {"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]};
+const schema68 = {"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema69 = {"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1};
+const schema70 = {"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"};
 
 function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cron === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema67.required,parentSchema:schema67,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema68.required,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2522,7 +2547,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "cron") || (key0 === "timezone")) || (key0 === "dayOr")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2535,8 +2560,8 @@ errors++;
 if(data.cron !== undefined){
 let data0 = data.cron;
 if(typeof data0 === "string"){
-if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67.properties.cron,data:data0};
+if(func4(data0) < 1){
+const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2547,7 +2572,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.cron.type,parentSchema:schema67.properties.cron,data:data0};
+const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.cron.type,parentSchema:schema68.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2560,8 +2585,8 @@ errors++;
 if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
-if(func3(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data1};
+if(func4(data1) < 1){
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2572,7 +2597,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2585,7 +2610,7 @@ errors++;
 if(data.dayOr !== undefined){
 let data2 = data.dayOr;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.dayOr.type,parentSchema:schema67.properties.dayOr,data:data2};
+const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema68.properties.dayOr.type,parentSchema:schema68.properties.dayOr,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2598,7 +2623,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.type,parentSchema:schema69,data:data3};
+const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2610,7 +2635,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2623,7 +2648,7 @@ validate48.errors = vErrors;
 return errors === 0;
 }
 
-const schema70 = {"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema71 = {"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
 const formats6 = fullFormats["date-time"];
 
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2631,7 +2656,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.interval === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema70.required,parentSchema:schema70,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema71.required,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2642,7 +2667,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "interval") || (key0 === "anchorDate")) || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2659,7 +2684,7 @@ let valid1 = false;
 let passing0 = null;
 const _errs4 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema70.properties.interval.oneOf[0].type,parentSchema:schema70.properties.interval.oneOf[0],data:data0};
+const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema71.properties.interval.oneOf[0].type,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2670,7 +2695,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema70.properties.interval.oneOf[0],data:data0};
+const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2720,7 +2745,7 @@ passing0 = 1;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema70.properties.interval.oneOf,parentSchema:schema70.properties.interval,data:data0};
+const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema71.properties.interval.oneOf,parentSchema:schema71.properties.interval,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2745,7 +2770,7 @@ if(data.anchorDate !== undefined){
 let data1 = data.anchorDate;
 if(typeof data1 === "string"){
 if(!(formats6.validate(data1))){
-const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema70.properties.anchorDate,data:data1};
+const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema71.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2756,7 +2781,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.anchorDate.type,parentSchema:schema70.properties.anchorDate,data:data1};
+const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.anchorDate.type,parentSchema:schema71.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2769,8 +2794,8 @@ errors++;
 if(data.timezone !== undefined){
 let data2 = data.timezone;
 if(typeof data2 === "string"){
-if(func3(data2) < 1){
-const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data2};
+if(func4(data2) < 1){
+const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2781,7 +2806,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data2};
+const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2794,7 +2819,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.type,parentSchema:schema69,data:data3};
+const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2806,7 +2831,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2819,14 +2844,14 @@ validate50.errors = vErrors;
 return errors === 0;
 }
 
-const schema74 = {"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema75 = {"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.rrule === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema74.required,parentSchema:schema74,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema75.required,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2837,7 +2862,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "rrule") || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2850,8 +2875,8 @@ errors++;
 if(data.rrule !== undefined){
 let data0 = data.rrule;
 if(typeof data0 === "string"){
-if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema74.properties.rrule,data:data0};
+if(func4(data0) < 1){
+const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2862,7 +2887,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.rrule.type,parentSchema:schema74.properties.rrule,data:data0};
+const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.rrule.type,parentSchema:schema75.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2875,8 +2900,8 @@ errors++;
 if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
-if(func3(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data1};
+if(func4(data1) < 1){
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2887,7 +2912,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2900,7 +2925,7 @@ errors++;
 if(data.active !== undefined){
 let data2 = data.active;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.type,parentSchema:schema69,data:data2};
+const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2912,7 +2937,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2975,7 +3000,7 @@ passing0 = 2;
 }
 }
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema66.oneOf,parentSchema:schema66,data};
+const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema67.oneOf,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3005,7 +3030,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.required,parentSchema:schema63,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema64.required,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3015,8 +3040,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema63.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
+if(!(func2.call(schema64.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3054,7 +3079,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.description.type,parentSchema:schema63.properties.description,data:data1};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.description.type,parentSchema:schema64.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3101,7 +3126,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.schedules.type,parentSchema:schema63.properties.schedules,data:data3};
+const err7 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.schedules.type,parentSchema:schema64.properties.schedules,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3114,7 +3139,7 @@ errors++;
 if(data.parameters !== undefined){
 let data5 = data.parameters;
 if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
-const err8 = {instancePath:instancePath+"/parameters",schemaPath:"#/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.parameters.type,parentSchema:schema63.properties.parameters,data:data5};
+const err8 = {instancePath:instancePath+"/parameters",schemaPath:"#/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.properties.parameters.type,parentSchema:schema64.properties.parameters,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3131,8 +3156,8 @@ const len1 = data6.length;
 for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 if(typeof data7 === "string"){
-if(func3(data7) < 1){
-const err9 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.tags.items,data:data7};
+if(func4(data7) < 1){
+const err9 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.tags.items,data:data7};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3143,7 +3168,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.tags.items.type,parentSchema:schema63.properties.tags.items,data:data7};
+const err10 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.tags.items.type,parentSchema:schema64.properties.tags.items,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3164,7 +3189,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err11 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema63.properties.tags,data:data6};
+const err11 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema64.properties.tags,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3179,7 +3204,7 @@ indices0[item0] = i2;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.tags.type,parentSchema:schema63.properties.tags,data:data6};
+const err12 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.tags.type,parentSchema:schema64.properties.tags,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3192,7 +3217,7 @@ errors++;
 if(data.paused !== undefined){
 let data8 = data.paused;
 if(typeof data8 !== "boolean"){
-const err13 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema63.properties.paused.type,parentSchema:schema63.properties.paused,data:data8};
+const err13 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema64.properties.paused.type,parentSchema:schema64.properties.paused,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3205,7 +3230,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data9 = data.concurrencyLimit;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err14 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema63.properties.concurrencyLimit.type,parentSchema:schema63.properties.concurrencyLimit,data:data9};
+const err14 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema64.properties.concurrencyLimit.type,parentSchema:schema64.properties.concurrencyLimit,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3216,7 +3241,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-const err15 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema63.properties.concurrencyLimit,data:data9};
+const err15 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema64.properties.concurrencyLimit,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3233,8 +3258,8 @@ if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key1 in data10){
 const _errs25 = errors;
 if(typeof key1 === "string"){
-if(!pattern41.test(key1)){
-const err16 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema77,data:key1,propertyName:key1};
+if(!pattern42.test(key1)){
+const err16 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema78,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3245,7 +3270,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.type,parentSchema:schema77,data:key1,propertyName:key1};
+const err17 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.type,parentSchema:schema78,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3256,7 +3281,7 @@ errors++;
 }
 var valid8 = _errs25 === errors;
 if(!valid8){
-const err18 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema63.properties.env.propertyNames,parentSchema:schema63.properties.env,data:data10};
+const err18 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema64.properties.env.propertyNames,parentSchema:schema64.properties.env,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3274,7 +3299,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.properties.env.type,parentSchema:schema63.properties.env,data:data10};
+const err19 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.properties.env.type,parentSchema:schema64.properties.env,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3286,7 +3311,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3305,7 +3330,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema59.required,parentSchema:schema59,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema60.required,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3315,7 +3340,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema59.required,parentSchema:schema59,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema60.required,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3325,7 +3350,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.source === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema59.required,parentSchema:schema59,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema60.required,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3335,7 +3360,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.entrypoint === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entrypoint"},message:"must have required property '"+"entrypoint"+"'",schema:schema59.required,parentSchema:schema59,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entrypoint"},message:"must have required property '"+"entrypoint"+"'",schema:schema60.required,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3345,7 +3370,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.pool === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema59.required,parentSchema:schema59,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema60.required,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3356,7 +3381,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "env")) || (key0 === "source")) || (key0 === "entrypoint")) || (key0 === "pool")) || (key0 === "deployments"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3419,8 +3444,8 @@ errors++;
 if(data.source !== undefined){
 let data2 = data.source;
 if(typeof data2 === "string"){
-if(func3(data2) < 1){
-const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema59.properties.source,data:data2};
+if(func4(data2) < 1){
+const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema60.properties.source,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3431,7 +3456,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.source.type,parentSchema:schema59.properties.source,data:data2};
+const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.source.type,parentSchema:schema60.properties.source,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3444,8 +3469,8 @@ errors++;
 if(data.entrypoint !== undefined){
 let data3 = data.entrypoint;
 if(typeof data3 === "string"){
-if(!pattern36.test(data3)){
-const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema59.properties.entrypoint,data:data3};
+if(!pattern37.test(data3)){
+const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema60.properties.entrypoint,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3456,7 +3481,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema59.properties.entrypoint.type,parentSchema:schema59.properties.entrypoint,data:data3};
+const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.entrypoint.type,parentSchema:schema60.properties.entrypoint,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3503,7 +3528,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/deployments",schemaPath:"#/properties/deployments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema59.properties.deployments.type,parentSchema:schema59.properties.deployments,data:data5};
+const err16 = {instancePath:instancePath+"/deployments",schemaPath:"#/properties/deployments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema60.properties.deployments.type,parentSchema:schema60.properties.deployments,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3515,7 +3540,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3769,7 +3794,7 @@ errors++;
 if(data8.file !== undefined){
 let data9 = data8.file;
 if(typeof data9 === "string"){
-if(func3(data9) < 1){
+if(func4(data9) < 1){
 const err19 = {instancePath:instancePath+"/secrets/file",schemaPath:"#/properties/secrets/properties/file/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.secrets.properties.file,data:data9};
 if(vErrors === null){
 vErrors = [err19];
@@ -3930,7 +3955,7 @@ for(const key5 in data14){
 let data15 = data14[key5];
 if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
 if(data15.kind === undefined){
-const err31 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema23.required,parentSchema:schema23,data:data15};
+const err31 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/required",keyword:"required",params:{missingProperty: "kind"},message:"must have required property '"+"kind"+"'",schema:schema24.required,parentSchema:schema24,data:data15};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3940,7 +3965,7 @@ vErrors.push(err31);
 errors++;
 }
 if(data15.source === undefined){
-const err32 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema23.required,parentSchema:schema23,data:data15};
+const err32 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema24.required,parentSchema:schema24,data:data15};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3950,7 +3975,7 @@ vErrors.push(err32);
 errors++;
 }
 if(data15.sha256 === undefined){
-const err33 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/required",keyword:"required",params:{missingProperty: "sha256"},message:"must have required property '"+"sha256"+"'",schema:schema23.required,parentSchema:schema23,data:data15};
+const err33 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/required",keyword:"required",params:{missingProperty: "sha256"},message:"must have required property '"+"sha256"+"'",schema:schema24.required,parentSchema:schema24,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3961,7 +3986,7 @@ errors++;
 }
 for(const key6 in data15){
 if(!((((key6 === "kind") || (key6 === "source")) || (key6 === "sha256")) || (key6 === "description"))){
-const err34 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema23,data:data15};
+const err34 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3974,7 +3999,7 @@ errors++;
 if(data15.kind !== undefined){
 let data16 = data15.kind;
 if(!(((((data16 === "pixi-pack") || (data16 === "conda-pack")) || (data16 === "tar")) || (data16 === "deb")) || (data16 === "file"))){
-const err35 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/artifact/properties/kind/enum",keyword:"enum",params:{allowedValues: schema23.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema23.properties.kind.enum,parentSchema:schema23.properties.kind,data:data16};
+const err35 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/kind",schemaPath:"#/definitions/artifact/properties/kind/enum",keyword:"enum",params:{allowedValues: schema24.properties.kind.enum},message:"must be equal to one of the allowed values",schema:schema24.properties.kind.enum,parentSchema:schema24.properties.kind,data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3987,8 +4012,8 @@ errors++;
 if(data15.source !== undefined){
 let data17 = data15.source;
 if(typeof data17 === "string"){
-if(func3(data17) < 1){
-const err36 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/definitions/artifact/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema23.properties.source,data:data17};
+if(func4(data17) < 1){
+const err36 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/definitions/artifact/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema24.properties.source,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3997,8 +4022,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-if(!pattern10.test(data17)){
-const err37 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/definitions/artifact/properties/source/pattern",keyword:"pattern",params:{pattern: "^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},message:"must match pattern \""+"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"+"\"",schema:"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$",parentSchema:schema23.properties.source,data:data17};
+if(!pattern11.test(data17)){
+const err37 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/definitions/artifact/properties/source/pattern",keyword:"pattern",params:{pattern: "^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},message:"must match pattern \""+"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"+"\"",schema:"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$",parentSchema:schema24.properties.source,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -4009,7 +4034,7 @@ errors++;
 }
 }
 else {
-const err38 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/definitions/artifact/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.source.type,parentSchema:schema23.properties.source,data:data17};
+const err38 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/source",schemaPath:"#/definitions/artifact/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.source.type,parentSchema:schema24.properties.source,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -4022,8 +4047,8 @@ errors++;
 if(data15.sha256 !== undefined){
 let data18 = data15.sha256;
 if(typeof data18 === "string"){
-if(!pattern11.test(data18)){
-const err39 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/sha256",schemaPath:"#/definitions/artifact/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema23.properties.sha256,data:data18};
+if(!pattern12.test(data18)){
+const err39 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/sha256",schemaPath:"#/definitions/artifact/properties/sha256/pattern",keyword:"pattern",params:{pattern: "^[a-f0-9]{64}$"},message:"must match pattern \""+"^[a-f0-9]{64}$"+"\"",schema:"^[a-f0-9]{64}$",parentSchema:schema24.properties.sha256,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -4034,7 +4059,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/sha256",schemaPath:"#/definitions/artifact/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.sha256.type,parentSchema:schema23.properties.sha256,data:data18};
+const err40 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/sha256",schemaPath:"#/definitions/artifact/properties/sha256/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.sha256.type,parentSchema:schema24.properties.sha256,data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -4047,7 +4072,7 @@ errors++;
 if(data15.description !== undefined){
 let data19 = data15.description;
 if(typeof data19 !== "string"){
-const err41 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/artifact/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema23.properties.description.type,parentSchema:schema23.properties.description,data:data19};
+const err41 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/artifact/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.description.type,parentSchema:schema24.properties.description,data:data19};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -4059,7 +4084,7 @@ errors++;
 }
 }
 else {
-const err42 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema23.type,parentSchema:schema23,data:data15};
+const err42 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data15};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -4176,7 +4201,7 @@ for(let i4=0; i4<len4; i4++){
 let data29 = data28[i4];
 if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
 if(data29.reason === undefined){
-const err48 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema78.required,parentSchema:schema78,data:data29};
+const err48 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema79.required,parentSchema:schema79,data:data29};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -4187,7 +4212,7 @@ errors++;
 }
 for(const key8 in data29){
 if(!((((key8 === "node") || (key8 === "resource")) || (key8 === "fields")) || (key8 === "reason"))){
-const err49 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data:data29};
+const err49 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data:data29};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -4200,8 +4225,8 @@ errors++;
 if(data29.node !== undefined){
 let data30 = data29.node;
 if(typeof data30 === "string"){
-if(func3(data30) < 1){
-const err50 = {instancePath:instancePath+"/drift/ignore/" + i4+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.node,data:data30};
+if(func4(data30) < 1){
+const err50 = {instancePath:instancePath+"/drift/ignore/" + i4+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.node,data:data30};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -4212,7 +4237,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/drift/ignore/" + i4+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.node.type,parentSchema:schema78.properties.node,data:data30};
+const err51 = {instancePath:instancePath+"/drift/ignore/" + i4+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.node.type,parentSchema:schema79.properties.node,data:data30};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4225,8 +4250,8 @@ errors++;
 if(data29.resource !== undefined){
 let data31 = data29.resource;
 if(typeof data31 === "string"){
-if(func3(data31) < 1){
-const err52 = {instancePath:instancePath+"/drift/ignore/" + i4+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.resource,data:data31};
+if(func4(data31) < 1){
+const err52 = {instancePath:instancePath+"/drift/ignore/" + i4+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.resource,data:data31};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4237,7 +4262,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/drift/ignore/" + i4+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.resource.type,parentSchema:schema78.properties.resource,data:data31};
+const err53 = {instancePath:instancePath+"/drift/ignore/" + i4+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.resource.type,parentSchema:schema79.properties.resource,data:data31};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4251,7 +4276,7 @@ if(data29.fields !== undefined){
 let data32 = data29.fields;
 if(Array.isArray(data32)){
 if(data32.length < 1){
-const err54 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema78.properties.fields,data:data32};
+const err54 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema79.properties.fields,data:data32};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4264,8 +4289,8 @@ const len5 = data32.length;
 for(let i5=0; i5<len5; i5++){
 let data33 = data32[i5];
 if(typeof data33 === "string"){
-if(func3(data33) < 1){
-const err55 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields/" + i5,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.fields.items,data:data33};
+if(func4(data33) < 1){
+const err55 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields/" + i5,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.fields.items,data:data33};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4276,7 +4301,7 @@ errors++;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields/" + i5,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.fields.items.type,parentSchema:schema78.properties.fields.items,data:data33};
+const err56 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields/" + i5,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.fields.items.type,parentSchema:schema79.properties.fields.items,data:data33};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4288,7 +4313,7 @@ errors++;
 }
 }
 else {
-const err57 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema78.properties.fields.type,parentSchema:schema78.properties.fields,data:data32};
+const err57 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema79.properties.fields.type,parentSchema:schema79.properties.fields,data:data32};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -4301,8 +4326,8 @@ errors++;
 if(data29.reason !== undefined){
 let data34 = data29.reason;
 if(typeof data34 === "string"){
-if(func3(data34) < 1){
-const err58 = {instancePath:instancePath+"/drift/ignore/" + i4+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.reason,data:data34};
+if(func4(data34) < 1){
+const err58 = {instancePath:instancePath+"/drift/ignore/" + i4+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.reason,data:data34};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4313,7 +4338,7 @@ errors++;
 }
 }
 else {
-const err59 = {instancePath:instancePath+"/drift/ignore/" + i4+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.reason.type,parentSchema:schema78.properties.reason,data:data34};
+const err59 = {instancePath:instancePath+"/drift/ignore/" + i4+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.reason.type,parentSchema:schema79.properties.reason,data:data34};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4325,7 +4350,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data:data29};
+const err60 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data:data29};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4375,13 +4400,13 @@ return errors === 0;
 }
 
 export const branch0 = validate58;
-const schema79 = {"type":"string"};
+const schema80 = {"type":"string"};
 
 function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.type,parentSchema:schema79,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.type,parentSchema:schema80,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4395,13 +4420,13 @@ return errors === 0;
 }
 
 export const branch1 = validate59;
-const schema80 = {"type":"number"};
+const schema81 = {"type":"number"};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!((typeof data == "number") && (isFinite(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema80.type,parentSchema:schema80,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema81.type,parentSchema:schema81,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4415,13 +4440,13 @@ return errors === 0;
 }
 
 export const branch2 = validate60;
-const schema81 = {"type":"boolean"};
+const schema82 = {"type":"boolean"};
 
 function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "boolean"){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema81.type,parentSchema:schema81,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema82.type,parentSchema:schema82,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4435,14 +4460,14 @@ return errors === 0;
 }
 
 export const branch3 = validate61;
-const schema82 = {"$ref":"cluster#/definitions/secretRef"};
+const schema83 = {"$ref":"cluster#/definitions/secretRef"};
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.secret === undefined){
-const err0 = {instancePath,schemaPath:"cluster#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema30.required,parentSchema:schema30,data};
+const err0 = {instancePath,schemaPath:"cluster#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema31.required,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4453,7 +4478,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "secret")){
-const err1 = {instancePath,schemaPath:"cluster#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data};
+const err1 = {instancePath,schemaPath:"cluster#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4466,8 +4491,8 @@ errors++;
 if(data.secret !== undefined){
 let data0 = data.secret;
 if(typeof data0 === "string"){
-if(!pattern15.test(data0)){
-const err2 = {instancePath:instancePath+"/secret",schemaPath:"cluster#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema30.properties.secret,data:data0};
+if(!pattern16.test(data0)){
+const err2 = {instancePath:instancePath+"/secret",schemaPath:"cluster#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4478,7 +4503,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/secret",schemaPath:"cluster#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.secret.type,parentSchema:schema30.properties.secret,data:data0};
+const err3 = {instancePath:instancePath+"/secret",schemaPath:"cluster#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secret.type,parentSchema:schema31.properties.secret,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4490,7 +4515,7 @@ errors++;
 }
 }
 else {
-const err4 = {instancePath,schemaPath:"cluster#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data};
+const err4 = {instancePath,schemaPath:"cluster#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4504,14 +4529,14 @@ return errors === 0;
 }
 
 export const branch4 = validate62;
-const schema84 = {"format":"ipv4"};
+const schema85 = {"format":"ipv4"};
 
 function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats0.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema84,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4526,14 +4551,14 @@ return errors === 0;
 }
 
 export const branch5 = validate63;
-const schema85 = {"format":"ipv6"};
+const schema86 = {"format":"ipv6"};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats2.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema85,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema86,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4548,14 +4573,14 @@ return errors === 0;
 }
 
 export const branch6 = validate64;
-const schema86 = {"format":"hostname"};
+const schema87 = {"format":"hostname"};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats4.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema86,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema87,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4570,14 +4595,14 @@ return errors === 0;
 }
 
 export const branch7 = validate65;
-const schema87 = {"$ref":"cluster#/definitions/postgresqlDatabase"};
+const schema88 = {"$ref":"cluster#/definitions/postgresqlDatabase"};
 
 function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4587,7 +4612,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.packages === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4597,7 +4622,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.name === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4607,7 +4632,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.user === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -4617,7 +4642,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.password === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema33.required,parentSchema:schema33,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "password"},message:"must have required property '"+"password"+"'",schema:schema34.required,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -4628,7 +4653,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema33,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4641,7 +4666,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("postgresql" !== data0){
-const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "postgresql"},message:"must be equal to constant",schema:"postgresql",parentSchema:schema33.properties.type,data:data0};
+const err6 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "postgresql"},message:"must be equal to constant",schema:"postgresql",parentSchema:schema34.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -4730,7 +4755,7 @@ if(data.password !== undefined){
 let data4 = data.password;
 if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
 if(data4.secret === undefined){
-const err13 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema30.required,parentSchema:schema30,data:data4};
+const err13 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/required",keyword:"required",params:{missingProperty: "secret"},message:"must have required property '"+"secret"+"'",schema:schema31.required,parentSchema:schema31,data:data4};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -4741,7 +4766,7 @@ errors++;
 }
 for(const key1 in data4){
 if(!(key1 === "secret")){
-const err14 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema30,data:data4};
+const err14 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema31,data:data4};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -4754,8 +4779,8 @@ errors++;
 if(data4.secret !== undefined){
 let data5 = data4.secret;
 if(typeof data5 === "string"){
-if(!pattern15.test(data5)){
-const err15 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema30.properties.secret,data:data5};
+if(!pattern16.test(data5)){
+const err15 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data5};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -4766,7 +4791,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema30.properties.secret.type,parentSchema:schema30.properties.secret,data:data5};
+const err16 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema31.properties.secret.type,parentSchema:schema31.properties.secret,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -4778,7 +4803,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema30.type,parentSchema:schema30,data:data4};
+const err17 = {instancePath:instancePath+"/password",schemaPath:"#/definitions/secretRef/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema31.type,parentSchema:schema31,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4791,7 +4816,7 @@ errors++;
 if(data.port !== undefined){
 let data6 = data.port;
 if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err18 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema33.properties.port.type,parentSchema:schema33.properties.port,data:data6};
+const err18 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema34.properties.port.type,parentSchema:schema34.properties.port,data:data6};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -4802,7 +4827,7 @@ errors++;
 }
 if((typeof data6 == "number") && (isFinite(data6))){
 if(data6 > 65535 || isNaN(data6)){
-const err19 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema33.properties.port,data:data6};
+const err19 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema34.properties.port,data:data6};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -4812,7 +4837,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data6 < 1 || isNaN(data6)){
-const err20 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema33.properties.port,data:data6};
+const err20 = {instancePath:instancePath+"/port",schemaPath:"#/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema34.properties.port,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -4825,7 +4850,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema33.type,parentSchema:schema33,data};
+const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -4851,14 +4876,14 @@ return errors === 0;
 }
 
 export const branch8 = validate68;
-const schema93 = {"$ref":"cluster#/definitions/sqliteDatabase"};
+const schema94 = {"$ref":"cluster#/definitions/sqliteDatabase"};
 
 function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema38.required,parentSchema:schema38,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema39.required,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4869,7 +4894,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "type") || (key0 === "path"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema38,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4882,7 +4907,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("sqlite" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema38.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema39.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4919,7 +4944,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema38.type,parentSchema:schema38,data};
+const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -4945,14 +4970,14 @@ return errors === 0;
 }
 
 export const branch9 = validate71;
-const schema96 = {"$ref":"cluster#/definitions/tlsInternal"};
+const schema97 = {"$ref":"cluster#/definitions/tlsInternal"};
 
 function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema46.required,parentSchema:schema46,data};
+const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema47.required,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4963,7 +4988,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
+const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -4976,7 +5001,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("internal" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema46.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema47.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -4988,7 +5013,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
+const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5002,14 +5027,14 @@ return errors === 0;
 }
 
 export const branch10 = validate72;
-const schema98 = {"$ref":"cluster#/definitions/tlsFiles"};
+const schema99 = {"$ref":"cluster#/definitions/tlsFiles"};
 
 function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5019,7 +5044,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.certificate === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5029,7 +5054,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.key === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema43.required,parentSchema:schema43,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema44.required,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5040,7 +5065,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "mode") || (key0 === "certificate")) || (key0 === "key"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5053,7 +5078,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("files" !== data0){
-const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema43.properties.mode,data:data0};
+const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema44.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5115,7 +5140,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5141,14 +5166,14 @@ return errors === 0;
 }
 
 export const branch11 = validate75;
-const schema102 = {"$ref":"cluster#/definitions/tlsOff"};
+const schema103 = {"$ref":"cluster#/definitions/tlsOff"};
 
 function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema48.required,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5159,7 +5184,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
+const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5172,7 +5197,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("off" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema47.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema48.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5184,7 +5209,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
+const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5198,14 +5223,14 @@ return errors === 0;
 }
 
 export const branch12 = validate76;
-const schema104 = {"$ref":"cluster#/definitions/cronSchedule"};
+const schema105 = {"$ref":"cluster#/definitions/cronSchedule"};
 
 function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cron === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema67.required,parentSchema:schema67,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema68.required,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5216,7 +5241,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "cron") || (key0 === "timezone")) || (key0 === "dayOr")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5229,8 +5254,8 @@ errors++;
 if(data.cron !== undefined){
 let data0 = data.cron;
 if(typeof data0 === "string"){
-if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67.properties.cron,data:data0};
+if(func4(data0) < 1){
+const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5241,7 +5266,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.cron.type,parentSchema:schema67.properties.cron,data:data0};
+const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.cron.type,parentSchema:schema68.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5254,8 +5279,8 @@ errors++;
 if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
-if(func3(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data1};
+if(func4(data1) < 1){
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5266,7 +5291,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5279,7 +5304,7 @@ errors++;
 if(data.dayOr !== undefined){
 let data2 = data.dayOr;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.dayOr.type,parentSchema:schema67.properties.dayOr,data:data2};
+const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema68.properties.dayOr.type,parentSchema:schema68.properties.dayOr,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5292,7 +5317,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.type,parentSchema:schema69,data:data3};
+const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5304,7 +5329,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5330,14 +5355,14 @@ return errors === 0;
 }
 
 export const branch13 = validate79;
-const schema108 = {"$ref":"cluster#/definitions/intervalSchedule"};
+const schema109 = {"$ref":"cluster#/definitions/intervalSchedule"};
 
 function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.interval === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema70.required,parentSchema:schema70,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema71.required,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5348,7 +5373,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "interval") || (key0 === "anchorDate")) || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5365,7 +5390,7 @@ let valid1 = false;
 let passing0 = null;
 const _errs4 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema70.properties.interval.oneOf[0].type,parentSchema:schema70.properties.interval.oneOf[0],data:data0};
+const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema71.properties.interval.oneOf[0].type,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5376,7 +5401,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema70.properties.interval.oneOf[0],data:data0};
+const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5426,7 +5451,7 @@ passing0 = 1;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema70.properties.interval.oneOf,parentSchema:schema70.properties.interval,data:data0};
+const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema71.properties.interval.oneOf,parentSchema:schema71.properties.interval,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5451,7 +5476,7 @@ if(data.anchorDate !== undefined){
 let data1 = data.anchorDate;
 if(typeof data1 === "string"){
 if(!(formats6.validate(data1))){
-const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema70.properties.anchorDate,data:data1};
+const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema71.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5462,7 +5487,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.anchorDate.type,parentSchema:schema70.properties.anchorDate,data:data1};
+const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.anchorDate.type,parentSchema:schema71.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5475,8 +5500,8 @@ errors++;
 if(data.timezone !== undefined){
 let data2 = data.timezone;
 if(typeof data2 === "string"){
-if(func3(data2) < 1){
-const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data2};
+if(func4(data2) < 1){
+const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5487,7 +5512,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data2};
+const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5500,7 +5525,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.type,parentSchema:schema69,data:data3};
+const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5512,7 +5537,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5538,14 +5563,14 @@ return errors === 0;
 }
 
 export const branch14 = validate82;
-const schema113 = {"$ref":"cluster#/definitions/rruleSchedule"};
+const schema114 = {"$ref":"cluster#/definitions/rruleSchedule"};
 
 function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.rrule === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema74.required,parentSchema:schema74,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema75.required,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5556,7 +5581,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "rrule") || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5569,8 +5594,8 @@ errors++;
 if(data.rrule !== undefined){
 let data0 = data.rrule;
 if(typeof data0 === "string"){
-if(func3(data0) < 1){
-const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema74.properties.rrule,data:data0};
+if(func4(data0) < 1){
+const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5581,7 +5606,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.rrule.type,parentSchema:schema74.properties.rrule,data:data0};
+const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.rrule.type,parentSchema:schema75.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5594,8 +5619,8 @@ errors++;
 if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
-if(func3(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68,data:data1};
+if(func4(data1) < 1){
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5606,7 +5631,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.type,parentSchema:schema68,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5619,7 +5644,7 @@ errors++;
 if(data.active !== undefined){
 let data2 = data.active;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.type,parentSchema:schema69,data:data2};
+const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5631,7 +5656,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5657,13 +5682,13 @@ return errors === 0;
 }
 
 export const branch15 = validate85;
-const schema117 = {"type":"integer","minimum":1};
+const schema118 = {"type":"integer","minimum":1};
 
 function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema117.type,parentSchema:schema117,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema118.type,parentSchema:schema118,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5674,7 +5699,7 @@ errors++;
 }
 if((typeof data == "number") && (isFinite(data))){
 if(data < 1 || isNaN(data)){
-const err1 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema117,data};
+const err1 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema118,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5689,7 +5714,7 @@ return errors === 0;
 }
 
 export const branch16 = validate86;
-const schema118 = {"$ref":"cluster#/definitions/duration"};
+const schema119 = {"$ref":"cluster#/definitions/duration"};
 
 function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;

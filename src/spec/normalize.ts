@@ -24,6 +24,7 @@ const SSH_DEFAULTS = {
   connectTimeout: "10s",
   commandTimeout: "10m",
   keepaliveInterval: "15s",
+  progressTimeout: "60s",
   become: "none",
 } as const;
 
@@ -54,6 +55,7 @@ function mergeSsh(cluster: SshSettings | undefined, node: SshSettings | undefine
     connectTimeoutMs: durationMs(s.connectTimeout),
     commandTimeoutMs: durationMs(s.commandTimeout),
     keepaliveIntervalMs: durationMs(s.keepaliveInterval),
+    progressTimeoutMs: durationMs(s.progressTimeout),
     become: s.become,
   };
 }

@@ -24,6 +24,8 @@ export interface ResolvedSsh {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   keepaliveIntervalMs: number;
+  /** Longest an upload may go without an acknowledged write. */
+  progressTimeoutMs: number;
   become: "sudo" | "none";
 }
 

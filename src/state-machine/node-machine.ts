@@ -26,13 +26,18 @@ import { actorsFrom, isTransient, missingActors, type Executors, type RollbackIn
 
 /** How transient errors are retried. */
 export interface RetryPolicy {
-  /** Tries of one stage in all, the first included (1 = never retry). Default 4. */
+  /** Tries of one stage in all, the first included (1 = never retry). Default 5. */
   attempts: number;
   /** Wait before the first retry; each further retry waits twice as long. Default 1000 ms. */
   baseDelayMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 1000 };
+/**
+ * Five tries, 1 + 2 + 4 + 8 = 15 s of waits between them: a node that reboots (back within about
+ * 15 s) or a link that drops for a few seconds is reconnected in the same run; a node gone for good
+ * fails within the waits plus four connect timeouts (README "Faults and bounds").
+ */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 1000 };
 
 /** The wait before retry number `retry` (1-based): base, 2·base, 4·base… */
 export function retryDelayMs(policy: RetryPolicy, retry: number): number {

@@ -11,6 +11,7 @@ const event = (node: string, sentMiB: number, totalMiB = 200): TransferProgress 
   node,
   sent: sentMiB * MiB,
   total: totalMiB * MiB,
+  resumedFrom: 0,
   bytesPerSecond: sentMiB === 0 ? 0 : 100 * MiB,
   etaSeconds: sentMiB === 0 ? null : (totalMiB - sentMiB) / 100,
 });
@@ -98,6 +99,14 @@ describe("ProgressView", () => {
     const view = new ProgressView(out);
     for (const sent of [60, 120, 0, 60]) view.update("n2/env", "prefect-env", event("n2", sent));
     expect(out.text().split("\n").filter((l) => l !== "").map((l) => /\((\d+)%\)/.exec(l)?.[1])).toEqual(["30", "60", "30"]);
+  });
+
+  it("elsewhere: a resumed upload reports only the quarters it passes in this run", () => {
+    const out = stream(false);
+    const view = new ProgressView(out);
+    // Resumed at 60 MiB of 200 (30%): the 25% mark was passed in an earlier run.
+    for (const sent of [61, 90, 101, 151]) view.update("n2/env", "prefect-env", { ...event("n2", sent), resumedFrom: 60 * MiB });
+    expect(out.text().split("\n").filter((l) => l !== "").map((l) => /\((\d+)%\)/.exec(l)?.[1])).toEqual(["50", "75"]);
   });
 
   it("on a terminal: a finished upload leaves the line, and the line fits the terminal", () => {

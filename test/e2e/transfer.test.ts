@@ -47,7 +47,7 @@ function resolvedNode(testbed: TestbedInfo, index: number, user: string): Resolv
     root: ROOT,
     server: false,
     workerPools: [],
-    ssh: { user, port: 22, identityFile: testbed.identityFile, knownHostsFile: knownHosts, connectTimeoutMs: 5000, commandTimeoutMs: 60_000, keepaliveIntervalMs: 15_000, become: "sudo" },
+    ssh: { user, port: 22, identityFile: testbed.identityFile, knownHostsFile: knownHosts, connectTimeoutMs: 5000, commandTimeoutMs: 60_000, keepaliveIntervalMs: 15_000, progressTimeoutMs: 60_000, become: "sudo" },
   };
 }
 

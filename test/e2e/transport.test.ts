@@ -31,7 +31,7 @@ describeE2E("SSH transport on a real node", (testbed) => {
       root: "/opt/prefect",
       server: false,
       workerPools: [],
-      ssh: { user: testbed.users.sudo, port: 22, identityFile: testbed.identityFile, knownHostsFile: knownHosts, connectTimeoutMs: 5000, commandTimeoutMs: 60_000, keepaliveIntervalMs: 15_000, become: "sudo" },
+      ssh: { user: testbed.users.sudo, port: 22, identityFile: testbed.identityFile, knownHostsFile: knownHosts, connectTimeoutMs: 5000, commandTimeoutMs: 60_000, keepaliveIntervalMs: 15_000, progressTimeoutMs: 60_000, become: "sudo" },
     };
     transport = await connectNode(resolved, { env: {} });
   });

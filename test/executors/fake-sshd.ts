@@ -8,6 +8,7 @@
  * prefix ("nopasswd") or fails the way `sudo -n` does when it needs a password.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, ftruncateSync, openSync, writeSync } from "node:fs";
 import { connect as tcpConnect, type AddressInfo } from "node:net";
 import ssh2 from "ssh2";
 import type { Connection, ParsedKey } from "ssh2";
@@ -41,6 +42,11 @@ export interface FakeSshdOptions {
   sudo?: "nopasswd" | "password";
   /** Default 10, OpenSSH's MaxSessions. */
   maxSessions?: number;
+  /**
+   * "silent" (default): SFTP sessions are accepted and no request is ever answered. "real": OPEN,
+   * WRITE, FSETSTAT (size) and CLOSE work on local files, like OpenSSH's sftp-server.
+   */
+  sftp?: "silent" | "real";
 }
 
 export class FakeSshd {
@@ -51,6 +57,13 @@ export class FakeSshd {
   maxOpenSessions = 0;
   /** Every command line received, as sent by the client. */
   readonly commands: string[] = [];
+  /** Bytes written through SFTP ("real" mode). */
+  sftpWritten = 0;
+  /**
+   * Called before each SFTP write is carried out ("real" mode): return a status code to refuse it,
+   * or "hang" to never answer it (a stuck disk).
+   */
+  beforeSftpWrite: ((offset: number, length: number) => number | "hang" | undefined) | undefined;
   readonly #options: FakeSshdOptions;
   readonly #server: InstanceType<typeof Server>;
   readonly #clients = new Set<Connection>();
@@ -62,9 +75,10 @@ export class FakeSshd {
     this.#server = new Server({ hostKeys: options.hostKeys.map((k) => k.private) }, (client) => this.#onClient(client, allowed));
   }
 
-  static async start(options: FakeSshdOptions): Promise<FakeSshd> {
+  /** Listens on `port` (default: a free one). */
+  static async start(options: FakeSshdOptions, port = 0): Promise<FakeSshd> {
     const sshd = new FakeSshd(options);
-    await new Promise<void>((resolve) => sshd.#server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => sshd.#server.listen(port, "127.0.0.1", resolve));
     sshd.port = (sshd.#server.address() as AddressInfo).port;
     return sshd;
   }
@@ -109,7 +123,8 @@ export class FakeSshd {
         session.once("close", () => openSessions--);
         session.on("exec", (acceptExec, _reject, info) => this.#exec(acceptExec(), info.command));
         session.on("sftp", (acceptSftp) => {
-          acceptSftp();
+          const sftp = acceptSftp();
+          if (this.#options.sftp === "real") this.#serveFiles(sftp);
         });
       });
       client.on("tcpip", (accept, reject, info) => {
@@ -120,6 +135,54 @@ export class FakeSshd {
           channel.pipe(socket).pipe(channel);
         });
       });
+    });
+  }
+
+  /** The few SFTP requests an upload makes, on local files. */
+  #serveFiles(sftp: ssh2.SFTPWrapper): void {
+    const { STATUS_CODE } = utils.sftp;
+    const fds = new Map<string, number>();
+    let next = 0;
+    const fail = (reqid: number, error: unknown) => sftp.status(reqid, (error as NodeJS.ErrnoException).code === "ENOENT" ? STATUS_CODE.NO_SUCH_FILE : STATUS_CODE.FAILURE);
+    sftp.on("OPEN", (reqid, filename, flags) => {
+      try {
+        const fd = openSync(filename, utils.sftp.flagsToString(flags) ?? "r");
+        const handle = Buffer.from(String(next++));
+        fds.set(handle.toString(), fd);
+        sftp.handle(reqid, handle);
+      } catch (error) {
+        fail(reqid, error);
+      }
+    });
+    sftp.on("WRITE", (reqid, handle, offset, data) => {
+      const refused = this.beforeSftpWrite?.(offset, data.length);
+      if (refused === "hang") return;
+      if (refused !== undefined) return sftp.status(reqid, refused);
+      try {
+        writeSync(fds.get(handle.toString()) ?? -1, data, 0, data.length, offset);
+        this.sftpWritten += data.length;
+        sftp.status(reqid, STATUS_CODE.OK);
+      } catch (error) {
+        fail(reqid, error);
+      }
+    });
+    sftp.on("FSETSTAT", (reqid, handle, attrs) => {
+      try {
+        if (attrs.size !== undefined) ftruncateSync(fds.get(handle.toString()) ?? -1, attrs.size);
+        sftp.status(reqid, STATUS_CODE.OK);
+      } catch (error) {
+        fail(reqid, error);
+      }
+    });
+    sftp.on("CLOSE", (reqid, handle) => {
+      const fd = fds.get(handle.toString());
+      fds.delete(handle.toString());
+      if (fd !== undefined) closeSync(fd);
+      sftp.status(reqid, STATUS_CODE.OK);
+    });
+    sftp.on("close", () => {
+      for (const fd of fds.values()) closeSync(fd);
+      fds.clear();
     });
   }
 
@@ -170,6 +233,7 @@ export function nodeFor(port: number, ssh: Partial<ResolvedSsh> & Pick<ResolvedS
       connectTimeoutMs: 3_000,
       commandTimeoutMs: 10_000,
       keepaliveIntervalMs: 5_000,
+      progressTimeoutMs: 5_000,
       become: "none",
       ...ssh,
     },

@@ -7,12 +7,12 @@ import { execFileSync, spawn } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { SFTPWrapper } from "ssh2";
 import { describe, expect, it } from "vitest";
-import { RemoteCommandError } from "../../src/errors.js";
+import { RemoteCommandError, RemoteFileError } from "../../src/errors.js";
+import { isTransient } from "../../src/state-machine/actors.js";
 import { shellQuote } from "../../src/facts/shell.js";
 import { formatBytes } from "../../src/planner/render.js";
-import type { ExecOptions, ExecResult, Transport } from "../../src/executors/transport.js";
+import type { ExecOptions, ExecResult, RemoteFiles, Transport } from "../../src/executors/transport.js";
 import {
   TransferError,
   formatDuration,
@@ -41,8 +41,16 @@ class LocalNode implements Transport {
   /** Called before each write; may corrupt or throw. */
   beforeWrite: ((position: number, length: number) => void) | undefined;
 
+  /** Answers a command instead of running it: stdout text, or an exit code with stderr. */
+  answer: ((command: string) => string | { code: number; stderr: string } | undefined) | undefined;
+
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
+    const canned = this.answer?.(command);
+    if (canned !== undefined) {
+      const r = typeof canned === "string" ? { code: 0, stdout: canned, stderr: "" } : { ...canned, stdout: "" };
+      return Promise.resolve({ ...r, signal: null, stdoutTruncated: false, stderrTruncated: false, durationMs: 0 });
+    }
     return new Promise((resolve, reject) => {
       const child = spawn("sh", ["-c", command], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } });
       let stdout = "";
@@ -65,49 +73,41 @@ class LocalNode implements Transport {
     throw new Error("not here");
   }
 
-  async sftp(): Promise<SFTPWrapper> {
+  async files(): Promise<RemoteFiles> {
     const handles = new Map<string, number>();
     let nextHandle = 0;
-    const self = this;
-    const fake = {
-      open(path: string, flags: string, cb: (e: Error | undefined, h: Buffer) => void) {
-        try {
+    const fdOf = (h: Buffer) => handles.get(h.toString()) ?? -1;
+    const later = <T>(work: () => T, ms = 0) => new Promise<T>((resolve, reject) => setTimeout(() => {
+      try {
+        resolve(work());
+      } catch (e) {
+        reject(e as Error);
+      }
+    }, ms));
+    return {
+      open: (path, flags) =>
+        later(() => {
           const fd = openSync(path, flags);
           const h = Buffer.from(String(nextHandle++));
           handles.set(h.toString(), fd);
-          setImmediate(() => cb(undefined, h));
-        } catch (e) {
-          setImmediate(() => cb(e as Error, Buffer.alloc(0)));
-        }
-      },
-      write(h: Buffer, buf: Buffer, off: number, len: number, pos: number, cb: (e?: Error) => void) {
-        const fd = handles.get(h.toString());
+          return h;
+        }),
+      write: (h, buf, off, len, pos) => {
         // Like ssh2, the data is copied before the call returns.
         const data = Buffer.from(buf.subarray(off, off + len));
-        setTimeout(() => {
-          try {
-            self.beforeWrite?.(pos, len);
-            writeSync(fd ?? -1, data, 0, len, pos);
-            self.written += len;
-            cb();
-          } catch (e) {
-            cb(e as Error);
-          }
-        }, self.writeDelayMs);
+        return later(() => {
+          this.beforeWrite?.(pos, len);
+          writeSync(fdOf(h), data, 0, len, pos);
+          this.written += len;
+        }, this.writeDelayMs);
       },
-      fsetstat(h: Buffer, attrs: { size?: number }, cb: (e?: Error) => void) {
-        const fd = handles.get(h.toString());
-        if (attrs.size !== undefined && fd !== undefined) ftruncateSync(fd, attrs.size);
-        setImmediate(() => cb());
-      },
-      close(h: Buffer, cb: (e?: Error) => void) {
-        const fd = handles.get(h.toString());
-        if (fd !== undefined) closeSync(fd);
-        handles.delete(h.toString());
-        setImmediate(() => cb());
-      },
+      truncate: (h, size) => later(() => ftruncateSync(fdOf(h), size)),
+      close: (h) =>
+        later(() => {
+          closeSync(fdOf(h));
+          handles.delete(h.toString());
+        }),
     };
-    return fake as unknown as SFTPWrapper;
   }
 
   async close(): Promise<void> {}
@@ -191,6 +191,28 @@ describe("transferArtifact (local stand-in for a node)", () => {
     expect(t.node.written).toBe(0);
   });
 
+  it("the rate of a resumed upload counts only this run's bytes, and none is given before half a second", async () => {
+    const t = setup(2 * 1024 * 1024);
+    mkdirSync(join(t.root, "store", ".incoming"), { recursive: true });
+    writeFileSync(t.part, t.data.subarray(0, 1024 * 1024));
+    // 8 writes of 32 KiB per 200 ms: about 1.25 MiB/s, so the second MiB takes about 0.8 s.
+    t.node.writeDelayMs = 200;
+    const started = performance.now();
+    const seen: { ms: number; event: TransferProgress }[] = [];
+    await transferArtifact(t.node, t.target, { tuning, onProgress: (event) => seen.push({ ms: performance.now() - started, event }) });
+    expect(seen.every(({ event }) => event.resumedFrom === 1024 * 1024)).toBe(true);
+    const early = seen.filter(({ ms }) => ms < 450);
+    const late = seen.filter(({ ms }) => ms > 650);
+    expect(early.length).toBeGreaterThan(0);
+    expect(early.every(({ event }) => event.bytesPerSecond === 0)).toBe(true);
+    expect(late.length).toBeGreaterThan(0);
+    for (const { event } of late) {
+      expect(event.bytesPerSecond).toBeGreaterThan(0);
+      // Counting the resumed MiB as if sent now would give 2 MiB/s and more.
+      expect(event.bytesPerSecond).toBeLessThan(1.8 * 1024 * 1024);
+    }
+  });
+
   it("a .part that is already whole is only verified and renamed", async () => {
     const t = setup();
     mkdirSync(join(t.root, "store", ".incoming"), { recursive: true });
@@ -241,10 +263,41 @@ describe("transferArtifact (local stand-in for a node)", () => {
     const error = await transferArtifact(t.node, t.target, { tuning }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransferError);
     expect((error as TransferError).reason).toBe("failed");
-    expect((error as TransferError).message).toMatch(/broke at \d+ of \d+ bytes: Failure/);
+    expect((error as TransferError).message).toMatch(/broke at [\d.]+ (B|KiB|MiB) of [\d.]+ MiB: Failure/);
     const kept = statSync(t.part).size;
     expect(kept).toBeLessThanOrEqual(1024 * 1024);
     expect(readFileSync(t.part).equals(t.data.subarray(0, kept))).toBe(true);
+  });
+
+  it("an SFTP failure on a full file system is reported as no space, with how much is free and needed, and resumes once there is room", async () => {
+    const t = setup();
+    t.node.beforeWrite = (position) => {
+      if (position >= 1024 * 1024) throw new RemoteFileError("n1", "failure", "cannot write to the upload: the node's SFTP server reports a failure");
+    };
+    // The node's df: 12 KiB free on the file system mounted at the store.
+    t.node.answer = (command) => (command.includes("df -Pk") ? `${t.root}/store/.incoming\ntmpfs 51200 51188 12 100% ${t.root}/store\n` : undefined);
+    const error = await transferArtifact(t.node, { ...t.target, label: "prefect-env" }, { tuning }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TransferError);
+    expect((error as TransferError).reason).toBe("space");
+    expect((error as TransferError).message).toMatch(new RegExp(`^node n1: no space left on the node for the upload of prefect-env: the file system mounted at ${t.root}/store has 12.0 KiB free, [\\d.]+ (KiB|MiB) more are needed \\(stopped at [\\d.]+ (KiB|MiB) of 2.0 MiB\\)$`));
+    expect((error as TransferError).hint).toMatch(/^free space on .* or grow it; the upload resumes from [\d.]+ (KiB|MiB) once there is room$/);
+    // Not retried as if the connection had dropped.
+    expect(isTransient(error)).toBe(false);
+    t.node.beforeWrite = undefined;
+    t.node.answer = undefined;
+    const resumed = await transferArtifact(t.node, t.target, { tuning });
+    expect(resumed.resumedFrom).toBeGreaterThan(0);
+    expect(sha(readFileSync(t.final))).toBe(t.digest);
+  });
+
+  it("a command that fails for lack of space says so in words, with a hint", async () => {
+    const t = setup();
+    t.node.answer = (command) => (command.includes("mkdir -p") ? { code: 1, stderr: "mkdir: cannot create directory 'x': No space left on device\n" } : undefined);
+    const error = await transferArtifact(t.node, { ...t.target, label: "prefect-env" }, { tuning }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ reason: "space" });
+    expect((error as TransferError).message).toContain("cannot prepare the upload of prefect-env under");
+    expect((error as TransferError).message).toContain("no space left on the node's disk (mkdir: cannot create directory 'x': No space left on device)");
+    expect((error as TransferError).hint).toContain("free space on the node");
   });
 
   it("refuses a local file that is not the size staged", async () => {
@@ -310,10 +363,10 @@ describe("command builders", () => {
 
 describe("formatProgress", () => {
   it("shows bytes, percent, rate and time left", () => {
-    expect(formatProgress({ node: "n1", sent: 41943040, total: 67108864, bytesPerSecond: 104857600, etaSeconds: 1 })).toBe("n1: 40.0 MiB of 64.0 MiB (62%), 100.0 MiB/s, 1 s left");
-    expect(formatProgress({ node: "n2", sent: 0, total: 2 * 1024 ** 3, bytesPerSecond: 0, etaSeconds: null })).toBe("n2: 0 B of 2.0 GiB (0%), starting");
-    expect(formatProgress({ node: "n3", sent: 5, total: 5, bytesPerSecond: 10, etaSeconds: 0 })).toBe("n3: 5 B of 5 B (100%), done");
-    expect(formatProgress({ node: "n4", sent: 0, total: 0, bytesPerSecond: 0, etaSeconds: null })).toBe("n4: 0 B of 0 B (100%), done");
+    expect(formatProgress({ node: "n1", sent: 41943040, total: 67108864, resumedFrom: 0, bytesPerSecond: 104857600, etaSeconds: 1 })).toBe("n1: 40.0 MiB of 64.0 MiB (62%), 100.0 MiB/s, 1 s left");
+    expect(formatProgress({ node: "n2", sent: 0, total: 2 * 1024 ** 3, resumedFrom: 0, bytesPerSecond: 0, etaSeconds: null })).toBe("n2: 0 B of 2.0 GiB (0%), starting");
+    expect(formatProgress({ node: "n3", sent: 5, total: 5, resumedFrom: 0, bytesPerSecond: 10, etaSeconds: 0 })).toBe("n3: 5 B of 5 B (100%), done");
+    expect(formatProgress({ node: "n4", sent: 0, total: 0, resumedFrom: 0, bytesPerSecond: 0, etaSeconds: null })).toBe("n4: 0 B of 0 B (100%), done");
   });
 
   it("formats sizes and durations", () => {

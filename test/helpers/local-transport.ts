@@ -27,7 +27,7 @@ export class LocalTransport implements Transport {
     throw new Error("LocalTransport has no tunnels");
   }
 
-  sftp(): never {
+  files(): never {
     throw new Error("LocalTransport has no SFTP");
   }
 

@@ -28,6 +28,7 @@ describe("normalize", () => {
           connectTimeoutMs: 10_000,
           commandTimeoutMs: 600_000,
           keepaliveIntervalMs: 15_000,
+          progressTimeoutMs: 60_000,
           become: "none",
         },
       },

@@ -12,7 +12,7 @@ import { ArtifactCache, defaultCacheDir, type StagedArtifact } from "../../execu
 import { LocalLock, RemoteLease } from "../../executors/lock.js";
 import { nextState, rollbackDir, rollbackNode, runNodeSteps, writeState, type StepContext } from "../../executors/node-steps.js";
 import { transferArtifact } from "../../executors/transfer.js";
-import type { Transport } from "../../executors/transport.js";
+import type { Connections } from "../../executors/ssh-transport.js";
 import { storeFile } from "../../facts/layout.js";
 import type { NodeState } from "../../facts/types.js";
 import { plan as makePlan } from "../../planner/plan.js";
@@ -65,18 +65,19 @@ function localLockPath(cluster: ResolvedCluster, env: CliIO["env"]): string {
 }
 
 /** The real executors: stage on the controller, the rest over each node's one connection. */
-function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<string, Transport>; states: Map<string, NodeState | null>; secrets: ReadonlyMap<string, import("../../spec/secrets.js").Sensitive>; cache: ArtifactCache; settleSeconds: number; io: CliIO; log: Logger; progress: ProgressView }): Executors {
+function executors(cluster: ResolvedCluster, plan: Plan, ctx: { connections: Connections; states: Map<string, NodeState | null>; secrets: ReadonlyMap<string, import("../../spec/secrets.js").Sensitive>; cache: ArtifactCache; settleSeconds: number; io: CliIO; log: Logger; progress: ProgressView }): Executors {
   const staged = new Map<string, StagedArtifact>();
-  const nodeOf = (name: string) => {
+  // Every stage asks for the node's connection afresh: after a retry that is a new one when the
+  // old one broke (the node rebooted, the link dropped), with its host key checked again.
+  const nodeOf = async (name: string) => {
     const node = cluster.nodes.find((n) => n.name === name);
-    const transport = ctx.transports.get(name);
-    if (node === undefined || transport === undefined) throw new ReconcileError(`node ${name}: no connection`);
-    return { node, transport };
+    if (node === undefined) throw new ReconcileError(`node ${name}: not in the spec`);
+    return { node, transport: await ctx.connections.ensure(name) };
   };
   const generationOf = (name: string) => (ctx.states.get(name)?.generation ?? 0) + 1;
   const pixi = cluster.tools.pixiUnpack;
-  const stepContext = (name: string, signal: AbortSignal): StepContext => {
-    const { node, transport } = nodeOf(name);
+  const stepContext = async (name: string, signal: AbortSignal): Promise<StepContext> => {
+    const { node, transport } = await nodeOf(name);
     const pixiSha = pixi === null ? undefined : cluster.artifacts[pixi]?.sha256;
     return {
       transport,
@@ -92,7 +93,7 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
     };
   };
   // One remote command per stage and node (the steps in order, stopping at the first failure).
-  const runAll = (name: string, steps: readonly Step[], signal: AbortSignal) => runNodeSteps(steps, stepContext(name, signal));
+  const runAll = async (name: string, steps: readonly Step[], signal: AbortSignal) => runNodeSteps(steps, await stepContext(name, signal));
   return {
     async stage(_name, steps, signal) {
       for (const step of steps) {
@@ -102,7 +103,7 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
       }
     },
     async transfer(name, steps, signal) {
-      const { node, transport } = nodeOf(name);
+      const { node, transport } = await nodeOf(name);
       for (const step of steps) {
         const d = step.detail;
         if (d.kind !== "artifact") continue;
@@ -111,7 +112,7 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
         const key = `${name}\0${d.artifact}`;
         const result = await transferArtifact(
           transport,
-          { root: node.root, sha256: s.sha256, localPath: s.path, bytes: s.bytes, storeSha256: d.sha256 },
+          { root: node.root, sha256: s.sha256, localPath: s.path, bytes: s.bytes, storeSha256: d.sha256, label: d.artifact },
           { signal, onProgress: (p) => ctx.progress.update(key, d.artifact, p) },
         ).finally(() => ctx.progress.done(key));
         ctx.log.info({ event: "transfer", node: name, artifact: d.artifact, ...result }, "transferred");
@@ -133,9 +134,9 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { transports: Map<
         changed: nodePlan.changes.filter((c) => c.action !== "noop").map((c) => c.address),
         kept: plan.prune ? [] : nodePlan.changes.filter((c) => c.action === "delete").map((c) => c.address),
       });
-      await writeState(nodeOf(name).transport, state, { signal, log: ctx.log });
+      await writeState((await nodeOf(name)).transport, state, { signal, log: ctx.log });
     },
-    rollback: (name, signal) => rollbackNode(nodeOf(name).transport, rollbackDir(generationOf(name)), { signal, log: ctx.log }),
+    rollback: async (name, signal) => rollbackNode((await nodeOf(name)).transport, rollbackDir(generationOf(name)), { signal, log: ctx.log }),
   };
 }
 
@@ -160,7 +161,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
       try {
         // The lease comes first: nobody else may change the nodes between our facts and our steps.
         const user = userInfo().username;
-        const taken = await RemoteLease.acquire(await connections.get(server.name), { holder: `${user}@${hostname()}`, host: hostname(), pid: process.pid, ttlMs: LEASE_MS }, signal);
+        const taken = await RemoteLease.acquire(() => connections.ensure(server.name), { holder: `${user}@${hostname()}`, host: hostname(), pid: process.pid, ttlMs: LEASE_MS }, signal);
         lease = taken.lease;
         if (taken.tookOver !== null) print(io.stderr, `warning: took over the expired lock of ${taken.tookOver.holder} (pid ${taken.tookOver.pid}, lease ended ${taken.tookOver.expiresAt})`);
         let lost: unknown;
@@ -192,13 +193,11 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
           }
         }
 
-        const transports = new Map<string, Transport>();
-        for (const n of cluster.nodes) if (plan.nodes.some((p) => p.name === n.name && p.steps.length > 0)) transports.set(n.name, await connections.get(n.name));
         const states = new Map<string, NodeState | null>();
         for (const [name, r] of Object.entries(gathered.facts)) states.set(name, r.reachable && r.facts.state.ok ? r.facts.state.value : null);
         const generations = Object.fromEntries(cluster.nodes.map((n) => [n.name, states.get(n.name)?.generation ?? 0]));
         const started = performance.now();
-        const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { transports, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, io, log, progress })), {
+        const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { connections, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, io, log, progress })), {
           concurrency: args.concurrency,
           generations,
           signal,

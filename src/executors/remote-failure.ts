@@ -1,0 +1,64 @@
+/**
+ * What a failed remote command's stderr means, for the messages and hints people read. Commands
+ * on a node report errno as the C library words it (`No space left on device`), whatever tool
+ * printed it (tar, cp, mv, dpkg, the shell's own redirections); those words are matched here, so
+ * "exit 2" becomes "no space left" with a hint that fits. Pure.
+ */
+
+export type RemoteFailureStatus = "no-space" | "read-only" | "permission-denied" | "no-such-file" | "io-error";
+
+export interface RemoteFailure {
+  status: RemoteFailureStatus;
+  /** A few words: `no space left on the node's disk`. */
+  meaning: string;
+  /** What to do about it. */
+  hint: string;
+}
+
+const KNOWN: { pattern: RegExp; failure: RemoteFailure }[] = [
+  {
+    pattern: /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i,
+    failure: {
+      status: "no-space",
+      meaning: "no space left on the node's disk",
+      hint: "free space on the node (`df -h` shows which file system is full) or grow the disk, then run apply again: uploads resume where they stopped",
+    },
+  },
+  {
+    pattern: /Read-only file system|EROFS/i,
+    failure: {
+      status: "read-only",
+      meaning: "the node's file system is read-only",
+      hint: "a file system the kernel remounted read-only after an error needs `dmesg` and a check on the node; otherwise remount it read-write",
+    },
+  },
+  {
+    pattern: /Input\/output error|EIO\b/,
+    failure: { status: "io-error", meaning: "the node's disk reports input/output errors", hint: "check the node's disk (`dmesg`, SMART); the data on it may be damaged" },
+  },
+  {
+    pattern: /Permission denied|Operation not permitted|EACCES|EPERM/i,
+    failure: {
+      status: "permission-denied",
+      meaning: "permission denied on the node",
+      hint: "reconcile changes the node as root: log in as root, or set `ssh.become: sudo` with passwordless sudo for the SSH user",
+    },
+  },
+  {
+    pattern: /No such file or directory|ENOENT/,
+    failure: { status: "no-such-file", meaning: "a file or folder is missing on the node", hint: "something removed it while reconcile worked, or a path in cluster.yaml is wrong; run apply again" },
+  },
+];
+
+/**
+ * The known cause in a failed command's stderr, or null. The first match in the table's order
+ * wins: a full disk also makes later steps fail with "No such file", and that is not the cause.
+ *
+ * @example
+ * explainRemoteFailure("tar: ./lib/x.so: Cannot write: No space left on device")
+ * // { status: "no-space", meaning: "no space left on the node's disk", hint: "free space on the node ..." }
+ */
+export function explainRemoteFailure(stderr: string): RemoteFailure | null {
+  for (const { pattern, failure } of KNOWN) if (pattern.test(stderr)) return failure;
+  return null;
+}
