@@ -19,8 +19,16 @@ import type { Logger } from "../log.js";
 import { explainRemoteFailure } from "./remote-failure.js";
 import type { Transport } from "./transport.js";
 
+/** Where the undo journals live: one folder per generation, 0700 (they hold copies of secret files). */
+export const ROLLBACK_ROOT = `${STATE_DIR}/rollback`;
 /** Where generation G keeps its undo journal on the node. */
-export const rollbackDir = (generation: number) => `${STATE_DIR}/rollback/${generation}`;
+export const rollbackDir = (generation: number) => `${ROLLBACK_ROOT}/${generation}`;
+
+/**
+ * Makes the journal folder (and the folders above it) readable by root only: the journal keeps
+ * the previous content of env files, secrets included. Existing folders are tightened too.
+ */
+const makeJournalDir = (journalDir: string) => `(umask 077 && mkdir -p ${q(journalDir)}) && chmod 0700 ${q(posix.dirname(journalDir))} ${q(journalDir)}`;
 const undoFile = (journalDir: string) => `${journalDir}/undo.sh`;
 const servicesFile = (journalDir: string) => `${journalDir}/services.sh`;
 const backupPath = (journalDir: string, path: string) => `${journalDir}/files${path}`;
@@ -57,7 +65,8 @@ export function writeFileScript(path: string, mode: string, owner: string, group
   const dir = posix.dirname(path);
   return [
     "set -e",
-    `mkdir -p ${q(journalDir)} ${q(dir)}`,
+    makeJournalDir(journalDir),
+    `mkdir -p ${q(dir)}`,
     rememberFile(path, journalDir),
     `t=$(mktemp ${q(`${dir}/.reconcile.XXXXXX`)})`,
     `trap 'rm -f "$t"' EXIT`,
@@ -72,7 +81,7 @@ export function writeFileScript(path: string, mode: string, owner: string, group
 
 /** Removes a file no longer declared (journaled, so a rollback brings it back). */
 export function deleteFileScript(path: string, journalDir: string): string {
-  return ["set -e", `[ -e ${q(path)} ] || exit 0`, `mkdir -p ${q(journalDir)}`, rememberFile(path, journalDir), `rm -f ${q(path)}`].join("\n");
+  return ["set -e", `[ -e ${q(path)} ] || exit 0`, makeJournalDir(journalDir), rememberFile(path, journalDir), `rm -f ${q(path)}`].join("\n");
 }
 
 /**
@@ -83,7 +92,8 @@ export function switchLinkScript(path: string, target: string, journalDir: strin
   const next = `${path}.reconcile-new`;
   return [
     "set -e",
-    `mkdir -p ${q(journalDir)} ${q(posix.dirname(path))}`,
+    makeJournalDir(journalDir),
+    `mkdir -p ${q(posix.dirname(path))}`,
     journalOnce(
       journalDir,
       `link ${path}`,
@@ -166,7 +176,7 @@ export function createUserScript(name: string, home: string): string {
  */
 export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, journalDir: string): string {
   const u = q(detail.unit);
-  const lines = ["set -e", `mkdir -p ${q(journalDir)}`];
+  const lines = ["set -e", makeJournalDir(journalDir)];
   lines.push(
     `if systemctl is-active --quiet ${u}; then ${journal(servicesFile(journalDir), `systemctl restart ${detail.unit}`)}; ` +
       `else ${journal(servicesFile(journalDir), `systemctl stop ${detail.unit} || true`)}; fi`,
@@ -196,7 +206,29 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
  * order, systemd reloaded, then the services restarted (or stopped) as they were.
  */
 export function rollbackScript(journalDir: string): string {
-  return [`[ -d ${q(journalDir)} ] || exit 0`, rollbackFilesScript(journalDir), "systemctl daemon-reload", `if [ -f ${q(servicesFile(journalDir))} ]; then tac ${q(servicesFile(journalDir))} | sh; fi`].join("\n");
+  return [
+    `[ -d ${q(journalDir)} ] || exit 0`,
+    // Links and files first; if they cannot be put back the rollback failed (and is tried again).
+    `${rollbackFilesScript(journalDir)} || { echo 'could not put the links and files back' >&2; exit 1; }`,
+    "systemctl daemon-reload",
+    `if [ -f ${q(servicesFile(journalDir))} ]; then tac ${q(servicesFile(journalDir))} | sh; fi`,
+    // Replayed: the journal has done its work, and its copies (secrets among them) go.
+    `rc=$?; if [ "$rc" = 0 ]; then rm -rf -- ${q(journalDir)}; fi; exit "$rc"`,
+  ].join("\n");
+}
+
+/**
+ * After generation `generation` is recorded: the journals of older generations go. Only this
+ * generation's journal stays, the one that leads back to the previous generation.
+ */
+export function pruneJournalsScript(generation: number, root = ROLLBACK_ROOT): string {
+  return [
+    `for d in ${q(root)}/*; do`,
+    `  g=\${d##*/}`,
+    `  case "$g" in ''|*[!0-9]*) continue ;; esac`,
+    `  if [ "$g" -lt ${generation} ]; then rm -rf -- "$d"; fi`,
+    "done",
+  ].join("\n");
 }
 
 /** The links-and-files half of a rollback: the journal replayed newest first. */
@@ -347,7 +379,11 @@ export async function rollbackNode(transport: Transport, journalDir: string, opt
   await run(transport, "rollback", rollbackScript(journalDir), options);
 }
 
-/** Writes the node's state file (atomically) once the node verified. */
+/**
+ * Writes the node's state file (atomically) once the node verified, then drops the journals of
+ * older generations (a rollback can no longer use them).
+ */
 export async function writeState(transport: Transport, state: NodeState, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
-  await run(transport, "record state", writeFileScript(STATE_FILE, "0644", "root", "root", rollbackDir(state.generation)), { stdin: `${JSON.stringify(state, null, 2)}\n`, ...options });
+  const script = [writeFileScript(STATE_FILE, "0644", "root", "root", rollbackDir(state.generation)), pruneJournalsScript(state.generation)].join("\n");
+  await run(transport, "record state", script, { stdin: `${JSON.stringify(state, null, 2)}\n`, ...options });
 }

@@ -219,7 +219,8 @@ class NodePlanner {
     const active = unit.active === "active" || unit.active === "reloading" || unit.active === "activating";
     const before = { enabled, active, state: `${unit.active}/${unit.sub}` };
     if (!enabled || !active) {
-      const what = [!enabled ? `${unit.unitFileState || "not"} enabled` : "", !active ? unit.active : ""].filter((s) => s !== "").join(", ");
+      // `disabled, inactive → enabled, active`; a unit file state systemd did not give reads "not enabled".
+      const what = [!enabled ? unit.unitFileState || "not enabled" : "", !active ? unit.active : ""].filter((s) => s !== "").join(", ");
       return { change: change(d, "update", before, after, `${what} → enabled, active`), steps: [detail({ enable: !enabled, start: !active, restart: active && inputs.length > 0 })], facts };
     }
     if (inputs.length > 0) {

@@ -15,7 +15,9 @@ import {
   deleteFileScript,
   installArtifactScript,
   nextState,
+  pruneJournalsScript,
   rollbackFilesScript,
+  rollbackScript,
   serviceScript,
   switchLinkScript,
   verifyScript,
@@ -267,6 +269,38 @@ describe("services", () => {
     expect(existsSync(unitFile)).toBe(false);
     expect(systemd.run(`export UNIT_FILE=${unitFile}\n${rollbackFilesScript(systemd.journal)}`)).toEqual(["enable --no-reload prefect-worker@old.service"]);
     expect(readFileSync(unitFile, "utf8")).toBe("[Unit]\n");
+  });
+
+  it("journals are readable by root only; a rollback that put everything back removes its journal, one that could not keeps it", () => {
+    const systemd = fakeSystemd();
+    const base = temp();
+    const journal = join(base, "rollback", "7");
+    const secrets = join(base, "worker.secrets.env");
+    writeFileSync(secrets, "TOKEN=old\n", { mode: 0o600 });
+    systemd.run(`${writeFileScript(secrets, "0600", me, group, journal)} <<'EOF'\nTOKEN=new\nEOF`);
+    expect(statSync(journal).mode & 0o777).toBe(0o700);
+    expect(statSync(join(base, "rollback")).mode & 0o777).toBe(0o700);
+    expect(readFileSync(join(journal, "files", secrets), "utf8")).toBe("TOKEN=old\n");
+    systemd.run(rollbackScript(journal));
+    expect(readFileSync(secrets, "utf8")).toBe("TOKEN=old\n");
+    expect(existsSync(journal)).toBe(false);
+
+    // A journal whose undo fails stays for the retry, and the rollback fails.
+    const broken = join(base, "rollback", "8");
+    mkdirSync(broken, { recursive: true });
+    writeFileSync(join(broken, "undo.sh"), "# link x\nfalse\n");
+    const r = spawnSync("sh", ["-c", rollbackScript(broken)], { encoding: "utf8" });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("could not put the links and files back");
+    expect(existsSync(broken)).toBe(true);
+  });
+
+  it("after generation G is recorded only its journal stays (the way back to G-1); older ones go", () => {
+    const root = join(temp(), "rollback");
+    for (const g of ["3", "4", "5", "not-a-generation"]) mkdirSync(join(root, g), { recursive: true });
+    const r = spawnSync("sh", ["-c", pruneJournalsScript(5, root)], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(execFileSync("ls", [root], { encoding: "utf8" }).trim().split("\n").sort()).toEqual(["5", "not-a-generation"]);
   });
 
   it("a unit no longer declared is disabled and stopped", () => {

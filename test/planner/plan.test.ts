@@ -327,6 +327,20 @@ describe("planner: focused cases", () => {
     expect(nodeOf(planCase(c, facts), "worker-1").warnings).toEqual(["low disk: 1000000000 bytes free under /opt/prefect, about 1260061440 needed to receive and unpack"]);
   });
 
+  // Regression test (issue 9: the reason read `disabled enabled → enabled, active`).
+  it("a unit that is disabled and stopped says so once: `disabled, inactive → enabled, active`", () => {
+    const c = loadCase("converged");
+    const facts = structuredClone(c.facts);
+    const [name, node] = Object.entries(facts).find(([, n]) => n.reachable && n.facts.units.ok && Object.keys(n.facts.units.value).some((u) => u.startsWith("prefect-worker@"))) ?? [];
+    if (name === undefined || node?.reachable !== true || !node.facts.units.ok) throw new Error("fixture changed");
+    const unit = Object.keys(node.facts.units.value).find((u) => u.startsWith("prefect-worker@")) ?? "";
+    node.facts.units.value[unit] = { load: "loaded", active: "inactive", sub: "dead", unitFileState: "disabled" };
+    const reasons = nodeOf(planCase(c, facts), name).changes.filter((ch) => ch.address === `service:${unit}`).map((ch) => ch.reason);
+    expect(reasons).toEqual(["disabled, inactive → enabled, active"]);
+    node.facts.units.value[unit] = { load: "loaded", active: "active", sub: "running", unitFileState: "" };
+    expect(nodeOf(planCase(c, facts), name).changes.find((ch) => ch.address === `service:${unit}`)?.reason).toBe("not enabled → enabled, active");
+  });
+
   // Regression test (found by the fixture review; fixed in src).
   it("a service its packages start is restarted after its managed config is written on a fresh node", () => {
     const p = planCase(loadCase("fresh-cluster"));
