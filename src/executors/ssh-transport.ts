@@ -531,7 +531,7 @@ export class SshTransport implements Transport {
         const durationMs = Math.round(performance.now() - started);
         settle(() => {
           if (exit === undefined) {
-            reject(this.#broken ?? new ConnectError(this.node, "closed", `the channel of \`${label}\` closed without an exit status`, { hint: "check the node's sshd logs" }));
+            reject(this.#broken !== undefined ? this.#lostDuring(`\`${label}\``, this.#broken) : new ConnectError(this.node, "closed", `the channel of \`${label}\` closed without an exit status`, { hint: "check the node's sshd logs" }));
           } else if (marker.pgid === undefined && exit.code !== 0) {
             reject(this.#notStarted(label, become, stderr.text()));
           } else {

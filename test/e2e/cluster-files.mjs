@@ -12,8 +12,11 @@ import { join } from "node:path";
 
 const ZERO = "0".repeat(64);
 
-/** The part every test cluster shares: its name, root SSH with the test bed key, its nodes. */
-const head = (name, nodes, identityFile) => `apiVersion: reconcile/v1
+/**
+ * The part every test cluster shares: its name, root SSH with the test bed key (plus `ssh`
+ * settings given, such as `{ keepaliveInterval: "2s" }`), its nodes.
+ */
+const head = (name, nodes, identityFile, ssh = {}) => `apiVersion: reconcile/v1
 kind: PrefectCluster
 metadata:
   name: ${name}
@@ -21,8 +24,11 @@ ssh:
   user: root
   identityFile: ${identityFile}
   knownHostsFile: known_hosts
-  connectTimeout: 5s
-nodes:
+  connectTimeout: ${ssh.connectTimeout ?? "5s"}
+${Object.entries(ssh)
+  .filter(([k]) => k !== "connectTimeout")
+  .map(([k, v]) => `  ${k}: ${v}\n`)
+  .join("")}nodes:
 ${nodes.map((n) => `  - name: ${n.name}\n    address: ${n.address}`).join("\n")}`;
 
 /**
@@ -126,7 +132,7 @@ export const SECRET_ENV = Object.fromEntries(Object.entries(SECRETS).map(([k, v]
  * @param {string} dir an empty folder
  * @param {{ name: string, address: string }[]} nodes
  * @param {string} identityFile
- * @param {{ envName?: string, failing?: boolean, padBytes?: number, workerSettings?: Record<string, Record<string, string>> }} [options]
+ * @param {{ envName?: string, failing?: boolean, padBytes?: number, workerSettings?: Record<string, Record<string, string>>, ssh?: Record<string, string> }} [options]
  */
 export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
   const envFile = writeTestEnv(dir, options.envName ?? "test-env", options.failing === true, options.padBytes ?? 0);
@@ -140,7 +146,7 @@ export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
       return `  - node: ${w.name}\n    env: prefect-env\n    pools:\n      - pool: production${block}`;
     })
     .join("\n");
-  const yaml = `${head("e2e-apply", nodes, identityFile)}
+  const yaml = `${head("e2e-apply", nodes, identityFile, options.ssh)}
 artifacts:
   prefect-env:
     kind: tar

@@ -1,0 +1,160 @@
+/**
+ * Issue 9, end to end: faults injected on real nodes in the middle of `reconcile apply` (a 200 MiB
+ * environment, the workers' links throttled so that a fault lands mid-upload):
+ * - a worker reboots at 25% of its upload (same disk, same host key): reconnected, resumed and
+ *   converged in the same run;
+ * - a worker's link is cut for longer than keepalives allow, for good: the run ends within the
+ *   documented bound with exit 1, naming the node, the step and the cause; the others converge;
+ *   the lease is released; once the link is back the next apply resumes the upload;
+ * - a worker's store is on a small file system: the plan warns, apply refuses that node before a
+ *   byte is sent and converges the others; a disk that fills mid-upload is said in words, switches
+ *   nothing, and the upload resumes once there is room.
+ * No run prints a runtime warning (test/helpers/cli.ts fails on one).
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { reconcile, reconcileInBackground, tempDir } from "../helpers/cli.js";
+import { describeE2E } from "../testbed/e2e.js";
+import { cutLink, mountSmall, rebootNode, resetNode, restoreLink, sshExec, throttleLink, unmountSmall, unthrottleLink } from "../testbed/testbed.mjs";
+import { writeApplyCluster } from "./cluster-files.mjs";
+
+const MiB = 1024 * 1024;
+/** The environment's bulk: like the 213 MB one the issue was found with. */
+const PAD = 200 * MiB;
+/** 40 MB/s: a 200 MiB upload takes about 5 s, time enough to land a fault in it. */
+const THROTTLE = 40_000_000;
+/** Short keepalives and connects, so that the bound is quick to check: 4 × 2 s of silence, 3 s connects. */
+const SSH = { keepaliveInterval: "2s", connectTimeout: "3s" };
+/** Documented bound for a node gone for good mid-upload: 4 keepalive intervals + 4 × connectTimeout + 15 s of retry waits. */
+const BOUND_MS = (4 * 2 + 4 * 3 + 15) * 1000;
+
+describeE2E("faults in the middle of an apply", (testbed) => {
+  const nodes = testbed.nodes.slice(0, 3);
+  const [server, w1, w2] = nodes;
+  const dir = tempDir("reconcile-faults-");
+  let file = "";
+  const run = (args: string[]) => reconcile(["-f", file, ...args], { cwd: dir });
+  const background = (args: string[]) => reconcileInBackground(["-f", file, ...args], { cwd: dir });
+  const write = (envName: string) => {
+    file = writeApplyCluster(dir, nodes, testbed.identityFile, { envName, padBytes: PAD, ssh: SSH }).file;
+    const pinned = run(["pin"]);
+    expect(pinned.code, pinned.stderr).toBe(0);
+  };
+  const onNode = async (name: string, command: string) => (await sshExec(name, command)).stdout.trim();
+  const name = (n: { name: string } | undefined) => n?.name ?? "";
+  /** Bytes of the upload under way on the node (its .part), 0 when there is none. */
+  const partBytes = async (node: string) => Number((await onNode(node, "stat -c %s /opt/prefect/store/.incoming/*.part 2>/dev/null | head -n 1")) || "0");
+  const waitForPart = async (node: string, bytes: number, ms = 60_000) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      if ((await partBytes(node)) >= bytes) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`the upload to ${node} did not reach ${bytes} bytes within ${ms} ms`);
+  };
+  const leaseHeld = async () => (await onNode(name(server), "test -e /var/lib/reconcile/lock.json && echo held || echo free")) === "held";
+
+  beforeAll(async () => {
+    if (server === undefined || w1 === undefined || w2 === undefined) throw new Error("needs 3 nodes");
+    await Promise.all(nodes.map((n) => resetNode(n.name)));
+    write("fault-env-1");
+    expect(run(["trust", "--yes"]).code).toBe(0);
+  });
+  afterAll(async () => {
+    for (const n of nodes) {
+      await restoreLink(n.name).catch(() => undefined);
+      await unthrottleLink(n.name).catch(() => undefined);
+      await unmountSmall(n.name, "/opt/prefect/store").catch(() => undefined);
+    }
+    await Promise.all(nodes.map((n) => resetNode(n.name)));
+  });
+
+  it("a worker that reboots at 25% of its upload is reconnected, its upload resumed, and it converges in the same run", async () => {
+    await throttleLink(name(w1), THROTTLE);
+    try {
+      const apply = background(["apply", "--yes", "--verify-settle", "1"]);
+      await waitForPart(name(w1), PAD / 4);
+      const bootBefore = await onNode(name(w1), "cat /proc/sys/kernel/random/boot_id").catch(() => "");
+      await rebootNode(name(w1));
+      const r = await apply.done;
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(0);
+      expect(await onNode(name(w1), "cat /proc/sys/kernel/random/boot_id")).not.toBe(bootBefore);
+      expect(out).toMatch(new RegExp(`node ${name(w1)}: transfer failed, retrying in \\d+ s: node ${name(w1)}: the connection was lost during the upload of prefect-env at [\\d.]+ MiB of [\\d.]+ MiB \\(the node rebooted or the network went down\\)`));
+      expect(out).toMatch(new RegExp(`node ${name(w1)}: prefect-env sent [\\d.]+ MiB \\(resumed at [\\d.]+ MiB\\)`));
+      for (const n of nodes) expect(out).toContain(`node ${n.name}: converged`);
+      expect(await onNode(name(w1), "systemctl is-active prefect-worker@production.service")).toBe("active");
+      expect(await onNode(name(w1), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-1");
+      expect(await leaseHeld()).toBe(false);
+    } finally {
+      await unthrottleLink(name(w1));
+    }
+  }, 240_000);
+
+  it("a worker whose link is cut for good mid-upload fails within the bound, naming node, step and cause; the others converge; the lease is released; the next apply resumes", async () => {
+    write("fault-env-2");
+    await throttleLink(name(w2), THROTTLE);
+    try {
+      const apply = background(["apply", "--yes", "--verify-settle", "1"]);
+      await waitForPart(name(w2), PAD / 10);
+      await cutLink(name(w2));
+      const cutAt = performance.now();
+      const r = await apply.done;
+      const afterCut = performance.now() - cutAt;
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(1);
+      expect(afterCut, out).toBeLessThan(BOUND_MS + 10_000);
+      expect(out).toMatch(new RegExp(`node ${name(w2)}: the connection was lost during the upload of prefect-env at [\\d.]+ MiB of [\\d.]+ MiB \\(no answer for 8 s: the node is down or the network to it is cut\\)`));
+      expect(out).toMatch(new RegExp(`node ${name(w2)}: failed at transfer after 5 attempts: node ${name(w2)}: `));
+      expect(out).toContain(`node ${name(server)}: converged`);
+      expect(out).toContain(`node ${name(w1)}: converged`);
+      expect(await onNode(name(w1), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-2");
+      expect(await leaseHeld()).toBe(false);
+
+      await restoreLink(name(w2));
+      // What w2 received before the cut is still there; nothing was switched.
+      expect(await partBytes(name(w2))).toBeGreaterThan(PAD / 10);
+      expect(await onNode(name(w2), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-1");
+      await unthrottleLink(name(w2));
+      const again = run(["apply", "--yes", "--verify-settle", "1"]);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout).toMatch(new RegExp(`node ${name(w2)}: prefect-env sent [\\d.]+ MiB \\(resumed at [\\d.]+ MiB\\)`));
+      expect(await onNode(name(w2), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-2");
+    } finally {
+      await restoreLink(name(w2));
+      await unthrottleLink(name(w2));
+    }
+  }, 240_000);
+
+  it("a disk that fills in the middle of an upload is said in words, is not retried, switches nothing; the upload resumes once there is room", async () => {
+    write("fault-env-3");
+    // Room for the plan (200 MiB to receive and about as much to unpack), then something else fills it.
+    await mountSmall(name(w1), "/opt/prefect/store", 600 * MiB);
+    await throttleLink(name(w1), THROTTLE);
+    try {
+      const linkBefore = await onNode(name(w1), "readlink /opt/prefect/envs/prefect-env");
+      const apply = background(["apply", "--yes", "--verify-settle", "1"]);
+      await waitForPart(name(w1), PAD / 10);
+      expect((await sshExec(name(w1), "fallocate -l 450M /opt/prefect/store/filler")).code).toBe(0);
+      const r = await apply.done;
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(1);
+      expect(out).toMatch(new RegExp(`node ${name(w1)}: no space left on the node for the upload of prefect-env: the file system mounted at /opt/prefect/store has [\\d.]+ (B|KiB|MiB) free, [\\d.]+ MiB more are needed`));
+      expect(out).toMatch(/hint: free space on \/opt\/prefect\/store or grow it; the upload resumes from [\d.]+ MiB once there is room/);
+      // In words, not as an SFTP status number, and not retried as if the connection had dropped.
+      expect(out).not.toMatch(/bytes: 4\b/);
+      expect(out).not.toContain(`node ${name(w1)}: transfer failed, retrying`);
+      expect(out).toContain(`node ${name(w2)}: converged`);
+      expect(await onNode(name(w1), "readlink /opt/prefect/envs/prefect-env")).toBe(linkBefore);
+      expect(await leaseHeld()).toBe(false);
+
+      await onNode(name(w1), "rm -f /opt/prefect/store/filler");
+      await unthrottleLink(name(w1));
+      const again = run(["apply", "--yes", "--verify-settle", "1"]);
+      expect(again.code, again.stdout + again.stderr).toBe(0);
+      expect(again.stdout).toMatch(new RegExp(`node ${name(w1)}: prefect-env sent [\\d.]+ MiB \\(resumed at [\\d.]+ MiB\\)`));
+      expect(await onNode(name(w1), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-3");
+    } finally {
+      await unthrottleLink(name(w1));
+    }
+  }, 240_000);
+});
