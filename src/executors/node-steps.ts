@@ -90,6 +90,10 @@ export function deleteFileScript(path: string, journalDir: string): string {
  */
 export function switchLinkScript(path: string, target: string, journalDir: string): string {
   const next = `${path}.reconcile-new`;
+  // The undo line is `ln -sfn '<old target>' <next> && mv -Tf <next> <path>`: only the old target
+  // is known on the node alone, so only it is put between single quotes there (it lies under the
+  // root, which holds no quote); the rest is quoted here, whatever it holds.
+  const rest = `' ${q(next)} && mv -Tf ${q(next)} ${q(path)}`;
   return [
     "set -e",
     makeJournalDir(journalDir),
@@ -97,7 +101,7 @@ export function switchLinkScript(path: string, target: string, journalDir: strin
     journalOnce(
       journalDir,
       `link ${path}`,
-      `if old=$(readlink ${q(path)}); then printf '%s\\n' "ln -sfn '$old' ${q(next)} && mv -Tf ${q(next)} ${q(path)}" >> ${q(undoFile(journalDir))}; else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
+      `if old=$(readlink ${q(path)}); then printf '%s%s%s\\n' "ln -sfn '" "$old" ${q(rest)} >> ${q(undoFile(journalDir))}; else ${journal(undoFile(journalDir), `rm -f ${q(path)}`)}; fi`,
     ),
     target === "" ? `rm -f ${q(path)}` : `ln -sfn ${q(target)} ${q(next)} && mv -Tf ${q(next)} ${q(path)}`,
   ].join("\n");
@@ -115,7 +119,7 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
   const lines = [
     "set -e",
     `[ -f ${complete} ] && { rm -f ${q(incoming)}; exit 0; }`,
-    `[ -f ${q(incoming)} ] || { echo 'the upload is missing: ${incoming}' >&2; exit 1; }`,
+    `[ -f ${q(incoming)} ] || { echo ${q(`the upload is missing: ${incoming}`)} >&2; exit 1; }`,
     `rm -rf ${t}`,
     `mkdir -p ${t}`,
   ];

@@ -184,6 +184,45 @@ export function instanceEnv(w: WorkerInstance): FileContent & { type: "env" } {
   };
 }
 
+/** Refuses control characters: no line-based file below can carry them (the schema refuses them in node paths). */
+function singleLine(text: string, where: string): string {
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw new Error(`bug: ${JSON.stringify(text)} holds a control character and cannot go into ${where}`);
+  return text;
+}
+
+/**
+ * One word of a systemd command line (`ExecStart=`), per systemd.service(5) "Command lines":
+ * `%` doubled (else a specifier) and `$` doubled (else a variable); a word holding whitespace,
+ * a quote or a backslash is double-quoted whole, with `\` and `"` escaped inside. Other words
+ * stay as they are.
+ *
+ * @example
+ * systemdWord("/opt/my prefect/envs/e/bin/prefect") // → "\"/opt/my prefect/envs/e/bin/prefect\""
+ */
+export function systemdWord(word: string): string {
+  const escaped = singleLine(word, "a systemd command line").replace(/[%$]/g, "$&$&");
+  return word === "" || /[\s"'\\]/.test(word) ? `"${escaped.replace(/[\\"]/g, "\\$&")}"` : escaped;
+}
+
+/**
+ * A path as the value of a unit setting that takes one path (`WorkingDirectory=`,
+ * `EnvironmentFile=`): systemd takes it literally, spaces included, apart from `%` specifiers,
+ * so `%` is doubled (systemd.unit(5) "Specifiers"). Quotes would be kept as part of the path.
+ */
+export function systemdPath(path: string): string {
+  return singleLine(path, "a unit file").replace(/%/g, "%%");
+}
+
+/**
+ * One token of a Caddyfile: a token holding whitespace, a quote, a brace or `#` is double-quoted
+ * with `"` escaped (Caddyfile lexer: inside quotes a backslash escapes only `"`).
+ */
+export function caddyToken(token: string): string {
+  singleLine(token, "the Caddyfile");
+  if (token.includes("\\")) throw new Error(`bug: ${JSON.stringify(token)} holds a backslash, which a Caddyfile token cannot carry as it is`);
+  return token === "" || /[\s"'`{}#]/.test(token) ? `"${token.replace(/"/g, '\\"')}"` : token;
+}
+
 const unit = (cluster: string, sections: Record<string, string[]>) =>
   header(cluster) +
   Object.entries(sections)
@@ -198,9 +237,9 @@ const prefectService = (envFile: string, secretsFile: string, lines: string[]) =
   "Type=simple",
   `User=${SERVICE_USER}`,
   `Group=${SERVICE_USER}`,
-  `WorkingDirectory=${SERVICE_HOME}`,
-  `EnvironmentFile=${envFile}`,
-  `EnvironmentFile=-${secretsFile}`,
+  `WorkingDirectory=${systemdPath(SERVICE_HOME)}`,
+  `EnvironmentFile=${systemdPath(envFile)}`,
+  `EnvironmentFile=-${systemdPath(secretsFile)}`,
   ...lines,
   "Restart=always",
   "RestartSec=5",
@@ -211,8 +250,9 @@ export function workerUnitFile(cluster: ResolvedCluster, node: ResolvedNode, env
     Unit: ["Description=Prefect worker %i", "After=network-online.target", "Wants=network-online.target"],
     Service: [
       ...prefectService(workerEnvFile, workerSecretsFile, [
-        `EnvironmentFile=${CONFIG_DIR}/worker-%i.env`,
-        `ExecStart=${envLink(node.root, env)}/bin/prefect worker start --type process --pool \${RECONCILE_POOL} --name \${RECONCILE_WORKER_NAME} $RECONCILE_WORKER_ARGS`,
+        // %i is the instance: the one specifier meant here.
+        `EnvironmentFile=${systemdPath(CONFIG_DIR)}/worker-%i.env`,
+        `ExecStart=${systemdWord(`${envLink(node.root, env)}/bin/prefect`)} worker start --type process --pool \${RECONCILE_POOL} --name \${RECONCILE_WORKER_NAME} $RECONCILE_WORKER_ARGS`,
       ]),
       "KillMode=mixed",
       "TimeoutStopSec=30",
@@ -226,7 +266,7 @@ export function serverUnitFile(cluster: ResolvedCluster, node: ResolvedNode): st
   const after = db.type === "postgresql" ? ["After=network-online.target postgresql.service", "Requires=postgresql.service"] : ["After=network-online.target"];
   return unit(cluster.name, {
     Unit: ["Description=Prefect server", ...after, "Wants=network-online.target"],
-    Service: [...prefectService(serverEnvFile, serverSecretsFile, [`ExecStart=${envLink(node.root, cluster.server.prefect.env)}/bin/prefect server start`]), "TimeoutStopSec=30"],
+    Service: [...prefectService(serverEnvFile, serverSecretsFile, [`ExecStart=${systemdWord(`${envLink(node.root, cluster.server.prefect.env)}/bin/prefect`)} server start`]), "TimeoutStopSec=30"],
     Install: ["WantedBy=multi-user.target"],
   });
 }
@@ -243,7 +283,7 @@ export function caddyfile(cluster: ResolvedCluster, node: ResolvedNode): string 
   if (proxy.tls.mode === "internal") lines.push("\ttls internal");
   if (proxy.tls.mode === "files") {
     const path = (artifact: string) => storeFile(node.root, cluster.artifacts[artifact]?.sha256 ?? "", artifact);
-    lines.push(`\ttls ${path(proxy.tls.certificate)} ${path(proxy.tls.key)}`);
+    lines.push(`\ttls ${caddyToken(path(proxy.tls.certificate))} ${caddyToken(path(proxy.tls.key))}`);
   }
   if (proxy.basicAuth.length > 0) {
     lines.push("\t@ui not path /api/*", "\tbasicauth @ui {");

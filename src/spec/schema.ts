@@ -9,6 +9,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import schemaJson from "../../schema/cluster.schema.json" with { type: "json" };
 import { branchValidators, validate } from "./cluster.validate.generated.js";
 import type { DocPath } from "./document.js";
+import { nodePathProblem } from "./node-paths.js";
 import { didYouMean } from "./suggest.js";
 
 /** The cluster schema, as shipped (also printed by `reconcile schema`). */
@@ -118,6 +119,10 @@ function isSecretRefSchema(schema: unknown): boolean {
   return JSON.stringify(schema) === JSON.stringify(definitions["secretRef"]);
 }
 
+function isNodePathSchema(schema: unknown): boolean {
+  return JSON.stringify(schema) === JSON.stringify(definitions["absolutePath"]);
+}
+
 /** Shape errors say "this is not the branch you meant" (wrong type, missing its key field). */
 function isShapeError(e: ErrorObject): boolean {
   return e.instancePath === "" && (e.keyword === "type" || e.keyword === "required" || e.keyword === "discriminator");
@@ -205,6 +210,11 @@ function describe(e: ErrorObject, base: DocPath, root: unknown, out: SchemaProbl
     case "pattern": {
       if (path[path.length - 1] === "sha256") {
         push("must be 64 lowercase hex digits", "value", "`reconcile pin` computes it from the file");
+        return;
+      }
+      // A node path names the characters it may not hold, and why.
+      if (isNodePathSchema(parent) && typeof e.data === "string") {
+        push(nodePathProblem(e.data));
         return;
       }
       // Every patterned property's description starts "A ...": it is the clearest message.

@@ -23,6 +23,18 @@ describe("reconcile validate", () => {
     expect(looksLikeACrash(r.stderr)).toBe(false);
   });
 
+  it("refuses node paths with unsupported characters, naming each and why; accepts a root with spaces", () => {
+    const file = join(FIXTURES, "invalid", "node-path-shell-characters.yaml");
+    const r = reconcile(["validate", "-f", file]);
+    expect(r.code).toBe(1);
+    const expected = readFileSync(join(FIXTURES, "invalid", "node-path-shell-characters.expected"), "utf8").replaceAll("cluster.yaml:", `${file}:`);
+    expect(r.stderr).toBe(`${expected}${file}: 2 errors\n`);
+    expect(looksLikeACrash(r.stderr)).toBe(false);
+    const spaced = reconcile(["validate", join(FIXTURES, "valid", "node-paths.yaml")]);
+    expect(spaced.stderr).not.toMatch(/ error|not supported/);
+    expect(spaced.code, spaced.stdout + spaced.stderr).toBe(0);
+  });
+
   it.each(["binary.yaml", "non-utf8.yaml", "tabs.yaml", "empty.yaml", "duplicate-key.yaml", "top-level-list.yaml"])("answers %s with positioned errors, no stack trace", (name) => {
     const r = reconcile(["validate", join(FIXTURES, "invalid", name)]);
     expect(r.code).toBe(1);

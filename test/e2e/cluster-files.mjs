@@ -127,12 +127,13 @@ export const SECRET_ENV = Object.fromEntries(Object.entries(SECRETS).map(([k, v]
  * A cluster that `reconcile apply` can converge on bare test-bed nodes today: the server on SQLite
  * without a proxy, workers of pool `production`, and a test environment artifact whose
  * `bin/prefect` is a stand-in that stays up (`exec sleep infinity`), or exits at once when
- * `failing` (to make verify fail). Returns the paths of cluster.yaml and of the environment tar.
+ * `failing` (to make verify fail). `root` sets the cluster's managed root (default: none written,
+ * so `/opt/prefect`). Returns the paths of cluster.yaml and of the environment tar.
  *
  * @param {string} dir an empty folder
  * @param {{ name: string, address: string }[]} nodes
  * @param {string} identityFile
- * @param {{ envName?: string, failing?: boolean, padBytes?: number, workerSettings?: Record<string, Record<string, string>>, ssh?: Record<string, string> }} [options]
+ * @param {{ envName?: string, failing?: boolean, padBytes?: number, workerSettings?: Record<string, Record<string, string>>, ssh?: Record<string, string>, root?: string }} [options]
  */
 export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
   const envFile = writeTestEnv(dir, options.envName ?? "test-env", options.failing === true, options.padBytes ?? 0);
@@ -146,7 +147,8 @@ export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
       return `  - node: ${w.name}\n    env: prefect-env\n    pools:\n      - pool: production${block}`;
     })
     .join("\n");
-  const yaml = `${head("e2e-apply", nodes, identityFile, options.ssh)}
+  const root = options.root === undefined ? "" : `\nroot: ${JSON.stringify(options.root)}`;
+  const yaml = `${head("e2e-apply", nodes, identityFile, options.ssh)}${root}
 artifacts:
   prefect-env:
     kind: tar

@@ -385,3 +385,98 @@ describe("batches", () => {
     expect(existsSync(join(dir, "three"))).toBe(false);
   });
 });
+
+describe("a root holding spaces and the other supported punctuation", () => {
+  /** A root like `/tmp/reconcile steps XXX/my prefect +@,:=~._-`, as a node's root may be. */
+  const spacedRoot = () => {
+    const root = join(mkdtempSync(join(tmpdir(), "reconcile steps ")), "my prefect +@,:=~._-");
+    mkdirSync(root);
+    return root;
+  };
+
+  it("files: written, deleted and put back by the journal, all under paths with spaces", async () => {
+    const root = spacedRoot();
+    const journal = join(root, "rollback dir", "1");
+    const existing = join(root, "etc dir", "a b.env");
+    const fresh = join(root, "etc dir", "new file.env");
+    const gone = join(root, "etc dir", "gone file.env");
+    mkdirSync(join(root, "etc dir"));
+    writeFileSync(existing, "OLD=1\n");
+    writeFileSync(gone, "GONE=1\n");
+    // As apply sends them: one batch, each step in its own subshell, stdin as a here-document.
+    const batch = batchScript([
+      { id: "n/configure/a", script: writeFileScript(existing, "0600", me, group, journal), stdin: "NEW=2\n" },
+      { id: "n/configure/b", script: writeFileScript(fresh, "0644", me, group, journal), stdin: "B=1\n" },
+      { id: "n/configure/c", script: deleteFileScript(gone, journal) },
+    ]);
+    const r = await t.exec("sh -s", { stdin: batch });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(existing, "utf8")).toBe("NEW=2\n");
+    expect(readFileSync(fresh, "utf8")).toBe("B=1\n");
+    expect(existsSync(gone)).toBe(false);
+    const rb = await sh(rollbackFilesScript(journal));
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(readFileSync(existing, "utf8")).toBe("OLD=1\n");
+    expect(existsSync(fresh)).toBe(false);
+    expect(readFileSync(gone, "utf8")).toBe("GONE=1\n");
+  });
+
+  it("links: switched, and the journal's undo line (ln -sfn '<old>' …) puts the old target back", async () => {
+    const root = spacedRoot();
+    const journal = join(root, "rollback", "1");
+    const link = join(root, "envs", "prefect-env");
+    const fresh = join(root, "envs", "new-env");
+    const old = join(root, "store", "old one");
+    mkdirSync(join(root, "envs"));
+    symlinkSync(old, link);
+    for (const [path, target] of [[link, join(root, "store", "new one")], [fresh, join(root, "store", "x y")]] as const) {
+      const r = await sh(switchLinkScript(path, target, journal));
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(readlinkSync(link)).toBe(join(root, "store", "new one"));
+    expect(readlinkSync(fresh)).toBe(join(root, "store", "x y"));
+    // The recorded line is a shell command that names every path as one word.
+    const q = (p: string) => `'${p}'`;
+    expect(readFileSync(join(journal, "undo.sh"), "utf8")).toContain(`ln -sfn ${q(old)} ${q(`${link}.reconcile-new`)} && mv -Tf ${q(`${link}.reconcile-new`)} ${q(link)}\n`);
+    const rb = await sh(rollbackFilesScript(journal));
+    expect(rb.code, rb.stderr).toBe(0);
+    expect(readlinkSync(link)).toBe(old);
+    expect(lstatSync(fresh, { throwIfNoEntry: false })).toBeUndefined();
+  });
+
+  it("artifacts: a tar and a file artifact install into the store under the root; a missing upload is named whole", async () => {
+    const root = spacedRoot();
+    const src = temp();
+    writeFileSync(join(src, "hello.txt"), "hi\n");
+    const tar = execFileSync("tar", ["-c", "-C", src, "."]);
+    const tool = Buffer.from("#!/bin/sh\necho tool\n");
+    mkdirSync(join(root, "store", ".incoming"), { recursive: true });
+    for (const data of [tar, tool]) writeFileSync(join(root, "store", ".incoming", sha(data)), data);
+    const env = { kind: "artifact" as const, artifact: "env", artifactKind: "tar" as const, sha256: sha(tar), source: "x" };
+    const file = { kind: "artifact" as const, artifact: "pixi-unpack", artifactKind: "file" as const, sha256: sha(tool), source: "x" };
+    for (const detail of [env, file]) {
+      const r = await sh(installArtifactScript(root, detail, detail.sha256, null));
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(readFileSync(join(root, "store", sha(tar), "hello.txt"), "utf8")).toBe("hi\n");
+    expect(existsSync(join(root, "store", sha(tar), ".complete"))).toBe(true);
+    expect(execFileSync(join(root, "store", sha(tool), "pixi-unpack"), { encoding: "utf8" })).toBe("tool\n");
+    const missing = "ab".repeat(32);
+    const r = await sh(installArtifactScript(root, { ...env, sha256: missing }, missing, null));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`the upload is missing: ${join(root, "store", ".incoming", missing)}`);
+  });
+
+  it("verify: an environment under the root resolves and its python runs", async () => {
+    const root = spacedRoot();
+    mkdirSync(join(root, "store", "e", "bin"), { recursive: true });
+    writeFileSync(join(root, "store", "e", "bin", "python"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+    mkdirSync(join(root, "envs"));
+    symlinkSync(join(root, "store", "e"), join(root, "envs", "prefect-env"));
+    const ok = await sh(verifyScript([], [join(root, "envs", "prefect-env")], 0));
+    expect(ok.code, ok.stderr).toBe(0);
+    const bad = await sh(verifyScript([], [join(root, "envs", "missing env")], 0));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toBe(`${join(root, "envs", "missing env")} does not resolve`);
+  });
+});

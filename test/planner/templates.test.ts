@@ -3,11 +3,15 @@ import { describe, expect, it } from "vitest";
 import { desiredFor } from "../../src/planner/desired.js";
 import {
   apiUrl,
+  caddyToken,
   caddyfile,
   instanceEnv,
   poolOfWorkerUnit,
   renderEnv,
   serverEnv,
+  serverUnitFile,
+  systemdPath,
+  systemdWord,
   workerEnv,
   workerInstances,
   workerUnit,
@@ -23,17 +27,17 @@ const HEADER = "# Managed by reconcile (cluster tpl); local changes are overwrit
 const LOCAL: LocalInputs = { artifacts: {}, flows: {} };
 
 /** A cluster with one server node and one worker node; `server`, `workers` and extra artifacts vary. */
-function cluster(options: { server?: string; workers?: string; artifacts?: string; pools?: string } = {}): ResolvedCluster {
+function cluster(options: { server?: string; workers?: string; artifacts?: string; pools?: string; root?: string; workerRoot?: string } = {}): ResolvedCluster {
   const text = `apiVersion: reconcile/v1
 kind: PrefectCluster
 metadata:
   name: tpl
-nodes:
+${options.root === undefined ? "" : `root: "${options.root}"\n`}nodes:
   - name: server
     address: 198.51.100.41
   - name: worker-1
     address: 198.51.100.42
-    root: /data/prefect
+    root: "${options.workerRoot ?? "/data/prefect"}"
 artifacts:
   prefect-env:
     kind: tar
@@ -87,6 +91,61 @@ function systemdValue(line: string): string {
   }
   return out;
 }
+
+
+/**
+ * What systemd makes of an `ExecStart=` value (systemd.service(5) "Command lines"): specifiers
+ * first (`%%` is `%`), then words split on whitespace, a word wrapped whole in double or single
+ * quotes with C escapes inside (`\\`, `\"`, `\'`), then `$$` is `$` at exec time. Only what
+ * the templates may write is modelled; anything else throws.
+ */
+function systemdCommandLine(value: string): string[] {
+  const text = value.replace(/%(.)/g, (_, c: string) => {
+    if (c !== "%") throw new Error(`specifier %${c} in ${value}`);
+    return "%";
+  });
+  const words: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (/\s/.test(text[i] ?? "")) {
+      i++;
+      continue;
+    }
+    const quote = text[i] === '"' || text[i] === "'" ? text[i] : null;
+    if (quote !== null) i++;
+    let word = "";
+    for (;;) {
+      const c = text[i];
+      if (c === undefined) {
+        if (quote !== null) throw new Error(`unterminated quote in ${value}`);
+        break;
+      }
+      if (quote === null && /\s/.test(c)) break;
+      if (c === quote) {
+        i++;
+        if (i < text.length && !/\s/.test(text[i] ?? "")) throw new Error(`a closing quote must end the word in ${value}`);
+        break;
+      }
+      if (c === "\\") {
+        const next = text[i + 1] ?? "";
+        if (!"\\\"'".includes(next)) throw new Error(`escape \\${next} not modelled in ${value}`);
+        word += next;
+        i += 2;
+        continue;
+      }
+      word += c;
+      i++;
+    }
+    words.push(word.replace(/\$\$/g, "$"));
+  }
+  return words;
+}
+
+const execStart = (unitText: string) => {
+  const line = /^ExecStart=(.*)$/m.exec(unitText)?.[1];
+  if (line === undefined) throw new Error(`no ExecStart in ${unitText}`);
+  return systemdCommandLine(line);
+};
 
 
 /** The Caddyfile as the server node gets it. */
@@ -360,5 +419,78 @@ describe("Caddyfile", () => {
     expect(text.startsWith(`${HEADER}prefect.internal:443 {\n\ttls `)).toBe(true);
     expect(text.match(/^\ttls /gm)).toHaveLength(1);
     expect(text).not.toContain("tls internal");
+  });
+});
+
+describe("paths in units, env files and the Caddyfile (root with spaces)", () => {
+  const spaced = cluster({
+    root: "/opt/my prefect",
+    workerRoot: "/srv/team a+b@site, v2:x=y~z/pre.fect_1-0",
+    server: "  database:\n    type: sqlite\n    path: /var/lib/my prefect/prefect db.sqlite\n",
+  });
+
+  it("ExecStart quotes the program path holding a space, and systemd reads it back as one word", () => {
+    const server = serverUnitFile(spaced, nodeNamed(spaced, "server"));
+    expect(server).toContain('\nExecStart="/opt/my prefect/envs/prefect-env/bin/prefect" server start\n');
+    expect(execStart(server)).toEqual(["/opt/my prefect/envs/prefect-env/bin/prefect", "server", "start"]);
+    const worker = workerUnitFile(spaced, nodeNamed(spaced, "worker-1"), "prefect-env");
+    expect(worker).toContain('\nExecStart="/srv/team a+b@site, v2:x=y~z/pre.fect_1-0/envs/prefect-env/bin/prefect" worker start --type process');
+    expect(execStart(worker)).toEqual([
+      "/srv/team a+b@site, v2:x=y~z/pre.fect_1-0/envs/prefect-env/bin/prefect",
+      ..."worker start --type process --pool ${RECONCILE_POOL} --name ${RECONCILE_WORKER_NAME} $RECONCILE_WORKER_ARGS".split(" "),
+    ]);
+  });
+
+  it("an ordinary root gives the same unit text as before (no quotes)", () => {
+    const plain = cluster();
+    expect(serverUnitFile(plain, nodeNamed(plain, "server"))).toContain("\nExecStart=/opt/prefect/envs/prefect-env/bin/prefect server start\n");
+  });
+
+  it.each([
+    ["a plain path stays as it is", "/opt/prefect/bin/prefect", "/opt/prefect/bin/prefect"],
+    ["a space: quoted whole", "/opt/my prefect/bin/prefect", '"/opt/my prefect/bin/prefect"'],
+    ["two spaces and a tab-free run of punctuation", "/a  b/+@,:=~._-", '"/a  b/+@,:=~._-"'],
+    ["% is doubled (else a specifier)", "/opt/100%/x", "/opt/100%%/x"],
+    ["$ is doubled (else a variable)", "/opt/$HOME/x", "/opt/$$HOME/x"],
+    ["a double quote: quoted and escaped", '/opt/say "hi"', '"/opt/say \\"hi\\""'],
+    ["a single quote: quoted", "/opt/it's", '"/opt/it\'s"'],
+    ["a backslash: quoted and escaped", "/opt/a\\b", '"/opt/a\\\\b"'],
+    ["everything at once", "/o p/%$\"'\\", '"/o p/%%$$\\"\'\\\\"'],
+  ])("systemdWord: %s", (_name, word, written) => {
+    expect(systemdWord(word)).toBe(written);
+    expect(systemdCommandLine(`${systemdWord(word)} next`)).toEqual([word, "next"]);
+  });
+
+  it("systemdPath: taken literally by WorkingDirectory= and EnvironmentFile=, spaces as they are, % doubled", () => {
+    expect(systemdPath("/etc/my prefect/worker.env")).toBe("/etc/my prefect/worker.env");
+    expect(systemdPath("/etc/100%/x.env")).toBe("/etc/100%%/x.env");
+  });
+
+  it("a control character cannot go into a unit or the Caddyfile: refused as a bug (the schema refuses it first)", () => {
+    expect(() => systemdWord("/opt/a\nb")).toThrow(/control character/);
+    expect(() => systemdPath("/opt/a\tb")).toThrow(/control character/);
+    expect(() => caddyToken("/opt/a\nb")).toThrow(/control character/);
+    expect(() => caddyToken("/opt/a\\b")).toThrow(/backslash/);
+  });
+
+  it("env files: the SQLite URL keeps the path with its spaces, and systemd reads the value back exactly", () => {
+    const entry = serverEnv(spaced).plain.entries.find(([k]) => k === "PREFECT_API_DATABASE_CONNECTION_URL");
+    expect(entry).toEqual(["PREFECT_API_DATABASE_CONNECTION_URL", "sqlite+aiosqlite:////var/lib/my prefect/prefect db.sqlite"]);
+    const line = renderEnv("tpl", [entry as [string, string]]).split("\n")[1] ?? "";
+    expect(line).toBe('PREFECT_API_DATABASE_CONNECTION_URL="sqlite+aiosqlite:////var/lib/my prefect/prefect db.sqlite"');
+    expect(systemdValue(line)).toBe("sqlite+aiosqlite:////var/lib/my prefect/prefect db.sqlite");
+  });
+
+  it("Caddyfile: a tls file under a root with a space is one quoted token; plain paths stay bare", () => {
+    expect(caddyToken("/opt/prefect/store/ab/cert")).toBe("/opt/prefect/store/ab/cert");
+    expect(caddyToken("/opt/my prefect/store/ab/cert")).toBe('"/opt/my prefect/store/ab/cert"');
+    expect(caddyToken('/opt/say "hi"')).toBe('"/opt/say \\"hi\\""');
+    expect(caddyToken("/opt/{x}#y")).toBe('"/opt/{x}#y"');
+    const c = cluster({
+      root: "/opt/my prefect",
+      server: "  database:\n    type: sqlite\n  proxy:\n    type: caddy\n    packages: caddy-debs\n    listen: prefect.internal:443\n    tls: {mode: files, certificate: tls-cert, key: tls-key}\n",
+      artifacts: `  tls-cert:\n    kind: file\n    source: tls/cert.pem\n    sha256: ${SHA.cert}\n  tls-key:\n    kind: file\n    source: tls/key.pem\n    sha256: ${SHA.key}\n`,
+    });
+    expect(serverCaddyfile(c)).toContain(`\n\ttls "/opt/my prefect/store/${SHA.cert}/tls-cert" "/opt/my prefect/store/${SHA.key}/tls-key"\n`);
   });
 });
