@@ -1,14 +1,16 @@
 /**
- * What the controller measures before planning: artifact sizes, the packages in each deb set, and
- * the digest of each flow's code folder packed deterministically.
+ * What the controller measures before planning: artifact sizes and their unpacked sizes
+ * (estimated from a few bytes), the packages in each deb set, and the digest of each flow's code
+ * folder packed deterministically.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { create as createTar } from "tar";
 import { FileError, ioReason } from "../errors.js";
 import { hashStream } from "./local-files.js";
 import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
-import type { ResolvedCluster } from "../spec/resolved.js";
+import type { ArtifactKind, ResolvedCluster } from "../spec/resolved.js";
+import { GZIP_TRAILER_BYTES, MAGIC_BYTES, estimateUnpackedBytes } from "../planner/disk.js";
 import type { LocalArtifact, LocalFlowCode, LocalInputs } from "../planner/types.js";
 
 /** Left out of flow code: VCS data and bytecode caches change without the code changing. */
@@ -22,9 +24,31 @@ export function debFileName(file: string): { name: string; version: string; arch
   return { name: m[1] ?? "", version: decodeURIComponent(m[2] ?? ""), arch: m[3] ?? "" };
 }
 
-async function artifactInfo(kind: string, path: string): Promise<LocalArtifact> {
+/**
+ * The first and last bytes of a file, all that estimateUnpackedBytes reads: an archive's magic
+ * bytes and a gzip stream's ISIZE. Cheap whatever the size.
+ */
+async function headAndTail(path: string, size: number): Promise<{ head: Uint8Array; tail: Uint8Array }> {
+  const file = await open(path, "r");
   try {
-    if (kind !== "deb") return { bytes: (await stat(path)).size, debs: null };
+    const head = Buffer.alloc(Math.min(MAGIC_BYTES, size));
+    const tail = Buffer.alloc(Math.min(GZIP_TRAILER_BYTES, size));
+    await file.read(head, 0, head.length, 0);
+    await file.read(tail, 0, tail.length, size - tail.length);
+    return { head, tail };
+  } finally {
+    await file.close();
+  }
+}
+
+async function artifactInfo(kind: ArtifactKind, path: string): Promise<LocalArtifact> {
+  try {
+    if (kind !== "deb") {
+      const bytes = (await stat(path)).size;
+      // Only archives that may be compressed are opened; the estimate of the others is their size.
+      const { head, tail } = kind === "tar" || kind === "conda-pack" ? await headAndTail(path, bytes) : { head: new Uint8Array(), tail: new Uint8Array() };
+      return { bytes, unpackedBytes: estimateUnpackedBytes(kind, bytes, head, tail), debs: null };
+    }
     const manifest = parseManifest(await readFile(join(path, DEB_MANIFEST), "utf8"));
     let bytes = (await stat(join(path, DEB_MANIFEST))).size;
     const debs: NonNullable<LocalArtifact["debs"]> = [];
@@ -39,7 +63,7 @@ async function artifactInfo(kind: string, path: string): Promise<LocalArtifact> 
       const parsed = debFileName(entry.file);
       if (parsed !== null) debs.push(parsed);
     }
-    return { bytes, debs: debs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+    return { bytes, unpackedBytes: estimateUnpackedBytes(kind, bytes, new Uint8Array(), new Uint8Array()), debs: debs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
   } catch (error) {
     if (error instanceof FileError) throw error;
     throw new FileError(`cannot read artifact ${path}: ${ioReason(error)}`, { cause: error });
@@ -98,7 +122,7 @@ export async function flowCodeDigest(dir: string, signal?: AbortSignal): Promise
 export async function gatherLocalInputs(cluster: ResolvedCluster, options: { signal?: AbortSignal; tolerant?: boolean } = {}): Promise<LocalInputs> {
   const artifacts: Record<string, LocalArtifact> = {};
   const flows: Record<string, LocalFlowCode> = {};
-  const unknown: LocalArtifact = { bytes: null, debs: null };
+  const unknown: LocalArtifact = { bytes: null, unpackedBytes: null, debs: null };
   const tolerate = async <T>(work: () => Promise<T>, fallback: () => void, set: (value: T) => void) => {
     try {
       set(await work());

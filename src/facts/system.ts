@@ -1,7 +1,9 @@
-/** The node itself: OS, architecture, identity, free disk, the service user. */
+/** The node itself: OS, architecture, identity, free disk where apply writes, the service user. */
 import { bad, count, failed, lines, ok, type FactDefinition } from "./define.js";
+import { posix } from "node:path";
+import { STATE_DIR, incomingDir, storeDir } from "./layout.js";
 import { shellQuote } from "./shell.js";
-import type { DiskFact, OsFact, UserFact } from "./types.js";
+import type { DiskFact, FilesystemFact, OsFact, UserFact } from "./types.js";
 
 const OS_KEYS = ["id", "version", "pretty", "arch", "hostname", "user"] as const;
 
@@ -27,19 +29,52 @@ export const osFact: FactDefinition<OsFact> = {
   },
 };
 
+/**
+ * The places whose free space matters to an apply, in this order: uploads land in
+ * store/.incoming, are unpacked into store/<sha256>, linked from envs/ (and flows/, beside it),
+ * and recorded in /var/lib/reconcile.
+ */
+export function diskPlaces(root: string): { store: string; incoming: string; envs: string; state: string } {
+  return { store: storeDir(root), incoming: incomingDir(root), envs: posix.join(root, "envs"), state: STATE_DIR };
+}
+
+/**
+ * One row of `df -P`: file system, 1024-blocks, used, available, capacity, mount point. The mount
+ * point is the rest of the line (it may hold spaces); the file system name is matched lazily up to
+ * the four numbers, so a name with spaces in it (some FUSE mounts) stays whole too.
+ */
+const DF_ROW = /^(.+?)\s+(\d+)\s+(\d+)\s+(\d+)\s+(?:\d+%|-)\s+(\/.*)$/;
+
 export const diskFact: FactDefinition<DiskFact> = {
   id: "disk",
-  // The root may not exist yet on a fresh node: measure the nearest existing parent, which is
-  // where it will be created.
-  command: (r) => `d=${shellQuote(r.root)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; printf '%s\\n' "$d"; df -Pk "$d" | tail -n 1`,
-  parse(output, exitCode) {
-    if (exitCode !== 0) return failed("disk", exitCode, output);
-    const [path, row] = lines(output);
-    const fields = row?.trim().split(/\s+/) ?? [];
-    const total = count(fields[1]);
-    const available = count(fields[3]);
-    if (path === undefined || total === undefined || available === undefined) return bad("disk: unexpected df output");
-    return ok({ path, availableBytes: available * 1024, totalBytes: total * 1024 });
+  // A place that does not exist yet (a fresh node) is measured at its nearest existing parent,
+  // where it will be created. One df call for all of them: GNU df prints one row per argument, in
+  // argument order, even when several share a file system.
+  command: (r) =>
+    `set --; for p in ${Object.values(diskPlaces(r.root)).map(shellQuote).join(" ")}; do d=$p; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; set -- "$@" "$d"; done; df -Pk -- "$@"`,
+  parse(output, exitCode, request) {
+    if (exitCode !== 0) {
+      // df still prints the rows it could read: name the line that says what went wrong.
+      const said = lines(output).filter((l) => l.startsWith("df:"));
+      return failed("disk", exitCode, said.length > 0 ? said.join("\n") : output);
+    }
+    const places = Object.values(diskPlaces(request.root));
+    const [header, ...rows] = lines(output);
+    if (header === undefined || !header.startsWith("Filesystem")) return bad("disk: unexpected df output (no header line)");
+    if (rows.length !== places.length) return bad(`disk: unexpected df output (${rows.length} rows for ${places.length} places)`);
+    const filesystems: FilesystemFact[] = [];
+    for (const [i, row] of rows.entries()) {
+      const m = DF_ROW.exec(row);
+      const total = count(m?.[2]);
+      const available = count(m?.[4]);
+      const mount = m?.[5];
+      if (total === undefined || available === undefined || mount === undefined) return bad(`disk: unexpected df row "${row.slice(0, 120)}"`);
+      const place = places[i] ?? "";
+      const known = filesystems.find((f) => f.mount === mount);
+      if (known === undefined) filesystems.push({ mount, availableBytes: available * 1024, totalBytes: total * 1024, holds: [place] });
+      else known.holds.push(place);
+    }
+    return ok({ filesystems });
   },
 };
 

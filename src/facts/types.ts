@@ -18,11 +18,26 @@ export interface OsFact {
   user: string;
 }
 
+/**
+ * Free space where apply writes: the file systems that hold `<root>/store` (unpacked artifacts),
+ * `<root>/store/.incoming` (uploads), `<root>/envs` (the links) and `/var/lib/reconcile` (state and
+ * rollback journals). A place that does not exist yet is measured at its nearest existing parent,
+ * which is where it will be created. Places on one file system share one entry, so its free space
+ * is counted once.
+ */
 export interface DiskFact {
-  /** The folder measured: the managed root, or its nearest existing parent. */
-  path: string;
+  /** One entry per distinct mount point, in the order of the places (store first); never empty. */
+  filesystems: FilesystemFact[];
+}
+
+export interface FilesystemFact {
+  /** Where the file system is mounted (`df -P`'s "Mounted on"), e.g. `/` or `/opt/prefect/store`. */
+  mount: string;
+  /** Bytes an unprivileged writer may still use (df's "Available", which leaves out reserved blocks). */
   availableBytes: number;
   totalBytes: number;
+  /** The measured places it holds (paths as above, in place order): at least one. */
+  holds: string[];
 }
 
 export interface StoreFact {

@@ -28,7 +28,7 @@ import {
 import type { FileContent, LocalInputs } from "./types.js";
 
 export type Desired =
-  | { kind: "artifact"; address: string; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; bytes: number | null; source: string }
+  | { kind: "artifact"; address: string; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; bytes: number | null; unpackedBytes: number | null; source: string }
   | { kind: "link"; address: string; path: string; target: string; needs: string[] }
   | { kind: "packages"; address: string; artifact: string; sha256: string; packages: { name: string; version: string }[] | null; needs: string[] }
   | { kind: "user"; address: string; name: string; home: string }
@@ -72,7 +72,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
   const artifact = (name: string) => {
     const a = cluster.artifacts[name];
     if (a === undefined) return;
-    add({ kind: "artifact", address: address.artifact(name), name, artifactKind: a.kind, sha256: a.sha256, bytes: local.artifacts[name]?.bytes ?? null, source: sourceText(cluster, name) });
+    add({ kind: "artifact", address: address.artifact(name), name, artifactKind: a.kind, sha256: a.sha256, bytes: local.artifacts[name]?.bytes ?? null, unpackedBytes: local.artifacts[name]?.unpackedBytes ?? null, source: sourceText(cluster, name) });
   };
   const env = (name: string) => {
     const a = cluster.artifacts[name];
@@ -150,7 +150,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
       const code = local.flows[flow.name];
       if (code !== undefined) {
         const name = flowCodeName(flow.name);
-        add({ kind: "artifact", address: address.artifact(name), name, artifactKind: "flow-code", sha256: code.sha256, bytes: code.bytes, source: flow.source });
+        add({ kind: "artifact", address: address.artifact(name), name, artifactKind: "flow-code", sha256: code.sha256, bytes: code.bytes, unpackedBytes: code.bytes, source: flow.source });
         add({ kind: "link", address: address.link(flowLink(node.root, flow.name)), path: flowLink(node.root, flow.name), target: storePath(node.root, code.sha256), needs: [address.artifact(name)] });
       }
     }

@@ -9,6 +9,7 @@ import { REDACTED, type Sensitive } from "../spec/secrets.js";
 import type { FileFact, NodeFacts, NodeFactsResult } from "../facts/types.js";
 import { SHA256 } from "../facts/layout.js";
 import { desiredFor, type Desired } from "./desired.js";
+import { describeShortfall, diskNeeds, diskShortfalls } from "./disk.js";
 import { factDigest } from "./fingerprint.js";
 import { renderEnv } from "./templates.js";
 import type { Action, Change, FileContent, Json, LocalInputs, NodePlan, Plan, PlanOptions, Stage, Step, StepDetail } from "./types.js";
@@ -287,7 +288,7 @@ function unified(path: string, before: string, after: string): string {
 const roles = (node: ResolvedNode): NodePlan["roles"] => [...(node.server ? ["server" as const] : []), ...(node.workerPools.length > 0 ? ["worker" as const] : [])];
 
 function emptyNodePlan(node: ResolvedNode): NodePlan {
-  return { name: node.name, address: node.address, roles: roles(node), status: "planned", errors: [], hint: null, changes: [], steps: [], bytesToSend: 0, bytesUnknown: false, warnings: [] };
+  return { name: node.name, address: node.address, roles: roles(node), status: "planned", errors: [], hint: null, changes: [], steps: [], bytesToSend: 0, bytesUnknown: false, disk: [], warnings: [] };
 }
 
 /**
@@ -377,6 +378,7 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
     if (s.bytes === null) out.bytesUnknown = true;
     else out.bytesToSend += s.bytes;
   }
+  out.disk = diskNeeds(node.root, out.steps, new Map(desired.flatMap((d) => (d.kind === "artifact" ? [[d.name, d.unpackedBytes] as const] : []))));
   out.errors.push(...planner.errors);
   if (out.errors.length > 0) out.status = "errored";
   nodeWarnings(out, facts, options.ownLease);
@@ -410,9 +412,7 @@ function inDependencyOrder(steps: readonly Step[]): Step[] {
 }
 
 function nodeWarnings(out: NodePlan, facts: NodeFacts, ownLease: PlanOptions["ownLease"]) {
-  if (facts.disk.ok && facts.disk.value.availableBytes < out.bytesToSend * 3) {
-    out.warnings.push(`low disk: ${facts.disk.value.availableBytes} bytes free under ${facts.disk.value.path}, about ${out.bytesToSend * 3} needed to receive and unpack`);
-  }
+  if (facts.disk.ok) out.warnings.push(...diskShortfalls(out.disk, facts.disk.value).map(describeShortfall));
   if (!facts.disk.ok) out.warnings.push(`facts: ${facts.disk.error}`);
   if (facts.lock.ok && facts.lock.value !== null && !(facts.lock.value.host === ownLease?.host && facts.lock.value.pid === ownLease.pid)) {
     const l = facts.lock.value;

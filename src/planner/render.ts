@@ -1,6 +1,7 @@
 /**
  * Plan → lines for people, in the shape Terraform users know: per node `+` create, `~` update,
- * `-` delete, `-/+` replace, a diff for changed text files, bytes to send, and the summary line.
+ * `-` delete, `-/+` replace, a diff for changed text files, bytes to send and to unpack, warnings
+ * (not enough disk, a lock held), and the summary line.
  * Pure: colors come from the `style` the CLI passes in.
  */
 import type { Action, Change, NodePlan, Plan } from "./types.js";
@@ -85,7 +86,10 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
     if (changing === 0) out.push(style("muted", `    no changes (${unchanged} resource${unchanged === 1 ? "" : "s"} as declared)`));
     else if (options.verbose !== true && unchanged > 0) out.push(style("muted", `    (${unchanged} unchanged)`));
     if (n.bytesToSend > 0 || n.bytesUnknown) {
-      out.push(style("muted", `    to send: ${formatBytes(n.bytesToSend)}${n.bytesUnknown ? " plus sources not fetched yet" : ""}`));
+      // What the node's store takes once installed (see disk.ts), beside what travels.
+      const unpacked = n.disk.find((d) => d.path.endsWith("/store"))?.bytes ?? 0;
+      const unpack = unpacked > 0 ? `; to unpack: about ${formatBytes(unpacked)}` : "";
+      out.push(style("muted", `    to send: ${formatBytes(n.bytesToSend)}${n.bytesUnknown ? " plus sources not fetched yet" : ""}${unpack}`));
     }
     out.push("");
   }

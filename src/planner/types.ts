@@ -130,8 +130,25 @@ export interface NodePlan {
   /** Bytes the transfer steps send; `bytesUnknown` when some source's size is known only after staging. */
   bytesToSend: number;
   bytesUnknown: boolean;
-  /** Things worth knowing that do not stop the plan (low disk, a lock held). */
+  /**
+   * Room the apply needs on the node, per place the disk fact measures (see disk.ts `diskNeeds`):
+   * `<root>/store/.incoming` what is still to receive (uploads already there are not counted
+   * again), `<root>/store` the unpacked size of each artifact whose store folder is not complete,
+   * `<root>/envs` the links, `/var/lib/reconcile` the state and journal. Without any margin; only
+   * places that need something; `[]` when nothing changes. Sources of unknown size are left out
+   * (`bytesUnknown`). Apply checks these against facts gathered again (`diskShortfalls`).
+   */
+  disk: DiskNeed[];
+  /** Things worth knowing that do not stop the plan (not enough disk, a lock held). */
   warnings: string[];
+}
+
+/** Bytes an apply writes in one place on a node. */
+export interface DiskNeed {
+  /** A place of the disk fact: `<root>/store`, `<root>/store/.incoming`, `<root>/envs` or `/var/lib/reconcile`. */
+  path: string;
+  /** Bytes, > 0. */
+  bytes: number;
 }
 
 export interface PlanSummary {
@@ -167,6 +184,11 @@ export interface Plan {
 export interface LocalArtifact {
   /** Bytes to send; null when the source is a URL not fetched yet. */
   bytes: number | null;
+  /**
+   * Bytes it takes in the node's store once installed, estimated from its size and a few of its
+   * bytes (disk.ts `estimateUnpackedBytes`); null when `bytes` is.
+   */
+  unpackedBytes: number | null;
   /** For deb sets: the packages in it (from the manifest's file names); null otherwise or when unknown. */
   debs: { name: string; version: string; arch: string }[] | null;
 }

@@ -1,11 +1,12 @@
 /**
- * Issue 3, end to end on real nodes: trust, then plan a fresh cluster (everything to add), the
- * JSON round trip through --out, and the documented errors of a node whose host key changed and
+ * Issue 3, end to end on real nodes: trust, then plan a fresh cluster (everything to add), a
+ * worker with a small file system on its store (the not-enough-disk warning), the JSON round trip
+ * through --out, and the documented errors of a node whose host key changed and
  * of a node that is down, while the other nodes are still planned.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rekeyNode, resetNode, startNode, stopNode } from "../testbed/testbed.mjs";
+import { rekeyNode, resetNode, sshExec, startNode, stopNode } from "../testbed/testbed.mjs";
 import { looksLikeACrash } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { makeCluster, SECRET_VALUES, type TestCluster } from "./cluster.js";
@@ -88,6 +89,29 @@ describeE2E("reconcile trust + plan on the test bed", (testbed) => {
     }
     expect(r.stdout).toContain("to send:");
     expect(r.stdout).toMatch(/^Plan: \d+ to add, 0 to change, 0 to destroy\.$/m);
+  });
+
+  it("a small file system mounted on a worker's store/: facts show it, and the plan warns for that node only", async () => {
+    const worker = nodes[1]?.name ?? "";
+    const store = "/opt/prefect/store";
+    const mounted = await sshExec(worker, `mkdir -p ${store} && mount -t tmpfs -o size=8m tmpfs ${store}`);
+    expect(mounted.stderr).toBe("");
+    try {
+      const facts = cluster.run(["facts", worker]);
+      expect(facts.code).toBe(0);
+      expect(facts.stdout).toContain(`8.0 MiB free of 8.0 MiB on ${store}, holding ${store}, ${store}/.incoming\n`);
+      expect(facts.stdout).toMatch(/ free of .* on \/, holding \/opt\/prefect\/envs, \/var\/lib\/reconcile\n/);
+      const r = cluster.run(["plan"]);
+      expect(r.code).toBe(0);
+      const warnings = r.stdout.split("\n").filter((l) => l.includes("warning: not enough disk"));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/^ {2}warning: not enough disk: \/opt\/prefect\/store \(mounted at \/opt\/prefect\/store\) has 8\.0 MiB free, about \d+\.\d [KMG]iB needed to receive and unpack \(with a safety margin of 16\.0 MiB\)$/);
+      // Under the worker's heading: the heading comes right before it.
+      const lines = r.stdout.split("\n");
+      expect(lines[lines.indexOf(warnings[0] ?? "") - 1]).toMatch(new RegExp(`^node ${worker} `));
+    } finally {
+      await sshExec(worker, `umount ${store} && rmdir ${store} /opt/prefect`);
+    }
   });
 
   it("--detailed-exitcode exits 2 when there are changes", () => {

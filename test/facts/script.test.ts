@@ -14,6 +14,7 @@ import { hostname, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FACTS, buildFactsScript, parseFactsOutput } from "../../src/facts/script.js";
+import { diskPlaces } from "../../src/facts/system.js";
 import type { FactsRequest, NodeFacts } from "../../src/facts/types.js";
 
 const NONCE = "0123456789abcdef0123456789abcdef";
@@ -33,6 +34,15 @@ function run(script: string): string {
 }
 
 /** One fact's section, begin and end markers included; groups: the output, the exit status. */
+/** The places the disk fact measures under `root`, sorted. */
+const places = (root: string) => Object.values(diskPlaces(root)).sort();
+/** Every place the disk fact says a file system holds, sorted (each place once). */
+const diskHolds = (facts: NodeFacts) => (facts.disk.ok ? facts.disk.value.filesystems.flatMap((f) => f.holds).sort() : facts.disk);
+/** Where the file system holding `path` is mounted, as df says. */
+const mountOf = (path: string) => /% (\/.*)$/.exec(spawnSync("df", ["-P", path], { encoding: "utf8" }).stdout.trim().split("\n").at(-1) ?? "")?.[1];
+/** Root can give one command a mount of its own (a private mount namespace, gone when it exits). */
+const canMount = process.getuid?.() === 0 && spawnSync("unshare", ["-m", "--propagation", "private", "true"]).status === 0;
+
 function section(id: string): RegExp {
   return new RegExp(`@@${NONCE} begin ${id}\\n([\\s\\S]*?)\\n@@${NONCE} end ${id} (\\d+)\\n`);
 }
@@ -121,8 +131,8 @@ describe("the script run with sh -s", () => {
 
   it("reads the node", () => {
     expect(facts.os).toMatchObject({ ok: true, value: { hostname: hostname(), user: userInfo().username } });
-    expect(facts.disk).toMatchObject({ ok: true, value: { path: root } });
-    if (facts.disk.ok) expect(facts.disk.value.availableBytes).toBeGreaterThan(0);
+    expect(diskHolds(facts)).toEqual(places(root));
+    if (facts.disk.ok) for (const f of facts.disk.value.filesystems) expect(f.availableBytes).toBeGreaterThan(0);
     expect(facts.users).toEqual({ ok: true, value: { root: { uid: 0, gid: 0, home: "/root" }, "reconcile-no-such-user": null } });
     expect(facts.packages).toEqual({ ok: true, value: { "reconcile-no-such-package": null } });
     // Whatever this machine has in systemd and /var/lib/reconcile, these parse.
@@ -164,8 +174,28 @@ describe("the script run with sh -s", () => {
     const got = parseFactsOutput(run(buildFactsScript(fresh, NONCE)), fresh, NONCE);
     expect(got.store).toEqual({ ok: true, value: { complete: [], partial: [], uploaded: [] } });
     expect(got.links).toEqual({ ok: true, value: {} });
-    expect(got.disk).toMatchObject({ ok: true, value: { path: tmp } });
+    // Each place is measured on the file system that will hold it: the one of its nearest existing parent.
+    expect(diskHolds(got)).toEqual(places(fresh.root));
+    if (got.disk.ok) expect(got.disk.value.filesystems.map((f) => f.mount)).toContain(mountOf(tmp));
     expect(got.files).toMatchObject({ ok: true, value: { [join(tmp, "fresh", "worker.env")]: { state: "absent" } } });
+  });
+});
+
+describe("the disk fact on a node with a file system mounted on store/", () => {
+  it.runIf(canMount)("measures store/ and .incoming on that file system, not on the root's (the 50 MB store of the issue)", () => {
+    const mounted: FactsRequest = { ...request, root: join(tmp, "mounted prefect") };
+    const store = join(mounted.root, "store");
+    mkdirSync(store, { recursive: true });
+    const script = buildFactsScript(mounted, NONCE);
+    const r = spawnSync("unshare", ["-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs -o size=50m tmpfs "$1" && sh -s`, "sh", store], { input: script, encoding: "utf8", timeout: 10_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const got = parseFactsOutput(r.stdout, mounted, NONCE);
+    if (!got.disk.ok) throw new Error(got.disk.error);
+    const [first, ...others] = got.disk.value.filesystems;
+    // .incoming does not exist on the new file system yet: it is measured at store/, where it will be made.
+    expect(first).toEqual({ mount: store, availableBytes: 50 * 1024 * 1024, totalBytes: 50 * 1024 * 1024, holds: [store, join(store, ".incoming")] });
+    expect(others.flatMap((f) => f.holds).sort()).toEqual([join(mounted.root, "envs"), "/var/lib/reconcile"]);
+    expect(others.map((f) => f.mount)).not.toContain(store);
   });
 });
 
@@ -214,7 +244,7 @@ describe("parseFactsOutput", () => {
     expect(sectionOf(out, "store")).toEqual({ output: `S ${A}\nS x\n${fake}\n`, exitCode: 0 });
     const got = parseFactsOutput(out, evil, NONCE);
     expect(got.store).toEqual(FACTS.store.parse(`S ${A}\nS x\n${fake}\n`, 0, evil));
-    expect(got.disk).toMatchObject({ ok: true, value: { path: evil.root } });
+    expect(diskHolds(got)).toEqual(places(evil.root));
     expect(got.links).toEqual({ ok: true, value: {} });
     for (const id of IDS) if (!["store", "disk", "links"].includes(id)) expect(got[id]).toEqual(facts[id]);
   });

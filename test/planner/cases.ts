@@ -14,7 +14,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FactSet } from "../../src/facts/types.js";
 import { plan } from "../../src/planner/plan.js";
-import type { Action, Json, LocalInputs, NodeStatus, Plan, PlanOptions, PlanSummary } from "../../src/planner/types.js";
+import type { Action, DiskNeed, Json, LocalInputs, NodeStatus, Plan, PlanOptions, PlanSummary } from "../../src/planner/types.js";
 import type { ResolvedCluster } from "../../src/spec/resolved.js";
 import { Sensitive } from "../../src/spec/secrets.js";
 import { check } from "../helpers/spec.js";
@@ -50,6 +50,8 @@ export interface ExpectedNode {
   diffs?: Record<string, string[] | null>;
   /** Exactly the addresses whose change is sensitive. */
   sensitive?: string[];
+  /** The node's disk needs (NodePlan.disk), exactly. */
+  disk?: DiskNeed[];
 }
 
 export interface Expected {
@@ -77,7 +79,7 @@ export interface PlanCase {
 }
 
 const EXPECTED_KEYS = new Set(["description", "knownBugs", "summary", "applyable", "errored", "hasChanges", "nodes"]);
-const NODE_KEYS = new Set(["status", "errors", "hint", "changes", "noop", "bytesToSend", "bytesUnknown", "warnings", "steps", "dependsOn", "reasons", "values", "diffs", "sensitive"]);
+const NODE_KEYS = new Set(["status", "errors", "hint", "changes", "noop", "bytesToSend", "bytesUnknown", "warnings", "steps", "dependsOn", "reasons", "values", "diffs", "sensitive", "disk"]);
 const CASE_FILES = new Set(["cluster.yaml", "facts.json", "local.json", "secrets.json", "options.json", "expected.json", "plan.snapshot.json"]);
 
 const readJson = (path: string): unknown => JSON.parse(readFileSync(path, "utf8"));

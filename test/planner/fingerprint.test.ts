@@ -74,7 +74,7 @@ describe("factDigest", () => {
   it("ignores what decisions do not rest on: free disk, a unit's sub-state, a file's text, when the state was written, the order of its resources", () => {
     const before = worker1();
     const after = worker1();
-    after.disk = { ok: true, value: { path: "/opt/prefect", availableBytes: 1, totalBytes: 2 } };
+    after.disk = { ok: true, value: { filesystems: [{ mount: "/", availableBytes: 1, totalBytes: 2, holds: ["/opt/prefect/store"] }] } };
     const units = after.units.ok ? after.units.value : {};
     const unit = units["prefect-worker@production.service"];
     if (unit === undefined) throw new Error("fixture changed");

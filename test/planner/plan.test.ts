@@ -68,6 +68,7 @@ function checkExpected(c: PlanCase, p: Plan, nodeName: string) {
   if (e.sensitive !== undefined) {
     expect(n.changes.filter((ch) => ch.sensitive).map((ch) => ch.address).sort()).toEqual([...e.sensitive].sort());
   }
+  if (e.disk !== undefined) expect(n.disk).toEqual(e.disk);
 }
 
 /** Steps by id over the whole plan; throws on a duplicate id. */
@@ -142,6 +143,10 @@ function checkChangesAndSteps(p: Plan) {
     expect(n.bytesToSend).toBe(transfers.reduce((sum, s) => sum + (s.bytes ?? 0), 0));
     expect(n.bytesUnknown).toBe(transfers.some((s) => s.bytes === null));
     for (const s of n.steps) if (s.stage !== "transfer") expect(s.bytes, `${s.id} sends bytes outside transfer`).toBeNull();
+    // What is sent lands in store/.incoming; a node with nothing to do needs no room.
+    expect(n.disk.find((d) => d.path.endsWith("/store/.incoming"))?.bytes ?? 0).toBe(n.bytesToSend);
+    if (n.steps.length === 0) expect(n.disk).toEqual([]);
+    for (const d of n.disk) expect(d.bytes).toBeGreaterThan(0);
   }
 }
 
@@ -317,14 +322,33 @@ describe("planner: focused cases", () => {
     expect(p.nodes.some((n) => n.steps.some((s) => s.detail.kind === "service" && s.detail.stop))).toBe(true);
   });
 
-  it("low disk warns with the bytes free and needed", () => {
+  it("not enough disk: names the file system that holds store/, its free space, and what receiving and unpacking need with the margin", () => {
     const c = loadCase("fresh-cluster");
     const facts = structuredClone(c.facts);
     const w1 = facts["worker-1"];
     if (w1?.reachable !== true) throw new Error("fixture changed");
-    w1.facts.disk = { ok: true, value: { path: "/opt/prefect", availableBytes: 1_000_000_000, totalBytes: 2_000_000_000 } };
-    // worker-1 receives 420020480 bytes; receiving and unpacking takes about three times that.
-    expect(nodeOf(planCase(c, facts), "worker-1").warnings).toEqual(["low disk: 1000000000 bytes free under /opt/prefect, about 1260061440 needed to receive and unpack"]);
+    // The issue: a 50 MiB file system mounted on the worker's store/.
+    w1.facts.disk = {
+      ok: true,
+      value: {
+        filesystems: [
+          { mount: "/opt/prefect/store", availableBytes: 50 * 2 ** 20, totalBytes: 50 * 2 ** 20, holds: ["/opt/prefect/store", "/opt/prefect/store/.incoming"] },
+          { mount: "/", availableBytes: 50e9, totalBytes: 100e9, holds: ["/opt/prefect/envs", "/var/lib/reconcile"] },
+        ],
+      },
+    };
+    const node = nodeOf(planCase(c, facts), "worker-1");
+    // Receives prefect-env (300000000), flow-env (120000000) and the flow code (20480); unpacks
+    // them to 300000000 (a plain tar), 360000000 (a .tar.gz's ISIZE) and 20480.
+    expect(node.disk).toEqual([
+      { path: "/opt/prefect/store", bytes: 660020480 },
+      { path: "/opt/prefect/store/.incoming", bytes: 420020480 },
+      { path: "/opt/prefect/envs", bytes: 3 * 4096 },
+      { path: "/var/lib/reconcile", bytes: 1048576 },
+    ]);
+    // 1080040960 bytes and a 10% margin (108004096) = 1188045056 = 1.1 GiB.
+    expect(node.warnings).toEqual(["not enough disk: /opt/prefect/store (mounted at /opt/prefect/store) has 50.0 MiB free, about 1.1 GiB needed to receive and unpack (with a safety margin of 103.0 MiB)"]);
+    expect(node.status).toBe("planned");
   });
 
   // Regression test (issue 9: the reason read `disabled enabled → enabled, active`).

@@ -73,9 +73,14 @@ describe("renderPlan: fresh cluster", () => {
     expect(followers(lines, server("file /etc/prefect/server.secrets.env", "no such file"))).toEqual([]);
   });
 
-  it("bytes to send per node, then the summary line", () => {
-    // server: 48 MB + 300 MB + 15 MB; each worker: 300 MB + 120 MB + 20 KiB of flow code.
-    expect(lines.filter((l) => l.includes("to send:"))).toEqual(["    to send: 346.2 MiB", "    to send: 400.6 MiB", "    to send: 400.6 MiB"]);
+  it("bytes to send and to unpack per node, then the summary line", () => {
+    // server: 48 MB + 300 MB + 15 MB, unpacked to as much (debs, a plain tar); each worker: 300 MB
+    // + 120 MB + 20 KiB of flow code, the 120 MB .tar.gz unpacking to 360 MB.
+    expect(lines.filter((l) => l.includes("to send:"))).toEqual([
+      "    to send: 346.2 MiB; to unpack: about 346.2 MiB",
+      "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
+      "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
+    ]);
     expect(lines.at(-1)).toBe("Plan: 39 to add, 0 to change, 0 to destroy.");
     expect(lines.filter((l) => l.startsWith("Plan:") || l.startsWith("No changes"))).toHaveLength(1);
   });
@@ -86,9 +91,10 @@ describe("renderPlan: fresh cluster", () => {
     const env = local.artifacts["prefect-env"];
     if (env === undefined) throw new Error("fixture changed");
     env.bytes = null;
+    env.unpackedBytes = null;
     const text = renderPlan(planCase({ ...c, local }));
-    // worker: 120 MB of flow-env + 20480 bytes of flow code are known.
-    expect(text).toContain("    to send: 114.5 MiB plus sources not fetched yet");
+    // worker: 120 MB of flow-env + 20480 bytes of flow code are known, unpacked 360 MB + 20480.
+    expect(text).toContain("    to send: 114.5 MiB plus sources not fetched yet; to unpack: about 343.3 MiB");
   });
 });
 
@@ -156,7 +162,12 @@ describe("renderPlan: changes to a converged cluster", () => {
   it("a resumed upload says so", () => {
     const lines = rendered("partial-upload");
     expect(lines.some((l) => /^ {2}\+ artifact prefect-env\s+not in the store; 100000000 bytes already uploaded, the transfer resumes$/.test(l))).toBe(true);
-    expect(lines.filter((l) => l.includes("to send:"))).toEqual(["    to send: 286.1 MiB", "    to send: 190.7 MiB", "    to send: 286.1 MiB"]);
+    // The resumed upload sends less; what it unpacks is the same.
+    expect(lines.filter((l) => l.includes("to send:"))).toEqual([
+      "    to send: 286.1 MiB; to unpack: about 286.1 MiB",
+      "    to send: 190.7 MiB; to unpack: about 286.1 MiB",
+      "    to send: 286.1 MiB; to unpack: about 286.1 MiB",
+    ]);
   });
 
   it("with --prune: `-` for each undeclared resource, counted as destroys", () => {
@@ -253,7 +264,7 @@ describe("renderPlan: style", () => {
 
     const fresh = renderPlan(planOf("fresh-cluster"), { style: tagged });
     expect(fresh).toContain(`<add>${"  + " + "user prefect".padEnd(47)}  </add><muted>no such user</muted>`);
-    expect(fresh).toContain("<muted>    to send: 346.2 MiB</muted>");
+    expect(fresh).toContain("<muted>    to send: 346.2 MiB; to unpack: about 346.2 MiB</muted>");
 
     const replaced = renderPlan(planOf("wrong-kind"), { style: tagged });
     expect(replaced.some((l) => l.startsWith("<destroy>-/+ file /etc/prefect/worker.env"))).toBe(true);
@@ -280,6 +291,19 @@ describe("renderPlan: style", () => {
     expect(renderPlan(planCase(c, facts), { style: tagged })).toContain(
       "<warning>  warning: locked by ops on controller (pid 7) since 2026-11-01T10:00:00.000Z, lease until 2026-11-01T10:10:00.000Z</warning>",
     );
+  });
+});
+
+describe("renderPlan: not enough disk", () => {
+  it("warns under the node's heading, in the warning tone, before its changes; the plan goes on", () => {
+    const c = loadCase("small-store-mount");
+    const text = renderPlan(planCase(c), { style: tagged });
+    const heading = text.indexOf("<heading>node worker-2 (198.51.100.13) [worker]</heading>");
+    expect(text[heading + 1]).toBe(
+      "<warning>  warning: not enough disk: /opt/prefect/store (mounted at /opt/prefect/store) has 572.2 MiB free, about 629.4 MiB needed to receive and unpack (with a safety margin of 57.2 MiB)</warning>",
+    );
+    expect(text.filter((l) => l.includes("not enough disk"))).toHaveLength(1);
+    expect(text.at(-1)).toBe("Plan: 3 to add, 7 to change, 0 to destroy.");
   });
 });
 

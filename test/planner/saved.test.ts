@@ -32,7 +32,7 @@ describe("saved plans", () => {
     if (f?.state !== "file") throw new Error("fixture");
     f.sha256 = "f".repeat(64);
     // Free disk moves all the time and decides nothing: it must not make a plan stale.
-    if (node.facts.disk.ok) node.facts.disk.value.availableBytes -= 4096;
+    if (node.facts.disk.ok) for (const f of node.facts.disk.value.filesystems) f.availableBytes -= 4096;
     expect(stalePlanReasons(saved, c.cluster.specDigest, facts)).toEqual([`node worker-1: file:${path} changed since the plan was made`]);
   });
 

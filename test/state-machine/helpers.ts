@@ -93,6 +93,7 @@ export function nodePlan(
     steps,
     bytesToSend: 0,
     bytesUnknown: false,
+    disk: [],
     warnings: [],
   };
 }

@@ -20,7 +20,9 @@ function show<T>(fact: Fact<T>, text: (value: T) => string): string {
 function describe(facts: NodeFacts): string[] {
   const out: string[] = [];
   out.push(`  os        ${show(facts.os, (o) => `${o.prettyName} ${o.arch}, hostname ${o.hostname}, commands run as ${o.user}`)}`);
-  out.push(`  disk      ${show(facts.disk, (d) => `${formatBytes(d.availableBytes)} free of ${formatBytes(d.totalBytes)} under ${d.path}`)}`);
+  // One line per file system, with the places it holds.
+  const disk = show(facts.disk, (d) => d.filesystems.map((f) => `${formatBytes(f.availableBytes)} free of ${formatBytes(f.totalBytes)} on ${f.mount}, holding ${f.holds.join(", ")}`).join("\n"));
+  out.push(...disk.split("\n").map((line, i) => `${i === 0 ? "  disk      " : "            "}${line}`));
   out.push(`  store     ${show(facts.store, (s) => `${s.complete.length} complete${s.uploaded.length > 0 ? `, ${s.uploaded.length} uploaded and waiting for install` : ""}${s.partial.length > 0 ? `, ${s.partial.length} partial upload(s)` : ""}`)}`);
   out.push(...show(facts.store, (s) => s.complete.map((sha) => `              ${sha}`).join("\n")).split("\n").filter((l) => l !== ""));
   out.push(`  links     ${show(facts.links, (l) => (Object.keys(l).length === 0 ? "none" : ""))}`);
