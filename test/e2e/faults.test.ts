@@ -7,8 +7,9 @@
  *   documented bound with exit 1, naming the node, the step and the cause; the others converge;
  *   the lease is released; once the link is back the next apply resumes the upload;
  * - a worker's store is on a small file system: the plan warns, apply refuses that node before a
- *   byte is sent and converges the others; a disk that fills mid-upload is said in words, switches
- *   nothing, and the upload resumes once there is room.
+ *   byte is sent and converges the others;
+ * - a disk that fills mid-upload is said in words, is not retried, switches nothing, and the upload
+ *   resumes once there is room.
  * No run prints a runtime warning (test/helpers/cli.ts fails on one).
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -125,8 +126,35 @@ describeE2E("faults in the middle of an apply", (testbed) => {
     }
   }, 240_000);
 
-  it("a disk that fills in the middle of an upload is said in words, is not retried, switches nothing; the upload resumes once there is room", async () => {
+  it("a worker whose store is on a file system too small: the plan warns, apply refuses it before sending a byte and converges the others", async () => {
     write("fault-env-3");
+    await mountSmall(name(w2), "/opt/prefect/store", 50 * MiB);
+    try {
+      const plan = run(["plan"]);
+      expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+      const section = plan.stdout.slice(plan.stdout.indexOf(`node ${name(w2)} `));
+      expect(section).toMatch(/not enough disk: \/opt\/prefect\/store, \/opt\/prefect\/store\/\.incoming \(mounted at \/opt\/prefect\/store\)|not enough disk: \/opt\/prefect\/store \(mounted at \/opt\/prefect\/store\) has [\d.]+ MiB free, about [\d.]+ MiB needed to receive and unpack/);
+      const linkBefore = await onNode(name(w2), "readlink /opt/prefect/envs/prefect-env");
+      const r = run(["apply", "--yes", "--verify-settle", "1"]);
+      const out = r.stdout + r.stderr;
+      expect(r.code, out).toBe(1);
+      expect(out).toMatch(new RegExp(`node ${name(w2)}: failed at stage: node ${name(w2)}: refused before sending a byte: not enough disk: .*\\(mounted at /opt/prefect/store\\) has [\\d.]+ MiB free, about [\\d.]+ MiB needed`));
+      expect(out).toContain(`node ${name(server)}: converged`);
+      expect(out).toContain(`node ${name(w1)}: converged`);
+      // Not a byte sent, nothing switched.
+      expect(await onNode(name(w2), "find /opt/prefect/store -type f | wc -l")).toBe("0");
+      expect(await onNode(name(w2), "readlink /opt/prefect/envs/prefect-env")).toBe(linkBefore);
+      expect(await leaseHeld()).toBe(false);
+    } finally {
+      await unmountSmall(name(w2), "/opt/prefect/store");
+    }
+    const again = run(["apply", "--yes", "--verify-settle", "1"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await onNode(name(w2), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-3");
+  }, 240_000);
+
+  it("a disk that fills in the middle of an upload is said in words, is not retried, switches nothing; the upload resumes once there is room", async () => {
+    write("fault-env-4");
     // Room for the plan (200 MiB to receive and about as much to unpack), then something else fills it.
     await mountSmall(name(w1), "/opt/prefect/store", 600 * MiB);
     await throttleLink(name(w1), THROTTLE);
@@ -152,7 +180,7 @@ describeE2E("faults in the middle of an apply", (testbed) => {
       const again = run(["apply", "--yes", "--verify-settle", "1"]);
       expect(again.code, again.stdout + again.stderr).toBe(0);
       expect(again.stdout).toMatch(new RegExp(`node ${name(w1)}: prefect-env sent [\\d.]+ MiB \\(resumed at [\\d.]+ MiB\\)`));
-      expect(await onNode(name(w1), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-3");
+      expect(await onNode(name(w1), "cat /opt/prefect/envs/prefect-env/VERSION")).toBe("fault-env-4");
     } finally {
       await unthrottleLink(name(w1));
     }

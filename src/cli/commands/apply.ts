@@ -14,7 +14,8 @@ import { nextState, rollbackDir, rollbackNode, runNodeSteps, writeState, type St
 import { transferArtifact } from "../../executors/transfer.js";
 import type { Connections } from "../../executors/ssh-transport.js";
 import { storeFile } from "../../facts/layout.js";
-import type { NodeState } from "../../facts/types.js";
+import type { FactSet, NodeState } from "../../facts/types.js";
+import { describeShortfall, diskShortfalls } from "../../planner/disk.js";
 import { plan as makePlan } from "../../planner/plan.js";
 import { formatBytes, renderPlan } from "../../planner/render.js";
 import { savedPlanProblem, stalePlanReasons, type SavedPlan } from "../../planner/saved.js";
@@ -65,8 +66,37 @@ function localLockPath(cluster: ResolvedCluster, env: CliIO["env"]): string {
 }
 
 /** The real executors: stage on the controller, the rest over each node's one connection. */
-function executors(cluster: ResolvedCluster, plan: Plan, ctx: { connections: Connections; states: Map<string, NodeState | null>; secrets: ReadonlyMap<string, import("../../spec/secrets.js").Sensitive>; cache: ArtifactCache; settleSeconds: number; io: CliIO; log: Logger; progress: ProgressView }): Executors {
+/**
+ * Nodes whose disks cannot hold what the plan sends and unpacks there, by the facts gathered just
+ * now (also for a saved plan: free space is not part of its fingerprint): node → why.
+ */
+function diskRefusals(plan: Plan, facts: FactSet): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const n of plan.nodes) {
+    const r = facts[n.name];
+    // A plan saved before plans recorded their needs has none to check.
+    const needs = Array.isArray(n.disk) ? n.disk : [];
+    if (r?.reachable !== true || !r.facts.disk.ok || needs.length === 0) continue;
+    const short = diskShortfalls(needs, r.facts.disk.value);
+    if (short.length > 0) out.set(n.name, short.map(describeShortfall).join("; "));
+  }
+  return out;
+}
+
+/** A node refused before anything was sent to it, for lack of disk space. */
+export class NotEnoughDiskError extends ReconcileError {
+  constructor(node: string, why: string) {
+    super(`node ${node}: refused before sending a byte: ${why}`, { hint: "free space on that file system or grow it, then run apply again (`reconcile facts NODE` shows each file system and what it holds)" });
+  }
+}
+
+function executors(cluster: ResolvedCluster, plan: Plan, ctx: { connections: Connections; states: Map<string, NodeState | null>; secrets: ReadonlyMap<string, import("../../spec/secrets.js").Sensitive>; cache: ArtifactCache; settleSeconds: number; refusals: Map<string, string>; io: CliIO; log: Logger; progress: ProgressView }): Executors {
   const staged = new Map<string, StagedArtifact>();
+  // A node without room is refused at its first stage, before anything is staged, sent or changed.
+  const refuseIfShort = (name: string) => {
+    const why = ctx.refusals.get(name);
+    if (why !== undefined) throw new NotEnoughDiskError(name, why);
+  };
   // Every stage asks for the node's connection afresh: after a retry that is a new one when the
   // old one broke (the node rebooted, the link dropped), with its host key checked again.
   const nodeOf = async (name: string) => {
@@ -93,9 +123,13 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { connections: Con
     };
   };
   // One remote command per stage and node (the steps in order, stopping at the first failure).
-  const runAll = async (name: string, steps: readonly Step[], signal: AbortSignal) => runNodeSteps(steps, await stepContext(name, signal));
+  const runAll = async (name: string, steps: readonly Step[], signal: AbortSignal) => {
+    refuseIfShort(name);
+    await runNodeSteps(steps, await stepContext(name, signal));
+  };
   return {
-    async stage(_name, steps, signal) {
+    async stage(name, steps, signal) {
+      refuseIfShort(name);
       for (const step of steps) {
         const d = step.detail;
         if (d.kind !== "artifact") continue;
@@ -103,6 +137,7 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { connections: Con
       }
     },
     async transfer(name, steps, signal) {
+      refuseIfShort(name);
       const { node, transport } = await nodeOf(name);
       for (const step of steps) {
         const d = step.detail;
@@ -193,11 +228,12 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
           }
         }
 
+        const refusals = diskRefusals(plan, gathered.facts);
         const states = new Map<string, NodeState | null>();
         for (const [name, r] of Object.entries(gathered.facts)) states.set(name, r.reachable && r.facts.state.ok ? r.facts.state.value : null);
         const generations = Object.fromEntries(cluster.nodes.map((n) => [n.name, states.get(n.name)?.generation ?? 0]));
         const started = performance.now();
-        const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { connections, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, io, log, progress })), {
+        const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { connections, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, refusals, io, log, progress })), {
           concurrency: args.concurrency,
           generations,
           signal,
