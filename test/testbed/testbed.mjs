@@ -1514,6 +1514,15 @@ function waitOrSignal(ms) {
   });
 }
 
+/** The commands that take just a node name. @type {Map<string, (name: string, opts: { log?: Log }) => Promise<void>>} */
+const NODE_VERBS = new Map([
+  ["stop", stopNode],
+  ["start", startNode],
+  ["reset", resetNode],
+  ["restore", restoreLink],
+  ["unthrottle", unthrottleLink],
+]);
+
 /** @param {string[]} argv */
 async function cli(argv) {
   const t0 = Date.now();
@@ -1538,6 +1547,12 @@ async function cli(argv) {
     if (!name) throw new TestbedError(`${cmd} needs a node name\n${USAGE}`);
     return name;
   };
+  const simple = cmd === undefined ? undefined : NODE_VERBS.get(cmd);
+  if (simple) {
+    guard();
+    await simple(one(), { log });
+    return;
+  }
   switch (cmd) {
     case "up": {
       const n = flag("--nodes");
@@ -1556,18 +1571,6 @@ async function cli(argv) {
       return;
     case "status":
       process.stdout.write(JSON.stringify(info(), null, 2) + "\n");
-      return;
-    case "stop":
-      guard();
-      await stopNode(one(), { log });
-      return;
-    case "start":
-      guard();
-      await startNode(one(), { log });
-      return;
-    case "reset":
-      guard();
-      await resetNode(one(), { log });
       return;
     case "reboot": {
       const ms = flag("--down-ms");
@@ -1606,10 +1609,6 @@ async function cli(argv) {
       log(`${name}: link restored${why === "time" ? "" : ` (${why})`}`);
       return;
     }
-    case "restore":
-      guard();
-      await restoreLink(one(), { log });
-      return;
     case "throttle": {
       guard();
       const name = one();
@@ -1618,10 +1617,6 @@ async function cli(argv) {
       log(`${name}: host->${name} limited to ${rate} bytes/s`);
       return;
     }
-    case "unthrottle":
-      guard();
-      await unthrottleLink(one(), { log });
-      return;
     case "mount-small": {
       guard();
       const name = one();
