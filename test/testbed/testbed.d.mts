@@ -103,7 +103,7 @@ export function cutLink(name: string, opts?: { seconds?: number; log?: Log }): P
 export function restoreLink(name: string, opts?: { log?: Log }): Promise<void>;
 /**
  * Limit host→node traffic (uploads to the node) to `bytesPerSecond` (1000 to 1e9; whole frames,
- * headers included) with a token bucket on its host-side veth; queueing adds at most 50 ms. Kept
+ * headers included) with a token bucket on its host-side veth; queueing adds at most 20 ms. Kept
  * through stop/start/reboot/reset until unthrottleLink or down.
  */
 export function throttleLink(name: string, bytesPerSecond: number, opts?: { log?: Log }): Promise<void>;
