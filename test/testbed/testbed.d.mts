@@ -15,6 +15,12 @@ export interface NodeInfo {
   hostKey: string | null;
   /** The node's console output (systemd's boot messages). */
   log: string;
+  /** Its link as the host sees it: "up", "cut" (cutLink), or null while it has none (not running). */
+  link: "up" | "cut" | null;
+  /** The host→node rate limit in bytes per second (throttleLink), or null for full speed. */
+  throttle: number | null;
+  /** Small file systems mounted inside it (mountSmall): node path and size (rounded up to whole pages). */
+  smallMounts: { path: string; bytes: number }[];
 }
 
 export interface TestbedInfo {
@@ -76,10 +82,41 @@ export function info(): TestbedInfo | null;
 export function stopNode(name: string, opts?: { log?: Log }): Promise<void>;
 /** Boot a stopped node again with its disk; waits until it answers. No-op when it runs. */
 export function startNode(name: string, opts?: { log?: Log }): Promise<void>;
+/**
+ * Reboot a running node: clean poweroff (its processes stop, open SSH connections end), `downMs`
+ * (default 0) powered off, then a boot from the same disk with the same host keys and machine-id;
+ * resolves when it answers SSH again. A cut link comes back whole; a throttle stays; small mounts are gone.
+ */
+export function rebootNode(name: string, opts?: { downMs?: number; log?: Log }): Promise<void>;
 /** Stop, discard the disk (fresh from the base; host keys and machine-id kept), boot, wait ready. */
 export function resetNode(name: string, opts?: { log?: Log }): Promise<void>;
 /** New SSH host keys for a running node, sshd restarted; resolves to the new ed25519 host key line. */
 export function rekeyNode(name: string, opts?: { log?: Log }): Promise<string | null>;
+
+/**
+ * Cut a running node's link (its host-side veth goes down): packets are dropped silently both ways,
+ * open connections stall, new connects time out. With `seconds`, resolves after restoring it that
+ * many seconds later; otherwise once cut.
+ */
+export function cutLink(name: string, opts?: { seconds?: number; log?: Log }): Promise<void>;
+/** Bring a cut link back; resolves once it passes packets again. No-op when not cut. */
+export function restoreLink(name: string, opts?: { log?: Log }): Promise<void>;
+/**
+ * Limit host→node traffic (uploads to the node) to `bytesPerSecond` (1000 to 1e9; whole frames,
+ * headers included) with a token bucket on its host-side veth; queueing adds at most 20 ms. Kept
+ * through stop/start/reboot/reset until unthrottleLink or down.
+ */
+export function throttleLink(name: string, bytesPerSecond: number, opts?: { log?: Log }): Promise<void>;
+/** Full speed again. No-op when not throttled. */
+export function unthrottleLink(name: string, opts?: { log?: Log }): Promise<void>;
+/**
+ * Mount a tmpfs of `bytes` (4096 to 1 GiB, rounded up to pages) at `nodePath` inside a running node
+ * (created if missing; the tmpfs root gets its owner and mode). All of the node's processes see it;
+ * writes past the size fail with ENOSPC. Never mounted on the host; a reboot/stop/reset/down drops it.
+ */
+export function mountSmall(name: string, nodePath: string, bytes: number, opts?: { log?: Log }): Promise<void>;
+/** Unmount it; what the directory held shows again. No-op when nothing small is mounted there. */
+export function unmountSmall(name: string, nodePath: string, opts?: { log?: Log }): Promise<void>;
 
 /** Lease the test bed for a whole test run; a second run waits until the first releases it or dies. */
 export function acquireSession(opts?: { log?: Log; timeoutMs?: number }): Promise<void>;

@@ -6,7 +6,9 @@
  *
  * Plain ESM JavaScript so it runs without a build step, both as a library (types in testbed.d.mts)
  * and as a CLI: `node test/testbed/testbed.mjs up [--nodes N] | down | status | stop NAME |
- * start NAME | reset NAME | rekey NAME | ssh NAME [COMMAND...]`. See README.md beside this file.
+ * start NAME | reboot NAME | reset NAME | rekey NAME | cut NAME [--seconds S] | restore NAME |
+ * throttle NAME RATE | unthrottle NAME | mount-small NAME PATH SIZE | unmount-small NAME PATH |
+ * ssh NAME [COMMAND...]`. See README.md beside this file.
  *
  * Everything it starts is recorded in a state file and stopped by recorded PID (checked against
  * the process start time, so a reused PID is never signalled) or, for what a crash left behind,
@@ -163,6 +165,9 @@ async function removeTree(/** @type {string} */ dir) {
   await run("rm", ["-rf", "--one-file-system", dir]);
 }
 
+/** A path field of /proc/.../mountinfo, with its octal escapes (\040 for a space) undone. @param {string} field */
+const mountField = (field) => field.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+
 /** Mount points at or below dir, in mount order. @param {string} dir */
 function mountsUnder(dir) {
   const text = fs.readFileSync("/proc/self/mountinfo", "utf8");
@@ -170,7 +175,7 @@ function mountsUnder(dir) {
   for (const line of text.split("\n")) {
     const f = line.split(" ");
     if (f.length < 5) continue;
-    const mp = f[4].replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
+    const mp = mountField(f[4] ?? "");
     if (mp === dir || mp.startsWith(dir + "/")) out.push(mp);
   }
   return out;
@@ -505,8 +510,11 @@ async function customiseBase(root) {
  * @typedef {{
  *   name: string, index: number, address: string, status: "running" | "stopped",
  *   baseKey: string, nspawnPid?: number, nspawnStart?: string, initPid?: number, initStart?: string,
- *   cgroups?: string[], bootedAt?: string
+ *   cgroups?: string[], bootedAt?: string,
+ *   throttle?: number, cutBy?: { pid: number, start: string | undefined }
  * }} NodeState
+ * throttle: the host→node rate limit in bytes per second; it belongs to the link, so every boot applies it again.
+ * cutBy: the CLI process (`cut NAME --seconds N`) waiting to restore the link; restore, stop and down end it.
  * @typedef {{ version: 1, nodes: Record<string, NodeState> }} State
  */
 
@@ -767,17 +775,21 @@ export async function sshExec(nameOrAddress, command, opts = {}) {
   return run("ssh", [...sshArgs(opts.user ?? "root", address), command], { allowFail: true, timeoutMs: opts.timeoutMs ?? 60_000, input: opts.input });
 }
 
-/** @param {string} address @param {number} timeoutMs */
-function tcpOpen(address, timeoutMs) {
+/**
+ * One TCP connect to port 22: "open", "refused" (a RST came back: the network passes packets, nothing
+ * listens), or "no answer" (timeout, no route).
+ * @param {string} address @param {number} timeoutMs @returns {Promise<"open" | "refused" | "no answer">}
+ */
+function tcpProbe(address, timeoutMs) {
   return new Promise((resolve) => {
     const s = net.connect({ host: address, port: 22, timeout: timeoutMs });
-    const done = (/** @type {boolean} */ ok) => {
+    const done = (/** @type {"open" | "refused" | "no answer"} */ how) => {
       s.destroy();
-      resolve(ok);
+      resolve(how);
     };
-    s.once("connect", () => done(true));
-    s.once("error", () => done(false));
-    s.once("timeout", () => done(false));
+    s.once("connect", () => done("open"));
+    s.once("error", (e) => done(/** @type {NodeJS.ErrnoException} */ (e).code === "ECONNREFUSED" ? "refused" : "no answer"));
+    s.once("timeout", () => done("no answer"));
   });
 }
 
@@ -788,7 +800,7 @@ async function waitReady(node, timeoutMs = READY_TIMEOUT_MS) {
   const why = (/** @type {string} */ msg) => new TestbedError(`node ${name} (${address}) ${msg}; console log ${nodeLog(name)}:\n${tail(nodeLog(name), 30)}`);
   const gone = () => !alive(node.nspawnPid, node.nspawnStart) || !alive(node.initPid, node.initStart);
   // Cheap TCP probes until sshd listens; an ssh process per probe would slow ten booting nodes down.
-  while (!(await tcpOpen(address, 1000))) {
+  while ((await tcpProbe(address, 1000)) !== "open") {
     if (gone()) throw why("powered off while booting");
     if (Date.now() > deadline) throw why(`did not open port 22 within ${timeoutMs / 1000} s`);
     await sleep(100);
@@ -864,6 +876,7 @@ function removeCgroup(dir) {
  * @param {string} name @param {NodeState | undefined} node
  */
 async function haltNode(name, node) {
+  if (node) endCutTimer(node); // the link it would restore goes with the node
   const cgroups = node?.cgroups ?? nodeCgroups(name);
   const ours = () => {
     const pids = new Set(cgroups.flatMap(cgroupPids));
@@ -939,10 +952,145 @@ async function leftoverNames() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Faults: a cut link, a slow link, a small file system inside a node
+
+const LINK_UP_TIMEOUT_MS = 10_000;
+const MAX_CUT_SECONDS = 24 * 3600;
+const MIN_RATE = 1000;
+const MAX_RATE = 1e9;
+/**
+ * Queueing delay a throttled link may add, and its burst (16 KiB or 10 ms of the rate): small, so
+ * that a small SSH command behind a bulk upload waits little on each of its round trips (with a
+ * 50 ms queue and a 64 KiB burst one took 1.2 s at 500 kB/s; with these 0.3-0.4 s at any rate).
+ */
+const THROTTLE_LATENCY_MS = 20;
+const throttleBurst = (/** @type {number} */ rate) => Math.max(16 * 1024, Math.round(rate / 100));
+const SMALL_FS = "testbed-small";
+const MAX_SMALL_BYTES = 1024 ** 3;
+/** Mounts a tmpfs over $1 with size $2, owned and moded like the directory it covers (created if missing). */
+const MOUNT_SMALL_SCRIPT = 'mkdir -p "$1" && set -- "$1" "$2" $(stat -c "%u %g %a" "$1") && mount -t tmpfs -o "size=$2,uid=$3,gid=$4,mode=$5" ' + SMALL_FS + ' "$1"';
+
+/**
+ * The node's link as the host sees it: "up", "cut" (its host-side veth is down), or null when it
+ * has none (the node is not running).
+ * @param {string} name @returns {"up" | "cut" | null}
+ */
+function linkState(name) {
+  try {
+    return Number.parseInt(fs.readFileSync(`/sys/class/net/${vethName(name)}/flags`, "utf8"), 16) & 1 ? "up" : "cut";
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Bring a cut link up and wait until it passes packets: after `ip link set up` the kernel's link
+ * watch activates the veth within about a second, and a SYN sent before that is lost.
+ * @param {NodeState} node
+ */
+async function linkUp(node) {
+  await run("ip", ["link", "set", vethName(node.name), "up"], { timeoutMs: 30_000 });
+  if (!alive(node.initPid, node.initStart)) return;
+  const deadline = Date.now() + LINK_UP_TIMEOUT_MS;
+  while ((await tcpProbe(node.address, 300)) === "no answer") {
+    if (Date.now() > deadline) throw new TestbedError(`the link of ${node.name} is up again, but ${node.address} did not answer within ${LINK_UP_TIMEOUT_MS / 1000} s`);
+  }
+}
+
+/** Tell the CLI process waiting to restore this node's link (`cut --seconds`) that its wait is over. @param {NodeState} node */
+function endCutTimer(node) {
+  const by = node.cutBy;
+  delete node.cutBy;
+  if (by && by.pid !== process.pid && alive(by.pid, by.start)) signal(by.pid, "SIGUSR1");
+}
+
+/**
+ * Make the host-side veth's root qdisc match the node's recorded throttle: a token bucket (tbf)
+ * for the host→node direction, or the default when there is none.
+ * @param {NodeState} node
+ */
+async function shapeLink(node) {
+  const dev = vethName(node.name);
+  if (linkState(node.name) === null) return;
+  if (node.throttle !== undefined) {
+    const burst = throttleBurst(node.throttle);
+    await run("tc", ["qdisc", "replace", "dev", dev, "root", "tbf", "rate", `${node.throttle * 8}bit`, "burst", `${burst}b`, "latency", `${THROTTLE_LATENCY_MS}ms`], { timeoutMs: 30_000 });
+    return;
+  }
+  const shown = await run("tc", ["qdisc", "show", "dev", dev, "root"], { timeoutMs: 30_000 });
+  if (/^qdisc tbf /m.test(shown.stdout)) await run("tc", ["qdisc", "del", "dev", dev, "root"], { timeoutMs: 30_000 });
+}
+
+/** @param {string} p */
+function checkNodePath(p) {
+  const ok = /^\/[A-Za-z0-9._@+/-]+$/.test(p) && path.posix.normalize(p) === p && !p.endsWith("/") && !p.split("/").includes("..");
+  if (!ok) throw new TestbedError(`'${p}' is not a plain absolute path on a node (like /opt/prefect/store)`);
+}
+
+/**
+ * The small file systems mounted in a running node, read from its init's mount table (mount
+ * points there are relative to the node's root).
+ * @param {NodeState} node @returns {{ path: string, bytes: number }[]}
+ */
+function smallMounts(node) {
+  if (!alive(node.initPid, node.initStart)) return [];
+  let text = "";
+  try {
+    text = fs.readFileSync(`/proc/${node.initPid}/mountinfo`, "utf8");
+  } catch {
+    return [];
+  }
+  const out = [];
+  for (const line of text.split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (!right) continue;
+    const [fstype, source, options = ""] = right.split(" ");
+    if (fstype !== "tmpfs" || source !== SMALL_FS) continue;
+    const mp = mountField(left?.split(" ")[4] ?? "");
+    const kib = /(?:^|,)size=(\d+)k/.exec(options);
+    out.push({ path: mp, bytes: kib ? Number(kib[1]) * 1024 : 0 });
+  }
+  return out;
+}
+
+/** Run a command in a running node's mount namespace (entered from the host via its recorded init). @param {NodeState} node @param {string[]} argv */
+async function inNodeMounts(node, argv) {
+  if (!alive(node.initPid, node.initStart)) throw new TestbedError(`node ${node.name} is not running`);
+  return run("nsenter", ["-t", String(node.initPid), "-m", "--", ...argv], { timeoutMs: 30_000 });
+}
+
+/**
+ * Undo every fault on a running node (cut link, throttle, small mounts): what `up` does to nodes it
+ * reuses, so a run never inherits the faults a crashed one left.
+ * @param {NodeState} node @param {Log} log
+ */
+async function clearFaults(node, log) {
+  const done = [];
+  endCutTimer(node);
+  if (linkState(node.name) === "cut") {
+    await linkUp(node);
+    done.push("restored its cut link");
+  }
+  if (node.throttle !== undefined) {
+    delete node.throttle;
+    done.push("removed its throttle");
+  }
+  await shapeLink(node);
+  for (const m of smallMounts(node).reverse()) {
+    await inNodeMounts(node, ["umount", m.path]);
+    done.push(`unmounted the small file system at ${m.path}`);
+  }
+  if (done.length) log(`${node.name}: ${done.join(", ")}`);
+}
+
+// ---------------------------------------------------------------------------------------------
 // The test bed
 
 /**
- * @typedef {{ name: string, address: string, root: string, running: boolean, hostKey: string | null, log: string }} NodeInfo
+ * @typedef {{
+ *   name: string, address: string, root: string, running: boolean, hostKey: string | null, log: string,
+ *   link: "up" | "cut" | null, throttle: number | null, smallMounts: { path: string, bytes: number }[]
+ * }} NodeInfo
  * @typedef {{
  *   nodes: NodeInfo[], identityFile: string, publicKey: string, users: { root: string, sudo: string },
  *   stateDir: string, bridge: string, subnet: string, hostAddress: string
@@ -960,6 +1108,9 @@ function infoOf(state) {
       running: n.status === "running" && alive(n.nspawnPid, n.nspawnStart) && alive(n.initPid, n.initStart),
       hostKey: hostKey(n.name),
       log: nodeLog(n.name),
+      link: linkState(n.name),
+      throttle: n.throttle ?? null,
+      smallMounts: smallMounts(n),
     }));
   let publicKey = "";
   try {
@@ -997,7 +1148,13 @@ export async function up(opts = {}) {
     /** @type {Set<string>} */
     const keep = new Set();
     const checks = Object.values(state.nodes).map(async (n) => {
-      if (wanted.has(n.name) && n.status === "running" && n.baseKey === baseKey() && (await answering(n))) keep.add(n.name);
+      if (!wanted.has(n.name) || n.status !== "running" || n.baseKey !== baseKey() || !alive(n.initPid, n.initStart)) return;
+      // A cut link would make a healthy node look dead (and cost it its disk): heal faults first.
+      const healed = await clearFaults(n, log).then(
+        () => true,
+        (/** @type {unknown} */ e) => log(`${n.name}: could not clear its faults (${e instanceof Error ? e.message : String(e)}); booting it again`),
+      );
+      if (healed && (await answering(n))) keep.add(n.name);
     });
     await Promise.all(checks);
     const leftovers = await leftoverNames();
@@ -1114,6 +1271,7 @@ async function startLocked(state, node, log) {
   const publicKey = await ensureClientKey();
   await ensureBridge();
   await prepareNode(node.name, base, publicKey);
+  await shapeLink(node); // a throttle belongs to the link: the new veth gets it before the node boots
   await bootNode(node, false);
   saveState(state);
   await waitReady(node);
@@ -1151,6 +1309,30 @@ export async function resetNode(name, opts = {}) {
 }
 
 /**
+ * Reboot a running node the way a machine reboots: a clean poweroff (its processes stop, open SSH
+ * connections end), then a boot from the same disk with the same host keys and machine-id, resolving
+ * when it answers SSH again. `downMs` keeps it powered off that long in between. Safe while other
+ * processes hold SSH connections to it (they see the connection end, then the node come back).
+ * A cut link is made whole by the reboot (the node gets a new veth); a throttle stays.
+ * @param {string} name @param {{ downMs?: number, log?: Log }} [opts]
+ */
+export async function rebootNode(name, opts = {}) {
+  requirePrerequisites();
+  const log = opts.log ?? quiet;
+  const downMs = opts.downMs ?? 0;
+  if (!Number.isInteger(downMs) || downMs < 0 || downMs > 3600_000) throw new TestbedError(`downMs must be a whole number of milliseconds from 0 to 3600000, not ${downMs}`);
+  await withLock(`reboot ${name}`, log, async () => {
+    const { state, node } = recorded(loadState(), name);
+    if (node.status !== "running") throw new TestbedError(`node ${name} is stopped; start it instead of rebooting it`);
+    await haltNode(name, node);
+    node.status = "stopped";
+    saveState(state);
+    if (downMs) await sleep(downMs);
+    await startLocked(state, node, log);
+  });
+}
+
+/**
  * Give a running node new SSH host keys (kept for later resets) and restart its sshd, so clients
  * see a changed host key.
  * @param {string} name @param {{ log?: Log }} [opts]
@@ -1169,19 +1351,182 @@ export async function rekeyNode(name, opts = {}) {
   });
 }
 
+/**
+ * Cut a running node's link like a failed cable or switch port: its host-side veth goes down, so
+ * packets are dropped silently both ways (to and from the host and the other nodes). An open TCP
+ * connection just stalls (no reset); a new connect times out (after a few seconds the host's ARP
+ * entry fails too and it reports "no route to host"). With `seconds`, resolves after restoring the
+ * link that many seconds later; otherwise when the link is cut (restoreLink brings it back).
+ * @param {string} name @param {{ seconds?: number, log?: Log }} [opts]
+ */
+export async function cutLink(name, opts = {}) {
+  requireRoot();
+  const log = opts.log ?? quiet;
+  const { seconds } = opts;
+  if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_CUT_SECONDS)) {
+    throw new TestbedError(`a cut lasts more than 0 and at most ${MAX_CUT_SECONDS} seconds, not ${seconds}`);
+  }
+  await cutLocked(name, log);
+  if (seconds === undefined) return;
+  await sleep(seconds * 1000);
+  await restoreLink(name, { log });
+}
+
+/** @param {string} name @param {Log} log @param {{ pid: number, start: string | undefined }} [by] the CLI process that will restore it */
+function cutLocked(name, log, by) {
+  return withLock(`cut ${name}`, log, async () => {
+    const { state, node } = recorded(loadState(), name);
+    if (linkState(name) === null) throw new TestbedError(`node ${name} is not running: it has no link to cut`);
+    await run("ip", ["link", "set", vethName(name), "down"], { timeoutMs: 30_000 });
+    endCutTimer(node);
+    if (by) node.cutBy = by;
+    saveState(state);
+  });
+}
+
+/**
+ * Bring a cut link back; resolves once it passes packets again (stalled connections resume).
+ * A no-op when the link is not cut or the node is not running.
+ * @param {string} name @param {{ log?: Log }} [opts]
+ */
+export async function restoreLink(name, opts = {}) {
+  requireRoot();
+  await withLock(`restore ${name}`, opts.log ?? quiet, async () => {
+    const { state, node } = recorded(loadState(), name);
+    endCutTimer(node);
+    saveState(state);
+    if (linkState(name) === "cut") await linkUp(node);
+  });
+}
+
+/**
+ * Limit the host→node direction of a node's link (what an upload to it uses) to `bytesPerSecond`,
+ * with a token bucket on its host-side veth (burst: 16 KiB or 10 ms of the rate; queueing delay at
+ * most 20 ms, so small SSH commands stay prompt). The rate counts whole frames, headers included.
+ * The throttle stays through stop/start/reboot/reset until unthrottleLink (or down).
+ * @param {string} name @param {number} bytesPerSecond @param {{ log?: Log }} [opts]
+ */
+export async function throttleLink(name, bytesPerSecond, opts = {}) {
+  requireRoot();
+  if (!Number.isInteger(bytesPerSecond) || bytesPerSecond < MIN_RATE || bytesPerSecond > MAX_RATE) {
+    throw new TestbedError(`a throttle is a whole number of bytes per second from ${MIN_RATE} to ${MAX_RATE}, not ${bytesPerSecond}`);
+  }
+  await withLock(`throttle ${name}`, opts.log ?? quiet, async () => {
+    const { state, node } = recorded(loadState(), name);
+    node.throttle = bytesPerSecond;
+    saveState(state);
+    await shapeLink(node);
+  });
+}
+
+/** Remove a node's throttle: its link runs at full speed again. A no-op when it has none. @param {string} name @param {{ log?: Log }} [opts] */
+export async function unthrottleLink(name, opts = {}) {
+  requireRoot();
+  await withLock(`unthrottle ${name}`, opts.log ?? quiet, async () => {
+    const { state, node } = recorded(loadState(), name);
+    delete node.throttle;
+    saveState(state);
+    await shapeLink(node);
+  });
+}
+
+/**
+ * Mount a small file system (tmpfs, `bytes` rounded up to whole pages) at `nodePath` inside a
+ * running node, creating the directory if needed and giving the new root that directory's owner
+ * and mode. Every process on the node sees it (sshd sessions too); writes past its size fail with
+ * ENOSPC, and what the directory held is hidden until unmountSmall. Nothing is mounted on the host;
+ * a reboot, stop, reset or down drops it.
+ * @param {string} name @param {string} nodePath @param {number} bytes @param {{ log?: Log }} [opts]
+ */
+export async function mountSmall(name, nodePath, bytes, opts = {}) {
+  requireRoot();
+  checkNodePath(nodePath);
+  if (!Number.isInteger(bytes) || bytes < 4096 || bytes > MAX_SMALL_BYTES) {
+    throw new TestbedError(`a small file system holds a whole number of bytes from 4096 to ${MAX_SMALL_BYTES}, not ${bytes}`);
+  }
+  await withLock(`mount-small ${name} ${nodePath}`, opts.log ?? quiet, async () => {
+    const { node } = recorded(loadState(), name);
+    if (smallMounts(node).some((m) => m.path === nodePath)) throw new TestbedError(`node ${name} already has a small file system at ${nodePath}; unmount-small it first`);
+    await inNodeMounts(node, ["sh", "-c", MOUNT_SMALL_SCRIPT, "sh", nodePath, String(bytes)]);
+  });
+}
+
+/**
+ * Unmount the small file system at `nodePath` in a node; what the directory held shows again.
+ * A no-op when there is none (or the node is not running).
+ * @param {string} name @param {string} nodePath @param {{ log?: Log }} [opts]
+ */
+export async function unmountSmall(name, nodePath, opts = {}) {
+  requireRoot();
+  checkNodePath(nodePath);
+  await withLock(`unmount-small ${name} ${nodePath}`, opts.log ?? quiet, async () => {
+    const { node } = recorded(loadState(), name);
+    if (smallMounts(node).some((m) => m.path === nodePath)) await inNodeMounts(node, ["umount", nodePath]);
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // CLI
 
 const USAGE = `usage: node test/testbed/testbed.mjs COMMAND
   up [--nodes N] [--force]   boot nodes n1..nN (default 3), reusing running ones; prints the info as JSON
-  down [--force]             stop everything; leaves no namespace, link, mount, cgroup or process
+  down [--force]             stop everything; leaves no namespace, link, qdisc, mount, cgroup or process
   status                     print the info as JSON (null when nothing is up)
   stop NAME | start NAME     power a node off (keeps its disk) / on again
+  reboot NAME [--down-ms MS] clean poweroff and boot from the same disk; returns when it answers SSH
   reset NAME                 fresh disk from the base, same host keys
   rekey NAME                 new SSH host keys for a running node
+  cut NAME [--seconds S]     drop all its packets both ways (stalls connections); with --seconds, wait
+                             S seconds and restore (Ctrl-C restores at once), else until restore NAME
+  restore NAME               bring a cut link back
+  throttle NAME RATE         limit host->node to RATE bytes/s (2MB = 2000000, 512KiB, 1.5M, 800000)
+  unthrottle NAME            full speed again
+  mount-small NAME PATH SIZE mount a SIZE tmpfs at PATH inside the node (writes past it: ENOSPC)
+  unmount-small NAME PATH    unmount it again
   ssh NAME [--user U] [CMD]  log in to a node (or run CMD) with the test bed key
-  --force: up, down, stop, start, reset and rekey refuse while a test run holds the test bed
+  --force: every command that changes nodes refuses while a test run holds the test bed
            (it would break that run) unless forced`;
+
+/**
+ * Bytes from "2MB", "1.5M", "512KiB", "800000" (k/M/G: powers of 1000, Ki/Mi/Gi: of 1024; an
+ * optional B, and for rates an optional /s).
+ * @param {string | undefined} text @param {string} what
+ */
+function parseBytes(text, what) {
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kKMG])(i?))?B?(?:\/s)?$/.exec(text ?? "");
+  if (!m) throw new TestbedError(`${what} must be a number of bytes like 2MB, 512KiB or 800000, not '${text ?? ""}'`);
+  const power = m[2] ? "kMG".indexOf(m[2] === "K" ? "k" : m[2]) + 1 : 0;
+  return Math.round(Number(m[1]) * (m[3] ? 1024 : 1000) ** power);
+}
+
+/**
+ * Wait `ms`, or until a signal: SIGUSR1 means restore/stop/down ended the wait (and dealt with the
+ * link); SIGINT, SIGTERM and SIGHUP mean the person wants out now.
+ * @param {number} ms @returns {Promise<string>} "time" or the signal's name
+ */
+function waitOrSignal(ms) {
+  return new Promise((resolve) => {
+    /** @type {[NodeJS.Signals, () => void][]} */
+    const handlers = /** @type {NodeJS.Signals[]} */ (["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR1"]).map((s) => [s, () => done(s)]);
+    const timer = setTimeout(() => done("time"), ms);
+    /** @param {string} why */
+    function done(why) {
+      clearTimeout(timer);
+      for (const [s, h] of handlers) process.off(s, h);
+      resolve(why);
+    }
+    for (const [s, h] of handlers) process.on(s, h);
+  });
+}
+
+/** The commands that take just a node name. @type {Map<string, (name: string, opts: { log?: Log }) => Promise<void>>} */
+const NODE_VERBS = new Map([
+  ["stop", stopNode],
+  ["start", startNode],
+  ["reset", resetNode],
+  ["restore", restoreLink],
+  ["unthrottle", unthrottleLink],
+]);
 
 /** @param {string[]} argv */
 async function cli(argv) {
@@ -1207,6 +1552,12 @@ async function cli(argv) {
     if (!name) throw new TestbedError(`${cmd} needs a node name\n${USAGE}`);
     return name;
   };
+  const simple = cmd === undefined ? undefined : NODE_VERBS.get(cmd);
+  if (simple) {
+    guard();
+    await simple(one(), { log });
+    return;
+  }
   switch (cmd) {
     case "up": {
       const n = flag("--nodes");
@@ -1226,17 +1577,62 @@ async function cli(argv) {
     case "status":
       process.stdout.write(JSON.stringify(info(), null, 2) + "\n");
       return;
-    case "stop":
+    case "reboot": {
+      const ms = flag("--down-ms");
+      const downMs = ms === undefined ? 0 : Number(ms);
+      if (!Number.isInteger(downMs) || downMs < 0) throw new TestbedError(`--down-ms must be a whole number of milliseconds, not '${ms}'`);
       guard();
-      await stopNode(one(), { log });
+      const name = one();
+      const t1 = Date.now();
+      await rebootNode(name, { downMs, log });
+      log(`${name} rebooted and answering in ${((Date.now() - t1) / 1000).toFixed(1)} s`);
       return;
-    case "start":
+    }
+    case "cut": {
+      const s = flag("--seconds");
+      const seconds = s === undefined ? undefined : Number(s);
+      if (seconds !== undefined && !(Number.isFinite(seconds) && seconds > 0 && seconds <= MAX_CUT_SECONDS)) {
+        throw new TestbedError(`--seconds must be a number above 0 and at most ${MAX_CUT_SECONDS}, not '${s}'`);
+      }
+      requireRoot();
       guard();
-      await startNode(one(), { log });
+      const name = one();
+      if (seconds === undefined) {
+        await cutLocked(name, log);
+        log(`${name}: link cut; \`restore ${name}\` brings it back`);
+        return;
+      }
+      // Recorded, so that restore, stop and down can end this wait instead of leaving it behind.
+      await cutLocked(name, log, { pid: process.pid, start: procStat(process.pid)?.start });
+      log(`${name}: link cut for ${seconds} s (Ctrl-C restores it now)`);
+      const why = await waitOrSignal(seconds * 1000);
+      if (why === "SIGUSR1") {
+        log(`${name}: the cut was ended by restore, stop, reboot or down`);
+        return;
+      }
+      await restoreLink(name, { log });
+      log(`${name}: link restored${why === "time" ? "" : ` (${why})`}`);
       return;
-    case "reset":
+    }
+    case "throttle": {
       guard();
-      await resetNode(one(), { log });
+      const name = one();
+      const rate = parseBytes(rest[1], "RATE");
+      await throttleLink(name, rate, { log });
+      log(`${name}: host->${name} limited to ${rate} bytes/s`);
+      return;
+    }
+    case "mount-small": {
+      guard();
+      const name = one();
+      if (!rest[1]) throw new TestbedError(`mount-small needs NAME PATH SIZE\n${USAGE}`);
+      await mountSmall(name, rest[1], parseBytes(rest[2], "SIZE"), { log });
+      return;
+    }
+    case "unmount-small":
+      guard();
+      if (!rest[1]) throw new TestbedError(`unmount-small needs NAME PATH\n${USAGE}`);
+      await unmountSmall(one(), rest[1], { log });
       return;
     case "rekey":
       guard();
