@@ -167,7 +167,7 @@ describeE2E("faults in the middle of an apply", (testbed) => {
       const out = r.stdout + r.stderr;
       expect(r.code, out).toBe(1);
       expect(out).toMatch(new RegExp(`node ${name(w1)}: no space left on the node for the upload of prefect-env: the file system mounted at /opt/prefect/store has [\\d.]+ (B|KiB|MiB) free, [\\d.]+ MiB more are needed`));
-      expect(out).toMatch(/hint: free space on \/opt\/prefect\/store or grow it; the upload resumes from [\d.]+ MiB once there is room/);
+      expect(out).toMatch(/  hint: free space on \/opt\/prefect\/store or grow it; the upload resumes from [\d.]+ MiB once there is room/);
       // In words, not as an SFTP status number, and not retried as if the connection had dropped.
       expect(out).not.toMatch(/bytes: 4\b/);
       expect(out).not.toContain(`node ${name(w1)}: transfer failed, retrying`);

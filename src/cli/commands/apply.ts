@@ -175,8 +175,11 @@ function executors(cluster: ResolvedCluster, plan: Plan, ctx: { connections: Con
   };
 }
 
-function outcomeLine(o: NodeOutcome): string {
-  return `node ${o.node}: ${o.message}`;
+/** A node's outcome; a failure's hint (what to do about it) on the line below. */
+function outcomeLines(o: NodeOutcome): string[] {
+  const error = o.status === "failed" || o.status === "rolledBack" ? o.error : undefined;
+  const hint = error instanceof ReconcileError ? error.hint : undefined;
+  return [`node ${o.node}: ${o.message}`, ...(hint === undefined ? [] : [`  hint: ${hint}`])];
 }
 
 export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Promise<number> {
@@ -246,7 +249,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
         log.info({ event: "apply", converged: result.converged, durationMs: Math.round(performance.now() - started), nodes: result.nodes.map((n) => ({ node: n.node, status: n.status })) }, "applied");
         progress.close();
         print(io.stdout);
-        for (const o of result.nodes) print(o.status === "converged" || o.status === "unchanged" ? io.stdout : io.stderr, outcomeLine(o));
+        for (const o of result.nodes) for (const line of outcomeLines(o)) print(o.status === "converged" || o.status === "unchanged" ? io.stdout : io.stderr, line);
         if (lost !== undefined) throw lost;
         return result.converged ? ExitCode.ok : ExitCode.failure;
       } finally {
