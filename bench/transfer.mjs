@@ -35,7 +35,7 @@ try {
   const sha256 = createHash("sha256").update(data).digest("hex");
   writeFileSync(join(dir, "known_hosts"), `${node.address} ${node.hostKey}\n`);
   const transport = await connectNode(
-    { name: node.name, address: node.address, root: "/opt/prefect", server: false, workerPools: [], ssh: { user: "root", port: 22, identityFile: tb.identityFile, knownHostsFile: join(dir, "known_hosts"), connectTimeoutMs: 5000, commandTimeoutMs: 600_000, keepaliveIntervalMs: 15_000, become: "none" } },
+    { name: node.name, address: node.address, root: "/opt/prefect", server: false, workerPools: [], ssh: { user: "root", port: 22, identityFile: tb.identityFile, knownHostsFile: join(dir, "known_hosts"), connectTimeoutMs: 5000, commandTimeoutMs: 600_000, keepaliveIntervalMs: 15_000, progressTimeoutMs: 60_000, become: "none" } },
     { env: {} },
   );
   const scp = [];

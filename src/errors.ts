@@ -117,12 +117,18 @@ export class ConnectError extends ReconcileError {
   }
 }
 
-/** A remote command failed, timed out or was cancelled. */
+/**
+ * A remote command failed, timed out or was cancelled, or an upload stopped making progress.
+ * "timeout" and "aborted": the command was stopped before it ended (a timeout is final: a command
+ * that ran for its whole `commandTimeout` would only do so again). "stalled": the node answered
+ * nothing for `progressTimeout` while an upload waited; worth another try, which resumes it.
+ */
+export type RemoteCommandFailure = "exit" | "timeout" | "aborted" | "stalled";
+
 export class RemoteCommandError extends ReconcileError {
   readonly node: string;
-  /** "timeout" and "aborted" mean the command was stopped before it ended. */
-  readonly reason: "exit" | "timeout" | "aborted";
-  constructor(node: string, reason: "exit" | "timeout" | "aborted", message: string, options: { hint?: string; cause?: unknown } = {}) {
+  readonly reason: RemoteCommandFailure;
+  constructor(node: string, reason: RemoteCommandFailure, message: string, options: { hint?: string; cause?: unknown } = {}) {
     super(`node ${node}: ${message}`, options);
     this.node = node;
     this.reason = reason;

@@ -378,7 +378,7 @@ export class SshTransport implements Transport {
       this.#filesSession = undefined;
     }
     this.#files ??= this.#openSftp().then(
-      (sftp) => (this.#filesSession = new SftpFiles(this.node, sftp, this.#spec.ssh.progressTimeoutMs, (what, pending) => this.#whileOpen(what, pending))),
+      (sftp) => (this.#filesSession = new SftpFiles(this.node, sftp, this.#spec.ssh.progressTimeoutMs, (what, error) => this.#lostDuring(what, error))),
       (error: unknown) => {
         this.#files = undefined;
         throw error;
@@ -408,6 +408,7 @@ export class SshTransport implements Transport {
     this.#logger?.debug({ error: error.message }, "connection lost");
     for (const notify of [...this.#onBreak]) notify(error);
     this.#onBreak.clear();
+    this.#filesSession?.fail(error);
     this.#sessions.releaseWaiters();
     this.#killSessions.releaseWaiters();
     if (destroy) this.#client.destroy();
@@ -664,7 +665,7 @@ export function mapSftpError(node: string, what: string, error: unknown): Remote
   const message = typeof e.message === "string" ? e.message : String(error);
   if (typeof e.code !== "number") {
     // ssh2 fails every pending request with "No response from server" when the session's channel closes.
-    return new ConnectError(node, "closed", `the SFTP session ended during ${what} (${message})`, { hint: "the node's sshd or sftp-server stopped the session; the next try opens a new one", cause: error, why: "the SFTP session ended" });
+    return new ConnectError(node, "closed", `the SFTP session ended during ${what} (${message})`, { hint: "the node's sshd or sftp-server stopped the session; the next try opens a new one", cause: error, why: "the node closed the SFTP session" });
   }
   const status = SFTP_STATUS[e.code] ?? "other";
   const said = message === "" || message.toLowerCase() === SFTP_MEANING[status] ? "" : ` (the node says: ${message})`;
@@ -678,21 +679,32 @@ export function mapSftpError(node: string, what: string, error: unknown): Remote
 }
 
 /**
- * {@link RemoteFiles} over one SFTP session. Each request settles: the node's answer, the
- * connection's error the moment it breaks (`guard`), or a timeout after `timeoutMs` without an
- * answer (the "no progress" bound). A request that timed out ends the session, so the next try
- * starts clean instead of queueing behind what the node never answered.
+ * {@link RemoteFiles} over one SFTP session. Each request settles: the node's answer; at once when
+ * the connection breaks ({@link fail}, called by the transport) or the session closes; or, when the
+ * session has answered nothing at all for `timeoutMs` while requests wait (the "no progress" bound:
+ * a slow link that keeps acknowledging writes is progress, however long a queued request waits),
+ * every pending request fails and the session is ended, so the next try starts clean instead of
+ * queueing behind what the node never answered.
  */
 class SftpFiles implements RemoteFiles {
-  /** Set once a request went unanswered and the session was ended: later requests fail at once with it. */
-  #ended: RemoteCommandError | undefined;
+  /** Why this session is over; later requests fail at once with it. */
+  #ended: ReconcileErrorLike | undefined;
+  /** Requests waiting for their answer: how to fail each, and what it was for (the oldest first). */
+  readonly #pending = new Map<number, { what: string; fail: (error: Error) => void }>();
+  #nextId = 0;
+  /** When the session last answered anything. */
+  #lastAnswer = performance.now();
+  #watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     readonly node: string,
     readonly sftp: SFTPWrapper,
     readonly timeoutMs: number,
-    readonly guard: <T>(what: string, pending: Promise<T>) => Promise<T>,
-  ) {}
+    /** Wraps a connection error with what was under way. */
+    readonly lostDuring: (what: string, error: ConnectError) => ConnectError,
+  ) {
+    sftp.once("close", () => this.#end(new ConnectError(node, "closed", "the node closed the SFTP session", { why: "the node closed the SFTP session" })));
+  }
 
   open(path: string, flags: "w" | "r+"): Promise<RemoteHandle> {
     return this.#request(`open ${path}`, (cb) => this.sftp.open(path, flags, cb));
@@ -710,31 +722,70 @@ class SftpFiles implements RemoteFiles {
     return this.#request("close the upload", (cb) => this.sftp.close(handle, (error) => cb(error)));
   }
 
-  /** A request went unanswered: this session is done, the next {@link SshTransport.files} opens another. */
+  /** This session is done (it stalled, closed, or its connection broke): the transport opens another. */
   get ended(): boolean {
     return this.#ended !== undefined;
   }
 
+  /** The connection broke: every pending request fails now, naming what it was for. */
+  fail(error: ConnectError): void {
+    this.#end(error);
+  }
+
+  #end(error: ReconcileErrorLike): void {
+    this.#ended ??= error;
+    clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+    const pending = [...this.#pending.values()];
+    this.#pending.clear();
+    for (const p of pending) p.fail(error instanceof ConnectError ? this.lostDuring(`the SFTP request to ${p.what}`, error) : error);
+  }
+
   #request<T>(what: string, call: (cb: (error: Error | null | undefined, value?: T) => void) => void): Promise<T> {
-    if (this.#ended !== undefined) return Promise.reject(this.#ended);
-    let timer: NodeJS.Timeout | undefined;
-    const answered = new Promise<T>((resolve, reject) => {
-      timer = setTimeout(() => {
-        this.#ended ??= new RemoteCommandError(this.node, "timeout", `no answer from the node for ${Math.round(this.timeoutMs / 100) / 10} s to the SFTP request to ${what}`, {
-          hint: "the node or its disk is stuck, or the link is too slow; raise ssh.progressTimeout in cluster.yaml for slow links",
-        });
-        this.sftp.end();
-        reject(this.#ended);
-      }, this.timeoutMs);
+    const ended = this.#ended;
+    if (ended !== undefined) return Promise.reject(ended instanceof ConnectError ? this.lostDuring(`the SFTP request to ${what}`, ended) : ended);
+    return new Promise<T>((resolve, reject) => {
+      const id = this.#nextId++;
+      if (this.#pending.size === 0) this.#lastAnswer = performance.now();
+      this.#pending.set(id, { what, fail: reject });
+      this.#arm();
+      const answer = (error: Error | null | undefined, value?: T) => {
+        if (!this.#pending.delete(id)) return; // already failed by the watchdog or a break
+        this.#lastAnswer = performance.now();
+        if (this.#pending.size === 0) {
+          clearInterval(this.#watchdog);
+          this.#watchdog = undefined;
+        }
+        if (error === undefined || error === null) resolve(value as T);
+        else reject(mapSftpError(this.node, what, error));
+      };
       try {
-        call((error, value) => (error === undefined || error === null ? resolve(value as T) : reject(mapSftpError(this.node, what, error))));
+        call(answer);
       } catch (error) {
-        reject(mapSftpError(this.node, what, error));
+        // ssh2 throws at once when its socket has already ended ("Not connected").
+        answer(error instanceof Error ? error : new Error(String(error)));
       }
     });
-    return this.guard(`the SFTP request to ${what}`, answered).finally(() => clearTimeout(timer));
+  }
+
+  /** Checks a few times per bound whether the session went silent while requests wait. */
+  #arm(): void {
+    if (this.#watchdog !== undefined) return;
+    this.#watchdog = setInterval(() => {
+      if (this.#pending.size === 0 || performance.now() - this.#lastAnswer < this.timeoutMs) return;
+      const oldest = this.#pending.values().next().value?.what ?? "a request";
+      this.sftp.end();
+      this.#end(
+        new RemoteCommandError(this.node, "stalled", `no answer from the node for ${Math.round(this.timeoutMs / 100) / 10} s to the SFTP request to ${oldest}`, {
+          hint: "the node or its disk is stuck, or the link is too slow; raise ssh.progressTimeout in cluster.yaml for slow links",
+        }),
+      );
+    }, Math.max(10, Math.min(1_000, this.timeoutMs / 4)));
+    this.#watchdog.unref();
   }
 }
+
+type ReconcileErrorLike = ConnectError | RemoteCommandError;
 
 /**
  * The run's connections: at most one per node, opened on first use and shared by every step. A

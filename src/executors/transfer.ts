@@ -326,8 +326,8 @@ async function uploadFailure(transport: Transport, target: TransferTarget, meter
       why,
     });
   }
-  if (error instanceof RemoteCommandError && error.reason === "timeout") {
-    return new RemoteCommandError(node, "timeout", `the upload of ${what} made no progress ${at}: ${error.message.replace(/^node \S+: /, "")}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error });
+  if (error instanceof RemoteCommandError && error.reason === "stalled") {
+    return new RemoteCommandError(node, "stalled", `the upload of ${what} made no progress ${at}: ${error.message.replace(/^node \S+: /, "")}`, { ...(error.hint === undefined ? {} : { hint: error.hint }), cause: error });
   }
   if (error instanceof RemoteFileError && error.status === "failure") {
     // SFTP gives no errno: measure the file system the .part is on.
@@ -414,7 +414,9 @@ async function uploadPipelined(files: RemoteFiles, remote: string, localPath: st
     await Promise.race([Promise.all(lanes), cancelled]);
     if (failure !== undefined) {
       // Leave a .part that is exactly the acknowledged prefix, so a resume continues from truth.
-      if (next > contiguous && !(failure instanceof ConnectError)) await files.truncate(h, contiguous).catch(() => undefined);
+      // Bounded: behind writes the node never answers it would wait as long as they do. When the
+      // session is gone it fails at once; the sha256 check after a resume is the safety net anyway.
+      if (next > contiguous) await withTimeout(files.truncate(h, contiguous), DRAIN_WAIT_MS).catch(() => undefined);
       throw failure;
     }
     return total - start;

@@ -54,12 +54,13 @@ export interface RollbackInput {
 
 /**
  * Errors worth another try: the connection dropped, timed out, was refused or the node was briefly
- * unreachable, or a remote command hit its timeout. Everything else (authentication, host keys,
- * a command that exited non-zero, a cancelled command, bugs) fails at once.
+ * unreachable (it may be rebooting), or an upload stalled (the next try resumes it). Everything
+ * else (authentication, host keys, a command that exited non-zero or ran out its whole
+ * `commandTimeout`, a cancelled command, a full disk, bugs) fails at once.
  */
 export function isTransient(error: unknown): boolean {
   if (error instanceof ConnectError) return error.category === "closed" || error.category === "timeout" || error.category === "refused" || error.category === "unreachable";
-  if (error instanceof RemoteCommandError) return error.reason === "timeout";
+  if (error instanceof RemoteCommandError) return error.reason === "stalled";
   return false;
 }
 

@@ -63,7 +63,9 @@ export class FakeSshd {
    * Called before each SFTP write is carried out ("real" mode): return a status code to refuse it,
    * or "hang" to never answer it (a stuck disk).
    */
-  beforeSftpWrite: ((offset: number, length: number) => number | "hang" | undefined) | undefined;
+  beforeSftpWrite: ((offset: number, length: number) => number | "hang" | "close" | undefined) | undefined;
+  /** Each SFTP write is answered this long after the one before it, in order, as a slow disk would. */
+  sftpWriteDelayMs = 0;
   readonly #options: FakeSshdOptions;
   readonly #server: InstanceType<typeof Server>;
   readonly #clients = new Set<Connection>();
@@ -154,17 +156,23 @@ export class FakeSshd {
         fail(reqid, error);
       }
     });
+    let queue = Promise.resolve();
     sftp.on("WRITE", (reqid, handle, offset, data) => {
       const refused = this.beforeSftpWrite?.(offset, data.length);
       if (refused === "hang") return;
+      if (refused === "close") return void sftp.end();
       if (refused !== undefined) return sftp.status(reqid, refused);
-      try {
-        writeSync(fds.get(handle.toString()) ?? -1, data, 0, data.length, offset);
-        this.sftpWritten += data.length;
-        sftp.status(reqid, STATUS_CODE.OK);
-      } catch (error) {
-        fail(reqid, error);
-      }
+      const write = () => {
+        try {
+          writeSync(fds.get(handle.toString()) ?? -1, data, 0, data.length, offset);
+          this.sftpWritten += data.length;
+          sftp.status(reqid, STATUS_CODE.OK);
+        } catch (error) {
+          fail(reqid, error);
+        }
+      };
+      if (this.sftpWriteDelayMs === 0) return write();
+      queue = queue.then(() => new Promise<void>((resolve) => setTimeout(() => (write(), resolve()), this.sftpWriteDelayMs)));
     });
     sftp.on("FSETSTAT", (reqid, handle, attrs) => {
       try {

@@ -82,7 +82,7 @@ describe("node machine", () => {
 
     it("gives up after `attempts` tries and says so", async () => {
       const clock = new SimulatedClock();
-      const fake = new FakeExecutors((_n, stage) => (stage === "stage" ? Promise.reject(new RemoteCommandError("n1", "timeout", "timed out after 30s")) : undefined));
+      const fake = new FakeExecutors((_n, stage) => (stage === "stage" ? Promise.reject(new RemoteCommandError("n1", "stalled", "timed out after 30s")) : undefined));
       const actor = createActor(createNodeMachine(fake, { retry: { attempts: 3, baseDelayMs: 100 } }), { input: { plan: nodePlan("n1", FULL), generation: 1 }, clock });
       const done = toPromise(actor.start());
       for (let i = 0; i < 5; i++) {
@@ -115,7 +115,9 @@ describe("node machine", () => {
         ["auth", false], ["host-key-unknown", false], ["host-key-changed", false], ["dns", false], ["protocol", false],
       ];
       for (const [category, transient] of categories) expect([category, isTransient(new ConnectError("n", category, "x"))]).toEqual([category, transient]);
-      expect(isTransient(new RemoteCommandError("n", "timeout", "x"))).toBe(true);
+      // An upload without progress is retried (it resumes); a command that used its whole timeout is not.
+      expect(isTransient(new RemoteCommandError("n", "stalled", "x"))).toBe(true);
+      expect(isTransient(new RemoteCommandError("n", "timeout", "x"))).toBe(false);
       expect(isTransient(new RemoteCommandError("n", "exit", "timeout"))).toBe(false);
       expect(isTransient(new RemoteCommandError("n", "aborted", "x"))).toBe(false);
       expect(isTransient(Object.assign(new Error("x"), { category: "closed" }))).toBe(false);
