@@ -7,6 +7,7 @@
  * library or socket failure leaves this module as a {@link ConnectError} with a category and a
  * hint, or a {@link RemoteCommandError}; never as a raw ssh2 error.
  */
+import { setMaxListeners } from "node:events";
 import { readFile } from "node:fs/promises";
 import type { Duplex } from "node:stream";
 import ssh2 from "ssh2";
@@ -315,6 +316,8 @@ export class SshTransport implements Transport {
     this.#logger = logger?.child({ node: node.name });
     this.#closed = new Promise((resolve) => client.once("close", () => resolve()));
     client.on("error", (error) => this.#break(mapConnectError(node, error, "connected"), true));
+    // 'end' comes before 'close' when the node hangs up; from then on ssh2 throws "Not connected".
+    client.on("end", () => this.#break(mapConnectError(node, new Error("the connection closed"), "connected"), true));
     client.on("close", () => this.#break(mapConnectError(node, new Error("the connection closed"), "connected"), true));
   }
 
@@ -355,10 +358,12 @@ export class SshTransport implements Transport {
     const channel = await this.#whileOpen(
       `a tunnel to ${host}:${port}`,
       new Promise<ClientChannel>((resolve, reject) => {
-        this.#client.forwardOut("127.0.0.1", 0, host, port, (error, opened) => {
-          if (error === undefined || error === null) return resolve(opened);
-          reject(this.#broken ?? this.#forwardError(error as Error & { reason?: unknown }, host, port));
-        });
+        this.#tryClient(reject, () =>
+          this.#client.forwardOut("127.0.0.1", 0, host, port, (error, opened) => {
+            if (error === undefined || error === null) return resolve(opened);
+            reject(this.#broken ?? this.#forwardError(error as Error & { reason?: unknown }, host, port));
+          }),
+        );
       }),
     );
     // A tunnel outlives the call: when the connection breaks, whoever listens sees the error. (ssh2's
@@ -448,11 +453,27 @@ export class SshTransport implements Transport {
 
   #open(remoteCommand: string): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
-      this.#client.exec(remoteCommand, (error, channel) => {
-        if (error === undefined || error === null) return resolve(channel);
-        reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused a command channel: ${error.message}`, { hint: "sshd's MaxSessions must be at least 10 (the default)", cause: error }));
-      });
+      this.#tryClient(reject, () =>
+        this.#client.exec(remoteCommand, (error, channel) => {
+          if (error === undefined || error === null) return resolve(channel);
+          reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused a command channel: ${error.message}`, { hint: "sshd's MaxSessions must be at least 10 (the default)", cause: error }));
+        }),
+      );
     });
+  }
+
+  /**
+   * Calls into ssh2, which throws at once ("Not connected") once the socket has ended: that is the
+   * connection lost, not a bug, and is rejected as such.
+   */
+  #tryClient(reject: (error: unknown) => void, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      const lost = mapConnectError(this.#spec, error, "connected");
+      this.#break(lost, true);
+      reject(this.#broken ?? lost);
+    }
   }
 
   /** Collects one command's output and exit; on abort or timeout kills its process group first. */
@@ -616,10 +637,12 @@ export class SshTransport implements Transport {
       const sftp = await this.#whileOpen(
         "the start of an SFTP session",
         new Promise<SFTPWrapper>((resolve, reject) => {
-          this.#client.sftp((error, session) => {
-            if (error === undefined || error === null) return resolve(session);
-            reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused an SFTP session: ${error.message}`, { hint: "enable the sftp subsystem in the node's sshd_config", cause: error }));
-          });
+          this.#tryClient(reject, () =>
+            this.#client.sftp((error, session) => {
+              if (error === undefined || error === null) return resolve(session);
+              reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused an SFTP session: ${error.message}`, { hint: "enable the sftp subsystem in the node's sshd_config", cause: error }));
+            }),
+          );
         }),
       );
       // The session holds its channel until it ends; then the next call opens a new one.
@@ -806,6 +829,8 @@ export class Connections {
   constructor(nodes: readonly ResolvedNode[], options: ConnectOptions = {}) {
     this.#nodes = new Map(nodes.map((n) => [n.name, n]));
     const signal = options.signal === undefined ? this.#closing.signal : AbortSignal.any([options.signal, this.#closing.signal]);
+    // One listener per node's connect: no "possible leak" warning for clusters of more than 10 nodes.
+    setMaxListeners(0, signal);
     this.#options = { ...options, signal };
   }
 
