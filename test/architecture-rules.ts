@@ -121,6 +121,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     },
     node: {
       "node:crypto": { why: "sha256 of artifacts, host-key fingerprints and hashed known_hosts; random nonces (facts markers, temp names)" },
+      "node:events": { why: "setMaxListeners on the run's signal, which every node's connect listens to" },
       "node:fs": { why: "streams of local artifacts" },
       "node:fs/promises": { why: "local files: artifacts, the cache, the local lock" },
       "node:os": { why: "the user's home (the artifact cache)" },
@@ -146,6 +147,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     packages: { commander: "argv parsing (only the CLI parses argv)" },
     node: {
       "node:crypto": { why: "the id of a cluster's local lock (sha256 of the spec path); digests for pin" },
+      "node:events": { why: "setMaxListeners on the run's abort signal, which every node's commands listen to" },
       "node:fs/promises": { why: "plan files, --out folders, init's and trust's files" },
       "node:os": { why: "the user's home (pin), the lock holder's user and host name" },
       "node:path": { why: "local paths given on the command line" },
