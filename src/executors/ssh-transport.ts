@@ -41,7 +41,9 @@ const CHANNEL_CLOSE_WAIT_MS = 2_000;
 /** The process group marker must come before any output; give up looking after this much stderr. */
 const MARKER_SEARCH_BYTES = 64 * 1024;
 const PGID_MARKER = "reconcile-pgid=";
-const PGID_LINE = /(^|\n)reconcile-pgid=(\d+)\n/;
+/** `reconcile-pgid=<pgid> <boot id>` (the boot id tells a later connection whether the group may still run). */
+const PGID_LINE = /(^|\n)reconcile-pgid=(\d+)(?: ([0-9a-f-]+))?\n/;
+const BOOT_ID = "/proc/sys/kernel/random/boot_id";
 
 /** Options of {@link connectNode} and {@link Connections}. */
 export interface ConnectOptions {
@@ -68,7 +70,8 @@ export interface ConnectOptions {
  * // exec sudo -n -- setsid -w sh -c '…' reconcile 'apt-get -y install ./x.deb'
  */
 export function wrapCommand(command: string, options: { become: boolean }): string {
-  const leader = `printf '${PGID_MARKER}%s\\n' "$$" >&2; sh -c "$1"; exit "$?"`;
+  // `read` is a builtin: the boot id costs no process.
+  const leader = `b=-; read -r b < ${BOOT_ID} 2>/dev/null; printf '${PGID_MARKER}%s %s\\n' "$$" "$b" >&2; sh -c "$1"; exit "$?"`;
   const wrapped = `setsid -w sh -c ${shellQuote(leader)} reconcile ${shellQuote(command)}`;
   return options.become ? `exec sudo -n -- ${wrapped}` : `exec ${wrapped}`;
 }
@@ -82,9 +85,22 @@ export function wrapCommand(command: string, options: { become: boolean }): stri
  * directly because `ps` (procps) is not on every minimal node; without /proc it falls back to `kill -0`.
  */
 export function killCommand(pgid: number, options: { become: boolean }): string {
+  return settleCommand(pgid, { ...options, waitMs: 0, boot: null });
+}
+
+/**
+ * The remote command line that lets process group `pgid` finish by itself for up to `waitMs`, then
+ * stops it as {@link killCommand} does; nothing at all when `boot` (a boot id) is given and the
+ * node booted since (the group is gone and its number may be someone else's). For a command a lost
+ * connection left running: the next try of its step must not run beside it.
+ */
+export function settleCommand(pgid: number, options: { become: boolean; waitMs: number; boot: string | null }): string {
   if (!Number.isSafeInteger(pgid) || pgid <= 1) throw new Error(`refusing to kill process group ${pgid}`);
+  if (options.boot !== null && !/^[0-9a-f-]+$/.test(options.boot)) throw new Error(`not a boot id: ${options.boot}`);
   const rounds = Math.ceil(KILL_GRACE_MS / 100);
+  const waitRounds = Math.ceil(options.waitMs / 200);
   const script = [
+    ...(options.boot === null ? [] : [`b=; read -r b < ${BOOT_ID} 2>/dev/null; [ "$b" = ${options.boot} ] || exit 0`]),
     `g=${pgid}`,
     `alive() {`,
     `  [ -r /proc/self/stat ] || { kill -s 0 -- -$g 2>/dev/null; return; }`,
@@ -95,6 +111,7 @@ export function killCommand(pgid: number, options: { become: boolean }): string 
     `  done`,
     `  return 1`,
     `}`,
+    ...(waitRounds === 0 ? [] : [`i=0`, `while [ "$i" -lt ${waitRounds} ] && alive; do sleep 0.2; i=$((i + 1)); done`, `alive || exit 0`]),
     `kill -s TERM -- -$g 2>/dev/null || exit 0`,
     `i=0`,
     `while [ "$i" -lt ${rounds} ] && alive; do sleep 0.1; i=$((i + 1)); done`,
@@ -304,6 +321,8 @@ export class SshTransport implements Transport {
   readonly #onBreak = new Set<(error: ConnectError) => void>();
   readonly #closed: Promise<void>;
   #broken: ConnectError | undefined;
+  /** Commands that were running when the connection broke (they may run on). */
+  readonly #orphans: Orphan[] = [];
   #files: Promise<SftpFiles> | undefined;
   /** The session #files resolved to, once it did. */
   #filesSession: SftpFiles | undefined;
@@ -324,6 +343,26 @@ export class SshTransport implements Transport {
   /** False once the connection broke or was closed; {@link Connections.get} then opens a new one. */
   get isOpen(): boolean {
     return this.#broken === undefined;
+  }
+
+  /** Commands that were running on the node when this connection broke. */
+  get orphans(): readonly Orphan[] {
+    return this.#orphans;
+  }
+
+  /**
+   * Waits (on this, a new connection) for commands a lost connection left running to finish, up to
+   * the command timeout, then stops what is left: a retried step must not run beside its first try
+   * (two `tar -x` into one folder, two `dpkg`). Nothing to do when the node rebooted meanwhile.
+   */
+  async settleOrphans(orphans: readonly Orphan[]): Promise<void> {
+    const waitMs = this.#spec.ssh.commandTimeoutMs;
+    for (const o of orphans) {
+      const started = performance.now();
+      // The wrapper's own process group is what the script stops; run it bare, as the kill is.
+      await this.#runQuiet(settleCommand(o.pgid, { become: o.become, waitMs, boot: o.boot }), waitMs + KILL_TIMEOUT_MS);
+      this.#logger?.info({ event: "orphan", step: o.label, pgid: o.pgid, durationMs: Math.round(performance.now() - started) }, "waited for a command the lost connection left running");
+    }
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
@@ -509,7 +548,10 @@ export class SshTransport implements Transport {
         outcome();
       };
       const onBreak = (error: ConnectError) => {
-        if (state === "running") settle(() => reject(this.#lostDuring(`\`${label}\``, error)));
+        if (state !== "running") return;
+        // Without a terminal, a lost connection does not stop the command: it may still run.
+        if (marker.pgid !== undefined) this.#orphans.push({ pgid: marker.pgid, boot: marker.boot, label, become });
+        settle(() => reject(this.#lostDuring(`\`${label}\``, error)));
       };
 
       const stop = async (reason: "timeout" | "aborted") => {
@@ -884,10 +926,30 @@ export class Connections {
     const current = this.#open.get(node.name);
     // Two callers that both saw the broken connection share one reconnect.
     if (current !== undefined && current !== replacing) return current;
-    const opening = connectNode(node, this.#options);
+    const opening = connectNode(node, this.#options).then(async (fresh) => {
+      // What the broken connection left running finishes (or is stopped) before anything runs again.
+      const old = await replacing?.catch(() => undefined);
+      if (old !== undefined && old.orphans.length > 0) {
+        try {
+          await fresh.settleOrphans(old.orphans);
+        } catch (error) {
+          await fresh.close();
+          throw error;
+        }
+      }
+      return fresh;
+    });
     this.#open.set(node.name, opening);
     return opening;
   }
+}
+
+/** A command left running on a node by a connection that broke: its process group and the node's boot then. */
+export interface Orphan {
+  pgid: number;
+  boot: string | null;
+  label: string;
+  become: boolean;
 }
 
 /** Connect failures that a later try may not meet (a node that reboots refuses, then answers). */
@@ -1029,6 +1091,8 @@ class CappedBuffer {
 /** Finds the `reconcile-pgid=` line at the head of stderr, passes everything else through. */
 class PgidScanner {
   pgid: number | undefined;
+  /** The node's boot id when the command started; null when it could not be read. */
+  boot: string | null = null;
   #head: Buffer = Buffer.alloc(0);
   #searching = true;
   readonly #waiters: (() => void)[] = [];
@@ -1042,6 +1106,7 @@ class PgidScanner {
       // latin1 maps bytes 1:1 to characters, so string offsets are byte offsets.
       const start = match.index + (match[1] ?? "").length;
       this.pgid = Number(match[2]);
+      this.boot = match[3] ?? null;
       this.sink.push(this.#head.subarray(0, start));
       this.sink.push(this.#head.subarray(match.index + match[0].length));
       this.#done();

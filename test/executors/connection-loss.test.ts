@@ -279,6 +279,50 @@ describe("an upload that makes no progress", () => {
   });
 });
 
+describe("a command the lost connection left running", () => {
+  it("is waited for before the node is used again, so a retried step never runs beside its first try", async () => {
+    const work = mkdtempSync(join(dir, "orphan-"));
+    const connections = new Connections([nodeAt(sshd.port)]);
+    try {
+      const first = await connections.get("n1");
+      // Like `tar -x` of a big environment: still writing when the connection goes.
+      const running = first.exec(`sleep 1.5; echo finished > '${work}/first-try'`, { step: "install: artifact:prefect-env" });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      sshd.dropConnections();
+      expect(((await within(2_000, running)).error as ConnectError).category).toBe("closed");
+      expect(existsSync(join(work, "first-try"))).toBe(false);
+      const again = await within(10_000, connections.ensure("n1"));
+      // The reconnect waited for the first try to end on its own: its work is complete.
+      expect(readFileSync(join(work, "first-try"), "utf8")).toBe("finished\n");
+      expect(again.ms).toBeGreaterThan(700);
+      expect(((await (again.value as Awaited<ReturnType<Connections["get"]>>).exec("echo ok")).stdout)).toBe("ok\n");
+    } finally {
+      await connections.closeAll();
+    }
+  });
+
+  it("one that outlives the command timeout is stopped", async () => {
+    const work = mkdtempSync(join(dir, "orphan-"));
+    const connections = new Connections([nodeAt(sshd.port, { commandTimeoutMs: 600 })]);
+    try {
+      const first = await connections.get("n1");
+      const running = first.exec(`echo $$ > '${work}/pid'; sleep 30; echo finished > '${work}/first-try'`, { step: "install", timeoutMs: 60_000 });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      sshd.dropConnections();
+      await within(2_000, running);
+      const again = await within(10_000, connections.ensure("n1"));
+      expect(again.error).toBeUndefined();
+      const pid = Number(readFileSync(join(work, "pid"), "utf8"));
+      // Gone, or a zombie nobody reaped yet: no longer running.
+      const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8") : "";
+      expect(stat === "" || /^\d+ \(.*\) Z /.test(stat), stat).toBe(true);
+      expect(existsSync(join(work, "first-try"))).toBe(false);
+    } finally {
+      await connections.closeAll();
+    }
+  });
+});
+
 describe("Connections.ensure", () => {
   it("connects again to a node that refused while it rebooted, checking its host key again", async () => {
     // A port where nothing listens yet: refused, as a node's port 22 is while it boots.

@@ -4,7 +4,8 @@
  */
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { killCommand, wrapCommand } from "../../src/executors/ssh-transport.js";
+import { readFileSync } from "node:fs";
+import { killCommand, settleCommand, wrapCommand } from "../../src/executors/ssh-transport.js";
 import { shellQuote } from "../../src/executors/transport.js";
 
 function sh(script: string, input?: string): { code: number | null; stdout: string; stderr: string } {
@@ -52,7 +53,8 @@ describe("wrapCommand", () => {
     const result = sh(wrapCommand(`echo "it's $((6 * 7))"; echo oops >&2; read line; echo "got $line"; exit 5`, { become: false }), "hello\n");
     expect(result.code).toBe(5);
     expect(result.stdout).toBe("it's 42\ngot hello\n");
-    expect(result.stderr).toMatch(/^reconcile-pgid=\d+\noops\n$/);
+    // The marker (process group, then the node's boot id) comes first, then the command's own stderr.
+    expect(result.stderr).toMatch(/^reconcile-pgid=\d+ [0-9a-f-]+\noops\n$/);
   });
 
   it("puts the command in its own process group, led by the reported pid", () => {
@@ -67,17 +69,41 @@ describe("wrapCommand", () => {
   it("works the same when started by a session leader, as sshd starts it (setsid forks and waits)", () => {
     // `setsid sh -c` makes the outer shell a session leader, like the shell sshd runs a command with.
     const result = spawnSync("setsid", ["sh", "-c", wrapCommand("cut -d' ' -f5 /proc/$$/stat; cat; exit 7", { become: false })], { input: "in\n", encoding: "utf8" });
-    const pgid = /^reconcile-pgid=(\d+)\n$/.exec(result.stderr)?.[1];
+    const pgid = /^reconcile-pgid=(\d+) [0-9a-f-]+\n$/.exec(result.stderr)?.[1];
     expect(result.status).toBe(7);
     expect(result.stdout).toBe(`${pgid}\nin\n`);
     expect(Number(pgid)).not.toBe(result.pid);
   });
 });
 
+/** Alive and not a zombie (a killed child stays a zombie until reaped). */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 describe("killCommand", () => {
   it("refuses process groups that would hit everything", () => {
     for (const bad of [0, 1, -5, 1.5, Number.NaN]) expect(() => killCommand(bad, { become: false })).toThrow("refusing");
     expect(killCommand(4242, { become: true })).toMatch(/^exec sudo -n -- sh -c /);
+  });
+
+  it("settleCommand leaves a process group alone when the node booted since (its number may be another's)", () => {
+    const child = spawn("setsid", ["sleep", "30"], { stdio: "ignore" });
+    try {
+      const pgid = child.pid ?? 0;
+      const otherBoot = "00000000-0000-4000-8000-000000000000";
+      expect(sh(settleCommand(pgid, { become: false, waitMs: 0, boot: otherBoot })).code).toBe(0);
+      expect(running(pgid)).toBe(true);
+      const thisBoot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+      expect(sh(settleCommand(pgid, { become: false, waitMs: 200, boot: thisBoot })).code).toBe(0);
+      expect(running(pgid)).toBe(false);
+    } finally {
+      child.kill("SIGKILL");
+    }
   });
 
   it("exits 0 when the group is already gone", () => {
