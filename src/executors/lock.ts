@@ -78,6 +78,8 @@ export class RemoteLease {
   #timer: NodeJS.Timeout | undefined;
   /** When the lease file last said our lease runs on (ms since the epoch). */
   #renewedAt: number;
+  /** The renewal under way, if any: a release waits for it. */
+  #renewing: Promise<void> | undefined;
   readonly #node: () => Promise<Transport>;
   readonly #name: string;
   readonly #options: Required<LeaseOptions>;
@@ -128,11 +130,38 @@ export class RemoteLease {
   /** Extends the lease; fails if someone took it (then the run must stop), or the node could not be asked. */
   async renew(): Promise<void> {
     const next = RemoteLease.render(this.#options, this.#startedAt);
-    const transport = await this.#node();
-    const r = await transport.exec(leaseSwapScript(this.#content, next, this.#options.file), { step: "renew the apply lock", timeoutMs: LEASE_COMMAND_TIMEOUT_MS });
-    if (r.code !== 0) throw new ReconcileError(`node ${this.#name}: lost the apply lock${r.code === CONFLICT ? " to another run" : ""}`);
-    this.#content = next;
+    await this.#swap(next, "renew the apply lock");
     this.#renewedAt = this.#options.now();
+  }
+
+  /**
+   * Replaces our lease on the node with `next` ("" removes it). When the file holds a newer
+   * version of OUR lease (a renewal went through but its answer was lost with the connection),
+   * that is adopted and the swap tried once more; anyone else's lease is a conflict.
+   */
+  async #swap(next: string, step: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const transport = await this.#node();
+      const r = await transport.exec(leaseSwapScript(this.#content, next, this.#options.file), { step, timeoutMs: LEASE_COMMAND_TIMEOUT_MS });
+      if (r.code === 0) {
+        this.#content = next;
+        return;
+      }
+      const current = r.code === CONFLICT ? parseLease(r.stdout) : null;
+      if (attempt === 0 && current !== null && this.#isOurs(current)) {
+        this.#content = r.stdout;
+        continue;
+      }
+      // Releasing what is no longer ours: gone already, or another run's now (not ours to remove).
+      if (r.code === CONFLICT && next === "") return;
+      const whose = current === null ? "" : ` (${current.holder} on ${current.host}, pid ${current.pid})`;
+      throw new ReconcileError(`node ${this.#name}: ${r.code === CONFLICT ? `lost the apply lock to another run${whose}` : `cannot ${step}: ${r.stderr.trim() || `exit ${r.code}`}`}`);
+    }
+  }
+
+  #isOurs(lease: LockFact): boolean {
+    const o = this.#options;
+    return lease.holder === o.holder && lease.host === o.host && lease.pid === o.pid && lease.startedAt === this.#startedAt;
   }
 
   /**
@@ -141,25 +170,27 @@ export class RemoteLease {
    * at the next interval, and passed to `onError` only once the lease has run out unrenewed.
    */
   keepAlive(intervalMs: number, onError: (error: unknown) => void): void {
-    let busy = false;
     this.#timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      this.renew()
+      if (this.#renewing !== undefined) return;
+      this.#renewing = this.renew()
         .catch((error: unknown) => {
           const expired = this.#options.now() - this.#renewedAt >= this.#options.ttlMs;
-          if (!(error instanceof ConnectError || error instanceof RemoteCommandError) || expired) onError(error);
+          if (!(error instanceof ConnectError || error instanceof RemoteCommandError)) onError(error);
+          else if (expired) onError(new ReconcileError(`node ${this.#name}: the apply lock ran out: it could not be renewed for ${Math.round(this.#options.ttlMs / 1000)} s (${error.message})`, { cause: error }));
         })
-        .finally(() => (busy = false));
+        .finally(() => (this.#renewing = undefined));
     }, intervalMs);
     this.#timer.unref();
   }
 
-  /** Gives the lease back (only if it is still ours). */
+  /**
+   * Gives the lease back (only if it is still ours), after a renewal under way has ended. Rejects
+   * when it could not: the lease then runs out by itself.
+   */
   async release(): Promise<void> {
     if (this.#timer !== undefined) clearInterval(this.#timer);
-    const transport = await this.#node();
-    await transport.exec(leaseSwapScript(this.#content, "", this.#options.file), { step: "release the apply lock", timeoutMs: LEASE_COMMAND_TIMEOUT_MS });
+    await this.#renewing;
+    await this.#swap("", "release the apply lock");
   }
 }
 

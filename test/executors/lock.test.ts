@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ConnectError } from "../../src/errors.js";
 import { LocalLock, LockedError, RemoteLease, forceUnlock } from "../../src/executors/lock.js";
 import { LocalTransport } from "../helpers/local-transport.js";
 
@@ -68,6 +69,39 @@ describe("RemoteLease", () => {
     await expect(lease.renew()).rejects.toThrow("lost the apply lock to another run");
     await lease.release();
     expect(JSON.parse(readFileSync(file, "utf8")).holder).toBe("bob");
+  });
+
+  it("a renewal whose answer was lost (the node wrote it, the connection dropped) is adopted, not taken for another run's", async () => {
+    const file = lockFile();
+    let now = T0;
+    const { lease } = await RemoteLease.acquire(t, options(file, { now: () => now }));
+    // What the lost renewal left on the node: our own lease, with a later end.
+    const ours = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    writeFileSync(file, `${JSON.stringify({ ...ours, expiresAt: "2026-11-21T10:01:20.000Z" })}\n`);
+    now += 40_000;
+    await lease.renew();
+    expect(JSON.parse(readFileSync(file, "utf8")).expiresAt).toBe("2026-11-21T10:01:40.000Z");
+    writeFileSync(file, `${JSON.stringify({ ...ours, expiresAt: "2026-11-21T10:01:50.000Z" })}\n`);
+    await lease.release();
+    expect(() => readFileSync(file)).toThrow();
+  });
+
+  it("a renewal that cannot reach the node is tried again, and reported only once the lease has run out", async () => {
+    const file = lockFile();
+    let now = T0;
+    let reachable = true;
+    const node = () => (reachable ? Promise.resolve(t) : Promise.reject(new ConnectError("server", "refused", "connection refused")));
+    const { lease } = await RemoteLease.acquire(node, options(file, { now: () => now, ttlMs: 60_000 }));
+    const errors: unknown[] = [];
+    reachable = false;
+    lease.keepAlive(20, (error) => errors.push(error));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(errors).toEqual([]);
+    now += 61_000;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(String(errors[0])).toContain("the apply lock ran out: it could not be renewed for 60 s");
+    reachable = true;
+    await lease.release();
   });
 
   it("an unreadable lock file is never overwritten silently", async () => {

@@ -203,7 +203,14 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
         lease = taken.lease;
         if (taken.tookOver !== null) print(io.stderr, `warning: took over the expired lock of ${taken.tookOver.holder} (pid ${taken.tookOver.pid}, lease ended ${taken.tookOver.expiresAt})`);
         let lost: unknown;
-        lease.keepAlive(LEASE_MS / 3, (error) => (lost = error));
+        // A lease lost (taken by another run, or run out while the server was away) stops the run:
+        // someone else may be changing the nodes now.
+        const stopOnLoss = new AbortController();
+        const runSignal = AbortSignal.any([signal, stopOnLoss.signal]);
+        lease.keepAlive(LEASE_MS / 3, (error) => {
+          lost ??= error;
+          stopOnLoss.abort(error);
+        });
 
         const gathered = await gatherAll(cluster, cluster.nodes, connections, log, signal);
         let plan: Plan;
@@ -239,7 +246,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
         const result = await runCluster(plan, createNodeMachine(executors(cluster, plan, { connections, states, secrets: secrets.values, cache: new ArtifactCache(defaultCacheDir(io.env as NodeJS.ProcessEnv)), settleSeconds: args.settleSeconds, refusals, io, log, progress })), {
           concurrency: args.concurrency,
           generations,
-          signal,
+          signal: runSignal,
           onEvent: (e) => {
             const again = e.type === "stage.started" && e.attempt > 1 ? ` (attempt ${e.attempt})` : "";
             if (e.type === "stage.started") progress.print(io.stdout, `node ${e.node}: ${e.phase === "unpack" ? "install: unpacking into the store" : e.stage}${again}`);
@@ -254,7 +261,10 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
         return result.converged ? ExitCode.ok : ExitCode.failure;
       } finally {
         progress.close();
-        await lease?.release().catch((error: unknown) => log.warn({ event: "unlock", error: String(error) }, "could not release the lock"));
+        await lease?.release().catch((error: unknown) => {
+          log.warn({ event: "unlock", error: String(error) }, "could not release the lock");
+          print(io.stderr, `warning: the apply lock was not released (${error instanceof Error ? error.message : String(error)}); it runs out by itself within ${LEASE_MS / 60_000} minutes, or \`reconcile unlock\` removes it`);
+        });
         await connections.closeAll();
       }
     });
