@@ -222,15 +222,17 @@ export function rollbackScript(journalDir: string): string {
 }
 
 /**
- * After generation `generation` is recorded: the journals of older generations go. Only this
- * generation's journal stays, the one that leads back to the previous generation.
+ * After generation `generation` is recorded: every other journal goes. Only this generation's
+ * journal stays, the one that leads back to the previous generation.
  */
 export function pruneJournalsScript(generation: number, root = ROLLBACK_ROOT): string {
   return [
     `for d in ${q(root)}/*; do`,
     `  g=\${d##*/}`,
     `  case "$g" in ''|*[!0-9]*) continue ;; esac`,
-    `  if [ "$g" -lt ${generation} ]; then rm -rf -- "$d"; fi`,
+    // Every other journal goes, newer numbers too: after a reset state.json the numbers start over,
+    // and a stale journal's "already journaled" marks would hide what the new run changed.
+    `  if [ "$g" -ne ${generation} ]; then rm -rf -- "$d"; fi`,
     "done",
   ].join("\n");
 }
@@ -276,8 +278,9 @@ export class StepError extends ReconcileError {
   }
 
   /** A step whose command exited non-zero: the exit code, a known cause in words, the tail of stderr. */
-  static exited(node: string, step: string, code: number | null, stderrTail: string, stderr: string): StepError {
-    const known = explainRemoteFailure(stderr);
+  static exited(node: string, step: string, code: number | null, stderrTail: string): StepError {
+    // Only the tail: a batch's stderr also holds harmless warnings of the steps that succeeded.
+    const known = explainRemoteFailure(stderrTail);
     const cause = known === null ? "" : `${known.meaning}: `;
     return new StepError(node, step, `${cause}exit ${code}${stderrTail === "" ? "" : `: ${stderrTail}`}`, known?.hint);
   }
@@ -287,7 +290,7 @@ async function run(transport: Transport, step: string, script: string, options: 
   const r = await transport.exec(`sh -c ${q(script)}`, { step, ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
   // One line per remote command with its node and step; stdin (which may hold secrets) never.
   options.log?.info({ event: "remote", node: transport.node, step, durationMs: Math.round(r.durationMs), exitCode: r.code }, "remote command");
-  if (r.code !== 0) throw StepError.exited(transport.node, step, r.code, r.stderr.trim().split("\n").slice(-3).join(" | "), r.stderr);
+  if (r.code !== 0) throw StepError.exited(transport.node, step, r.code, r.stderr.trim().split("\n").slice(-3).join(" | "));
 }
 
 export interface StepContext {
@@ -375,7 +378,7 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
     .filter((l) => l.trim() !== "" && !l.startsWith(FAILED))
     .slice(-3)
     .join(" | ");
-  throw StepError.exited(ctx.transport.node, step === undefined ? "steps" : `${step.stage} ${step.address}`, r.code, tail, r.stderr);
+  throw StepError.exited(ctx.transport.node, step === undefined ? "steps" : `${step.stage} ${step.address}`, r.code, tail);
 }
 
 /** Rolls the node back to how it was before the generation whose journal is `journalDir` started. */

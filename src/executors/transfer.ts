@@ -279,7 +279,7 @@ async function run(transport: Transport, command: string, what: string, target: 
   const r = await transport.exec(command, { step: `transfer ${target.sha256.slice(0, 12)}: ${what}`, ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   if (r.code !== 0) {
     const detail = r.stderr.trim().split("\n").slice(-3).join("; ") || `exit ${r.code ?? r.signal}`;
-    const known = explainRemoteFailure(r.stderr);
+    const known = explainRemoteFailure(detail);
     throw new TransferError(transport.node, target.sha256, known?.status === "no-space" ? "space" : "failed", `cannot ${what} of ${labelOf(target)} under ${target.root}: ${known === null ? detail : `${known.meaning} (${detail})`}`, {
       hint: known?.hint ?? "check that the root folder is writable by root on the node and that the disk is not full",
     });
@@ -300,8 +300,8 @@ export function spaceCommand(dir: string): string {
 /** Parses {@link spaceCommand}'s output: bytes available and the mount point; null when unreadable. */
 export function parseSpace(stdout: string): { availableBytes: number; mount: string } | null {
   const [, row] = stdout.split("\n");
-  // Filesystem 1024-blocks Used Available Capacity Mounted-on (which may hold spaces)
-  const m = /^\S+\s+\d+\s+\d+\s+(\d+)\s+\d+%\s+(.+)$/.exec(row?.trim() ?? "");
+  // Filesystem 1024-blocks Used Available Capacity Mounted-on (either may hold spaces)
+  const m = /^.+?\s+\d+\s+\d+\s+(\d+)\s+\d+%\s+(.+)$/.exec(row?.trim() ?? "");
   return m === null ? null : { availableBytes: Number(m[1]) * 1024, mount: m[2] ?? "" };
 }
 
@@ -338,7 +338,7 @@ async function uploadFailure(transport: Transport, target: TransferTarget, meter
     const missing = target.bytes - meter.sent;
     if (space !== null && space.availableBytes < missing) {
       return new TransferError(node, target.sha256, "space", `no space left on the node for the upload of ${what}: the file system mounted at ${space.mount} has ${formatBytes(space.availableBytes)} free, ${formatBytes(missing)} more are needed (stopped ${at})`, {
-        hint: `free space on ${space.mount} or grow it; the upload resumes from ${formatBytes(meter.sent)} once there is room`,
+        hint: `free space on ${space.mount} or grow it; the upload resumes from ${formatBytes(meter.sent)} once there is room (unpacking it needs room too: \`reconcile plan\` says how much)`,
         cause: error,
       });
     }

@@ -295,9 +295,9 @@ describe("services", () => {
     expect(existsSync(broken)).toBe(true);
   });
 
-  it("after generation G is recorded only its journal stays (the way back to G-1); older ones go", () => {
+  it("after generation G is recorded only its journal stays (the way back to G-1); older ones go, and stale newer ones", () => {
     const root = join(temp(), "rollback");
-    for (const g of ["3", "4", "5", "not-a-generation"]) mkdirSync(join(root, g), { recursive: true });
+    for (const g of ["3", "4", "5", "12", "not-a-generation"]) mkdirSync(join(root, g), { recursive: true });
     const r = spawnSync("sh", ["-c", pruneJournalsScript(5, root)], { encoding: "utf8" });
     expect(r.status, r.stderr).toBe(0);
     expect(execFileSync("ls", [root], { encoding: "utf8" }).trim().split("\n").sort()).toEqual(["5", "not-a-generation"]);

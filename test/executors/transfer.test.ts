@@ -280,7 +280,7 @@ describe("transferArtifact (local stand-in for a node)", () => {
     expect(error).toBeInstanceOf(TransferError);
     expect((error as TransferError).reason).toBe("space");
     expect((error as TransferError).message).toMatch(new RegExp(`^node n1: no space left on the node for the upload of prefect-env: the file system mounted at ${t.root}/store has 12.0 KiB free, [\\d.]+ (KiB|MiB) more are needed \\(stopped at [\\d.]+ (KiB|MiB) of 2.0 MiB\\)$`));
-    expect((error as TransferError).hint).toMatch(/^free space on .* or grow it; the upload resumes from [\d.]+ (KiB|MiB) once there is room$/);
+    expect((error as TransferError).hint).toMatch(/^free space on .* or grow it; the upload resumes from [\d.]+ (KiB|MiB) once there is room \(unpacking it needs room too: `reconcile plan` says how much\)$/);
     // Not retried as if the connection had dropped.
     expect(isTransient(error)).toBe(false);
     t.node.beforeWrite = undefined;
