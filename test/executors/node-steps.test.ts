@@ -32,6 +32,36 @@ const me = userInfo().username;
 const group = execFileSync("id", ["-gn"], { encoding: "utf8" }).trim();
 const temp = () => mkdtempSync(join(tmpdir(), "reconcile-steps-"));
 const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+/** A journal record as the format (node-steps.ts) describes it, written here by hand: `once` keeps its kind as a word. */
+const record = (operation: string, ...values: (string | Buffer)[]) =>
+  [operation, ...values.map((v, i) => (operation === "once" && i === 0 ? String(v) : Buffer.from(v).toString("base64")))].join(" ");
+
+/**
+ * A folder with a stand-in systemctl that records its arguments; units are neither active nor
+ * enabled (unless `enabled`), and the call `failing` (for example `restart x.service`) fails.
+ * `run` expects the script to succeed and returns the calls (without the is-* queries) since the
+ * last run; `exec` returns the status and stderr too.
+ */
+const fakeSystemd = (enabled = false, failing = "") => {
+  const dir = temp();
+  mkdirSync(join(dir, "bin"));
+  const calls = join(dir, "calls");
+  // `disable` notes when the unit file (UNIT_FILE, if set) is already gone, `enable` when it is not back yet.
+  const fake = `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = disable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "disable after the unit file went" >> ${calls}\n[ "$1" = enable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "enable before the unit file is back" >> ${calls}\n[ "$*" = ${JSON.stringify(failing)} ] && exit 1\ncase "$1" in is-active${enabled ? "" : "|is-enabled"}) exit 3;; esac\nexit 0\n`;
+  writeFileSync(join(dir, "bin", "systemctl"), fake, { mode: 0o755 });
+  const exec = (script: string) => {
+    const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
+    const made = existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [];
+    writeFileSync(calls, "");
+    return { status: r.status, stderr: r.stderr, calls: made.filter((c) => c !== "" && !c.startsWith("is-")) };
+  };
+  const run = (script: string) => {
+    const r = exec(script);
+    expect(r.status, r.stderr).toBe(0);
+    return r.calls;
+  };
+  return { journal: join(dir, "journal"), run, exec };
+};
 
 describe("files", () => {
   it("writes atomically with mode and owner; the journal restores the old content, or removes a new file", async () => {
@@ -212,24 +242,6 @@ describe("artifact install", () => {
 });
 
 describe("services", () => {
-  /** Runs a service step with a stand-in systemctl that records its arguments (the unit is inactive). */
-  /** A folder with a stand-in systemctl that records its arguments; the unit is neither active nor enabled (unless `enabled`). */
-  const fakeSystemd = (enabled = false) => {
-    const dir = temp();
-    mkdirSync(join(dir, "bin"));
-    const calls = join(dir, "calls");
-    // `disable` notes when the unit file (UNIT_FILE, if set) is already gone, `enable` when it is not back yet.
-    const fake = `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = disable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "disable after the unit file went" >> ${calls}\n[ "$1" = enable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "enable before the unit file is back" >> ${calls}\ncase "$1" in is-active${enabled ? "" : "|is-enabled"}) exit 3;; esac\nexit 0\n`;
-    writeFileSync(join(dir, "bin", "systemctl"), fake, { mode: 0o755 });
-    const run = (script: string) => {
-      const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
-      expect(r.status, r.stderr).toBe(0);
-      const calls = existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8").trim().split("\n") : [];
-      writeFileSync(join(dir, "calls"), "");
-      return calls.filter((c) => c !== "" && !c.startsWith("is-"));
-    };
-    return { journal: join(dir, "journal"), run };
-  };
   const systemctlCalls = (detail: { enable: boolean; start: boolean; restart: boolean; stop?: boolean; daemonReload: boolean }) => {
     const systemd = fakeSystemd();
     return systemd.run(serviceScript({ kind: "service", unit: "prefect-worker@p.service", stop: false, ...detail }, systemd.journal));
@@ -285,10 +297,11 @@ describe("services", () => {
     expect(readFileSync(secrets, "utf8")).toBe("TOKEN=old\n");
     expect(existsSync(journal)).toBe(false);
 
-    // A journal whose undo fails stays for the retry, and the rollback fails.
+    // A journal whose undo fails stays for the retry, and the rollback fails: here a link whose
+    // folder is gone cannot be put back.
     const broken = join(base, "rollback", "8");
     mkdirSync(broken, { recursive: true });
-    writeFileSync(join(broken, "undo.sh"), "# link x\nfalse\n");
+    writeFileSync(join(broken, "undo"), `${record("restore-link", join(base, "gone", "x"), "/old")}\n${record("once", "link", join(base, "gone", "x"))}\n`);
     const r = spawnSync("sh", ["-c", rollbackScript(broken)], { encoding: "utf8" });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("could not put the links and files back");
@@ -421,7 +434,7 @@ describe("a root holding spaces and the other supported punctuation", () => {
     expect(readFileSync(gone, "utf8")).toBe("GONE=1\n");
   });
 
-  it("links: switched, and the journal's undo line (ln -sfn '<old>' …) puts the old target back", async () => {
+  it("links: switched, and the journal's record (restore-link <path> <old target>) puts the old target back", async () => {
     const root = spacedRoot();
     const journal = join(root, "rollback", "1");
     const link = join(root, "envs", "prefect-env");
@@ -435,9 +448,10 @@ describe("a root holding spaces and the other supported punctuation", () => {
     }
     expect(readlinkSync(link)).toBe(join(root, "store", "new one"));
     expect(readlinkSync(fresh)).toBe(join(root, "store", "x y"));
-    // The recorded line is a shell command that names every path as one word.
-    const q = (p: string) => `'${p}'`;
-    expect(readFileSync(join(journal, "undo.sh"), "utf8")).toContain(`ln -sfn ${q(old)} ${q(`${link}.reconcile-new`)} && mv -Tf ${q(`${link}.reconcile-new`)} ${q(link)}\n`);
+    // The journal holds records, each value base64: the link and its old target, or that there was none.
+    expect(readFileSync(join(journal, "undo"), "utf8")).toBe(
+      [record("restore-link", link, old), record("once", "link", link), record("remove-link", fresh), record("once", "link", fresh), ""].join("\n"),
+    );
     const rb = await sh(rollbackFilesScript(journal));
     expect(rb.code, rb.stderr).toBe(0);
     expect(readlinkSync(link)).toBe(old);
