@@ -279,17 +279,19 @@ undo_record() {
   case $3 in
     once)
       case $4 in file | link | enable | disable) ;; *) say "$2: unknown kind '$4'"; return 1 ;; esac
-      [ -z "$6" ] && decode "$5" || { say "$2: the key is not one base64 value"; return 1; }
+      [ -n "$5" ] && [ -z "$6" ] || { say "$2: once takes a kind and one value"; return 1; }
+      decode "$5" || { say "$2: '$5' is not the base64 of a key"; return 1; }
       return 0 ;;
     restore-link)
-      [ -n "$5" ] && [ -z "$6" ] && decode "$5" || { say "$2: restore-link takes a path and a target, each one base64 value"; return 1; }
+      [ -n "$4" ] && [ -n "$5" ] && [ -z "$6" ] || { say "$2: restore-link takes two values"; return 1; }
+      decode "$5" || { say "$2: '$5' is not the base64 of a link target"; return 1; }
       t=$v ;;
     restore-file | remove-file | remove-link | enable | disable)
-      [ -z "$5$6" ] || { say "$2: $3 takes one value"; return 1; } ;;
+      [ -n "$4" ] && [ -z "$5$6" ] || { say "$2: $3 takes one value"; return 1; } ;;
     *) say "$2: unknown operation '$3'"; return 1 ;;
   esac
   case $3 in enable | disable) kind=unit ;; *) kind=path ;; esac
-  decode "$4" && valid "$kind" || { say "$2: $3 takes a $kind, as one base64 value"; return 1; }
+  decode "$4" && valid "$kind" || { say "$2: '$4' is not the base64 of a $kind"; return 1; }
   if [ "$1" = check ]; then
     if [ "$3" = restore-file ] && [ ! -f "$J/files$v" ]; then say "$2: the copy of $v is missing ($J/files$v)"; return 1; fi
     return 0
@@ -305,7 +307,8 @@ undo_record() {
 # One record of the services file, as undo_record.
 service_record() {
   case $3 in restart | stop) ;; *) say "$2: unknown operation '$3'"; return 1 ;; esac
-  [ -z "$5$6" ] && decode "$4" && valid unit || { say "$2: $3 takes a unit, as one base64 value"; return 1; }
+  [ -n "$4" ] && [ -z "$5$6" ] || { say "$2: $3 takes one value"; return 1; }
+  decode "$4" && valid unit || { say "$2: '$4' is not the base64 of a unit"; return 1; }
   [ "$1" = check ] && return 0
   if [ "$3" = restart ]; then systemctl restart "$v" || { say "$2: could not restart $v"; return 1; }
   else systemctl stop "$v" || true; fi
