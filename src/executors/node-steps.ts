@@ -60,7 +60,7 @@ type JournalKind = "file" | "link" | "enable" | "disable";
 
 const base64 = (value: string) => Buffer.from(value, "utf8").toString("base64");
 /** One journal record with values known here: `<operation> <base64 value>...`. */
-export const journalRecord = (operation: UndoOperation | ServiceOperation, ...values: string[]) => [operation, ...values.map(base64)].join(" ");
+const journalRecord = (operation: UndoOperation | ServiceOperation, ...values: string[]) => [operation, ...values.map(base64)].join(" ");
 
 /** What a journal written by an older reconcile (shell lines in undo.sh and services.sh) asks of people. */
 const LEGACY_JOURNAL =
@@ -253,6 +253,7 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
  * The replay: ONE fixed script, the same for every journal, whose only input is the journal
  * folder in $1. It reads the records as data and never runs anything they hold. Every record is
  * checked before anything is touched, so a corrupt journal changes nothing (and stays).
+ * (String.raw: the shell gets every backslash as written; `${"$"}{` is how it gets a `${`.)
  */
 const REPLAY_FUNCTIONS = String.raw`J=$1
 [ -d "$J" ] || exit 0

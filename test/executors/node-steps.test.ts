@@ -583,6 +583,15 @@ describe("the undo journal is data, replayed by one fixed script", () => {
     expect(existsSync(journal)).toBe(false);
   });
 
+  it("a step with nothing to undo records only its mark: a unit disabled that was not enabled is not enabled by the rollback", () => {
+    const systemd = fakeSystemd();
+    const unit = { kind: "service" as const, unit: "prefect-worker@gone.service", stop: true, enable: false, start: false, restart: false, daemonReload: false };
+    expect(systemd.run(serviceScript(unit, systemd.journal))).toEqual(["disable --now prefect-worker@gone.service"]);
+    expect(readFileSync(join(systemd.journal, "undo"), "utf8")).toBe(`${record("once", "disable", unit.unit)}\n`);
+    expect(readFileSync(join(systemd.journal, "services"), "utf8")).toBe(`${record("stop", unit.unit)}\n`);
+    expect(systemd.run(rollbackScript(systemd.journal))).toEqual(["daemon-reload", "stop prefect-worker@gone.service"]);
+  });
+
   it("the replay carries out a hand-written journal newest first: files, links and enablement, then daemon-reload, then services", () => {
     const dir = temp();
     const systemd = fakeSystemd();
