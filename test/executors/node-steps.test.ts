@@ -6,9 +6,9 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   batchScript,
@@ -23,6 +23,7 @@ import {
   verifyScript,
   writeFileScript,
 } from "../../src/executors/node-steps.js";
+import { shellQuote } from "../../src/facts/shell.js";
 import { PIXI_UNPACK, condaBuildPrefix, writeCondaPack, writePixiPack } from "../fixtures/standins/packs.js";
 import { LocalTransport } from "../helpers/local-transport.js";
 
@@ -32,6 +33,36 @@ const me = userInfo().username;
 const group = execFileSync("id", ["-gn"], { encoding: "utf8" }).trim();
 const temp = () => mkdtempSync(join(tmpdir(), "reconcile-steps-"));
 const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+/** A journal record as the format (node-steps.ts) describes it, written here by hand: `once` keeps its kind as a word. */
+const record = (operation: string, ...values: (string | Buffer)[]) =>
+  [operation, ...values.map((v, i) => (operation === "once" && i === 0 ? String(v) : Buffer.from(v).toString("base64")))].join(" ");
+
+/**
+ * A folder with a stand-in systemctl that records its arguments; units are neither active nor
+ * enabled (unless `enabled`), and the call `failing` (for example `restart x.service`) fails.
+ * `run` expects the script to succeed and returns the calls (without the is-* queries) since the
+ * last run; `exec` returns the status and stderr too.
+ */
+const fakeSystemd = (enabled = false, failing = "") => {
+  const dir = temp();
+  mkdirSync(join(dir, "bin"));
+  const calls = join(dir, "calls");
+  // `disable` notes when the unit file (UNIT_FILE, if set) is already gone, `enable` when it is not back yet.
+  const fake = `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = disable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "disable after the unit file went" >> ${calls}\n[ "$1" = enable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "enable before the unit file is back" >> ${calls}\n[ "$*" = ${JSON.stringify(failing)} ] && exit 1\ncase "$1" in is-active${enabled ? "" : "|is-enabled"}) exit 3;; esac\nexit 0\n`;
+  writeFileSync(join(dir, "bin", "systemctl"), fake, { mode: 0o755 });
+  const exec = (script: string) => {
+    const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
+    const made = existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [];
+    writeFileSync(calls, "");
+    return { status: r.status, stderr: r.stderr, calls: made.filter((c) => c !== "" && !c.startsWith("is-")) };
+  };
+  const run = (script: string) => {
+    const r = exec(script);
+    expect(r.status, r.stderr).toBe(0);
+    return r.calls;
+  };
+  return { journal: join(dir, "journal"), run, exec };
+};
 
 describe("files", () => {
   it("writes atomically with mode and owner; the journal restores the old content, or removes a new file", async () => {
@@ -212,24 +243,6 @@ describe("artifact install", () => {
 });
 
 describe("services", () => {
-  /** Runs a service step with a stand-in systemctl that records its arguments (the unit is inactive). */
-  /** A folder with a stand-in systemctl that records its arguments; the unit is neither active nor enabled (unless `enabled`). */
-  const fakeSystemd = (enabled = false) => {
-    const dir = temp();
-    mkdirSync(join(dir, "bin"));
-    const calls = join(dir, "calls");
-    // `disable` notes when the unit file (UNIT_FILE, if set) is already gone, `enable` when it is not back yet.
-    const fake = `#!/bin/sh\necho "$*" >> ${calls}\n[ "$1" = disable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "disable after the unit file went" >> ${calls}\n[ "$1" = enable ] && [ -n "$UNIT_FILE" ] && [ ! -e "$UNIT_FILE" ] && echo "enable before the unit file is back" >> ${calls}\ncase "$1" in is-active${enabled ? "" : "|is-enabled"}) exit 3;; esac\nexit 0\n`;
-    writeFileSync(join(dir, "bin", "systemctl"), fake, { mode: 0o755 });
-    const run = (script: string) => {
-      const r = spawnSync("sh", ["-c", script], { encoding: "utf8", env: { PATH: `${join(dir, "bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } });
-      expect(r.status, r.stderr).toBe(0);
-      const calls = existsSync(join(dir, "calls")) ? readFileSync(join(dir, "calls"), "utf8").trim().split("\n") : [];
-      writeFileSync(join(dir, "calls"), "");
-      return calls.filter((c) => c !== "" && !c.startsWith("is-"));
-    };
-    return { journal: join(dir, "journal"), run };
-  };
   const systemctlCalls = (detail: { enable: boolean; start: boolean; restart: boolean; stop?: boolean; daemonReload: boolean }) => {
     const systemd = fakeSystemd();
     return systemd.run(serviceScript({ kind: "service", unit: "prefect-worker@p.service", stop: false, ...detail }, systemd.journal));
@@ -285,10 +298,11 @@ describe("services", () => {
     expect(readFileSync(secrets, "utf8")).toBe("TOKEN=old\n");
     expect(existsSync(journal)).toBe(false);
 
-    // A journal whose undo fails stays for the retry, and the rollback fails.
+    // A journal whose undo fails stays for the retry, and the rollback fails: here a link whose
+    // folder is gone cannot be put back.
     const broken = join(base, "rollback", "8");
     mkdirSync(broken, { recursive: true });
-    writeFileSync(join(broken, "undo.sh"), "# link x\nfalse\n");
+    writeFileSync(join(broken, "undo"), `${record("restore-link", join(base, "gone", "x"), "/old")}\n${record("once", "link", join(base, "gone", "x"))}\n`);
     const r = spawnSync("sh", ["-c", rollbackScript(broken)], { encoding: "utf8" });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("could not put the links and files back");
@@ -421,7 +435,7 @@ describe("a root holding spaces and the other supported punctuation", () => {
     expect(readFileSync(gone, "utf8")).toBe("GONE=1\n");
   });
 
-  it("links: switched, and the journal's undo line (ln -sfn '<old>' …) puts the old target back", async () => {
+  it("links: switched, and the journal's record (restore-link <path> <old target>) puts the old target back", async () => {
     const root = spacedRoot();
     const journal = join(root, "rollback", "1");
     const link = join(root, "envs", "prefect-env");
@@ -435,9 +449,10 @@ describe("a root holding spaces and the other supported punctuation", () => {
     }
     expect(readlinkSync(link)).toBe(join(root, "store", "new one"));
     expect(readlinkSync(fresh)).toBe(join(root, "store", "x y"));
-    // The recorded line is a shell command that names every path as one word.
-    const q = (p: string) => `'${p}'`;
-    expect(readFileSync(join(journal, "undo.sh"), "utf8")).toContain(`ln -sfn ${q(old)} ${q(`${link}.reconcile-new`)} && mv -Tf ${q(`${link}.reconcile-new`)} ${q(link)}\n`);
+    // The journal holds records, each value base64: the link and its old target, or that there was none.
+    expect(readFileSync(join(journal, "undo"), "utf8")).toBe(
+      [record("restore-link", link, old), record("once", "link", link), record("remove-link", fresh), record("once", "link", fresh), ""].join("\n"),
+    );
     const rb = await sh(rollbackFilesScript(journal));
     expect(rb.code, rb.stderr).toBe(0);
     expect(readlinkSync(link)).toBe(old);
@@ -478,5 +493,225 @@ describe("a root holding spaces and the other supported punctuation", () => {
     const bad = await sh(verifyScript([], [join(root, "envs", "missing env")], 0));
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe(`${join(root, "envs", "missing env")} does not resolve`);
+  });
+});
+
+describe("the undo journal is data, replayed by one fixed script", () => {
+  /** Every character a path may hold and a shell or a line-based format might trip over. */
+  const tricky = "sp ace $HOME 'single' \"double\" back\\slash\nnew line \u00e9 \u65e5\u672c";
+  const q = shellQuote;
+  /** The names in a folder (a leftover temporary name would show here). */
+  const names = (dir: string) => readdirSync(dir).sort();
+  /** A line of the undo or services file: an operation, then base64 values (`once` has its kind first). */
+  const RECORD = /^(once (file|link|enable|disable)|[a-z-]+)( [A-Za-z0-9+/]+={0,2})+$/;
+
+  it("links whose old target holds any bytes (quotes, $, \\, newlines, non-UTF-8, a leading -) are put back exactly; nothing in them runs", () => {
+    const dir = temp();
+    const systemd = fakeSystemd();
+    const journal = join(dir, `rollback ${tricky}`, "1");
+    const envs = join(dir, `envs ${tricky}`);
+    mkdirSync(envs);
+    const pwned = join(dir, "pwned");
+    const oldTargets = [
+      // Bytes that are not UTF-8, and newlines at the end, which $(...) would drop.
+      Buffer.concat([Buffer.from(`/opt/store/${tricky}`), Buffer.from([0xff, 0xfe, 0x80]), Buffer.from("\n\n")]),
+      Buffer.from(`-rf $(touch ${pwned}) \`touch ${pwned}\`; touch ${pwned} #`),
+      Buffer.from("../store/\t tab and '' '\\''"),
+    ];
+    const links = oldTargets.map((target, i) => {
+      const link = join(envs, `link ${i} ${tricky}`);
+      symlinkSync(target, link);
+      return link;
+    });
+    const fresh = join(envs, `fresh ${tricky}`);
+    // As apply sends them: one batch; each link switched twice (a retried step), the fresh one created.
+    const steps = [...links, fresh].flatMap((link, i) => [1, 2].map((n) => ({ id: `n/configure/link:${i}/${n}`, script: switchLinkScript(link, join(dir, "store", `new ${n}`), journal) })));
+    systemd.run(batchScript(steps));
+    for (const link of [...links, fresh]) expect(readlinkSync(link)).toBe(join(dir, "store", "new 2"));
+    const lines = readFileSync(join(journal, "undo"), "utf8").split("\n").slice(0, -1);
+    for (const line of lines) expect(line).toMatch(RECORD);
+    // Once per generation: the first switch's records only, the old target as it was.
+    expect(lines).toEqual([...links.flatMap((link, i) => [record("restore-link", link, oldTargets[i]!), record("once", "link", link)]), record("remove-link", fresh), record("once", "link", fresh)]);
+
+    expect(systemd.run(rollbackScript(journal))).toEqual(["daemon-reload"]);
+    links.forEach((link, i) => expect(readlinkSync(link, { encoding: "buffer" })).toEqual(oldTargets[i]));
+    expect(names(envs)).toEqual(links.map((l) => l.slice(envs.length + 1)).sort());
+    expect(existsSync(pwned)).toBe(false);
+    expect(existsSync(journal)).toBe(false);
+  });
+
+  it("files under paths holding any characters, with a unit: written, deleted, enabled, then rolled back byte for byte, in order", () => {
+    const dir = temp();
+    const systemd = fakeSystemd();
+    const journal = join(dir, `rollback ${tricky}`, "1");
+    const etc = join(dir, `etc ${tricky}`);
+    mkdirSync(etc);
+    const existing = join(etc, `a ${tricky}.env`);
+    const fresh = join(etc, `new ${tricky}.env`);
+    const gone = join(etc, `gone ${tricky}.env`);
+    const unitFile = join(etc, "prefect-worker@p.service");
+    const before = Buffer.from([0, 1, 2, 0xff, 10, 0x24, 0x27, 0x5c]); // NUL, not UTF-8, "\n$'\", no newline at the end
+    writeFileSync(existing, before, { mode: 0o640 });
+    writeFileSync(gone, "GONE=1\n", { mode: 0o600 });
+    const mtime = statSync(existing).mtimeMs;
+    const unit = { kind: "service" as const, unit: "prefect-worker@p.service", stop: false, enable: true, start: true, restart: false, daemonReload: true };
+    const calls = systemd.run(
+      batchScript([
+        { id: "n/configure/a", script: writeFileScript(existing, "0600", me, group, journal), stdin: "NEW=1\n" },
+        { id: "n/configure/a-again", script: writeFileScript(existing, "0600", me, group, journal), stdin: "NEWER=2\n" },
+        { id: "n/configure/new", script: writeFileScript(fresh, "0644", me, group, journal), stdin: tricky },
+        { id: "n/configure/gone", script: deleteFileScript(gone, journal) },
+        { id: "n/configure/unit-file", script: writeFileScript(unitFile, "0644", me, group, journal), stdin: "[Unit]\n" },
+        { id: "n/configure/unit", script: serviceScript(unit, journal) },
+      ]),
+    );
+    expect(calls).toEqual(["enable --no-reload prefect-worker@p.service", "daemon-reload", "start prefect-worker@p.service"]);
+    expect(readFileSync(existing, "utf8")).toBe("NEWER=2\n");
+    expect(readFileSync(fresh, "utf8")).toBe(tricky);
+    expect(existsSync(gone)).toBe(false);
+    expect(readFileSync(join(journal, "files", existing))).toEqual(before);
+    for (const file of ["undo", "services"]) for (const line of readFileSync(join(journal, file), "utf8").split("\n").slice(0, -1)) expect(line).toMatch(RECORD);
+
+    // The unit is disabled before its file goes (the stand-in notes it otherwise), then stopped as it was.
+    expect(systemd.run(`export UNIT_FILE=${q(unitFile)}\n${rollbackScript(journal)}`)).toEqual(["disable --no-reload prefect-worker@p.service", "daemon-reload", "stop prefect-worker@p.service"]);
+    expect(readFileSync(existing)).toEqual(before);
+    expect(statSync(existing).mode & 0o777).toBe(0o640);
+    expect(statSync(existing).mtimeMs).toBe(mtime);
+    expect(readFileSync(gone, "utf8")).toBe("GONE=1\n");
+    expect(statSync(gone).mode & 0o777).toBe(0o600);
+    expect(names(etc)).toEqual([existing, gone].map((p) => p.slice(etc.length + 1)).sort());
+    expect(existsSync(journal)).toBe(false);
+  });
+
+  it("a step with nothing to undo records only its mark: a unit disabled that was not enabled is not enabled by the rollback", () => {
+    const systemd = fakeSystemd();
+    const unit = { kind: "service" as const, unit: "prefect-worker@gone.service", stop: true, enable: false, start: false, restart: false, daemonReload: false };
+    expect(systemd.run(serviceScript(unit, systemd.journal))).toEqual(["disable --now prefect-worker@gone.service"]);
+    expect(readFileSync(join(systemd.journal, "undo"), "utf8")).toBe(`${record("once", "disable", unit.unit)}\n`);
+    expect(readFileSync(join(systemd.journal, "services"), "utf8")).toBe(`${record("stop", unit.unit)}\n`);
+    expect(systemd.run(rollbackScript(systemd.journal))).toEqual(["daemon-reload", "stop prefect-worker@gone.service"]);
+  });
+
+  it("the replay carries out a hand-written journal newest first: files, links and enablement, then daemon-reload, then services", () => {
+    const dir = temp();
+    const systemd = fakeSystemd();
+    const journal = join(dir, "journal");
+    const a = join(dir, `a ${tricky}`);
+    const b = join(dir, "b");
+    const l = join(dir, "l");
+    const m = join(dir, "m");
+    writeFileSync(a, "NOW\n");
+    mkdirSync(dirname(join(journal, "files", a)), { recursive: true });
+    writeFileSync(join(journal, "files", a), "BEFORE\n", { mode: 0o600 });
+    writeFileSync(b, "B\n");
+    symlinkSync("/now", l);
+    symlinkSync("/now", m);
+    const undo = [
+      record("once", "file", a),
+      record("restore-file", a),
+      record("restore-link", l, "/first"), // the older record of l: carried out last, so it wins
+      record("once", "link", l),
+      record("remove-file", b),
+      record("disable", "u1.service"),
+      record("once", "enable", "u1.service"),
+      record("restore-link", l, "/second"),
+      record("remove-link", m),
+      record("enable", "u2.service"),
+      record("once", "disable", "u2.service"),
+    ];
+    writeFileSync(join(journal, "undo"), `${undo.join("\n")}\n`);
+    writeFileSync(join(journal, "services"), `${[record("restart", "u1.service"), record("stop", "u2.service"), record("restart", "u3.service")].join("\n")}\n`);
+    expect(systemd.run(rollbackScript(journal))).toEqual([
+      "enable --no-reload u2.service",
+      "disable --no-reload u1.service",
+      "daemon-reload",
+      "restart u3.service",
+      "stop u2.service",
+      "restart u1.service",
+    ]);
+    expect(readFileSync(a, "utf8")).toBe("BEFORE\n");
+    expect(statSync(a).mode & 0o777).toBe(0o600);
+    expect(existsSync(b)).toBe(false);
+    expect(readlinkSync(l)).toBe("/first");
+    expect(lstatSync(m, { throwIfNoEntry: false })).toBeUndefined();
+    expect(names(dir)).toEqual([`a ${tricky}`, "l"].sort());
+  });
+
+  describe("a journal with a record it cannot read: the rollback fails, names the record, changes nothing and keeps the journal", () => {
+    const b64 = (v: string | Buffer) => Buffer.from(v).toString("base64");
+    const cases: [string, "undo" | "services", string, string][] = [
+      ["an unknown operation", "undo", `chmod-file ${b64("/x")}\n`, "undo, record 3: unknown operation 'chmod-file'"],
+      ["an empty line", "undo", "\n", "undo, record 3: unknown operation ''"],
+      ["a value that is not base64", "undo", "remove-file not*base64\n", "undo, record 3: 'not*base64' is not the base64 of a path"],
+      ["base64 cut short", "undo", `remove-file ${b64("/a/b").slice(0, -1)}\n`, `undo, record 3: '${b64("/a/b").slice(0, -1)}' is not the base64 of a path`],
+      ["a path that is not absolute", "undo", `remove-file ${b64("etc/x")}\n`, `undo, record 3: '${b64("etc/x")}' is not the base64 of a path`],
+      ["a value holding NUL", "undo", `remove-file ${b64("/a\0b")}\n`, `undo, record 3: '${b64("/a\0b")}' is not the base64 of a path`],
+      ["a unit that would be an option", "undo", `enable ${b64("--now")}\n`, `undo, record 3: '${b64("--now")}' is not the base64 of a unit`],
+      ["a value missing", "undo", `restore-link ${b64("/l")}\n`, "undo, record 3: restore-link takes two values"],
+      ["a value too many", "undo", `remove-file ${b64("/a")} ${b64("/b")}\n`, "undo, record 3: remove-file takes one value"],
+      ["a mark of an unknown kind", "undo", `once bogus ${b64("/a")}\n`, "undo, record 3: unknown kind 'bogus'"],
+      ["a file whose copy is missing", "undo", `restore-file ${b64("/no/copy")}\n`, "undo, record 3: the copy of /no/copy is missing"],
+      ["a last record cut off", "undo", `remove-file ${b64("/a")}`, "undo: its last record is cut off (no newline at its end)"],
+      ["a service operation that does not exist", "services", `reload ${b64("u.service")}\n`, "services, record 1: unknown operation 'reload'"],
+      ["a service record without its unit", "services", "restart\n", "services, record 1: restart takes one value"],
+    ];
+    it.each(cases)("%s", (_, file, corrupt, message) => {
+      const dir = temp();
+      const systemd = fakeSystemd();
+      const journal = join(dir, "journal");
+      const keep = join(dir, "keep");
+      writeFileSync(keep, "K\n");
+      mkdirSync(journal);
+      writeFileSync(join(journal, "undo"), `${record("remove-file", keep)}\n${record("once", "file", keep)}\n${file === "undo" ? corrupt : ""}`);
+      if (file === "services") writeFileSync(join(journal, "services"), corrupt);
+      const contents = () => ["undo", "services"].map((f) => (existsSync(join(journal, f)) ? readFileSync(join(journal, f), "utf8") : null));
+      const saved = contents();
+      for (const script of [rollbackScript(journal), rollbackFilesScript(journal)]) {
+        const r = systemd.exec(script);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain(`rollback: ${join(journal, message)}`);
+        expect(r.stderr).toContain(`rollback: could not put the links and files back: the journal ${journal} holds records it cannot read; nothing was changed, and the journal is kept\n`);
+        expect(r.calls).toEqual([]);
+        expect(readFileSync(keep, "utf8")).toBe("K\n");
+        expect(contents()).toEqual(saved);
+      }
+    });
+  });
+
+  it("a unit that does not restart fails the rollback once every unit was tried; the files are back, the journal stays for the next try", () => {
+    const dir = temp();
+    const journal = join(dir, "journal");
+    const b = join(dir, "b");
+    writeFileSync(b, "B\n");
+    mkdirSync(journal);
+    writeFileSync(join(journal, "undo"), `${record("remove-file", b)}\n${record("once", "file", b)}\n`);
+    writeFileSync(join(journal, "services"), `${[record("restart", "ok.service"), record("restart", "bad.service"), record("stop", "other.service")].join("\n")}\n`);
+    const r = fakeSystemd(false, "restart bad.service").exec(rollbackScript(journal));
+    expect(r.status).toBe(1);
+    expect(r.calls).toEqual(["daemon-reload", "stop other.service", "restart bad.service", "restart ok.service"]);
+    expect(r.stderr).toBe(`rollback: ${journal}/services, record 2: could not restart bad.service\nrollback: the journal ${journal} is kept for the next try\n`);
+    expect(existsSync(b)).toBe(false);
+    // Replaying again is harmless: once the unit restarts, the rollback succeeds and the journal goes.
+    expect(fakeSystemd().run(rollbackScript(journal))).toEqual(["daemon-reload", "stop other.service", "restart bad.service", "restart ok.service"]);
+    expect(existsSync(journal)).toBe(false);
+  });
+
+  it("a journal of shell lines from an older reconcile is neither replayed nor added to: both say what to do", () => {
+    const dir = temp();
+    const systemd = fakeSystemd();
+    const journal = join(dir, "journal");
+    const file = join(dir, "a.env");
+    writeFileSync(file, "A=1\n");
+    mkdirSync(journal);
+    writeFileSync(join(journal, "undo.sh"), `# file ${file}\nrm -f ${file}\n`);
+    const rb = systemd.exec(rollbackScript(journal));
+    expect(rb.status).toBe(1);
+    expect(rb.stderr).toContain(`rollback: ${journal} holds an undo journal of shell lines written by an older reconcile, which this one does not replay: roll the node back by hand`);
+    expect(rb.calls).toEqual([]);
+    const step = systemd.exec(`${writeFileScript(file, "0644", me, group, journal)} <<'EOF'\nA=2\nEOF`);
+    expect(step.status).toBe(1);
+    expect(step.stderr).toContain(`${journal} holds an undo journal of shell lines written by an older reconcile`);
+    expect(readFileSync(file, "utf8")).toBe("A=1\n");
+    expect(names(journal)).toEqual(["undo.sh"]);
   });
 });
