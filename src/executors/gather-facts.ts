@@ -9,6 +9,7 @@ import { buildFactsScript, parseFactsOutput } from "../facts/script.js";
 import type { FactSet, FactsRequest, NodeFactsResult } from "../facts/types.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import type { Logger } from "../log.js";
+import { runScript } from "./remote-script.js";
 import type { Transport } from "./transport.js";
 
 export interface GatherOptions {
@@ -25,9 +26,12 @@ function unreachable(error: unknown): NodeFactsResult {
 /** Facts of one node over an open transport. */
 export async function gatherNode(transport: Transport, request: FactsRequest, options: GatherOptions = {}): Promise<NodeFactsResult> {
   const nonce = randomBytes(12).toString("hex");
-  const started = performance.now();
-  const result = await transport.exec("sh -s", { step: "gather facts", stdin: buildFactsScript(request, nonce), ...(options.signal === undefined ? {} : { signal: options.signal }) });
-  options.logger?.debug({ event: "facts", node: transport.node, durationMs: Math.round(performance.now() - started), exitCode: result.code }, "facts gathered");
+  const result = await runScript(transport, {
+    step: "gather facts",
+    script: buildFactsScript(request, nonce),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.logger === undefined ? {} : { log: options.logger }),
+  });
   if (result.stdoutTruncated) {
     return { reachable: false, error: { category: "command", message: `node ${transport.node}: the facts output was too large`, hint: "look for very large files under /etc/prefect" } };
   }

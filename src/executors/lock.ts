@@ -11,6 +11,7 @@ import { LOCK_FILE } from "../facts/layout.js";
 import { shellQuote } from "../facts/shell.js";
 import type { LockFact } from "../facts/types.js";
 import { leaseFrom } from "../facts/state.js";
+import { runScript } from "./remote-script.js";
 import type { Transport } from "./transport.js";
 
 /** Someone else holds the lock; the message names them. */
@@ -109,7 +110,7 @@ export class RemoteLease {
     const o: Required<LeaseOptions> = { now: Date.now, file: LOCK_FILE, ...options };
     const startedAt = new Date(o.now()).toISOString();
     const mine = RemoteLease.render(o, startedAt);
-    const swap = (expected: string) => transport.exec(leaseSwapScript(expected, mine, o.file), { step: "take the apply lock", timeoutMs: LEASE_COMMAND_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) });
+    const swap = (expected: string) => runScript(transport, { step: "take the apply lock", script: leaseSwapScript(expected, mine, o.file), timeoutMs: LEASE_COMMAND_TIMEOUT_MS, ...(signal === undefined ? {} : { signal }) });
     const first = await swap("");
     if (first.code === 0) return { lease: new RemoteLease(node, transport.node, o, startedAt, mine), tookOver: null };
     if (first.code !== CONFLICT) throw new ReconcileError(`node ${transport.node}: cannot take the apply lock: ${first.stderr.trim() || `exit ${first.code}`}`);
@@ -142,7 +143,7 @@ export class RemoteLease {
   async #swap(next: string, step: string): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const transport = await this.#node();
-      const r = await transport.exec(leaseSwapScript(this.#content, next, this.#options.file), { step, timeoutMs: LEASE_COMMAND_TIMEOUT_MS });
+      const r = await runScript(transport, { step, script: leaseSwapScript(this.#content, next, this.#options.file), timeoutMs: LEASE_COMMAND_TIMEOUT_MS });
       if (r.code === 0) {
         this.#content = next;
         return;
@@ -196,10 +197,10 @@ export class RemoteLease {
 
 /** Removes the lease whoever holds it (`reconcile unlock`); returns what was there. */
 export async function forceUnlock(transport: Transport, file = LOCK_FILE): Promise<LockFact | null> {
-  const read = await transport.exec(`cat ${shellQuote(file)} 2>/dev/null || true`, { step: "read the apply lock" });
+  const read = await runScript(transport, { step: "read the apply lock", script: `cat ${shellQuote(file)} 2>/dev/null || true` });
   const text = read.stdout.trim();
   if (text === "") return null;
-  const r = await transport.exec(leaseSwapScript(text, "", file), { step: "remove the apply lock" });
+  const r = await runScript(transport, { step: "remove the apply lock", script: leaseSwapScript(text, "", file) });
   if (r.code !== 0) throw new ReconcileError(`node ${transport.node}: the lock changed while removing it; run unlock again`);
   return parseLease(text);
 }

@@ -16,8 +16,10 @@ import { fileText } from "../planner/plan.js";
 import type { Step, StepDetail } from "../planner/types.js";
 import type { Sensitive } from "../spec/secrets.js";
 import type { Logger } from "../log.js";
-import { explainRemoteFailure } from "./remote-failure.js";
+import { MARKER_PREFIX, StepError, runScriptOrThrow, shellBlock } from "./remote-script.js";
 import type { Transport } from "./transport.js";
+
+export { StepError } from "./remote-script.js";
 
 /** Where the undo journals live: one folder per generation, 0700 (they hold copies of secret files). */
 export const ROLLBACK_ROOT = `${STATE_DIR}/rollback`;
@@ -413,32 +415,6 @@ export function nextState(previous: NodeState | null, input: { generation: numbe
   return { version: 1, generation: input.generation, cluster: input.cluster, specDigest: input.specDigest, appliedAt: input.appliedAt, resources };
 }
 
-/** A remote step failed: names the node, the step, the exit code and the tail of stderr. */
-export class StepError extends ReconcileError {
-  readonly node: string;
-  readonly step: string;
-  constructor(node: string, step: string, detail: string, hint?: string) {
-    super(`node ${node}: ${step} failed: ${detail}`, hint === undefined ? {} : { hint });
-    this.node = node;
-    this.step = step;
-  }
-
-  /** A step whose command exited non-zero: the exit code, a known cause in words, the tail of stderr. */
-  static exited(node: string, step: string, code: number | null, stderrTail: string): StepError {
-    // Only the tail: a batch's stderr also holds harmless warnings of the steps that succeeded.
-    const known = explainRemoteFailure(stderrTail);
-    const cause = known === null ? "" : `${known.meaning}: `;
-    return new StepError(node, step, `${cause}exit ${code}${stderrTail === "" ? "" : `: ${stderrTail}`}`, known?.hint);
-  }
-}
-
-async function run(transport: Transport, step: string, script: string, options: { stdin?: string; signal?: AbortSignal | undefined; log?: Logger | undefined } = {}): Promise<void> {
-  const r = await transport.exec(`sh -c ${q(script)}`, { step, ...(options.stdin === undefined ? {} : { stdin: options.stdin }), ...(options.signal === undefined ? {} : { signal: options.signal }) });
-  // One line per remote command with its node and step; stdin (which may hold secrets) never.
-  options.log?.info({ event: "remote", node: transport.node, step, durationMs: Math.round(r.durationMs), exitCode: r.code }, "remote command");
-  if (r.code !== 0) throw StepError.exited(transport.node, step, r.code, r.stderr.trim().split("\n").slice(-3).join(" | "));
-}
-
 export interface StepContext {
   transport: Transport;
   root: string;
@@ -481,7 +457,7 @@ export function stepScript(step: Step, ctx: Omit<StepContext, "transport" | "sig
   }
 }
 
-const FAILED = "@@reconcile-step-failed";
+const FAILED = `${MARKER_PREFIX}step-failed`;
 
 /**
  * Several steps in ONE remote command, in order, stopping at the first that fails: a round trip
@@ -495,13 +471,7 @@ export function batchScript(steps: readonly { id: string; script: string; stdin?
     // The status is read from $? on the next line, not with `||`: a subshell on the left of `||`
     // would run with `set -e` switched off, and a failing command would go unnoticed.
     const check = `rc=$?; [ "$rc" = 0 ] || { echo ${q(`${FAILED} ${step.id}`)} >&2; exit "$rc"; }`;
-    if (step.stdin === undefined) out.push(`(\n${step.script}\n) </dev/null`, check);
-    else {
-      const eof = `RECONCILE_STDIN_${i}`;
-      const b64 = Buffer.from(step.stdin).toString("base64").replace(/.{1,76}/g, "$&\n");
-      // The here-document feeds the outer subshell, which decodes it into the step's stdin.
-      out.push(`(\nbase64 -d | (\n${step.script}\n)\n) <<'${eof}'\n${b64}${eof}`, check);
-    }
+    out.push(shellBlock(step.script, step.stdin, `RECONCILE_STDIN_${i}`), check);
   });
   return `${out.join("\n")}\n`;
 }
@@ -514,22 +484,26 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
   });
   if (scripts.length === 0) return;
   const stages = [...new Set(steps.map((s) => s.stage))].join("+");
-  const r = await ctx.transport.exec("sh -s", { step: `${stages}: ${scripts.map((s) => s.id.split("/").slice(2).join("/")).join(", ")}`, stdin: batchScript(scripts), ...(ctx.signal === undefined ? {} : { signal: ctx.signal }) });
-  const failedId = new RegExp(`^${FAILED} (.*)$`, "m").exec(r.stderr)?.[1];
-  ctx.log?.info({ event: "remote", node: ctx.transport.node, steps: scripts.map((s) => s.id), durationMs: Math.round(r.durationMs), exitCode: r.code, ...(failedId === undefined ? {} : { failedStep: failedId }) }, "remote steps");
-  if (r.code === 0) return;
-  const step = steps.find((s) => s.id === failedId);
-  const tail = r.stderr
-    .split("\n")
-    .filter((l) => l.trim() !== "" && !l.startsWith(FAILED))
-    .slice(-3)
-    .join(" | ");
-  throw StepError.exited(ctx.transport.node, step === undefined ? "steps" : `${step.stage} ${step.address}`, r.code, tail);
+  const failedId = (r: { stderr: string }) => new RegExp(`^${FAILED} (.*)$`, "m").exec(r.stderr)?.[1];
+  await runScriptOrThrow(ctx.transport, {
+    step: `${stages}: ${scripts.map((s) => s.id.split("/").slice(2).join("/")).join(", ")}`,
+    script: batchScript(scripts),
+    ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
+    ...(ctx.log === undefined ? {} : { log: ctx.log }),
+    logFields: (r) => {
+      const failed = failedId(r);
+      return { steps: scripts.map((s) => s.id), ...(failed === undefined ? {} : { failedStep: failed }) };
+    },
+    failedStep: (r) => {
+      const step = steps.find((s) => s.id === failedId(r));
+      return step === undefined ? "steps" : `${step.stage} ${step.address}`;
+    },
+  });
 }
 
 /** Rolls the node back to how it was before the generation whose journal is `journalDir` started. */
 export async function rollbackNode(transport: Transport, journalDir: string, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
-  await run(transport, "rollback", rollbackScript(journalDir), options);
+  await runScriptOrThrow(transport, { step: "rollback", script: rollbackScript(journalDir), ...options });
 }
 
 /**
@@ -538,5 +512,5 @@ export async function rollbackNode(transport: Transport, journalDir: string, opt
  */
 export async function writeState(transport: Transport, state: NodeState, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
   const script = [writeFileScript(STATE_FILE, "0644", "root", "root", rollbackDir(state.generation)), pruneJournalsScript(state.generation)].join("\n");
-  await run(transport, "record state", script, { stdin: `${JSON.stringify(state, null, 2)}\n`, ...options });
+  await runScriptOrThrow(transport, { step: "record state", script, stdin: `${JSON.stringify(state, null, 2)}\n`, ...options });
 }

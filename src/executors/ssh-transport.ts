@@ -380,8 +380,8 @@ export class SshTransport implements Transport {
     }
     try {
       this.#assertOpen();
-      const channel = await this.#whileOpen(`\`${label}\``, this.#open(wrapCommand(command, { become })));
-      const result = await this.#run(channel, label, become, options);
+      const { done } = await this.#whileOpen(`\`${label}\``, this.#open(wrapCommand(command, { become }), (channel) => ({ done: this.#run(channel, label, become, options) })));
+      const result = await done;
       this.#logger?.debug({ ...step, remoteCommand: firstLine(command), durationMs: result.durationMs, code: result.code, signal: result.signal }, "exec");
       return result;
     } catch (error) {
@@ -394,26 +394,26 @@ export class SshTransport implements Transport {
 
   async forward(port: number, host = "127.0.0.1"): Promise<Duplex> {
     this.#assertOpen();
-    const channel = await this.#whileOpen(
+    return this.#whileOpen(
       `a tunnel to ${host}:${port}`,
       new Promise<ClientChannel>((resolve, reject) => {
         this.#tryClient(reject, () =>
-          this.#client.forwardOut("127.0.0.1", 0, host, port, (error, opened) => {
-            if (error === undefined || error === null) return resolve(opened);
-            reject(this.#broken ?? this.#forwardError(error as Error & { reason?: unknown }, host, port));
+          this.#client.forwardOut("127.0.0.1", 0, host, port, (error, channel) => {
+            if (error !== undefined && error !== null) return reject(this.#broken ?? this.#forwardError(error as Error & { reason?: unknown }, host, port));
+            // A tunnel outlives the call: when the connection breaks, whoever listens sees the error. (ssh2's
+            // Channel.destroy() ignores an error argument, and an 'error' nobody listens to would crash.)
+            // Attached here, not after an await: the node may close the tunnel in the same read.
+            const onBreak = (broken: ConnectError) => {
+              if (channel.listenerCount("error") > 0) channel.emit("error", this.#lostDuring(`a tunnel to ${host}:${port}`, broken));
+              channel.destroy();
+            };
+            this.#onBreak.add(onBreak);
+            channel.once("close", () => this.#onBreak.delete(onBreak));
+            resolve(channel);
           }),
         );
       }),
     );
-    // A tunnel outlives the call: when the connection breaks, whoever listens sees the error. (ssh2's
-    // Channel.destroy() ignores an error argument, and an 'error' nobody listens to would crash.)
-    const onBreak = (error: ConnectError) => {
-      if (channel.listenerCount("error") > 0) channel.emit("error", this.#lostDuring(`a tunnel to ${host}:${port}`, error));
-      channel.destroy();
-    };
-    this.#onBreak.add(onBreak);
-    channel.once("close", () => this.#onBreak.delete(onBreak));
-    return channel;
   }
 
   files(): Promise<RemoteFiles> {
@@ -490,12 +490,21 @@ export class SshTransport implements Transport {
     if (this.#broken !== undefined) throw this.#broken;
   }
 
-  #open(remoteCommand: string): Promise<ClientChannel> {
-    return new Promise<ClientChannel>((resolve, reject) => {
+  /**
+   * Opens a command channel and hands it to `attach` inside ssh2's callback, in the same tick:
+   * the node's confirmation, the command's output, its exit status and the channel's close can
+   * come in one socket read, and ssh2 emits them all while parsing it, before any promise
+   * continuation runs. Whatever listens to the channel must be attached by `attach`, never after
+   * an await. (`attach` returns an object so that a promise it makes is not adopted.)
+   */
+  #open<T extends object>(remoteCommand: string, attach: (channel: ClientChannel) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       this.#tryClient(reject, () =>
         this.#client.exec(remoteCommand, (error, channel) => {
-          if (error === undefined || error === null) return resolve(channel);
-          reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused a command channel: ${error.message}`, { hint: "sshd's MaxSessions must be at least 10 (the default)", cause: error }));
+          if (error !== undefined && error !== null) {
+            return reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused a command channel: ${error.message}`, { hint: "sshd's MaxSessions must be at least 10 (the default)", cause: error }));
+          }
+          resolve(attach(channel));
         }),
       );
     });
@@ -515,7 +524,10 @@ export class SshTransport implements Transport {
     }
   }
 
-  /** Collects one command's output and exit; on abort or timeout kills its process group first. */
+  /**
+   * Collects one command's output and exit; on abort or timeout kills its process group first.
+   * Every listener is attached before this returns (see {@link #open}).
+   */
   #run(channel: ClientChannel, label: string, become: boolean, options: ExecOptions): Promise<ExecResult> {
     const { signal, stdin } = options;
     const timeoutMs = options.timeoutMs ?? this.#spec.ssh.commandTimeoutMs;
@@ -533,7 +545,7 @@ export class SshTransport implements Transport {
       }),
     );
 
-    return new Promise<ExecResult>((resolve, reject) => {
+    const result = new Promise<ExecResult>((resolve, reject) => {
       let state: "running" | "stopping" | "settled" = "running";
       let timer: NodeJS.Timeout | undefined;
       const cleanup = () => {
@@ -607,10 +619,19 @@ export class SshTransport implements Transport {
       this.#onBreak.add(onBreak);
       if (timeoutMs > 0 && Number.isFinite(timeoutMs)) timer = setTimeout(() => void stop("timeout"), timeoutMs);
       signal?.addEventListener("abort", onAbort, { once: true });
+      if (this.#broken !== undefined) {
+        // Handed over after the connection broke: the socket is gone, nothing will come.
+        onBreak(this.#broken);
+        return;
+      }
       if (stdin === undefined) channel.end();
       else channel.end(stdin);
       if (signal?.aborted) onAbort();
     });
+    // The caller awaits it once the channel is handed over; if the connection broke meanwhile, the
+    // caller got that error instead, and this one must not count as unhandled.
+    result.catch(() => undefined);
+    return result;
   }
 
   /** Runs a housekeeping command (the kill) on a reserved channel; rejects unless it exits 0 in time. */
@@ -619,24 +640,27 @@ export class SshTransport implements Transport {
     const release = await this.#killSessions.acquire();
     try {
       this.#assertOpen();
-      const channel = await this.#open(remoteCommand);
-      await new Promise<void>((resolve, reject) => {
-        let code: unknown;
-        const timer = setTimeout(() => {
-          channel.close();
-          reject(new Error(`no answer within ${timeoutMs / 1000} s`));
-        }, timeoutMs);
-        channel.resume();
-        channel.stderr.resume();
-        channel.on("error", () => {});
-        channel.on("exit", (c: unknown) => (code = c));
-        channel.once("close", () => {
-          clearTimeout(timer);
-          if (code === 0) resolve();
-          else reject(this.#broken ?? new Error(`the kill command exited ${String(code)}`));
+      const { done } = await this.#open(remoteCommand, (channel) => {
+        const exited = new Promise<void>((resolve, reject) => {
+          let code: unknown;
+          const timer = setTimeout(() => {
+            channel.close();
+            reject(new Error(`no answer within ${timeoutMs / 1000} s`));
+          }, timeoutMs);
+          channel.resume();
+          channel.stderr.resume();
+          channel.on("error", () => {});
+          channel.on("exit", (c: unknown) => (code = c));
+          channel.once("close", () => {
+            clearTimeout(timer);
+            if (code === 0) resolve();
+            else reject(this.#broken ?? new Error(`the kill command exited ${String(code)}`));
+          });
+          channel.end();
         });
-        channel.end();
+        return { done: exited };
       });
+      await done;
     } finally {
       release();
     }
@@ -676,27 +700,29 @@ export class SshTransport implements Transport {
     const release = await this.#sessions.acquire();
     try {
       this.#assertOpen();
-      const sftp = await this.#whileOpen(
+      return await this.#whileOpen(
         "the start of an SFTP session",
         new Promise<SFTPWrapper>((resolve, reject) => {
           this.#tryClient(reject, () =>
-            this.#client.sftp((error, session) => {
-              if (error === undefined || error === null) return resolve(session);
-              reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused an SFTP session: ${error.message}`, { hint: "enable the sftp subsystem in the node's sshd_config", cause: error }));
+            this.#client.sftp((error, sftp) => {
+              if (error !== undefined && error !== null) {
+                return reject(this.#broken ?? new ConnectError(this.node, "protocol", `the node refused an SFTP session: ${error.message}`, { hint: "enable the sftp subsystem in the node's sshd_config", cause: error }));
+              }
+              // The session holds its channel until it ends; then the next call opens a new one.
+              // Attached here, not after an await: the node may end the session in the same read.
+              sftp.once("close", () => {
+                release();
+                // Only this session's own entry: an ended one may close after its successor was opened.
+                if (this.#filesSession?.sftp === sftp) {
+                  this.#files = undefined;
+                  this.#filesSession = undefined;
+                }
+              });
+              resolve(sftp);
             }),
           );
         }),
       );
-      // The session holds its channel until it ends; then the next call opens a new one.
-      sftp.once("close", () => {
-        release();
-        // Only this session's own entry: an ended one may close after its successor was opened.
-        if (this.#filesSession?.sftp === sftp) {
-          this.#files = undefined;
-          this.#filesSession = undefined;
-        }
-      });
-      return sftp;
     } catch (error) {
       release();
       throw error;

@@ -9,7 +9,7 @@
  *
  * Bytes move over SFTP (the transport's session), read from the local file a chunk at a time with
  * a bounded number of writes outstanding: memory stays at `concurrency × chunkSize` whatever the
- * artifact's size. Commands on the node run through `exec` (as root with `become: sudo`); the SFTP
+ * artifact's size. Scripts on the node run through `runScript` (as root with `become: sudo`); the SFTP
  * session runs as the SSH user, so the .part is created by root and handed to that user, and taken
  * back (root-owned, 0644) when it is renamed into place.
  */
@@ -18,6 +18,7 @@ import { ConnectError, ReconcileError, RemoteCommandError, RemoteFileError, ioRe
 import { SHA256, completeMarker, incomingDir, incomingFile, partFile } from "../facts/layout.js";
 import { formatBytes } from "../planner/render.js";
 import { explainRemoteFailure } from "./remote-failure.js";
+import { runScript } from "./remote-script.js";
 import { shellQuote, type RemoteFiles, type RemoteHandle, type Transport } from "./transport.js";
 
 /** What to send and where. */
@@ -274,9 +275,9 @@ export async function transferArtifact(transport: Transport, target: TransferTar
   }
 }
 
-/** Runs a command on the node as root; a non-zero exit is a TransferError with its stderr. */
-async function run(transport: Transport, command: string, what: string, target: TransferTarget, signal: AbortSignal | undefined, timeoutMs?: number): Promise<string> {
-  const r = await transport.exec(command, { step: `transfer ${target.sha256.slice(0, 12)}: ${what}`, ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+/** Runs a script on the node as root; a non-zero exit is a TransferError with its stderr. */
+async function run(transport: Transport, script: string, what: string, target: TransferTarget, signal: AbortSignal | undefined, timeoutMs?: number): Promise<string> {
+  const r = await runScript(transport, { step: `transfer ${target.sha256.slice(0, 12)}: ${what}`, script, ...(signal === undefined ? {} : { signal }), ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   if (r.code !== 0) {
     const detail = r.stderr.trim().split("\n").slice(-3).join("; ") || `exit ${r.code ?? r.signal}`;
     const known = explainRemoteFailure(detail);
@@ -331,8 +332,7 @@ async function uploadFailure(transport: Transport, target: TransferTarget, meter
   }
   if (error instanceof RemoteFileError && error.status === "failure") {
     // SFTP gives no errno: measure the file system the .part is on.
-    const space = await transport
-      .exec(spaceCommand(incomingDir(target.root)), { step: `transfer ${target.sha256.slice(0, 12)}: measure the free space`, timeoutMs: 30_000, ...(signal === undefined ? {} : { signal }) })
+    const space = await runScript(transport, { step: `transfer ${target.sha256.slice(0, 12)}: measure the free space`, script: spaceCommand(incomingDir(target.root)), timeoutMs: 30_000, ...(signal === undefined ? {} : { signal }) })
       .then((r) => (r.code === 0 ? parseSpace(r.stdout) : null))
       .catch(() => null);
     const missing = target.bytes - meter.sent;

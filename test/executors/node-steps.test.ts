@@ -18,13 +18,17 @@ import {
   pruneJournalsScript,
   rollbackFilesScript,
   rollbackScript,
+  runNodeSteps,
   serviceScript,
+  StepError,
   switchLinkScript,
   verifyScript,
   writeFileScript,
 } from "../../src/executors/node-steps.js";
 import { shellQuote } from "../../src/facts/shell.js";
 import { PIXI_UNPACK, condaBuildPrefix, writeCondaPack, writePixiPack } from "../fixtures/standins/packs.js";
+import type { Step, StepDetail } from "../../src/planner/types.js";
+import type { ExecOptions, ExecResult } from "../../src/executors/transport.js";
 import { LocalTransport } from "../helpers/local-transport.js";
 
 const t = new LocalTransport();
@@ -397,6 +401,50 @@ describe("batches", () => {
     expect(r.stderr).toBe("broken\n@@reconcile-step-failed n/configure/two\n");
     expect(existsSync(join(dir, "one"))).toBe(true);
     expect(existsSync(join(dir, "three"))).toBe(false);
+  });
+});
+
+describe("runNodeSteps", () => {
+  /** The local `sh` as node n1, recording every command line. */
+  class Recording extends LocalTransport {
+    readonly commands: string[] = [];
+    override exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+      this.commands.push(command);
+      return super.exec(command, options);
+    }
+  }
+  const step = (stage: Step["stage"], address: string, detail: StepDetail): Step => ({ id: `n1/${stage}/${address}`, node: "n1", stage, action: "create", address, dependsOn: [], facts: [], bytes: null, detail });
+  const context = (transport: LocalTransport, journalDir: string) => ({ transport, root: "/nowhere", cluster: "c", journalDir, secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0 });
+
+  it("runs a stage's steps as ONE `sh -s`, a file's content reaching its step as the script's input", async () => {
+    const dir = temp();
+    const t = new Recording("n1");
+    const env = join(dir, "etc", "worker.env");
+    await runNodeSteps(
+      [
+        step("configure", `file:${env}`, { kind: "file", path: env, mode: "0600", owner: me, group, content: { type: "text", text: "A=1\nB='two words'\n" } }),
+        step("configure", "link:l", { kind: "link", path: join(dir, "envs", "e"), target: join(dir, "store", "x") }),
+      ],
+      context(t, join(dir, "journal")),
+    );
+    expect(t.commands).toEqual(["sh -s"]);
+    expect(readFileSync(env, "utf8")).toBe("A=1\nB='two words'\n");
+    expect(readlinkSync(join(dir, "envs", "e"))).toBe(join(dir, "store", "x"));
+  });
+
+  it("a failing step is named in the StepError with the tail of its stderr, and the steps after it do not run", async () => {
+    const dir = temp();
+    const missing = join(dir, "envs", "missing");
+    const error = await runNodeSteps(
+      [
+        step("verify", "verify:n1", { kind: "verify", units: [], paths: [missing] }),
+        step("verify", "link:after", { kind: "link", path: join(dir, "after"), target: dir }),
+      ],
+      context(new LocalTransport("n1"), join(dir, "journal")),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(StepError);
+    expect((error as StepError).message).toBe(`node n1: verify verify:n1 failed: exit 1: ${missing} does not resolve`);
+    expect(existsSync(join(dir, "after"))).toBe(false);
   });
 });
 

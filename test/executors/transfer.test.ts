@@ -30,7 +30,7 @@ import { tempDir } from "../helpers/cli.js";
 
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
-/** A local "node": exec is `sh -c`, SFTP is the local file system. */
+/** A local "node": exec is `sh -c` (with its stdin), SFTP is the local file system. */
 class LocalNode implements Transport {
   readonly node = "n1";
   readonly commands: string[] = [];
@@ -41,12 +41,15 @@ class LocalNode implements Transport {
   /** Called before each write; may corrupt or throw. */
   beforeWrite: ((position: number, length: number) => void) | undefined;
 
-  /** Answers a command instead of running it: stdout text, or an exit code with stderr. */
+  /**
+   * Answers a command instead of running it: stdout text, or an exit code with stderr. It gets the
+   * command line and its stdin (where scripts travel: `sh -s`).
+   */
   answer: ((command: string) => string | { code: number; stderr: string } | undefined) | undefined;
 
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     this.commands.push(command);
-    const canned = this.answer?.(command);
+    const canned = this.answer?.(`${command}\n${options.stdin?.toString() ?? ""}`);
     if (canned !== undefined) {
       const r = typeof canned === "string" ? { code: 0, stdout: canned, stderr: "" } : { ...canned, stdout: "" };
       return Promise.resolve({ ...r, signal: null, stdoutTruncated: false, stderrTruncated: false, durationMs: 0 });
@@ -66,6 +69,8 @@ class LocalNode implements Transport {
         options.signal?.removeEventListener("abort", onAbort);
         resolve({ code, signal, stdout, stderr, stdoutTruncated: false, stderrTruncated: false, durationMs: 0 });
       });
+      child.stdin.on("error", () => undefined);
+      child.stdin.end(options.stdin ?? "");
     });
   }
 
