@@ -75,8 +75,12 @@ describeE2E("faults in the middle of an apply", (testbed) => {
       const apply = background(["apply", "--yes", "--verify-settle", "1"]);
       await waitForPart(name(w1), PAD / 4);
       const bootBefore = await onNode(name(w1), "cat /proc/sys/kernel/random/boot_id").catch(() => "");
+      const rebootAt = performance.now();
       await rebootNode(name(w1));
+      const back = performance.now() - rebootAt;
       const r = await apply.done;
+      // Figures for the record (the CI log shows them): how long the node was away, and the whole run.
+      console.info(`reboot mid-upload: the node answered again after ${(back / 1000).toFixed(1)} s; the apply took ${(r.ms / 1000).toFixed(1)} s and converged every node`);
       const out = r.stdout + r.stderr;
       expect(r.code, out).toBe(0);
       expect(await onNode(name(w1), "cat /proc/sys/kernel/random/boot_id")).not.toBe(bootBefore);
@@ -102,6 +106,7 @@ describeE2E("faults in the middle of an apply", (testbed) => {
       const r = await apply.done;
       const afterCut = performance.now() - cutAt;
       const out = r.stdout + r.stderr;
+      console.info(`cut for good mid-upload: the apply ended ${(afterCut / 1000).toFixed(1)} s after the cut (documented bound for these settings: ${BOUND_MS / 1000} s)`);
       expect(r.code, out).toBe(1);
       expect(afterCut, out).toBeLessThan(BOUND_MS + 10_000);
       expect(out).toMatch(new RegExp(`node ${name(w2)}: the connection was lost during the upload of prefect-env at [\\d.]+ MiB of [\\d.]+ MiB \\(no answer for 8 s: the node is down or the network to it is cut\\)`));
