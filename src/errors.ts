@@ -77,6 +77,16 @@ export class UsageError extends ReconcileError {
   }
 }
 
+/**
+ * A bug in reconcile that a check caught (a state the code should never reach): exit 70, and a
+ * hint that asks for a report. Its message says what was wrong, with the node and the item.
+ */
+export class InternalError extends ReconcileError {
+  constructor(message: string) {
+    super(`bug: ${message}`, { exitCode: ExitCode.internal, hint: "this is a bug in reconcile; please report it with the output above" });
+  }
+}
+
 /** A local file could not be read or written. */
 export class FileError extends ReconcileError {}
 

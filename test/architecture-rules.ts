@@ -2,8 +2,8 @@
  * The architecture of STYLE.md §2 as an allowlist, and a check that is pure over (path, source text).
  *
  * Every folder and top-level file of src/ is a layer. A layer may import only: the layers in its
- * `layers` list (the direction cli → state-machine → executors → planner → facts → spec → errors;
- * log from executors, state-machine and cli only), the npm packages in `packages`, the node: modules
+ * `layers` list (the direction cli → run → state-machine → executors → planner → facts → spec →
+ * errors; log from executors, state-machine, run and cli only), the npm packages in `packages`, the node: modules
  * in `node` (a bare builtin name such as "dns" counts as node:dns), and the files outside src/ in
  * `files`. Everything else fails, so a new import is a decision written down here with its reason.
  *
@@ -25,6 +25,8 @@
  * could not see what it loads). Its documented I/O files (`IO_FILES`, today only spec/load.ts)
  * are excepted by name from exactly what their job needs, and no pure module may import them.
  * Generated files (src/spec/*.generated.ts) are checked like any other: they ship in the pure core.
+ * A layer outside the pure core may still be kept off some globals (`globals`): run, the headless
+ * pipeline, may not touch `process` or `console`.
  *
  * Identifiers and imports are found with the TypeScript parser, so comments and strings do not
  * count, `foo.process` and `{ process: 1 }` are not `process`, and `x: Date` (a type: time passed
@@ -37,7 +39,7 @@ import { posix } from "node:path";
 import ts from "typescript";
 
 /** The layers in their direction: each may import only what stands before it here. */
-export const CHAIN = ["errors", "spec", "facts", "planner", "executors", "state-machine", "cli"] as const;
+export const CHAIN = ["errors", "spec", "facts", "planner", "executors", "state-machine", "run", "cli"] as const;
 export type LayerName = (typeof CHAIN)[number] | "log";
 
 /** What a layer may import, each allowance with its reason. */
@@ -54,6 +56,8 @@ export interface LayerRules {
   readonly node: Readonly<Record<string, { readonly why: string; readonly only?: readonly string[] }>>;
   /** Repository files outside src/ (repository-relative) → why. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Globals it may not use (value positions), each with why; the pure core has PURE_GLOBALS instead. */
+  readonly globals?: Readonly<Record<string, string>>;
 }
 
 const NO_NODE_IO = "the pure core does no I/O";
@@ -120,7 +124,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
       "write-file-atomic": "local files replaced atomically (cluster.yaml by pin, known_hosts by trust)",
     },
     node: {
-      "node:crypto": { why: "sha256 of artifacts, host-key fingerprints and hashed known_hosts; random nonces (facts markers, temp names)" },
+      "node:crypto": { why: "sha256 of artifacts, host-key fingerprints and hashed known_hosts, the name of a cluster's local lock; random nonces (facts markers, temp names)" },
       "node:events": { why: "setMaxListeners on the run's signal, which every node's connect listens to" },
       "node:fs": { why: "streams of local artifacts" },
       "node:fs/promises": { why: "local files: artifacts, the cache, the local lock" },
@@ -140,13 +144,26 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     packages: { xstate: "the machines" },
     node: {},
   },
+  run: {
+    path: "src/run",
+    pure: false,
+    // The pipeline (DESIGN.md "Pipeline"): session, gather, the real executors, converge. It composes
+    // the layers below and is composed by the CLI; it parses nothing, prints nothing, asks nothing.
+    layers: ["state-machine", "executors", "planner", "facts", "spec", "errors", "log"],
+    packages: {},
+    node: {},
+    globals: {
+      process: "is the CLI's: the pipeline is headless (the caller passes env, pid and an abort signal for its signals)",
+      console: "prints: the pipeline reports events and the CLI renders them",
+    },
+  },
   cli: {
     path: "src/cli",
     pure: false,
-    layers: ["state-machine", "executors", "planner", "facts", "spec", "errors", "log"],
+    layers: ["run", "state-machine", "executors", "planner", "facts", "spec", "errors", "log"],
     packages: { commander: "argv parsing (only the CLI parses argv)" },
     node: {
-      "node:crypto": { why: "the id of a cluster's local lock (sha256 of the spec path); digests for pin" },
+      "node:crypto": { why: "digests for pin" },
       "node:events": { why: "setMaxListeners on the run's abort signal, which every node's commands listen to" },
       "node:fs/promises": { why: "plan files, --out folders, init's and trust's files" },
       "node:os": { why: "the user's home (pin), the lock holder's user and host name" },
@@ -362,7 +379,7 @@ export function checkSource(path: string, text: string): Violation[] {
       }
       if (to.layer === layer) continue;
       if (to.layer === "log") {
-        if (!rules.layers.includes("log")) at(imp.node, "layer-import", `imports ${s}: only executors, state-machine and cli may log${only}`);
+        if (!rules.layers.includes("log")) at(imp.node, "layer-import", `imports ${s}: only executors, state-machine and cli may log (and run, which composes them)${only}`);
         continue;
       }
       if (layer === "errors" || layer === "log") {
@@ -404,6 +421,11 @@ export function checkSource(path: string, text: string): Violation[] {
     globalUses(sf, (node, name, why) => {
       if (io?.globals.includes(name)) return;
       at(node, "pure-global", `uses ${name}, which ${why} (${path} is in the pure core)`);
+    });
+  } else if (rules.globals !== undefined) {
+    const banned = rules.globals;
+    globalUses(sf, (node, name) => {
+      if (Object.hasOwn(banned, name)) at(node, "layer-global", `uses ${name}, which ${banned[name]} (${layer} may not use ${Object.keys(banned).join(" or ")})`);
     });
   }
   return out;

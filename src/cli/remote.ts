@@ -1,17 +1,13 @@
 /**
- * What every command that talks to nodes does first: load the spec strictly, open one connection
- * per node, gather. Interrupts (SIGINT/SIGTERM) abort the run's signal, which cancels remote work.
+ * The CLI's side of every command that talks to nodes: load the spec (printing its warnings), pick
+ * the nodes named on the command line, open a session (src/run) and turn SIGINT/SIGTERM into its
+ * abort signal, which cancels remote work. Gathering and converging live in src/run.
  */
 import { setMaxListeners } from "node:events";
 import { ExitCode, ReconcileError, UsageError } from "../errors.js";
 import { loadCluster, type LoadedCluster } from "../spec/load.js";
 import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
-import { Connections } from "../executors/ssh-transport.js";
-import { gatherFacts } from "../executors/gather-facts.js";
-import { gatherLocalInputs } from "../executors/local-inputs.js";
-import { factsRequestFor } from "../planner/desired.js";
-import type { FactSet } from "../facts/types.js";
-import type { LocalInputs } from "../planner/types.js";
+import { Session } from "../run/session.js";
 import type { Logger } from "../log.js";
 import { print, type CliIO } from "./io.js";
 import { formatDiagnostic } from "../errors.js";
@@ -74,24 +70,7 @@ export async function interruptible<T>(work: (signal: AbortSignal) => Promise<T>
   }
 }
 
-export interface Gathered {
-  facts: FactSet;
-  local: LocalInputs;
-  durationMs: { local: number; facts: number };
-}
-
-/** Local inputs, then the facts of `nodes` (all at once, one round trip each). */
-export async function gatherAll(cluster: ResolvedCluster, nodes: readonly ResolvedNode[], connections: Connections, log: Logger, signal: AbortSignal, options: { tolerant?: boolean } = {}): Promise<Gathered> {
-  const t0 = performance.now();
-  const local = await gatherLocalInputs(cluster, { signal, tolerant: options.tolerant === true });
-  const t1 = performance.now();
-  const facts = await gatherFacts(nodes, (n) => factsRequestFor(cluster, n, local), (n) => connections.get(n.name), { signal, logger: log });
-  // An interrupted gathering is not a result: nothing may be planned, printed or saved from it.
-  signal.throwIfAborted();
-  const t2 = performance.now();
-  return { facts, local, durationMs: { local: Math.round(t1 - t0), facts: Math.round(t2 - t1) } };
-}
-
-export function openConnections(cluster: ResolvedCluster, io: CliIO, log: Logger, signal: AbortSignal): Connections {
-  return new Connections(cluster.nodes, { env: io.env as NodeJS.ProcessEnv, logger: log, signal });
+/** A session for every node of the cluster, stopped by `signal` (from {@link interruptible}); close it when done. */
+export function openSession(cluster: ResolvedCluster, io: CliIO, log: Logger, signal: AbortSignal): Session {
+  return Session.open(cluster.nodes, { env: io.env, log, signal });
 }

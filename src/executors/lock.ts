@@ -5,7 +5,8 @@
  * two controllers racing for an expired lease cannot both win.
  */
 import { open, readFile, rm, mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { createHash } from "node:crypto";
+import { dirname, join } from "node:path";
 import { ConnectError, ReconcileError, RemoteCommandError, ioReason } from "../errors.js";
 import { LOCK_FILE } from "../facts/layout.js";
 import { shellQuote } from "../facts/shell.js";
@@ -203,6 +204,15 @@ export async function forceUnlock(transport: Transport, file = LOCK_FILE): Promi
   const r = await runScript(transport, { step: "remove the apply lock", script: leaseSwapScript(text, "", file) });
   if (r.code !== 0) throw new ReconcileError(`node ${transport.node}: the lock changed while removing it; run unlock again`);
   return parseLease(text);
+}
+
+/**
+ * Where the controller's lock of a cluster lives: beside the artifact cache (`cacheDir`), named by
+ * the cluster and a digest of its spec file's path, so two checkouts of one cluster do not share it.
+ */
+export function localLockPath(cluster: { name: string; specFile: string }, cacheDir: string): string {
+  const id = createHash("sha256").update(cluster.specFile).digest("hex").slice(0, 16);
+  return join(cacheDir, "..", "locks", `${cluster.name}-${id}.lock`);
 }
 
 /**

@@ -24,7 +24,8 @@ export { StepError } from "./remote-script.js";
 /** Where the undo journals live: one folder per generation, 0700 (they hold copies of secret files). */
 export const ROLLBACK_ROOT = `${STATE_DIR}/rollback`;
 /** Where generation G keeps its undo journal on the node. */
-export const rollbackDir = (generation: number) => `${ROLLBACK_ROOT}/${generation}`;
+/** The undo journal of generation G; `stateDir` is the node's state folder (tests put it in a temp folder). */
+export const rollbackDir = (generation: number, stateDir: string = STATE_DIR) => `${stateDir}/rollback/${generation}`;
 
 /*
  * The undo journal is DATA, never shell code: one record per line, `<operation> <value>...`, the
@@ -510,7 +511,17 @@ export async function rollbackNode(transport: Transport, journalDir: string, opt
  * Writes the node's state file (atomically) once the node verified, then drops the journals of
  * older generations (a rollback can no longer use them).
  */
-export async function writeState(transport: Transport, state: NodeState, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
-  const script = [writeFileScript(STATE_FILE, "0644", "root", "root", rollbackDir(state.generation)), pruneJournalsScript(state.generation)].join("\n");
-  await runScriptOrThrow(transport, { step: "record state", script, stdin: `${JSON.stringify(state, null, 2)}\n`, ...options });
+export async function writeState(transport: Transport, state: NodeState, options: StateOptions & { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
+  const { stateDir, owner, ...rest } = options;
+  const dir = stateDir ?? STATE_DIR;
+  const file = stateDir === undefined ? STATE_FILE : `${stateDir}/state.json`;
+  const own = owner ?? { user: "root", group: "root" };
+  const script = [writeFileScript(file, "0644", own.user, own.group, rollbackDir(state.generation, dir)), pruneJournalsScript(state.generation, `${dir}/rollback`)].join("\n");
+  await runScriptOrThrow(transport, { step: "record state", script, stdin: `${JSON.stringify(state, null, 2)}\n`, ...rest });
+}
+
+/** Where the node keeps its state file and undo journals, and who owns them: /var/lib/reconcile and root on real nodes. */
+export interface StateOptions {
+  stateDir?: string;
+  owner?: { user: string; group: string };
 }

@@ -17,7 +17,7 @@ import { readTextIfExists } from "./local-files.js";
 import type { Logger } from "../log.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import { fingerprintOf, judgeHostKey, lookupHost, parseKnownHosts, preferredHostKeyAlgorithms, type HostKey, type KnownHostsEntry } from "./known-hosts.js";
-import { DEFAULT_MAX_OUTPUT_BYTES, shellQuote, type ExecOptions, type ExecResult, type RemoteFiles, type RemoteHandle, type Transport } from "./transport.js";
+import { DEFAULT_MAX_OUTPUT_BYTES, shellQuote, type ExecOptions, type ExecResult, type RemoteFiles, type RemoteHandle, type Transport, type NodeConnections } from "./transport.js";
 
 const { Client, utils } = ssh2;
 
@@ -887,7 +887,7 @@ type ReconcileErrorLike = ConnectError | RemoteCommandError;
  * const connections = new Connections(cluster.nodes, { logger });
  * try { const t = await connections.get("db1"); await t.exec("true"); } finally { await connections.closeAll(); }
  */
-export class Connections {
+export class Connections implements NodeConnections {
   readonly #nodes: Map<string, ResolvedNode>;
   readonly #options: ConnectOptions;
   readonly #open = new Map<string, Promise<SshTransport>>();

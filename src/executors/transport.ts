@@ -97,3 +97,22 @@ export interface RemoteFiles {
 
 /** An open file on the node (the SFTP handle); only meaningful to the {@link RemoteFiles} that opened it. */
 export type RemoteHandle = Buffer;
+
+/**
+ * The node's current connection, by name: what the executors, the lease and gathering need, so
+ * they do not depend on the SSH class (`Connections` in ssh-transport.ts is the real one; tests
+ * hand out local transports).
+ */
+export interface NodeTransports {
+  /** The node's connection, opened on first use; a connect that failed is remembered. */
+  get(node: string): Promise<Transport>;
+  /** Like `get`, but a connection that broke (or a connect that may pass) is opened anew: for a retry. */
+  ensure(node: string): Promise<Transport>;
+}
+
+/** {@link NodeTransports} that a run owns: it may start handshakes early and closes them all at its end. */
+export interface NodeConnections extends NodeTransports {
+  /** Starts connecting to these nodes now; a failure shows when the node is asked for. */
+  warm(nodes: readonly string[]): void;
+  closeAll(): Promise<void>;
+}

@@ -21,6 +21,7 @@ import type { Stage, Step } from "../planner/types.js";
  *   install: (node, steps, signal) => runSteps(transports.get(node)!, steps, signal),
  *   configure: (node, steps, signal) => runSteps(transports.get(node)!, steps, signal),
  *   verify: (node, steps, signal) => verifyNode(transports.get(node)!, steps, signal),
+ *   record: (node, signal) => writeState(transports.get(node)!, stateOf(node), { signal }),
  *   rollback: (node, signal) => switchBack(transports.get(node)!, signal),
  * };
  * const machine = createNodeMachine(executors, { retry: { attempts: 3 } });
@@ -36,6 +37,12 @@ export interface Executors {
   configure(node: string, steps: readonly Step[], signal: AbortSignal): Promise<void>;
   /** Proves the node works (services active, health through the proxy, workers online). */
   verify(node: string, steps: readonly Step[], signal: AbortSignal): Promise<void>;
+  /**
+   * Records the node's state (its new generation and the resources it manages) once verify passed,
+   * and drops the undo journals it no longer needs. Optional: executors without it record nothing
+   * (fakes in tests).
+   */
+  record?(node: string, signal: AbortSignal): Promise<void>;
   /** Switches the node back to its previous generation (links, units) and restarts what changed. */
   rollback(node: string, signal: AbortSignal): Promise<void>;
 }
@@ -78,6 +85,7 @@ export function actorsFrom(executors: Executors) {
     install: stage("install"),
     configure: stage("configure"),
     verify: stage("verify"),
+    record: fromPromise<void, StageInput>(({ input, signal }) => executors.record?.(input.node, signal) ?? Promise.resolve()),
     rollback: fromPromise<void, RollbackInput>(({ input, signal }) => executors.rollback(input.node, signal)),
   };
 }
@@ -94,6 +102,9 @@ export function missingActors() {
     install: fromPromise<void, StageInput>(missing("install")),
     configure: fromPromise<void, StageInput>(missing("configure")),
     verify: fromPromise<void, StageInput>(missing("verify")),
+    // Recording is optional (a machine given only the stage actors records nothing): it cannot
+    // be reached without the stage actors, which fail loudly when missing.
+    record: fromPromise<void, StageInput>(() => Promise.resolve()),
     rollback: fromPromise<void, RollbackInput>(missing("rollback")),
   };
 }

@@ -162,6 +162,9 @@ function currentStage(actor: Actor<NodeMachine>): Stage | "unpack" | "waitingFor
     case "waitingForSlot":
     case "rollingBack":
       return top;
+    // Recording the state is the end of verify.
+    case "record":
+      return "verify";
     default:
       return null;
   }

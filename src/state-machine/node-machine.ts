@@ -1,5 +1,5 @@
 /**
- * One node's run: `idle → stage → transfer → install → configure → verify → converged`, with
+ * One node's run: `idle → stage → transfer → install → configure → verify → record → converged`, with
  * `rollingBack` and `failed`. Install runs in two parts around the rolling gate: `unpack` (artifacts
  * extracted into the content-addressed store, which changes nothing the node runs) and `install`
  * (packages and link switches). The machine knows only the order and the failure policy; each stage
@@ -18,6 +18,8 @@
  *   `slot.granted` after unpacking and before the rest of install: the cluster's rolling limit per
  *   work pool, and the wait for the server. So a worker unpacks its environments while the server
  *   converges, and only the switch waits.
+ * - Once verify passed, `record` writes the node's state (generation and managed resources) with the
+ *   executors' `record`; it is retried like a stage, and its failure is reported as verify's.
  * - Stopping the actor stops the invoked stage actor, which aborts its signal.
  */
 import { assign, emit, setup } from "xstate";
@@ -242,7 +244,31 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
       },
       install: phaseState("install", "configure"),
       configure: phaseState("configure", "verify"),
-      verify: phaseState("verify", "converged"),
+      verify: phaseState("verify", "record"),
+      // The node's state file (generation, managed resources), once verify passed: its own actor,
+      // retried alone; a failure counts as verify's (the node is rolled back as when verify fails).
+      record: {
+        initial: "check",
+        states: {
+          check: {
+            entry: "resetFailures",
+            always: [{ guard: { type: "hasSteps", params: { phase: "verify" } }, target: "running" }, { target: "#node.converged" }],
+          },
+          running: {
+            invoke: {
+              src: "record",
+              input: ({ context }): StageInput => ({ node: context.node, steps: context.steps.verify }),
+              onDone: { target: "#node.converged" },
+              onError: [
+                { guard: "canRetry", target: "backoff", actions: ["countFailure", { type: "announceRetry", params: { stage: "verify" } }] },
+                { guard: { type: "canRollBack", params: { phase: "verify" } }, target: "#node.rollingBack", actions: { type: "recordFailure", params: { phase: "verify" } } },
+                { target: "#node.failed", actions: { type: "recordFailure", params: { phase: "verify" } } },
+              ],
+            },
+          },
+          backoff: { after: { retryDelay: { target: "running" } } },
+        },
+      },
       rollingBack: {
         initial: "running",
         entry: "resetFailures",

@@ -1,6 +1,10 @@
-/** A Transport that runs commands with the local `sh`: for tests of remote scripts without a node. */
+/**
+ * A Transport that runs commands with the local `sh` and writes "SFTP" files on the local file
+ * system: for tests of remote scripts and uploads without a node.
+ */
 import { spawn } from "node:child_process";
-import type { ExecOptions, ExecResult, Transport } from "../../src/executors/transport.js";
+import { open, type FileHandle } from "node:fs/promises";
+import type { ExecOptions, ExecResult, RemoteFiles, Transport } from "../../src/executors/transport.js";
 
 export class LocalTransport implements Transport {
   constructor(readonly node = "local") {}
@@ -27,8 +31,31 @@ export class LocalTransport implements Transport {
     throw new Error("LocalTransport has no tunnels");
   }
 
-  files(): never {
-    throw new Error("LocalTransport has no SFTP");
+  async files(): Promise<RemoteFiles> {
+    const handles = new Map<string, FileHandle>();
+    let next = 0;
+    const of = (h: Buffer) => {
+      const f = handles.get(h.toString());
+      if (f === undefined) throw new Error("not an open handle");
+      return f;
+    };
+    return {
+      open: async (path, flags) => {
+        const h = Buffer.from(String(next++));
+        handles.set(h.toString(), await open(path, flags));
+        return h;
+      },
+      write: async (h, buffer, offset, length, position) => {
+        // Like ssh2, the data is copied before the call returns: the caller may reuse the buffer.
+        const data = Buffer.from(buffer.subarray(offset, offset + length));
+        await of(h).write(data, 0, length, position);
+      },
+      truncate: (h, size) => of(h).truncate(size),
+      close: async (h) => {
+        await of(h).close();
+        handles.delete(h.toString());
+      },
+    };
   }
 
   async close(): Promise<void> {}

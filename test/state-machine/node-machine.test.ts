@@ -301,3 +301,57 @@ describe("node machine", () => {
     });
   });
 });
+
+describe("record: the node's state, its own step after verify", () => {
+  /** Fake executors that also record, scripted per attempt. */
+  class Recording extends FakeExecutors {
+    readonly recorded: { node: string; after: (Stage | "rollback")[] }[] = [];
+    constructor(private readonly onRecord: (attempt: number) => Promise<void> | undefined = () => undefined) {
+      super();
+    }
+    record = (node: string) => {
+      this.recorded.push({ node, after: this.stagesOf(node) });
+      return this.onRecord(this.recorded.length) ?? Promise.resolve();
+    };
+  }
+
+  it("runs once verify passed, after every stage, and not when the node had nothing to verify", async () => {
+    const fake = new Recording();
+    const started: string[] = [];
+    const actor = createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", FULL), generation: 1 } });
+    actor.on("stage.started", (e) => started.push(e.type === "stage.started" ? e.stage : ""));
+    const result = await toPromise(actor.start());
+    expect(result).toMatchObject({ status: "converged", stages: ["stage", "transfer", "install", "configure", "verify"] });
+    expect(fake.recorded).toEqual([{ node: "n1", after: ["stage", "transfer", "install", "configure", "verify"] }]);
+    // Not announced as a stage of its own: people see the stages of the plan.
+    expect(started).toEqual(["stage", "transfer", "install", "configure", "verify"]);
+
+    const idle = new Recording();
+    await toPromise(createActor(createNodeMachine(idle), { input: { plan: nodePlan("n1", { stage: 1 }), generation: 1 } }).start());
+    expect(idle.recorded).toEqual([]);
+  });
+
+  it("a transient failure retries the record alone (verify does not run again)", async () => {
+    const clock = new SimulatedClock();
+    const fake = new Recording((attempt) => (attempt === 1 ? Promise.reject(closed()) : undefined));
+    const actor = createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", FULL), generation: 1 }, clock });
+    const retries: NodeMachineEmitted[] = [];
+    actor.on("retry.scheduled", (e) => retries.push(e));
+    const done = toPromise(actor.start());
+    await flush();
+    clock.increment(1000);
+    await flush();
+    expect(await done).toMatchObject({ status: "converged" });
+    expect(fake.recorded).toHaveLength(2);
+    expect(fake.calls.filter((c) => c.stage === "verify")).toHaveLength(1);
+    expect(retries).toMatchObject([{ type: "retry.scheduled", stage: "verify", retry: 1, delayMs: 1000 }]);
+  });
+
+  it("a failure rolls the node back, reported as verify's", async () => {
+    const fake = new Recording(() => Promise.reject(new RemoteCommandError("n1", "exit", "record state: no space left")));
+    const result = await toPromise(createActor(createNodeMachine(fake), { input: { plan: nodePlan("n1", FULL), generation: 3 } }).start());
+    expect(result).toMatchObject({ status: "rolledBack", stage: "verify", generation: 3 });
+    expect(result.message).toBe("rolled back to generation 3 after verify failed: node n1: record state: no space left");
+    expect(fake.stagesOf("n1").at(-1)).toBe("rollback");
+  });
+});

@@ -5,7 +5,8 @@ import { REDACTED } from "../../spec/secrets.js";
 import { formatBytes } from "../../planner/render.js";
 import type { Logger } from "../../log.js";
 import { print, type CliIO } from "../io.js";
-import { gatherAll, interruptible, loadForNodes, openConnections, selectNodes, type SpecArgs } from "../remote.js";
+import { gather } from "../../run/gather.js";
+import { interruptible, loadForNodes, openSession, selectNodes, type SpecArgs } from "../remote.js";
 
 export interface FactsArgs extends SpecArgs {
   nodes: string[];
@@ -57,12 +58,12 @@ export async function factsCommand(args: FactsArgs, io: CliIO, log: Logger): Pro
   const { cluster } = await loadForNodes(args, io);
   const nodes = selectNodes(cluster, args.nodes);
   return interruptible(async (signal) => {
-    const connections = openConnections(cluster, io, log, signal);
+    const session = openSession(cluster, io, log, signal);
     let facts: Record<string, NodeFactsResult>;
     try {
-      facts = (await gatherAll(cluster, nodes, connections, log, signal, { tolerant: true })).facts;
+      facts = (await gather(session, cluster, { nodes, tolerant: true })).facts;
     } finally {
-      await connections.closeAll();
+      await session.close();
     }
     const failed = nodes.filter((n) => facts[n.name]?.reachable !== true);
     if (args.json) {

@@ -9,7 +9,8 @@ import type { SavedPlan } from "../../planner/saved.js";
 import { writeFileAtomically } from "../../executors/local-files.js";
 import type { Logger } from "../../log.js";
 import { print, type CliIO } from "../io.js";
-import { gatherAll, interruptible, loadStrict, openConnections, type SpecArgs } from "../remote.js";
+import { gather } from "../../run/gather.js";
+import { interruptible, loadStrict, openSession, type SpecArgs } from "../remote.js";
 import packageJson from "../../../package.json" with { type: "json" };
 
 export interface PlanArgs extends SpecArgs {
@@ -47,12 +48,12 @@ export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promi
   const { cluster, secrets } = await loadStrict(args, io);
   if (args.out !== undefined) await checkFolder(args.out);
   return interruptible(async (signal) => {
-    const connections = openConnections(cluster, io, log, signal);
+    const session = openSession(cluster, io, log, signal);
     let gathered;
     try {
-      gathered = await gatherAll(cluster, cluster.nodes, connections, log, signal);
+      gathered = await gather(session, cluster);
     } finally {
-      await connections.closeAll();
+      await session.close();
     }
     const started = performance.now();
     const result = plan(cluster, gathered.facts, gathered.local, secrets.values, { prune: args.prune });
