@@ -6,7 +6,9 @@
  */
 import { InternalError, ReconcileError } from "../errors.js";
 import type { StageItem, StagedArtifact, StageOptions } from "../executors/artifact-cache.js";
-import { nextState, rollbackDir, rollbackNode, runNodeSteps, writeState, type StateOptions, type StepContext } from "../executors/node-steps.js";
+import { rollbackDir } from "../executors/steps/journal.js";
+import { nextState, writeState, type StateOptions } from "../executors/steps/node-state.js";
+import { rollbackNode, runNodeSteps, type StepContext } from "../executors/steps/runner.js";
 import { transferArtifact } from "../executors/transfer.js";
 import type { NodeTransports } from "../executors/transport.js";
 import { storeFile } from "../facts/layout.js";

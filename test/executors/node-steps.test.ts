@@ -10,21 +10,13 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  batchScript,
-  deleteFileScript,
-  installArtifactScript,
-  nextState,
-  pruneJournalsScript,
-  rollbackFilesScript,
-  rollbackScript,
-  runNodeSteps,
-  serviceScript,
-  StepError,
-  switchLinkScript,
-  verifyScript,
-  writeFileScript,
-} from "../../src/executors/node-steps.js";
+import { StepError } from "../../src/executors/remote-script.js";
+import { installArtifactScript } from "../../src/executors/steps/artifacts.js";
+import { deleteFileScript, switchLinkScript, writeFileScript } from "../../src/executors/steps/files.js";
+import { pruneJournalsScript, rollbackFilesScript, rollbackScript } from "../../src/executors/steps/journal.js";
+import { nextState } from "../../src/executors/steps/node-state.js";
+import { batchScript, runNodeSteps } from "../../src/executors/steps/runner.js";
+import { serviceScript, verifyScript } from "../../src/executors/steps/services.js";
 import { shellQuote } from "../../src/facts/shell.js";
 import { PIXI_UNPACK, condaBuildPrefix, writeCondaPack, writePixiPack } from "../fixtures/standins/packs.js";
 import type { Step, StepDetail } from "../../src/planner/types.js";
@@ -37,7 +29,7 @@ const me = userInfo().username;
 const group = execFileSync("id", ["-gn"], { encoding: "utf8" }).trim();
 const temp = () => mkdtempSync(join(tmpdir(), "reconcile-steps-"));
 const sha = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
-/** A journal record as the format (node-steps.ts) describes it, written here by hand: `once` keeps its kind as a word. */
+/** A journal record as the format (steps/journal.ts) describes it, written here by hand: `once` keeps its kind as a word. */
 const record = (operation: string, ...values: (string | Buffer)[]) =>
   [operation, ...values.map((v, i) => (operation === "once" && i === 0 ? String(v) : Buffer.from(v).toString("base64")))].join(" ");
 

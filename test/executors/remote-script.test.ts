@@ -12,7 +12,7 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { RemoteCommandError } from "../../src/errors.js";
 import { formatKnownHostsLine } from "../../src/executors/known-hosts.js";
-import { writeFileScript } from "../../src/executors/node-steps.js";
+import { writeFileScript } from "../../src/executors/steps/files.js";
 import { SCRIPT_COMMAND, StepError, runScript, runScriptOrThrow, scriptInput, shellBlock, stderrTail } from "../../src/executors/remote-script.js";
 import { connectNode } from "../../src/executors/ssh-transport.js";
 import type { ExecOptions, ExecResult } from "../../src/executors/transport.js";

@@ -1,0 +1,70 @@
+/**
+ * The scripts of the artifact and packages steps: an uploaded artifact installed into the node's
+ * store (store/<sha>, `.complete` last), and a deb set's packages installed with dpkg.
+ */
+import { ReconcileError } from "../../errors.js";
+import { completeMarker, incomingFile, storeFile, storePath } from "../../facts/layout.js";
+import { shellQuote as q } from "../../facts/shell.js";
+import type { StepDetail } from "../../planner/types.js";
+
+/**
+ * Installs an uploaded artifact (store/.incoming/<transferSha>) into store/<sha>: extracted or
+ * placed, then `.complete` written last, so a half-done folder is never taken for a finished one.
+ */
+export function installArtifactScript(root: string, detail: Extract<StepDetail, { kind: "artifact" }>, transferSha: string, pixiUnpack: string | null): string {
+  const target = storePath(root, detail.sha256);
+  const incoming = incomingFile(root, transferSha);
+  const complete = q(completeMarker(root, detail.sha256));
+  const t = q(target);
+  const lines = [
+    "set -e",
+    `[ -f ${complete} ] && { rm -f ${q(incoming)}; exit 0; }`,
+    `[ -f ${q(incoming)} ] || { echo ${q(`the upload is missing: ${incoming}`)} >&2; exit 1; }`,
+    `rm -rf ${t}`,
+    `mkdir -p ${t}`,
+  ];
+  switch (detail.artifactKind) {
+    case "tar":
+    case "flow-code":
+      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`);
+      break;
+    case "conda-pack": {
+      // conda-unpack rewrites the prefixes for the folder it is in: extract in place, then run it.
+      // It is a Python script starting `#!/usr/bin/env python`, and a node's PATH has no `python`
+      // (Debian ships python3 only), so it runs with the environment's own python, as conda-pack
+      // documents; the node's python3 only when the environment has none.
+      const unpack = q(`${target}/bin/conda-unpack`);
+      const python = q(`${target}/bin/python`);
+      lines.push(
+        `tar -xf ${q(incoming)} -C ${t} --no-same-owner`,
+        `if [ -f ${unpack} ]; then`,
+        `  if [ -x ${python} ]; then ${python} ${unpack}`,
+        `  elif command -v python3 >/dev/null; then python3 ${unpack}`,
+        `  else echo ${q(`${target}/bin/conda-unpack needs a python: the environment has no bin/python and the node no python3`)} >&2; exit 1; fi`,
+        "fi",
+      );
+      break;
+    }
+    case "pixi-pack":
+      if (pixiUnpack === null) throw new ReconcileError(`artifact ${detail.artifact}: a pixi-pack archive needs tools.pixiUnpack`);
+      lines.push(`${q(pixiUnpack)} --output-directory ${t} ${q(incoming)}`);
+      break;
+    case "deb":
+      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`, `(cd ${t} && sha256sum --check --quiet --strict SHA256SUMS) >&2`);
+      break;
+    case "file":
+      lines.push(`cp ${q(incoming)} ${q(storeFile(root, detail.sha256, detail.artifact))}`, `chmod 0755 ${q(storeFile(root, detail.sha256, detail.artifact))}`);
+      break;
+  }
+  lines.push(`sync -f ${t} 2>/dev/null || true`, `touch ${complete}`, `rm -f ${q(incoming)}`);
+  return lines.join("\n");
+}
+
+/** dpkg -i of a deb set's files, never asking: keeps changed conffiles, no prompts. */
+export function installPackagesScript(root: string, sha256: string): string {
+  return [
+    "set -e",
+    "export DEBIAN_FRONTEND=noninteractive",
+    `dpkg --force-confold --force-confdef -i ${q(storePath(root, sha256))}/*.deb`,
+  ].join("\n");
+}

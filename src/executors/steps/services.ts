@@ -1,0 +1,50 @@
+/**
+ * The scripts of the service and verify steps: a systemd unit enabled, started, restarted or
+ * stopped (its previous state journaled for the rollback), and the check that the units stay
+ * active and the links resolve.
+ */
+import { shellQuote as q } from "../../facts/shell.js";
+import type { StepDetail } from "../../planner/types.js";
+import { journalOnce, journalRecord, makeJournalDir, rememberServiceActivity } from "./journal.js";
+
+/**
+ * Enables/starts/restarts a unit (systemd reloaded once, after a changed unit file or an enable);
+ * the previous state is journaled so a rollback restarts (or stops) it after the files and links
+ * are back.
+ */
+export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, journalDir: string): string {
+  const u = q(detail.unit);
+  const lines = ["set -e", makeJournalDir(journalDir)];
+  lines.push(rememberServiceActivity(detail.unit, journalDir));
+  if (detail.stop) {
+    // A unit this generation disables is enabled again by a rollback (once its file is back).
+    lines.push(journalOnce(journalDir, "disable", detail.unit, `if systemctl is-enabled --quiet ${u}; then rec=${q(journalRecord("enable", detail.unit))}; fi`), `systemctl disable --now ${u}`);
+  }
+  if (detail.enable) {
+    // A unit this generation enables is disabled again by a rollback (before its file goes).
+    lines.push(journalOnce(journalDir, "enable", detail.unit, `systemctl is-enabled --quiet ${u} || rec=${q(journalRecord("disable", detail.unit))}`));
+    // `enable` reloads systemd by itself (0.1 s or more); with --no-reload, one reload serves both
+    // the new unit file and the new enablement.
+    lines.push(`systemctl enable --no-reload ${u}`);
+  }
+  if (detail.daemonReload || detail.enable) lines.push("systemctl daemon-reload");
+  if (detail.restart) lines.push(`systemctl restart ${u}`);
+  else if (detail.start) lines.push(`systemctl start ${u}`);
+  return lines.join("\n");
+}
+
+/** Units that must be active now and still active after `settleSeconds`, and links that must resolve. */
+export function verifyScript(units: readonly string[], paths: readonly string[], settleSeconds: number): string {
+  const check = units.length === 0 ? ":" : `for u in ${units.map(q).join(" ")}; do systemctl is-active --quiet "$u" || { echo "$u is $(systemctl is-active "$u")" >&2; bad=1; }; done`;
+  return [
+    "bad=0",
+    ...paths.map((p) => `[ -e ${q(p)}/ ] || { echo ${q(`${p} does not resolve`)} >&2; bad=1; }`),
+    // An environment with a Python must be able to start it.
+    ...paths.map((p) => `if [ -x ${q(`${p}/bin/python`)} ]; then ${q(`${p}/bin/python`)} -c 'import sys' >/dev/null 2>&1 || { echo ${q(`${p}/bin/python does not run`)} >&2; bad=1; }; fi`),
+    check,
+    `[ "$bad" = 0 ] || exit 1`,
+    units.length === 0 ? ":" : `sleep ${settleSeconds}`,
+    check,
+    `[ "$bad" = 0 ] || exit 1`,
+  ].join("\n");
+}
