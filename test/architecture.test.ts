@@ -114,7 +114,7 @@ describe("the architecture check bites", () => {
     ["src/planner/x.ts", "queueMicrotask(tick);", 1, "pure-global", "uses queueMicrotask"],
     ["src/facts/x.ts", 'export const load = (name: string) => import("./" + name);', 1, "computed-import", "import() with a computed argument"],
     ["src/state-machine/x.ts", "export const load = (name: string) => import(`./${name}.js`);", 1, "computed-import", "import() with a computed argument"],
-    ["src/planner/x.ts", 'import { runSteps } from "../executors/node-steps.js";', 1, "layer-import", "from the higher layer 'executors'"],
+    ["src/planner/x.ts", 'import { runSteps } from "../executors/steps/runner.js";', 1, "layer-import", "from the higher layer 'executors'"],
     ["src/planner/x.ts", 'import type { Transport } from "../executors/transport.js";', 1, "layer-import", "from the higher layer 'executors'"],
     ["src/facts/x.ts", 'import { plan } from "../planner/plan.js";', 1, "layer-import", "from the higher layer 'planner'"],
     // src/run is a layer now (the pipeline); any other new folder still fails.
@@ -152,7 +152,7 @@ describe("the architecture check bites", () => {
     ["src/planner/x.ts", 'import type { ClusterSpec } from "../spec/cluster.generated.js";', 1, "spec-as-written", "only src/spec sees the spec as written"],
     ["src/planner/x.ts", 'import type { Logger } from "../log.js";', 1, "layer-import", "only executors, state-machine and cli may log"],
     ["src/planner/x.ts", 'import pkg from "../../package.json" with { type: "json" };', 1, "outside-src", "a file outside src/ that planner may not import"],
-    ["src/state-machine/x.ts", 'import { runNode } from "../executors/node-steps.js";', 1, "layer-import", "state-machine may import with `import type` only"],
+    ["src/state-machine/x.ts", 'import { runNode } from "../executors/steps/runner.js";', 1, "layer-import", "state-machine may import with `import type` only"],
     ["src/state-machine/x.ts", 'import { load } from "../spec/load.js";', 1, "layer-import", "state-machine may import with `import type` only"],
     ["src/executors/x.ts", 'import { execFile } from "node:child_process";', 1, "node-import", "imports node:child_process, which is not on the executors allowlist"],
     ["src/executors/x.ts", 'import { main } from "../cli/main.js";', 1, "layer-import", "from the higher layer 'cli'"],
