@@ -25,26 +25,18 @@ import {
   workerUnit,
   workerUnitFile,
 } from "./templates.js";
+import { address, type Address } from "./address.js";
 import type { FileContent, LocalInputs } from "./types.js";
 
 export type Desired =
-  | { kind: "artifact"; address: string; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; bytes: number | null; unpackedBytes: number | null; source: string }
-  | { kind: "link"; address: string; path: string; target: string; needs: string[] }
-  | { kind: "packages"; address: string; artifact: string; sha256: string; packages: { name: string; version: string }[] | null; needs: string[] }
-  | { kind: "user"; address: string; name: string; home: string }
-  | { kind: "file"; address: string; path: string; mode: string; owner: string; group: string; content: FileContent; sensitive: boolean; needs: string[] }
-  | { kind: "database"; address: string; name: string; user: string; password: { secret: string }; needs: string[] }
-  | { kind: "service"; address: string; unit: string; managedUnit: boolean; needs: string[]; inputs: string[] };
+  | { kind: "artifact"; address: Address; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; bytes: number | null; unpackedBytes: number | null; source: string }
+  | { kind: "link"; address: Address; path: string; target: string; needs: Address[] }
+  | { kind: "packages"; address: Address; artifact: string; sha256: string; packages: { name: string; version: string }[] | null; needs: Address[] }
+  | { kind: "user"; address: Address; name: string; home: string }
+  | { kind: "file"; address: Address; path: string; mode: string; owner: string; group: string; content: FileContent; sensitive: boolean; needs: Address[] }
+  | { kind: "database"; address: Address; name: string; user: string; password: { secret: string }; needs: Address[] }
+  | { kind: "service"; address: Address; unit: string; managedUnit: boolean; needs: Address[]; inputs: Address[] };
 
-export const address = {
-  artifact: (name: string) => `artifact:${name}`,
-  link: (path: string) => `link:${path}`,
-  packages: (artifact: string) => `packages:${artifact}`,
-  user: (name: string) => `user:${name}`,
-  file: (path: string) => `file:${path}`,
-  database: (name: string) => `database:${name}`,
-  service: (unit: string) => `service:${unit}`,
-};
 
 /** Where an environment's interpreter tree is inside its store folder. */
 export function envTarget(root: string, kind: ArtifactKind, sha256: string): string {
@@ -90,7 +82,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     const packages = local.artifacts[name]?.debs?.map((d) => ({ name: d.name, version: d.version })) ?? null;
     add({ kind: "packages", address: address.packages(name), artifact: name, sha256: a.sha256, packages, needs: [address.artifact(name)] });
   };
-  const file = (path: string, content: FileContent, options: { mode?: string; sensitive?: boolean; needs?: string[] } = {}) =>
+  const file = (path: string, content: FileContent, options: { mode?: string; sensitive?: boolean; needs?: Address[] } = {}) =>
     add({ kind: "file", address: address.file(path), path, mode: options.mode ?? "0644", owner: "root", group: "root", content, sensitive: options.sensitive ?? false, needs: options.needs ?? [] });
   const envFile = (path: string, content: FileContent, sensitive: boolean) => file(path, content, { mode: "0600", sensitive });
   const user = address.user(SERVICE_USER);
@@ -101,7 +93,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
   if (node.server) {
     const server = cluster.server;
     const db = server.database;
-    const serverNeeds: string[] = [user];
+    const serverNeeds: Address[] = [user];
     if (db.type === "postgresql") {
       debs(db.packages);
       const pg = address.service("postgresql.service");
@@ -114,7 +106,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     envFile(serverEnvFile, envs.plain, false);
     if (envs.secret !== null) envFile(serverSecretsFile, envs.secret, true);
     file(`${UNIT_DIR}/${SERVER_UNIT}`, { type: "text", text: serverUnitFile(cluster, node) });
-    const inputs = [
+    const inputs: Address[] = [
       address.link(envLink(node.root, server.prefect.env)),
       address.file(serverEnvFile),
       ...(envs.secret === null ? [] : [address.file(serverSecretsFile)]),
@@ -161,7 +153,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     file(template, { type: "text", text: workerUnitFile(cluster, node, worker.env) });
     for (const w of workerInstances(node, cluster)) {
       envFile(instanceEnvFile(w.instance), instanceEnv(w), false);
-      const inputs = [
+      const inputs: Address[] = [
         address.link(envLink(node.root, worker.env)),
         address.file(workerEnvFile),
         ...(envs.secret === null ? [] : [address.file(workerSecretsFile)]),

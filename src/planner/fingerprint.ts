@@ -2,10 +2,11 @@
  * Fact fingerprints: a saved plan records, for each node, the digest of every fact its decisions
  * rest on; apply gathers again and refuses, naming the key, if one has moved. Keys name one
  * resource's facts: `store:<sha256>`, `link:<path>`, `file:<path>`, `unit:<name>`,
- * `package:<name>`, `user:<name>`, `state`.
+ * `package:<name>`, `user:<name>`, `state` (built and read in address.ts).
  */
 import { createHash } from "node:crypto";
 import type { NodeFacts } from "../facts/types.js";
+import { parseFactKey } from "./address.js";
 import type { Json } from "./types.js";
 
 /** JSON with object keys sorted, so equal values give equal text. */
@@ -24,9 +25,9 @@ const value = <T>(fact: { ok: true; value: T } | { ok: false; error: string }): 
  * no transient sub-states), or `undefined` when that fact failed to parse.
  */
 export function factValue(facts: NodeFacts, key: string): Json | undefined {
-  const colon = key.indexOf(":");
-  const kind = colon < 0 ? key : key.slice(0, colon);
-  const name = colon < 0 ? "" : key.slice(colon + 1);
+  const parsed = parseFactKey(key);
+  if (parsed === null) return undefined;
+  const { kind, name } = parsed;
   switch (kind) {
     case "store": {
       const store = value(facts.store);

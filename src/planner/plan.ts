@@ -8,11 +8,13 @@ import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
 import { REDACTED, type Sensitive } from "../spec/secrets.js";
 import type { FileFact, NodeFacts, NodeFactsResult } from "../facts/types.js";
 import { SHA256 } from "../facts/layout.js";
+import { address as addressFor, factKey, parseAddress, parseStepId, stepId, type Address } from "./address.js";
 import { desiredFor, type Desired } from "./desired.js";
 import { describeShortfall, diskNeeds, diskShortfalls } from "./disk.js";
 import { factDigest } from "./fingerprint.js";
+import { planOrder } from "./order.js";
 import { renderEnv } from "./templates.js";
-import type { Action, Change, FileContent, Json, LocalInputs, NodePlan, Plan, PlanOptions, Stage, Step, StepDetail } from "./types.js";
+import { PLAN_FORMAT, type Action, type Blocker, type Change, type DeleteDetail, type FileContent, type Json, type LocalInputs, type NodePlan, type Plan, type PlanOptions, type Stage, type Step, type StepDetail } from "./types.js";
 
 /** Resource kinds a prune may delete: never data (packages, users, databases, the store). */
 const PRUNABLE = new Set(["file", "link", "service"]);
@@ -28,12 +30,12 @@ export function fileText(cluster: string, content: FileContent, secrets: Readonl
 
 interface Decision {
   change: Change;
-  /** Steps for this change, in stage order; empty for noops and kept deletions. */
-  steps: { stage: Stage; detail: StepDetail; bytes: number | null }[];
+  /** Steps for this change, in stage order; empty for noops and kept deletions. A delete's steps name what goes. */
+  steps: { stage: Stage; detail: StepDetail | DeleteDetail; bytes: number | null }[];
   facts: string[];
 }
 
-const change = (d: { address: string; kind: Change["kind"] }, action: Action, before: Json, after: Json, reason: string, extra: Partial<Change> = {}): Change => ({
+const change = (d: { address: Address; kind: Change["kind"] }, action: Action, before: Json, after: Json, reason: string, extra: Partial<Change> = {}): Change => ({
   address: d.address,
   kind: d.kind,
   action,
@@ -86,7 +88,7 @@ class NodePlanner {
     switch (d.kind) {
       case "artifact": {
         const store = this.get(this.facts.store);
-        const key = `store:${d.sha256}`;
+        const key = factKey.store(d.sha256);
         const after = { sha256: d.sha256, kind: d.artifactKind, bytes: d.bytes };
         if (store.complete.includes(d.sha256)) return { change: change(d, "noop", after, after, "already in the node's store"), steps: [], facts: [key] };
         const uploaded = store.uploaded.includes(d.sha256);
@@ -115,7 +117,7 @@ class NodePlanner {
       }
       case "link": {
         const current = this.get(this.facts.links)[d.path] ?? { state: "absent" as const };
-        const key = `link:${d.path}`;
+        const key = factKey.link(d.path);
         const after = { target: d.target };
         const steps = [{ stage: "install" as const, detail: { kind: "link" as const, path: d.path, target: d.target }, bytes: null }];
         if (current.state === "absent") return { change: change(d, "create", null, after, "no link yet"), steps, facts: [key] };
@@ -130,7 +132,7 @@ class NodePlanner {
         if (d.packages === null) {
           return { change: change(d, "update", null, { sha256: d.sha256 }, "the set's packages are known only once it is staged; dpkg installs what differs"), steps, facts: [] };
         }
-        const facts = d.packages.map((p) => `package:${p.name}`);
+        const facts = d.packages.map((p) => factKey.package(p.name));
         const before: Record<string, Json> = {};
         const after: Record<string, Json> = {};
         const differ: string[] = [];
@@ -150,7 +152,7 @@ class NodePlanner {
       }
       case "user": {
         const current = this.get(this.facts.users)[d.name] ?? null;
-        const key = `user:${d.name}`;
+        const key = factKey.user(d.name);
         const after = { name: d.name, home: d.home };
         if (current !== null) return { change: change(d, "noop", { name: d.name, home: current.home }, after, "exists"), steps: [], facts: [key] };
         return { change: change(d, "create", null, after, "no such user"), steps: [{ stage: "configure", detail: { kind: "user", name: d.name, home: d.home }, bytes: null }], facts: [key] };
@@ -161,11 +163,11 @@ class NodePlanner {
         const state = this.get(this.facts.state);
         const recorded = state?.resources.find((r) => r.id === d.address);
         const after = { name: d.name, user: d.user, password: REDACTED };
-        if (recorded !== undefined) return { change: change(d, "noop", after, after, `created by generation ${recorded.generation}`), steps: [], facts: ["state"] };
+        if (recorded !== undefined) return { change: change(d, "noop", after, after, `created by generation ${recorded.generation}`), steps: [], facts: [factKey.state] };
         return {
           change: change(d, "create", null, after, "not created by reconcile yet"),
           steps: [{ stage: "configure", detail: { kind: "database", name: d.name, user: d.user, password: d.password }, bytes: null }],
-          facts: ["state"],
+          facts: [factKey.state],
         };
       }
       case "service":
@@ -175,7 +177,7 @@ class NodePlanner {
 
   private decideFile(d: Desired & { kind: "file" }): Decision {
     const current: FileFact = this.get(this.facts.files)[d.path] ?? { state: "absent" };
-    const key = `file:${d.path}`;
+    const key = factKey.file(d.path);
     const missing = d.content.type === "env" ? d.content.entries.flatMap(([, v]) => (typeof v === "string" || this.secrets.has(v.secret) ? [] : [v.secret])) : [];
     if (missing.length > 0) this.errors.push(`${d.path}: secret ${missing.join(", ")} is not set`);
     const text = fileText(this.cluster.name, d.content, this.secrets);
@@ -200,13 +202,13 @@ class NodePlanner {
 
   private decideService(d: Desired & { kind: "service" }): Decision {
     const unit = this.get(this.facts.units)[d.unit];
-    const key = `unit:${d.unit}`;
+    const key = factKey.unit(d.unit);
     const inputs = d.inputs.filter((a) => this.changed(a));
     const facts = [key];
     const after = { enabled: true, active: true };
     // A changed unit file needs systemd to read it again before the unit (re)starts.
-    const daemonReload = inputs.some((a) => a.startsWith("file:/etc/systemd/"));
-    const detail = (o: { enable: boolean; start: boolean; restart: boolean }) => ({ stage: "configure" as const, detail: { kind: "service" as const, unit: d.unit, stop: false, daemonReload, ...o }, bytes: null });
+    const daemonReload = inputs.some((a) => parseAddress(a)?.kind === "file" && parseAddress(a)?.name.startsWith("/etc/systemd/") === true);
+    const detail = (o: { enable: boolean; start: boolean; restart: boolean }) => ({ stage: "configure" as const, detail: { kind: "service" as const, unit: d.unit, daemonReload, ...o }, bytes: null });
     if (unit === undefined || unit.load === "not-found") {
       // A packaged unit (caddy, postgresql) is started by its package's postinst with the default
       // config, so it is restarted to pick up ours; our own units are simply started.
@@ -237,38 +239,26 @@ class NodePlanner {
     const out: Decision[] = [];
     for (const r of state.resources) {
       if (declared.has(r.id)) continue;
-      const colon = r.id.indexOf(":");
-      const kind = r.id.slice(0, colon);
-      const name = r.id.slice(colon + 1);
-      if (!PRUNABLE.has(kind)) continue;
-      const d = { address: r.id, kind: kind as Change["kind"] };
+      const parsed = parseAddress(r.id);
+      if (parsed === null || !PRUNABLE.has(parsed.kind)) continue;
+      const { name } = parsed;
+      const d = { address: addressFor[parsed.kind](name), kind: parsed.kind as Change["kind"] };
       const reason = prune ? `no longer declared (added by generation ${r.generation})` : `no longer declared; kept until apply --prune`;
-      const base = { facts: ["state"], steps: [] as Decision["steps"] };
-      if (kind === "file") {
+      const deleted = (fact: string, before: Json, detail: DeleteDetail): Decision => ({
+        facts: [factKey.state, fact],
+        change: change(d, "delete", before, null, reason, { prune: true }),
+        steps: prune ? [{ stage: "configure", detail, bytes: null }] : [],
+      });
+      if (parsed.kind === "file") {
         const f: FileFact = this.get(this.facts.files)[name] ?? { state: "absent" };
         const before: Json = f.state === "file" ? { mode: f.mode, owner: f.owner, group: f.group } : f.state === "other" ? { type: f.type } : null;
-        out.push({
-          ...base,
-          facts: ["state", `file:${name}`],
-          change: change(d, "delete", before, null, reason, { prune: true }),
-          steps: prune ? [{ stage: "configure", detail: { kind: "file", path: name, mode: "", owner: "", group: "", content: null }, bytes: null }] : [],
-        });
-      } else if (kind === "link") {
+        out.push(deleted(factKey.file(name), before, { kind: "file", path: name }));
+      } else if (parsed.kind === "link") {
         const l = this.get(this.facts.links)[name];
-        out.push({
-          ...base,
-          facts: ["state", `link:${name}`],
-          change: change(d, "delete", l?.state === "link" ? { target: l.target } : null, null, reason, { prune: true }),
-          steps: prune ? [{ stage: "configure", detail: { kind: "link", path: name, target: "" }, bytes: null }] : [],
-        });
+        out.push(deleted(factKey.link(name), l?.state === "link" ? { target: l.target } : null, { kind: "link", path: name }));
       } else {
         const u = this.get(this.facts.units)[name];
-        out.push({
-          ...base,
-          facts: ["state", `unit:${name}`],
-          change: change(d, "delete", u === undefined ? null : { state: `${u.active}/${u.sub}` }, null, reason, { prune: true }),
-          steps: prune ? [{ stage: "configure", detail: { kind: "service", unit: name, enable: false, start: false, restart: false, stop: true, daemonReload: false }, bytes: null }] : [],
-        });
+        out.push(deleted(factKey.unit(name), u === undefined ? null : { state: `${u.active}/${u.sub}` }, { kind: "service", unit: name }));
       }
     }
     return out;
@@ -325,19 +315,13 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
   for (const decision of decisions) {
     const ids: string[] = [];
     for (const s of decision.steps) {
-      const id = `${node.name}/${s.stage}/${decision.change.address}`;
+      const id = stepId(node.name, s.stage, decision.change.address);
       const previous = ids.at(-1);
-      out.steps.push({
-        id,
-        node: node.name,
-        stage: s.stage,
-        action: decision.change.action as Step["action"],
-        address: decision.change.address,
-        dependsOn: previous === undefined ? [] : [previous],
-        facts: decision.facts,
-        bytes: s.bytes,
-        detail: s.detail,
-      });
+      const head = { id, node: node.name, stage: s.stage };
+      const rest = { address: decision.change.address, dependsOn: previous === undefined ? [] : [previous], facts: decision.facts, bytes: s.bytes };
+      const { action } = decision.change;
+      // Only a delete carries a DeleteDetail, and a delete carries nothing else (see Decision).
+      out.steps.push(action === "delete" ? { ...head, action, ...rest, detail: s.detail as DeleteDetail } : { ...head, action: action as Exclude<Action, "noop" | "delete">, ...rest, detail: s.detail as StepDetail });
       ids.push(id);
     }
     stepIds.set(decision.change.address, ids);
@@ -352,7 +336,7 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
     }
   }
   // A service no longer declared stops before the files and links it used go away.
-  const stops = out.steps.filter((s) => s.detail.kind === "service" && s.detail.stop).map((s) => s.id);
+  const stops = out.steps.filter((s) => s.action === "delete" && s.detail.kind === "service").map((s) => s.id);
   for (const s of out.steps) {
     if (s.action === "delete" && (s.detail.kind === "file" || s.detail.kind === "link")) s.dependsOn.push(...stops);
   }
@@ -362,11 +346,11 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
     const units = desired.flatMap((d) => (d.kind === "service" ? [d.unit] : []));
     const paths = desired.flatMap((d) => (d.kind === "link" ? [d.path] : []));
     out.steps.push({
-      id: `${node.name}/verify/verify:${node.name}`,
+      id: stepId(node.name, "verify", addressFor.verify(node.name)),
       node: node.name,
       stage: "verify",
       action: "update",
-      address: `verify:${node.name}`,
+      address: addressFor.verify(node.name),
       dependsOn: out.steps.filter((s) => s.stage !== "verify").map((s) => s.id),
       facts: [],
       bytes: null,
@@ -383,7 +367,7 @@ function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFact
   if (out.errors.length > 0) out.status = "errored";
   nodeWarnings(out, facts, options.ownLease);
   const keys = new Set(decisions.flatMap((d) => d.facts));
-  keys.add("state");
+  keys.add(factKey.state);
   const digests: Record<string, string> = {};
   for (const key of [...keys].sort()) digests[key] = factDigest(facts, key);
   return { plan: out, facts: digests };
@@ -439,14 +423,12 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
     nodes.push(p);
     if (Object.keys(f).length > 0) fingerprints[node.name] = f;
   }
-  // Server before workers: a worker's services start once the server node verified.
-  const server = nodes.find((n) => n.roles.includes("server"));
-  const serverVerify = server?.steps.find((s) => s.stage === "verify")?.id;
-  if (serverVerify !== undefined) {
-    for (const n of nodes) {
-      if (n === server) continue;
-      for (const s of n.steps) if (s.detail.kind === "service") s.dependsOn.push(serverVerify);
-    }
+  const order = planOrder(nodes, options.rollingLimit);
+  // A worker's services start once the server node verified: the wave order, said step by step too.
+  const serverVerify = order.waves.flatMap((w) => (w.name === "server" ? w.nodes : [])).flatMap((name) => nodes.find((n) => n.name === name)?.steps.filter((s) => s.stage === "verify").map((s) => s.id) ?? []);
+  for (const n of nodes) {
+    if (n.roles.includes("server")) continue;
+    for (const s of n.steps) if (s.detail.kind === "service" && s.action !== "delete") s.dependsOn.push(...serverVerify);
   }
   const summary = { add: 0, change: 0, destroy: 0, kept: 0 };
   // Only nodes that were planned count: an errored node's changes would not be applied.
@@ -463,20 +445,40 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
       }
     }
   }
-  const complete = nodes.every((n) => n.status === "planned");
-  const errored = !complete;
+  const errored = nodes.some((n) => n.status !== "planned");
+  const clusterWide = { changes: [], steps: [] };
+  const blockers: Blocker[] = [
+    ...nodes.filter((n) => n.status !== "planned").map((n) => ({ node: n.name, step: null, reason: `could not be planned (${n.status})` })),
+    ...unsupportedSteps(nodes.filter((n) => n.status === "planned").flatMap((n) => n.steps), options.unsupported ?? {}),
+  ];
   return {
-    formatVersion: 1,
+    formatVersion: PLAN_FORMAT,
     cluster: cluster.name,
     specFile: cluster.specFile,
     specDigest: cluster.specDigest,
     prune: options.prune,
     nodes,
+    clusterWide,
+    order,
     summary,
     hasChanges: summary.add + summary.change + summary.destroy > 0,
-    complete,
     errored,
-    applyable: complete,
+    applyable: blockers.length === 0,
+    blockers,
     facts: fingerprints,
   };
+}
+
+/** The steps the executors cannot carry out, each with why. */
+function unsupportedSteps(steps: readonly Step[], unsupported: NonNullable<PlanOptions["unsupported"]>): Blocker[] {
+  return steps.flatMap((s) => {
+    const why = unsupported[s.detail.kind];
+    return why === undefined ? [] : [{ node: s.node, step: s.id, reason: why }];
+  });
+}
+
+/** `node server: configure database:prefect: <why>`, or `node n2: could not be planned (unreachable)`. */
+export function describeBlocker(b: Blocker): string {
+  const step = b.step === null ? null : parseStepId(b.step);
+  return `node ${b.node}: ${step === null ? "" : `${step.stage} ${step.address}: `}${b.reason}`;
 }

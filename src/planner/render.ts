@@ -4,6 +4,7 @@
  * (not enough disk, a lock held), and the summary line.
  * Pure: colors come from the `style` the CLI passes in.
  */
+import { parseAddress, parseStepId } from "./address.js";
 import type { Action, Change, NodePlan, Plan } from "./types.js";
 
 export type Tone = "add" | "change" | "destroy" | "muted" | "heading" | "error" | "warning";
@@ -26,8 +27,7 @@ export function formatBytes(bytes: number): string {
 }
 
 function label(c: Change): string {
-  const colon = c.address.indexOf(":");
-  return `${c.kind} ${c.address.slice(colon + 1)}`;
+  return `${c.kind} ${parseAddress(c.address)?.name ?? c.address}`;
 }
 
 function detail(c: Change): string {
@@ -65,6 +65,10 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
       continue;
     }
     for (const e of n.errors) out.push(style("error", `  ! ${e}`));
+    for (const b of p.blockers) {
+      const step = b.node === n.name && b.step !== null ? parseStepId(b.step) : null;
+      if (step !== null) out.push(style("error", `  ! cannot apply ${step.stage} ${step.address}: ${b.reason}`));
+    }
     for (const w of n.warnings) out.push(style("warning", `  warning: ${w}`));
     if (n.status === "errored") {
       out.push("");
@@ -97,8 +101,10 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
   if (s.kept > 0) out.push(style("muted", `${s.kept} resource${s.kept === 1 ? "" : "s"} no longer declared ${s.kept === 1 ? "is" : "are"} kept; apply --prune deletes ${s.kept === 1 ? "it" : "them"}.`));
   const unreachable = p.nodes.filter((n) => n.status !== "planned");
   if (unreachable.length > 0) out.push(style("error", `Not planned: ${unreachable.map((n) => `${n.name} (${n.status})`).join(", ")}.`));
+  const steps = p.blockers.filter((b) => b.step !== null).length;
+  if (steps > 0) out.push(style("error", `Cannot be applied: ${steps} step${steps === 1 ? "" : "s"} this reconcile cannot carry out (marked !).`));
   if (p.hasChanges) out.push(`Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`);
-  else if (p.complete) out.push("No changes. The nodes match cluster.yaml.");
+  else if (!p.errored) out.push("No changes. The nodes match cluster.yaml.");
   else if (p.nodes.some((n) => n.status === "planned")) out.push("No changes on the nodes that were planned; the others could not be checked.");
   else out.push("No node could be planned.");
   return out;

@@ -5,7 +5,9 @@
  */
 import type { FactSet } from "../facts/types.js";
 import { movedFacts } from "./fingerprint.js";
-import type { Plan } from "./types.js";
+import { stepOrderProblem } from "./order.js";
+import { describeBlocker } from "./plan.js";
+import { PLAN_FORMAT, type Plan } from "./types.js";
 
 /** The document `plan --json` prints and `plan --out` saves. */
 export interface SavedPlan extends Plan {
@@ -19,9 +21,21 @@ export function savedPlanProblem(value: unknown): string | null {
   if (typeof value !== "object" || value === null) return "not a JSON object";
   const v = value as Partial<SavedPlan>;
   if (v.format !== "reconcile-plan") return "not a reconcile plan (no \"format\": \"reconcile-plan\")";
-  if (v.formatVersion !== 1) return `plan format version ${String(v.formatVersion)} is not supported (expected 1)`;
+  if (v.formatVersion !== PLAN_FORMAT) {
+    const older = typeof v.formatVersion === "number" && v.formatVersion < PLAN_FORMAT;
+    return `plan format ${String(v.formatVersion)} ${older ? "was written by an older reconcile" : "is not one this reconcile knows"} (this one applies format ${PLAN_FORMAT}): make a new plan with \`reconcile plan --out\``;
+  }
   if (typeof v.specDigest !== "string" || !Array.isArray(v.nodes) || typeof v.facts !== "object" || v.facts === null) return "the plan is incomplete";
-  return null;
+  if (typeof v.clusterWide !== "object" || v.clusterWide === null || typeof v.order !== "object" || v.order === null || !Array.isArray(v.order.waves) || !Array.isArray(v.order.rolling) || !Array.isArray(v.blockers)) {
+    return "the plan is incomplete (no cluster-wide section, order or blockers)";
+  }
+  // Every node runs in exactly one wave: the cluster run reads nothing else.
+  const inWaves = v.order.waves.flatMap((w) => (w.name === "cluster-wide" ? [] : w.nodes));
+  for (const node of v.nodes) {
+    const times = inWaves.filter((n) => n === node.name).length;
+    if (times !== 1) return `the plan's order has node ${node.name} in ${times} waves (expected 1)`;
+  }
+  return stepOrderProblem(v as SavedPlan);
 }
 
 /**
@@ -34,7 +48,7 @@ export function savedPlanProblem(value: unknown): string | null {
 export function stalePlanReasons(saved: SavedPlan, specDigest: string, now: FactSet): string[] {
   const reasons: string[] = [];
   if (saved.specDigest !== specDigest) reasons.push("cluster.yaml changed since the plan was made");
-  if (!saved.applyable) reasons.push("the plan was not applyable when it was made (a node was unreachable or errored)");
+  if (!saved.applyable) reasons.push(`the plan was not applyable when it was made: ${saved.blockers.length > 0 ? saved.blockers.map(describeBlocker).join("; ") : "no reason recorded"}`);
   for (const [node, digests] of Object.entries(saved.facts).sort(([a], [b]) => (a < b ? -1 : 1))) {
     const result = now[node];
     if (result === undefined) {

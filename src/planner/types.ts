@@ -6,6 +6,7 @@
  */
 import type { ArtifactKind } from "../spec/resolved.js";
 import type { Unreachable } from "../facts/types.js";
+import type { Address } from "./address.js";
 
 /**
  * What happens to one resource.
@@ -32,8 +33,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 /** One resource's change on one node. */
 export interface Change {
-  /** Unique on the node: `<kind>:<name>`, e.g. `file:/etc/prefect/worker.env`, `artifact:prefect-env`. */
-  address: string;
+  /** Unique on the node: `<kind>:<name>`, e.g. `file:/etc/prefect/worker.env`, `artifact:prefect-env` (address.ts). */
+  address: Address;
   kind: ResourceKind;
   action: Action;
   /** null when the resource is absent. Secret values never appear: they read `(sensitive)`. */
@@ -50,23 +51,38 @@ export interface Change {
   prune: boolean;
 }
 
-/** A piece of work for the executors. Its `detail` says what, so apply needs nothing else. */
-export interface Step {
-  /** `<node>/<stage>/<address>`: unique in the plan. */
+interface StepBase {
+  /** `<node>/<stage>/<address>`: unique in the plan (address.ts `stepId`). */
   id: string;
   node: string;
   stage: Stage;
-  action: Exclude<Action, "noop">;
   /** The change this step carries out; verify steps use `verify:<node>`. */
-  address: string;
-  /** Step ids that must finish first (same node or, for workers, the server's verify). */
+  address: Address;
+  /**
+   * Step ids that must finish first. On the same node they are in this or an earlier stage, and the
+   * node's steps are listed in an order that honours them (the runner checks it); a step of another
+   * node (a worker's services wait for the server node's verify) holds this node at its gate until
+   * that node has converged. The waves of `Plan.order` say the same between nodes.
+   */
   dependsOn: string[];
   /** Fact keys this step was decided on; a saved plan refuses to apply when one has moved. */
   facts: string[];
   /** Bytes sent to the node by this step (transfer steps), null when unknown before staging. */
   bytes: number | null;
-  detail: StepDetail;
 }
+
+/**
+ * A piece of work for the executors: `action` says what happens and `detail` carries what the
+ * executor needs for it, so apply needs nothing else. A delete carries only what names the
+ * resource; every other action carries the resource as desired.
+ */
+export type Step = StepBase & ({ action: Exclude<Action, "noop" | "delete">; detail: StepDetail } | { action: "delete"; detail: DeleteDetail });
+
+/** What a delete names: a file or link to remove, a service to stop and disable. */
+export type DeleteDetail = { kind: "file"; path: string } | { kind: "link"; path: string } | { kind: "service"; unit: string };
+
+/** The kinds of step, as `detail.kind`. */
+export type StepKind = StepDetail["kind"];
 
 export type StepDetail =
   | {
@@ -85,7 +101,7 @@ export type StepDetail =
   | { kind: "link"; path: string; target: string }
   | { kind: "packages"; artifact: string; sha256: string; packages: { name: string; version: string }[] | null }
   | { kind: "user"; name: string; home: string }
-  | { kind: "file"; path: string; mode: string; owner: string; group: string; content: FileContent | null }
+  | { kind: "file"; path: string; mode: string; owner: string; group: string; content: FileContent }
   | { kind: "database"; name: string; user: string; password: { secret: string } }
   | {
       kind: "service";
@@ -93,8 +109,6 @@ export type StepDetail =
       enable: boolean;
       start: boolean;
       restart: boolean;
-      /** Stop and disable (a service no longer declared). */
-      stop: boolean;
       /** A unit file it depends on changed: `systemctl daemon-reload` first. */
       daemonReload: boolean;
     }
@@ -159,23 +173,70 @@ export interface PlanSummary {
   kept: number;
 }
 
+/**
+ * Resources that belong to no node (work pools, queues, flows and deployments live on the Prefect
+ * server, reached through the server node). Empty until the Prefect objects are planned.
+ */
+export interface ClusterWidePlan {
+  changes: Change[];
+  steps: Step[];
+}
+
+/**
+ * One wave of the cluster run. Every wave starts at once: its nodes stage, transfer and unpack
+ * into their store (which changes nothing they run) while earlier waves work; past that point (the
+ * gate) a node waits until every earlier wave has succeeded, and is skipped when one did not.
+ */
+export type Wave =
+  | { name: "server"; nodes: string[] }
+  | { name: "cluster-wide"; addresses: Address[] }
+  | { name: "workers"; nodes: string[] };
+
+/** At most `limit` of the `nodes` that serve `pool` are past their gate at once. */
+export interface RollingGroup {
+  pool: string;
+  /** The nodes that serve the pool now (a worker being created serves nobody yet). */
+  nodes: string[];
+  /** 1 ≤ limit ≤ max(1, nodes − 1): a pool of two or more never loses all its workers at once. */
+  limit: number;
+}
+
+/** The order of work: waves, then the rolling limit inside them. The cluster run reads only this. */
+export interface PlanOrder {
+  waves: Wave[];
+  rolling: RollingGroup[];
+}
+
+/** Something that keeps a plan from being applied: a node that could not be planned, or a step the executors cannot carry out. */
+export interface Blocker {
+  node: string;
+  /** The step's id, or null when the whole node is the problem. */
+  step: string | null;
+  reason: string;
+}
+
+/** The plan format this version writes and applies. */
+export const PLAN_FORMAT = 2;
+
 export interface Plan {
-  formatVersion: 1;
+  formatVersion: typeof PLAN_FORMAT;
   cluster: string;
   specFile: string;
   /** sha256 of cluster.yaml when planned: apply refuses a saved plan for another spec. */
   specDigest: string;
   prune: boolean;
   nodes: NodePlan[];
+  clusterWide: ClusterWidePlan;
+  order: PlanOrder;
   summary: PlanSummary;
   /** Something would change. */
   hasChanges: boolean;
-  /** Every node was planned (none unreachable or errored). */
-  complete: boolean;
-  /** Some node could not be planned. */
+  /** Some node could not be planned (unreachable, or facts or secrets missing). */
   errored: boolean;
-  /** Apply may run this plan: complete, no errors. */
+  /** Apply may run this plan: the one flag apply reads. False with `blockers` saying why. */
   applyable: boolean;
+  /** Why the plan cannot be applied; empty when it can. */
+  blockers: Blocker[];
   /** For each node, the digest of every fact a step depends on (see fingerprint.ts). */
   facts: Record<string, Record<string, string>>;
 }
@@ -206,6 +267,13 @@ export interface LocalInputs {
 
 export interface PlanOptions {
   prune: boolean;
+  /**
+   * Step kinds the executors cannot carry out, each with why: a plan with such a step is not
+   * applyable (the reason is among its blockers) rather than failing mid-apply.
+   */
+  unsupported?: Readonly<Partial<Record<StepKind, string>>>;
+  /** Nodes of a pool of `poolSize` that may be past their gate at once; default ceil(n/2), clamped (see RollingGroup). */
+  rollingLimit?: (poolSize: number) => number;
   /**
    * The lease the planning run itself holds (apply takes it before gathering facts): not warned
    * about as somebody else's lock.

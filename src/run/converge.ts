@@ -8,16 +8,17 @@ import { ReconcileError } from "../errors.js";
 import { LocalLock, RemoteLease, localLockPath } from "../executors/lock.js";
 import type { FactSet, NodeState } from "../facts/types.js";
 import { describeShortfall, diskShortfalls } from "../planner/disk.js";
-import { plan as makePlan } from "../planner/plan.js";
+import { describeBlocker } from "../planner/plan.js";
 import { stalePlanReasons, type SavedPlan } from "../planner/saved.js";
 import type { Plan } from "../planner/types.js";
 import type { ResolvedCluster } from "../spec/resolved.js";
 import type { Sensitive } from "../spec/secrets.js";
-import { runCluster, type NodeOutcome } from "../state-machine/cluster-machine.js";
+import { runCluster, type NodeOutcome } from "../state-machine/cluster-run.js";
 import { createNodeMachine, type RetryPolicy } from "../state-machine/node-machine.js";
 import type { RunEventHandler } from "./events.js";
 import { createExecutors } from "./executors.js";
 import { gather } from "./gather.js";
+import { planGathered } from "./plan.js";
 import type { Session } from "./session.js";
 
 /** The lease on the server node lasts this long without renewal; renewed every third of it. */
@@ -150,9 +151,11 @@ export async function converge(session: Session, cluster: ResolvedCluster, optio
         }
         plan = options.saved.plan;
       } else {
-        plan = makePlan(cluster, gathered.facts, gathered.local, options.secrets, { prune: options.prune, ownLease: { host: options.holder.host, pid: options.holder.pid } });
+        plan = planGathered(cluster, gathered, options.secrets, { prune: options.prune, ownLease: { host: options.holder.host, pid: options.holder.pid } });
         emit({ type: "plan.made", plan });
-        if (!plan.applyable) throw new ReconcileError("nothing was applied: some nodes could not be planned (see above)");
+        if (!plan.applyable) {
+          throw new ReconcileError(plan.errored ? "nothing was applied: some nodes could not be planned (see above)" : `nothing was applied: ${plan.blockers.map(describeBlocker).join("; ")}`);
+        }
         if (!plan.hasChanges) return { status: "unchanged", plan };
         if (options.confirm !== undefined && !(await options.confirm(plan))) return { status: "declined", plan };
       }

@@ -5,7 +5,7 @@
  */
 import type { LockFact } from "../facts/types.js";
 import type { Plan, Stage } from "../planner/types.js";
-import type { NodeOutcome } from "../state-machine/cluster-machine.js";
+import type { NodeOutcome } from "../state-machine/cluster-run.js";
 import type { Phase } from "../state-machine/node-machine.js";
 import type { TransferProgress, TransferResult } from "../executors/transfer.js";
 

@@ -16,9 +16,10 @@ import { deleteFileScript, switchLinkScript, writeFileScript } from "../../src/e
 import { pruneJournalsScript, rollbackFilesScript, rollbackScript } from "../../src/executors/steps/journal.js";
 import { nextState } from "../../src/executors/steps/node-state.js";
 import { batchScript, runNodeSteps } from "../../src/executors/steps/runner.js";
-import { serviceScript, verifyScript } from "../../src/executors/steps/services.js";
+import { serviceScript, stopServiceScript, verifyScript } from "../../src/executors/steps/services.js";
 import { shellQuote } from "../../src/facts/shell.js";
 import { PIXI_UNPACK, condaBuildPrefix, writeCondaPack, writePixiPack } from "../fixtures/standins/packs.js";
+import type { Address } from "../../src/planner/address.js";
 import type { Step, StepDetail } from "../../src/planner/types.js";
 import type { ExecOptions, ExecResult } from "../../src/executors/transport.js";
 import { LocalTransport } from "../helpers/local-transport.js";
@@ -239,9 +240,9 @@ describe("artifact install", () => {
 });
 
 describe("services", () => {
-  const systemctlCalls = (detail: { enable: boolean; start: boolean; restart: boolean; stop?: boolean; daemonReload: boolean }) => {
+  const systemctlCalls = (detail: { enable: boolean; start: boolean; restart: boolean; daemonReload: boolean }) => {
     const systemd = fakeSystemd();
-    return systemd.run(serviceScript({ kind: "service", unit: "prefect-worker@p.service", stop: false, ...detail }, systemd.journal));
+    return systemd.run(serviceScript({ kind: "service", unit: "prefect-worker@p.service", ...detail }, systemd.journal));
   };
 
   it("a new unit: enabled without its own reload, systemd reloaded once, then started", () => {
@@ -255,7 +256,7 @@ describe("services", () => {
   it("a rollback disables a unit the generation enabled, once, before its file is put back", () => {
     const systemd = fakeSystemd();
     const unitFile = join(temp(), "prefect-worker@p.service");
-    const detail = { kind: "service" as const, unit: "prefect-worker@p.service", stop: false, enable: true, start: true, restart: false, daemonReload: true };
+    const detail = { kind: "service" as const, unit: "prefect-worker@p.service", enable: true, start: true, restart: false, daemonReload: true };
     systemd.run(`${writeFileScript(unitFile, "0644", me, group, systemd.journal)} <<'EOF'\n[Unit]\nEOF`);
     systemd.run(serviceScript(detail, systemd.journal));
     systemd.run(serviceScript(detail, systemd.journal)); // a retry in the same generation journals nothing more
@@ -272,8 +273,7 @@ describe("services", () => {
     const systemd = fakeSystemd(true);
     const unitFile = join(temp(), "prefect-worker@old.service");
     writeFileSync(unitFile, "[Unit]\n");
-    const detail = { kind: "service" as const, unit: "prefect-worker@old.service", stop: true, enable: false, start: false, restart: false, daemonReload: false };
-    expect(systemd.run(serviceScript(detail, systemd.journal))).toEqual(["disable --now prefect-worker@old.service"]);
+    expect(systemd.run(stopServiceScript("prefect-worker@old.service", systemd.journal))).toEqual(["disable --now prefect-worker@old.service"]);
     systemd.run(deleteFileScript(unitFile, systemd.journal));
     expect(existsSync(unitFile)).toBe(false);
     expect(systemd.run(`export UNIT_FILE=${unitFile}\n${rollbackFilesScript(systemd.journal)}`)).toEqual(["enable --no-reload prefect-worker@old.service"]);
@@ -314,7 +314,8 @@ describe("services", () => {
   });
 
   it("a unit no longer declared is disabled and stopped", () => {
-    expect(systemctlCalls({ enable: false, start: false, restart: false, stop: true, daemonReload: false })).toEqual(["disable --now prefect-worker@p.service"]);
+    const systemd = fakeSystemd();
+    expect(systemd.run(stopServiceScript("prefect-worker@p.service", systemd.journal))).toEqual(["disable --now prefect-worker@p.service"]);
   });
 });
 
@@ -405,7 +406,7 @@ describe("runNodeSteps", () => {
       return super.exec(command, options);
     }
   }
-  const step = (stage: Step["stage"], address: string, detail: StepDetail): Step => ({ id: `n1/${stage}/${address}`, node: "n1", stage, action: "create", address, dependsOn: [], facts: [], bytes: null, detail });
+  const step = (stage: Step["stage"], address: Address, detail: StepDetail): Step => ({ id: `n1/${stage}/${address}`, node: "n1", stage, action: "create", address, dependsOn: [], facts: [], bytes: null, detail });
   const context = (transport: LocalTransport, journalDir: string) => ({ transport, root: "/nowhere", cluster: "c", journalDir, secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0 });
 
   it("runs a stage's steps as ONE `sh -s`, a file's content reaching its step as the script's input", async () => {
@@ -594,7 +595,7 @@ describe("the undo journal is data, replayed by one fixed script", () => {
     writeFileSync(existing, before, { mode: 0o640 });
     writeFileSync(gone, "GONE=1\n", { mode: 0o600 });
     const mtime = statSync(existing).mtimeMs;
-    const unit = { kind: "service" as const, unit: "prefect-worker@p.service", stop: false, enable: true, start: true, restart: false, daemonReload: true };
+    const unit = { kind: "service" as const, unit: "prefect-worker@p.service", enable: true, start: true, restart: false, daemonReload: true };
     const calls = systemd.run(
       batchScript([
         { id: "n/configure/a", script: writeFileScript(existing, "0600", me, group, journal), stdin: "NEW=1\n" },
@@ -625,8 +626,8 @@ describe("the undo journal is data, replayed by one fixed script", () => {
 
   it("a step with nothing to undo records only its mark: a unit disabled that was not enabled is not enabled by the rollback", () => {
     const systemd = fakeSystemd();
-    const unit = { kind: "service" as const, unit: "prefect-worker@gone.service", stop: true, enable: false, start: false, restart: false, daemonReload: false };
-    expect(systemd.run(serviceScript(unit, systemd.journal))).toEqual(["disable --now prefect-worker@gone.service"]);
+    const unit = { unit: "prefect-worker@gone.service" };
+    expect(systemd.run(stopServiceScript(unit.unit, systemd.journal))).toEqual(["disable --now prefect-worker@gone.service"]);
     expect(readFileSync(join(systemd.journal, "undo"), "utf8")).toBe(`${record("once", "disable", unit.unit)}\n`);
     expect(readFileSync(join(systemd.journal, "services"), "utf8")).toBe(`${record("stop", unit.unit)}\n`);
     expect(systemd.run(rollbackScript(systemd.journal))).toEqual(["daemon-reload", "stop prefect-worker@gone.service"]);

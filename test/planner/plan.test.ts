@@ -190,7 +190,8 @@ for (const name of names) {
     it("summary and flags", () => {
       expect(p.summary).toEqual(e.summary);
       expect({ applyable: p.applyable, errored: p.errored, hasChanges: p.hasChanges }).toEqual({ applyable: e.applyable, errored: e.errored, hasChanges: e.hasChanges });
-      expect(p.complete).toBe(!e.errored);
+      expect(p.errored).toBe(e.errored);
+      expect(p.blockers.length === 0).toBe(e.applyable);
       expect(p.prune).toBe(c.options.prune);
       expect(p.cluster).toBe(c.cluster.name);
       expect(p.specDigest).toBe(c.cluster.specDigest);
@@ -253,7 +254,8 @@ describe("planner: focused cases", () => {
     expect(nodeOf(p, "server").errors).toEqual(["/etc/prefect/server.secrets.env: secret PG_PASSWORD is not set"]);
     expect(nodeOf(p, "worker-1").status).toBe("planned");
     expect(nodeOf(p, "worker-2").status).toBe("planned");
-    expect({ applyable: p.applyable, errored: p.errored, complete: p.complete }).toEqual({ applyable: false, errored: true, complete: false });
+    expect({ applyable: p.applyable, errored: p.errored }).toEqual({ applyable: false, errored: true });
+    expect(p.blockers).toEqual([{ node: "server", step: null, reason: "could not be planned (errored)" }]);
   });
 
   it("a node with no facts at all is unreachable and says so", () => {
@@ -319,7 +321,7 @@ describe("planner: focused cases", () => {
       if (stop === -1) continue;
       for (const [i, s] of configure.entries()) if (s.detail.kind === "file" || s.detail.kind === "link") expect(i, s.id).toBeGreaterThan(stop);
     }
-    expect(p.nodes.some((n) => n.steps.some((s) => s.detail.kind === "service" && s.detail.stop))).toBe(true);
+    expect(p.nodes.some((n) => n.steps.some((s) => s.detail.kind === "service" && s.action === "delete"))).toBe(true);
   });
 
   it("not enough disk: names the file system that holds store/, its free space, and what receiving and unpacking need with the margin", () => {

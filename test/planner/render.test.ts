@@ -243,7 +243,7 @@ describe("renderPlan: converged, unreachable, errored", () => {
   // Regression test (found by the fixture review; fixed in src).
   it("does not claim the nodes match cluster.yaml when a node was not planned", () => {
     for (const name of ["unreachable-node", "fact-parse-error"]) {
-      expect(planOf(name).complete).toBe(false);
+      expect(planOf(name).errored).toBe(true);
       expect(rendered(name).at(-1)).not.toBe("No changes. The nodes match cluster.yaml.");
     }
   });

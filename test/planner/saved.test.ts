@@ -12,7 +12,32 @@ describe("saved plans", () => {
   it("recognises its own document and refuses others", () => {
     expect(savedPlanProblem(JSON.parse(JSON.stringify(saved)))).toBeNull();
     expect(savedPlanProblem([])).toBe("not a reconcile plan (no \"format\": \"reconcile-plan\")");
-    expect(savedPlanProblem({ ...saved, formatVersion: 2 })).toBe("plan format version 2 is not supported (expected 1)");
+    expect(savedPlanProblem({ ...saved, formatVersion: 3 })).toBe("plan format 3 is not one this reconcile knows (this one applies format 2): make a new plan with `reconcile plan --out`");
+  });
+
+  it("refuses a plan of format 1 (no order, no cluster-wide section): make a new plan", () => {
+    const { clusterWide: _c, order: _o, blockers: _b, ...rest } = clone(saved);
+    expect(savedPlanProblem({ ...rest, formatVersion: 1, complete: true })).toBe("plan format 1 was written by an older reconcile (this one applies format 2): make a new plan with `reconcile plan --out`");
+  });
+
+  it("refuses a plan whose order leaves a node out or runs it twice", () => {
+    const noWave = clone(saved);
+    noWave.order.waves = noWave.order.waves.map((w) => (w.name === "workers" ? { ...w, nodes: w.nodes.filter((n) => n !== "worker-1") } : w));
+    expect(savedPlanProblem(noWave)).toBe("the plan's order has node worker-1 in 0 waves (expected 1)");
+    const twice = clone(saved);
+    twice.order.waves = twice.order.waves.map((w) => (w.name === "server" ? { ...w, nodes: [...w.nodes, "worker-1"] } : w));
+    expect(savedPlanProblem(twice)).toBe("the plan's order has node worker-1 in 2 waves (expected 1)");
+  });
+
+  it("refuses a plan whose steps are not listed in an order that honours dependsOn", () => {
+    const reversed = clone(saved);
+    const node = reversed.nodes.find((n) => n.steps.some((s) => s.dependsOn.some((d) => d.startsWith(`${n.name}/`))))!;
+    node.steps.reverse();
+    expect(savedPlanProblem(reversed)).toMatch(new RegExp(`^step ${node.name}/\\S+ depends on ${node.name}/\\S+, which is listed after it$`));
+    const dangling = clone(saved);
+    const first = dangling.nodes.flatMap((n) => n.steps)[0]!;
+    first.dependsOn.push("nowhere/install/link:/x");
+    expect(savedPlanProblem(dangling)).toBe(`step ${first.id} depends on nowhere/install/link:/x, which is not in the plan`);
   });
 
   it("applies when nothing moved", () => {

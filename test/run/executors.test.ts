@@ -16,6 +16,8 @@ import type { ExecOptions, ExecResult, NodeTransports } from "../../src/executor
 import { storeFile, storePath } from "../../src/facts/layout.js";
 import type { NodeState } from "../../src/facts/types.js";
 import { createLogger } from "../../src/log.js";
+import { address, type Address } from "../../src/planner/address.js";
+import { planOrder } from "../../src/planner/order.js";
 import type { Change, NodePlan, Plan, Step, StepDetail } from "../../src/planner/types.js";
 import { createExecutors, type ExecutorsOptions } from "../../src/run/executors.js";
 import type { TransferEvent } from "../../src/run/events.js";
@@ -63,7 +65,7 @@ const cluster = (root: string) =>
   ({ name: "local-test", specFile: "/dev/null", specDigest: "d".repeat(64), tools: { pixiUnpack: null }, artifacts: {}, nodes: [{ name: "n1", address: "127.0.0.1", root, server: true }] }) as unknown as ResolvedCluster;
 
 let ids = 0;
-const step = (stage: Step["stage"], address: string, detail: StepDetail): Step => ({ id: `n1/${stage}/${address}#${ids++}`, node: "n1", stage, action: "create", address, dependsOn: [], facts: [], bytes: null, detail });
+const step = (stage: Step["stage"], address: Address, detail: StepDetail): Step => ({ id: `n1/${stage}/${address}#${ids++}`, node: "n1", stage, action: "create", address, dependsOn: [], facts: [], bytes: null, detail });
 const change = (address: string, action: Change["action"]): Change => ({ address, kind: "file", action, before: null, after: null, reason: "test", sensitive: false, diff: null, prune: false }) as unknown as Change;
 
 /** The plan apply would make: the environment and the tool into the store, a link to the environment, an env file, verify. */
@@ -73,14 +75,17 @@ function planFor(p: Project, text: string): Plan {
   const link = join(p.root, "envs", "env");
   const file = join(p.root, "etc", "worker.env");
   const steps = [
-    ...[env, tool].flatMap((d) => [step("stage", `artifact:${d.kind === "artifact" ? d.artifact : ""}`, d), step("transfer", "artifact", d), step("install", "artifact", d)]),
+    ...[env, tool].flatMap((d) => {
+      const at = address.artifact(d.kind === "artifact" ? d.artifact : "");
+      return [step("stage", at, d), step("transfer", at, d), step("install", at, d)];
+    }),
     step("install", `link:${link}`, { kind: "link", path: link, target: storePath(p.root, p.tarSha) }),
     step("configure", `file:${file}`, { kind: "file", path: file, mode: "0600", owner: me, group, content: { type: "text", text } }),
     step("verify", "verify:n1", { kind: "verify", units: [], paths: [link] }),
   ];
   const changes = [change("artifact:env", "create"), change("artifact:tool", "create"), change(`link:${link}`, "update"), change(`file:${file}`, "update"), change("user:prefect", "noop")];
   const node = { name: "n1", address: "127.0.0.1", roles: ["server"], status: "planned", errors: [], hint: null, changes, steps, bytesToSend: 0, bytesUnknown: false, disk: [], warnings: [] } as unknown as NodePlan;
-  return { formatVersion: 1, cluster: "local-test", specFile: "/dev/null", specDigest: "d".repeat(64), prune: false, nodes: [node], hasChanges: true, complete: true, errored: false, applyable: true, facts: {} } as unknown as Plan;
+  return { formatVersion: 2, cluster: "local-test", specFile: "/dev/null", specDigest: "d".repeat(64), prune: false, nodes: [node], clusterWide: { changes: [], steps: [] }, order: planOrder([node]), hasChanges: true, errored: false, applyable: true, blockers: [], summary: { add: 0, change: 0, destroy: 0, kept: 0 }, facts: {} };
 }
 
 function executorsFor(p: Project, plan: Plan, extra: Partial<ExecutorsOptions> = {}) {

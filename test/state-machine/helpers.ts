@@ -2,6 +2,7 @@
  * Builders and fakes for the state-machine tests: node plans with n steps per stage, fake
  * Executors that record calls and are scripted per node and stage, deferred promises.
  */
+import { planOrder } from "../../src/planner/order.js";
 import type { NodePlan, Plan, Stage, Step } from "../../src/planner/types.js";
 import type { Executors } from "../../src/state-machine/actors.js";
 
@@ -101,19 +102,22 @@ export function nodePlan(
 /** Every stage has steps. */
 export const FULL = { stage: 1, transfer: 1, install: 1, configure: 1, verify: 1 } as const;
 
-export function clusterPlan(nodes: NodePlan[]): Plan {
+/** A plan of these nodes, in the order the planner gives them (server node, then workers; ceil(n/2) per pool unless `rollingLimit` says). */
+export function clusterPlan(nodes: NodePlan[], options: { rollingLimit?: (poolSize: number) => number } = {}): Plan {
   return {
-    formatVersion: 1,
+    formatVersion: 2,
     cluster: "test",
     specFile: "/tmp/cluster.yaml",
     specDigest: "0".repeat(64),
     prune: false,
     nodes,
+    clusterWide: { changes: [], steps: [] },
+    order: planOrder(nodes, options.rollingLimit),
     summary: { add: 0, change: 0, destroy: 0, kept: 0 },
     hasChanges: true,
-    complete: true,
     errored: false,
     applyable: true,
+    blockers: [],
     facts: {},
   };
 }

@@ -10,7 +10,7 @@ import { formatBytes, renderPlan } from "../../planner/render.js";
 import { savedPlanProblem, type SavedPlan } from "../../planner/saved.js";
 import { converge } from "../../run/converge.js";
 import type { RunEventHandler } from "../../run/events.js";
-import type { NodeOutcome } from "../../state-machine/cluster-machine.js";
+import type { NodeOutcome } from "../../state-machine/cluster-run.js";
 import type { Logger } from "../../log.js";
 import { ask, print, type CliIO } from "../io.js";
 import { ProgressView } from "../progress.js";

@@ -3,13 +3,13 @@ import { styleText } from "node:util";
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ExitCode, UsageError } from "../../errors.js";
-import { plan } from "../../planner/plan.js";
 import { renderPlan, type Style, type Tone } from "../../planner/render.js";
 import type { SavedPlan } from "../../planner/saved.js";
 import { writeFileAtomically } from "../../executors/local-files.js";
 import type { Logger } from "../../log.js";
 import { print, type CliIO } from "../io.js";
 import { gather } from "../../run/gather.js";
+import { planGathered } from "../../run/plan.js";
 import { interruptible, loadStrict, openSession, type SpecArgs } from "../remote.js";
 import packageJson from "../../../package.json" with { type: "json" };
 
@@ -56,7 +56,7 @@ export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promi
       await session.close();
     }
     const started = performance.now();
-    const result = plan(cluster, gathered.facts, gathered.local, secrets.values, { prune: args.prune });
+    const result = planGathered(cluster, gathered, secrets.values, { prune: args.prune });
     log.info(
       { event: "plan", ...result.summary, errored: result.errored, localMs: gathered.durationMs.local, factsMs: gathered.durationMs.facts, planMs: Math.round(performance.now() - started) },
       "planned",
@@ -70,7 +70,7 @@ export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promi
       for (const line of renderPlan(result, { verbose: args.verbose, ...(style === undefined ? {} : { style }) })) print(io.stdout, line);
       if (args.out !== undefined) print(io.stdout, `Saved the plan to ${args.out}: apply it exactly with \`reconcile apply ${args.out}\`.`);
     }
-    if (result.errored) return ExitCode.failure;
+    if (!result.applyable) return ExitCode.failure;
     return args.detailedExitcode && result.hasChanges ? ExitCode.changes : ExitCode.ok;
   });
 }

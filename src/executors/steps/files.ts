@@ -35,10 +35,20 @@ export function deleteFileScript(path: string, journalDir: string): string {
 
 /**
  * Points `path` at `target` atomically: a new link beside it renamed over the old one (rename is
- * atomic; a reader sees the old or the new target, never none). `target` "" removes the link.
+ * atomic; a reader sees the old or the new target, never none).
  */
 export function switchLinkScript(path: string, target: string, journalDir: string): string {
   const next = `${path}.reconcile-new`;
+  return linkScript(path, journalDir, `ln -sfn ${q(target)} ${q(next)} && mv -Tf ${q(next)} ${q(path)}`);
+}
+
+/** Removes a link no longer declared (journaled, so a rollback brings it back). */
+export function removeLinkScript(path: string, journalDir: string): string {
+  return linkScript(path, journalDir, `rm -f ${q(path)}`);
+}
+
+/** Journals what stands at `path` (once per generation), then runs `change`. */
+function linkScript(path: string, journalDir: string, change: string): string {
   // The old target is known on the node alone: its bytes go from readlink (-n: no newline added)
   // through base64 into the record, never through shell quoting. A link never has an empty target.
   const readOld = `old=$(readlink -n -- ${q(path)} | base64 -w0) && [ -n "$old" ] || { echo ${q(`cannot read the link ${path}`)} >&2; exit 1; }`;
@@ -52,6 +62,6 @@ export function switchLinkScript(path: string, target: string, journalDir: strin
       path,
       `if [ -L ${q(path)} ]; then ${readOld}; rec=${q(`${journalRecord("restore-link", path)} `)}"$old"; else rec=${q(journalRecord("remove-link", path))}; fi`,
     ),
-    target === "" ? `rm -f ${q(path)}` : `ln -sfn ${q(target)} ${q(next)} && mv -Tf ${q(next)} ${q(path)}`,
+    change,
   ].join("\n");
 }

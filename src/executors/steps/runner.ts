@@ -8,6 +8,7 @@
  * The batch builder is pure and exported for tests; the runners are thin.
  */
 import { shellQuote as q } from "../../facts/shell.js";
+import { parseStepId } from "../../planner/address.js";
 import type { Step } from "../../planner/types.js";
 import type { Logger } from "../../log.js";
 import { MARKER_PREFIX, runScriptOrThrow, shellBlock } from "../remote-script.js";
@@ -50,7 +51,7 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
   const stages = [...new Set(steps.map((s) => s.stage))].join("+");
   const failedId = (r: { stderr: string }) => new RegExp(`^${FAILED} (.*)$`, "m").exec(r.stderr)?.[1];
   await runScriptOrThrow(ctx.transport, {
-    step: `${stages}: ${scripts.map((s) => s.id.split("/").slice(2).join("/")).join(", ")}`,
+    step: `${stages}: ${scripts.map((s) => parseStepId(s.id)?.address ?? s.id).join(", ")}`,
     script: batchScript(scripts),
     ...(ctx.signal === undefined ? {} : { signal: ctx.signal }),
     ...(ctx.log === undefined ? {} : { log: ctx.log }),

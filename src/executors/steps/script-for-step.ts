@@ -3,12 +3,13 @@
  * kind and fills it in from the step and the run's context (secrets go only into the stdin).
  */
 import { fileText } from "../../planner/plan.js";
-import type { Step } from "../../planner/types.js";
+import type { Step, StepKind } from "../../planner/types.js";
 import type { Sensitive } from "../../spec/secrets.js";
 import { StepError } from "../remote-script.js";
 import { installArtifactScript, installPackagesScript } from "./artifacts.js";
-import { deleteFileScript, switchLinkScript, writeFileScript } from "./files.js";
-import { serviceScript, verifyScript } from "./services.js";
+import { databaseScript, databaseSql } from "./database.js";
+import { deleteFileScript, removeLinkScript, switchLinkScript, writeFileScript } from "./files.js";
+import { serviceScript, stopServiceScript, verifyScript } from "./services.js";
 import { createUserScript } from "./users.js";
 
 /** What the step scripts are built from, besides the step itself. */
@@ -25,9 +26,29 @@ export interface StepScriptContext {
   settleSeconds: number;
 }
 
+/**
+ * Step kinds these executors cannot carry out, each with why. A plan with such a step is not
+ * applyable (planner/plan.ts reads this through the pipeline), so {@link stepScript} never meets one.
+ * Empty today: every kind the planner makes has its script.
+ */
+export const UNSUPPORTED_STEPS: Readonly<Partial<Record<StepKind, string>>> = {};
+
 /** One step as a script (and the bytes it reads on stdin), or null when it has nothing to run here. */
 export function stepScript(step: Step, ctx: StepScriptContext, node: string): { script: string; stdin?: string } | null {
+  if (step.action === "delete") {
+    const d = step.detail;
+    switch (d.kind) {
+      case "file":
+        return { script: deleteFileScript(d.path, ctx.journalDir) };
+      case "link":
+        return { script: removeLinkScript(d.path, ctx.journalDir) };
+      case "service":
+        return { script: stopServiceScript(d.unit, ctx.journalDir) };
+    }
+  }
   const d = step.detail;
+  const why = UNSUPPORTED_STEPS[d.kind];
+  if (why !== undefined) throw new StepError(node, `${step.stage} ${step.address}`, why);
   switch (d.kind) {
     case "artifact":
       return step.stage === "install" ? { script: installArtifactScript(ctx.root, d, ctx.transferSha(d.artifact), ctx.pixiUnpack) } : null;
@@ -38,13 +59,15 @@ export function stepScript(step: Step, ctx: StepScriptContext, node: string): { 
     case "user":
       return { script: createUserScript(d.name, d.home) };
     case "file":
-      if (d.content === null) return { script: deleteFileScript(d.path, ctx.journalDir) };
       // Secrets are filled in here, at the last moment, and travel only on the command's stdin.
       return { script: writeFileScript(d.path, d.mode, d.owner, d.group, ctx.journalDir), stdin: fileText(ctx.cluster, d.content, ctx.secrets) };
     case "service":
       return { script: serviceScript(d, ctx.journalDir) };
-    case "database":
-      throw new StepError(node, `${step.stage} ${step.address}`, "creating PostgreSQL databases is not supported yet");
+    case "database": {
+      const password = ctx.secrets.get(d.password.secret);
+      if (password === undefined) throw new StepError(node, `${step.stage} ${step.address}`, `secret ${d.password.secret} is not set`);
+      return { script: databaseScript(), stdin: databaseSql(d.name, d.user, password.reveal()) };
+    }
     case "verify":
       return { script: verifyScript(d.units, d.paths, ctx.settleSeconds) };
   }

@@ -16,10 +16,6 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
   const u = q(detail.unit);
   const lines = ["set -e", makeJournalDir(journalDir)];
   lines.push(rememberServiceActivity(detail.unit, journalDir));
-  if (detail.stop) {
-    // A unit this generation disables is enabled again by a rollback (once its file is back).
-    lines.push(journalOnce(journalDir, "disable", detail.unit, `if systemctl is-enabled --quiet ${u}; then rec=${q(journalRecord("enable", detail.unit))}; fi`), `systemctl disable --now ${u}`);
-  }
   if (detail.enable) {
     // A unit this generation enables is disabled again by a rollback (before its file goes).
     lines.push(journalOnce(journalDir, "enable", detail.unit, `systemctl is-enabled --quiet ${u} || rec=${q(journalRecord("disable", detail.unit))}`));
@@ -31,6 +27,21 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
   if (detail.restart) lines.push(`systemctl restart ${u}`);
   else if (detail.start) lines.push(`systemctl start ${u}`);
   return lines.join("\n");
+}
+
+/**
+ * Stops and disables a unit no longer declared; a rollback enables it again (once its file is
+ * back) and starts it when it was active.
+ */
+export function stopServiceScript(unit: string, journalDir: string): string {
+  const u = q(unit);
+  return [
+    "set -e",
+    makeJournalDir(journalDir),
+    rememberServiceActivity(unit, journalDir),
+    journalOnce(journalDir, "disable", unit, `if systemctl is-enabled --quiet ${u}; then rec=${q(journalRecord("enable", unit))}; fi`),
+    `systemctl disable --now ${u}`,
+  ].join("\n");
 }
 
 /** Units that must be active now and still active after `settleSeconds`, and links that must resolve. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { RemoteCommandError } from "../../src/errors.js";
 import type { Stage } from "../../src/planner/types.js";
-import { defaultRollingLimit, poolsOf, runCluster } from "../../src/state-machine/cluster-machine.js";
+import { defaultRollingLimit } from "../../src/planner/order.js";
+import { runCluster } from "../../src/state-machine/cluster-run.js";
 import { createNodeMachine, type NodeMachineEmitted } from "../../src/state-machine/node-machine.js";
 import { clusterPlan, deferred, FakeExecutors, flush, FULL, nodePlan, type Deferred } from "./helpers.js";
 
@@ -115,8 +116,8 @@ describe("runCluster", () => {
       nodePlan("a2", FULL, { pools: ["a"] }),
       nodePlan("a3", FULL, { pools: ["a"] }),
       nodePlan("solo", FULL, { pools: ["b"] }),
-    ]);
-    const result = await c.drain(runCluster(plan, createNodeMachine(c.fake), { concurrency: 10, rollingLimit: (n) => n }));
+    ], { rollingLimit: (n) => n });
+    const result = await c.drain(runCluster(plan, createNodeMachine(c.fake), { concurrency: 10 }));
     expect(c.max).toBe(3); // a: 2 of 3, plus solo
     expect(result.converged).toBe(true);
     expect([1, 2, 3, 4, 5].map(defaultRollingLimit)).toEqual([1, 1, 2, 2, 3]);
@@ -140,10 +141,11 @@ describe("runCluster", () => {
     expect(result.nodes.map((n) => n.status)).toEqual(["unchanged", "unchanged", "converged", "converged", "converged", "converged"]);
   });
 
-  it("takes pool membership from the `pools` option when given", async () => {
+  it("takes pool membership and limits from the plan's order, and nothing else", async () => {
     const c = new Controlled(["install", "verify"], "install", "verify");
     const plan = clusterPlan([nodePlan("w1", FULL), nodePlan("w2", FULL), nodePlan("w3", FULL)]);
-    const done = runCluster(plan, createNodeMachine(c.fake), { concurrency: 10, pools: { w1: ["p"], w2: ["p"] } });
+    plan.order.rolling = [{ pool: "p", nodes: ["w1", "w2"], limit: 1 }];
+    const done = runCluster(plan, createNodeMachine(c.fake), { concurrency: 10 });
     await flush();
     expect(c.fake.calls.filter((x) => x.stage === "install").map((x) => x.node).sort()).toEqual(["w1", "w3"]);
     await c.drain(done);
@@ -235,17 +237,5 @@ describe("runCluster", () => {
 
   it("refuses a concurrency below 1", async () => {
     await expect(runCluster(clusterPlan([]), createNodeMachine(new FakeExecutors()), { concurrency: 0 })).rejects.toThrow(RangeError);
-  });
-});
-
-describe("poolsOf", () => {
-  it("derives node → pools from the worker services a node runs now (noops and updates; not those being created)", () => {
-    const n1 = nodePlan("n1", {}, { pools: ["etl"] });
-    const n2 = nodePlan("n2", {});
-    n2.changes.push({ ...n1.changes[0]!, address: "service:prefect-worker@etl.2.service", action: "restart" }, { ...n1.changes[0]!, address: "service:prefect-worker@ml_gpu.service" });
-    const n3 = nodePlan("n3", {}, { roles: ["server"] });
-    n3.changes.push({ ...n1.changes[0]!, address: "service:prefect-server.service" });
-    n3.changes.push({ ...n1.changes[0]!, address: "service:prefect-worker@adhoc.service", action: "create" });
-    expect(poolsOf(clusterPlan([n1, n2, n3]))).toEqual({ n1: ["etl"], n2: ["etl", "ml_gpu"] });
   });
 });

@@ -1,31 +1,31 @@
 /**
- * The cluster run: waves, concurrency and the rolling limit, over one node machine per node.
+ * The cluster run: the plan's waves, concurrency and rolling limit, over one node machine per node.
  *
  * This is a small orchestrator, not an XState machine, on purpose. The per-node policy (order,
  * retries, rollback) lives in the node machine; what is left here is counting: at most
- * `concurrency` workers at once, at most `rollingLimit(n)` of a pool's n worker nodes past
- * transfer at once. As a machine that would be a context of queues and counters plus
+ * `concurrency` nodes of a wave at once, at most a rolling group's `limit` of its nodes past
+ * their gate at once. As a machine that would be a context of queues and counters plus
  * spawn/stop bookkeeping, harder to read than the plain scheduler below. It does no I/O: it
  * creates node actors, listens to them and sends them events.
  *
- * Order:
- * 1. Server nodes (role "server") first: workers stage, transfer and unpack into their store
- *    meanwhile (that changes nothing they run), then wait before the rest of install until every
- *    server node converged (or had nothing to change); otherwise they stop there and are reported
- *    "skipped".
- * 2. Workers in parallel, at most `concurrency` at once. A failed worker does not stop the others;
- *    every node is reported.
- * 3. Rolling limit: a node machine that belongs to a work pool waits before install
- *    (`slot.requested`) until every pool it serves has room; it holds that room until it ends
- *    (converged, failed or rolled back), so install, configure, verify and rollback all count.
- *    Stage, transfer and unpack run freely, since they change nothing the node runs.
+ * It decides nothing by role: the order is the plan's (`Plan.order`, see planner/order.ts).
+ * 1. Waves: every wave starts at once. Each node stages, transfers and unpacks into its store (that
+ *    changes nothing it runs), then stops at its gate (`slot.requested`, before the rest of
+ *    install) until every node it waits for has converged or had nothing to change: the nodes of
+ *    earlier waves, and the nodes of steps its own steps depend on (`dependsOn`). When one of
+ *    them did not, the node ends there and is reported "skipped". A failed node of the same wave
+ *    does not stop the others; every node is reported.
+ * 2. At most `concurrency` nodes of a wave run at once.
+ * 3. Rolling limit: past its gate a node also takes room in every rolling group (work pool) it
+ *    belongs to, or waits for it, and holds that room until it ends (converged, failed or rolled
+ *    back), so install, configure, verify and rollback all count.
  *
  * Nodes whose plan has no steps are reported "unchanged" without running; nodes the planner could
  * not plan (unreachable, errored) are reported "skipped".
  */
 import { createActor, type Actor } from "xstate";
-import { poolOfWorkerUnit } from "../planner/templates.js";
-import type { NodePlan, Plan, Stage } from "../planner/types.js";
+import { clampRollingLimit, prerequisites, rollingPoolsOf } from "../planner/order.js";
+import type { NodePlan, Plan, PlanOrder, Stage } from "../planner/types.js";
 import type { NodeMachine, NodeMachineEmitted, NodeResult } from "./node-machine.js";
 
 /** How a node ended in a cluster run: a node machine's result, or why no machine ran (to the end). */
@@ -51,17 +51,6 @@ export interface ClusterResult {
 export interface ClusterOptions {
   /** Worker nodes running at once. Default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
-  /**
-   * Nodes of a pool of `poolSize` worker nodes that may be past transfer at once; default
-   * {@link defaultRollingLimit} (ceil(n/2)). Whatever it returns is clamped to 1…n−1 (to 1 for a
-   * one-node pool), so a pool of two or more never loses all its workers at once.
-   */
-  rollingLimit?: (poolSize: number) => number;
-  /**
-   * Node → the work pools it runs workers for. Default: derived from the plan ({@link poolsOf}).
-   * Give it when the caller knows better (from the resolved cluster).
-   */
-  pools?: Readonly<Record<string, readonly string[]>>;
   /** Node → the generation it runs now (from its state fact), which a rollback returns to; null when unknown. */
   generations?: Readonly<Record<string, number | null>>;
   /** Aborting stops every running node machine (which aborts its running stage) and starts no more. */
@@ -74,33 +63,6 @@ export interface ClusterOptions {
 
 export const DEFAULT_CONCURRENCY = 4;
 
-/** ceil(n/2): half a pool (rounded up) may be disrupted at once. */
-export function defaultRollingLimit(poolSize: number): number {
-  return Math.ceil(poolSize / 2);
-}
-
-
-/**
- * Node → work pools it serves now, from the plan: every node with a
- * `service:prefect-worker@<pool>[.<i>].service` change other than `create` (noops included, so
- * nodes with nothing to change still count towards their pool's size; a worker being created
- * serves nobody yet, so it is neither limited nor counted).
- * The unit name is read back with the planner's own {@link poolOfWorkerUnit}.
- */
-export function poolsOf(plan: Plan): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const node of plan.nodes) {
-    const pools = new Set<string>();
-    for (const change of node.changes) {
-      const pool = change.kind === "service" ? poolOfWorkerUnit(change.address.replace(/^service:/, "")) : null;
-      // A worker that does not exist yet serves nobody: setting it up takes nothing down.
-      if (pool !== null && change.action !== "create") pools.add(pool);
-    }
-    if (pools.size > 0) out[node.name] = [...pools].sort();
-  }
-  return out;
-}
-
 /** Room per work pool: a node takes room in all its pools at once, or waits. */
 class RollingLimiter {
   private readonly limits = new Map<string, number>();
@@ -108,17 +70,9 @@ class RollingLimiter {
   private readonly holders = new Set<string>();
   private waiting: { node: string; grant: () => void }[] = [];
 
-  constructor(
-    private readonly membership: Readonly<Record<string, readonly string[]>>,
-    rollingLimit: (poolSize: number) => number,
-  ) {
-    const sizes = new Map<string, number>();
-    for (const pools of Object.values(membership)) for (const p of new Set(pools)) sizes.set(p, (sizes.get(p) ?? 0) + 1);
-    for (const [pool, size] of sizes) {
-      const wanted = Math.floor(rollingLimit(size));
-      const max = size >= 2 ? size - 1 : 1;
-      this.limits.set(pool, Math.min(max, Math.max(1, Number.isFinite(wanted) ? wanted : 1)));
-    }
+  constructor(private readonly order: PlanOrder) {
+    // Clamped again: a saved plan is a file somebody may have edited.
+    for (const g of order.rolling) this.limits.set(g.pool, clampRollingLimit(g.limit, g.nodes.length));
   }
 
   request(node: string, grant: () => void): void {
@@ -134,7 +88,7 @@ class RollingLimiter {
   }
 
   private poolsOf(node: string): string[] {
-    return [...new Set(this.membership[node] ?? [])];
+    return rollingPoolsOf(this.order, node);
   }
 
   private pump(): void {
@@ -170,11 +124,10 @@ function currentStage(actor: Actor<NodeMachine>): Stage | "unpack" | "waitingFor
   }
 }
 
-const isServer = (n: NodePlan) => n.roles.includes("server");
 const succeeded = (o: NodeOutcome | undefined) => o !== undefined && (o.status === "converged" || o.status === "unchanged");
 
 /**
- * Runs a plan: server nodes, then workers, each through `machine` (see the module comment).
+ * Runs a plan in the plan's order, each node through `machine` (see the module comment).
  * Always resolves with every node's outcome; a node's failure is data, not a rejection.
  *
  * @example
@@ -186,20 +139,37 @@ const succeeded = (o: NodeOutcome | undefined) => o !== undefined && (o.status =
 export async function runCluster(plan: Plan, machine: NodeMachine, options: ClusterOptions = {}): Promise<ClusterResult> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
-  const membership = options.pools ?? poolsOf(plan);
-  const limiter = new RollingLimiter(membership, options.rollingLimit ?? defaultRollingLimit);
+  // Cluster-wide steps have no executor yet; the planner makes none, and apply refuses such a plan.
+  if (plan.clusterWide.steps.length > 0) throw new RangeError("this cluster run cannot carry out cluster-wide steps");
+  const limiter = new RollingLimiter(plan.order);
   const { signal } = options;
   const results = new Map<string, NodeOutcome>();
+  // Each node's outcome, for the nodes that wait for it at their gate.
+  const outcomes = new Map(
+    plan.nodes.map((n) => {
+      let resolve: (o: NodeOutcome) => void = () => undefined;
+      const promise = new Promise<NodeOutcome>((r) => (resolve = r));
+      return [n.name, { promise, resolve: (o: NodeOutcome) => resolve(o) }] as const;
+    }),
+  );
+  const settle = (node: string, outcome: NodeOutcome) => {
+    results.set(node, outcome);
+    outcomes.get(node)?.resolve(outcome);
+  };
+  const serverNodes = new Set(plan.order.waves.flatMap((w) => (w.name === "server" ? w.nodes : [])));
 
-  // Workers stage, transfer and unpack while the server converges; the rest waits until it has.
-  let serverReady: (blocker: NodePlan | null) => void = () => undefined;
-  const serverGate = new Promise<NodePlan | null>((resolve) => (serverReady = resolve));
+  /** Resolves with the first node `node` waits for that did not converge, or null when all did. */
+  const gate = async (node: string): Promise<string | null> => {
+    const waitsFor = prerequisites(plan, node);
+    const ended = await Promise.all(waitsFor.map((n) => outcomes.get(n)?.promise));
+    return waitsFor.find((_, i) => !succeeded(ended[i])) ?? null;
+  };
 
   const runNode = (node: NodePlan): Promise<NodeOutcome> =>
     new Promise((resolve) => {
-      const worker = !isServer(node);
+      const waits = prerequisites(plan, node.name).length > 0;
       const actor = createActor(machine, {
-        input: { plan: node, generation: options.generations?.[node.name] ?? null, gated: worker || (membership[node.name] ?? []).length > 0 },
+        input: { plan: node, generation: options.generations?.[node.name] ?? null, gated: waits || rollingPoolsOf(plan.order, node.name).length > 0 },
         ...(options.clock === undefined ? {} : { clock: options.clock }),
       });
       let settled = false;
@@ -218,11 +188,10 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
       };
       actor.on("*", (event) => options.onEvent?.(event));
       actor.on("slot.requested", () => {
-        const request = () => limiter.request(node.name, () => actor.send({ type: "slot.granted" }));
-        if (!worker) return request();
-        void serverGate.then((blocker) => {
-          if (blocker === null) return request();
-          finish({ node: node.name, status: "skipped", message: `stopped before install: server node ${blocker.name} did not converge (uploads already made stay for the next run)` });
+        void gate(node.name).then((blocker) => {
+          if (blocker === null) return limiter.request(node.name, () => actor.send({ type: "slot.granted" }));
+          const who = `${serverNodes.has(blocker) ? "server " : ""}node ${blocker}`;
+          finish({ node: node.name, status: "skipped", message: `stopped before install: ${who} did not converge (uploads already made stay for the next run)` });
           actor.stop();
         });
       });
@@ -246,13 +215,13 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
       const pump = () => {
         while (running < concurrency && queue.length > 0) {
           const node = queue.shift()!;
-          if (signal?.aborted) results.set(node.name, { node: node.name, status: "cancelled", stage: null, message: "cancelled before it started" });
-          else if (node.status !== "planned") results.set(node.name, { node: node.name, status: "skipped", message: `not started: the node was not planned (${node.status}${node.errors.length > 0 ? `: ${node.errors.join("; ")}` : ""})` });
-          else if (node.steps.length === 0) results.set(node.name, { node: node.name, status: "unchanged", message: "unchanged" });
+          if (signal?.aborted) settle(node.name, { node: node.name, status: "cancelled", stage: null, message: "cancelled before it started" });
+          else if (node.status !== "planned") settle(node.name, { node: node.name, status: "skipped", message: `not started: the node was not planned (${node.status}${node.errors.length > 0 ? `: ${node.errors.join("; ")}` : ""})` });
+          else if (node.steps.length === 0) settle(node.name, { node: node.name, status: "unchanged", message: "unchanged" });
           else {
             running++;
             void runNode(node).then((outcome) => {
-              results.set(node.name, outcome);
+              settle(node.name, outcome);
               running--;
               pump();
             });
@@ -263,10 +232,9 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
       pump();
     });
 
-  const servers = plan.nodes.filter(isServer);
-  const workers = plan.nodes.filter((n) => !isServer(n));
-  const serverWave = runWave(servers).then(() => serverReady(servers.find((s) => !succeeded(results.get(s.name))) ?? null));
-  await Promise.all([serverWave, runWave(workers)]);
-  const nodes = plan.nodes.map((n) => results.get(n.name)!);
+  const byName = new Map(plan.nodes.map((n) => [n.name, n]));
+  // Every wave starts at once: the gates above keep the order.
+  await Promise.all(plan.order.waves.map((w) => (w.name === "cluster-wide" ? Promise.resolve() : runWave(w.nodes.flatMap((n) => byName.get(n) ?? [])))));
+  const nodes = plan.nodes.map((n) => results.get(n.name) ?? { node: n.name, status: "skipped" as const, message: "not started: the plan's order has no wave for it" });
   return { nodes, converged: nodes.every(succeeded) };
 }

@@ -1,0 +1,22 @@
+/**
+ * Planning in the pipeline: what was gathered → a plan, with the executors' own word on which step
+ * kinds they cannot carry out (such a plan is not applyable, with the reason, rather than failing
+ * mid-apply). `plan` and `apply` both plan through here.
+ */
+import { UNSUPPORTED_STEPS } from "../executors/steps/script-for-step.js";
+import { plan } from "../planner/plan.js";
+import type { Plan, PlanOptions } from "../planner/types.js";
+import type { ResolvedCluster } from "../spec/resolved.js";
+import type { Sensitive } from "../spec/secrets.js";
+import type { Gathered } from "./gather.js";
+
+/**
+ * The plan for what was gathered.
+ *
+ * @example
+ * const gathered = await gather(session, cluster);
+ * const p = planGathered(cluster, gathered, secrets.values, { prune: false });
+ */
+export function planGathered(cluster: ResolvedCluster, gathered: Pick<Gathered, "facts" | "local">, secrets: ReadonlyMap<string, Sensitive>, options: Omit<PlanOptions, "unsupported">): Plan {
+  return plan(cluster, gathered.facts, gathered.local, secrets, { ...options, unsupported: UNSUPPORTED_STEPS });
+}
