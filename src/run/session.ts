@@ -4,7 +4,7 @@
  * the abort signal, the logger and the artifact cache.
  */
 import { ArtifactCache, defaultCacheDir } from "../executors/artifact-cache.js";
-import { Connections } from "../executors/ssh-transport.js";
+import { Connections } from "../executors/connections.js";
 import type { NodeConnections } from "../executors/transport.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import type { Logger } from "../log.js";
