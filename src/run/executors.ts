@@ -5,7 +5,7 @@
  * nothing (the plan and the machines did) and print nothing (uploads are reported as events).
  */
 import { InternalError, ReconcileError } from "../errors.js";
-import type { StageItem, StagedArtifact, StageOptions } from "../executors/artifact-cache.js";
+import type { StageItem, StagedArtifact, StageOptions } from "../executors/stage.js";
 import { nextState, rollbackDir, rollbackNode, runNodeSteps, writeState, type StateOptions, type StepContext } from "../executors/node-steps.js";
 import { transferArtifact } from "../executors/transfer.js";
 import type { NodeTransports } from "../executors/transport.js";
