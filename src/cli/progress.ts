@@ -4,7 +4,7 @@
  * output never tangles. Elsewhere (a pipe, a CI log): a plain line per upload at 25, 50 and 75%;
  * the caller prints when each one is done.
  */
-import { formatDuration, formatProgress, type TransferProgress } from "../executors/transfer.js";
+import { formatDuration, formatProgress, type TransferProgress } from "../executors/transfer-progress.js";
 import { formatBytes } from "../planner/render.js";
 import { print, type CliIO } from "./io.js";
 

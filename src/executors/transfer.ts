@@ -12,44 +12,19 @@
  * artifact's size. Scripts on the node run through `runScript` (as root with `become: sudo`); the SFTP
  * session runs as the SSH user, so the .part is created by root and handed to that user, and taken
  * back (root-owned, 0644) when it is renamed into place.
+ *
+ * The scripts run on the node and their parsers are in transfer-protocol.ts; progress events in
+ * transfer-progress.ts.
  */
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { ConnectError, ReconcileError, RemoteCommandError, RemoteFileError, ioReason } from "../errors.js";
-import { SHA256, completeMarker, incomingDir, incomingFile, partFile } from "../facts/layout.js";
+import { incomingDir, partFile } from "../facts/layout.js";
 import { formatBytes } from "../planner/render.js";
 import { explainRemoteFailure } from "./remote-failure.js";
 import { runScript } from "./remote-script.js";
-import { shellQuote, type RemoteFiles, type RemoteHandle, type Transport } from "./transport.js";
-
-/** What to send and where. */
-export interface TransferTarget {
-  /** The node's managed root (`/opt/prefect`). */
-  root: string;
-  /** sha256 of the bytes sent (the staged file's): names `store/.incoming/<sha>`. */
-  sha256: string;
-  /** What is sent, for messages (`prefect-env`); default the digest's first 12 characters. */
-  label?: string;
-  localPath: string;
-  bytes: number;
-  /**
-   * The store folder install makes of it, when not named by `sha256` (a deb set is stored under
-   * its manifest's digest but sent as a tar): its `.complete` also means "nothing to send".
-   */
-  storeSha256?: string;
-}
-
-export interface TransferProgress {
-  node: string;
-  /** Bytes of the file on the node so far (a resumed upload starts at the .part's size). */
-  sent: number;
-  total: number;
-  /** Bytes the node already had when this upload began (the .part it resumes); 0 for a fresh one. */
-  resumedFrom: number;
-  /** Over the last few seconds of this upload; 0 before anything moved. */
-  bytesPerSecond: number;
-  /** null while the rate is unknown. */
-  etaSeconds: number | null;
-}
+import { ProgressMeter, type TransferProgress } from "./transfer-progress.js";
+import { checkTarget, parsePrepare, parseSpace, parseVerify, prepareCommand, spaceCommand, uploadPaths, verifyCommand, type TransferTarget } from "./transfer-protocol.js";
+import type { RemoteFiles, RemoteHandle, Transport } from "./transport.js";
 
 /**
  * How the bytes are pushed (our own loop of positioned SFTP writes); {@link DEFAULT_TUNING} is the
@@ -117,98 +92,6 @@ export class TransferError extends ReconcileError {
   }
 }
 
-/** How the node stands for one digest, as {@link prepareCommand} reports it. */
-export type RemoteUploadState = { state: "complete" } | { state: "incoming" } | { state: "part"; bytes: number };
-
-const paths = (target: TransferTarget) => ({
-  incoming: incomingDir(target.root),
-  part: partFile(target.root, target.sha256),
-  final: incomingFile(target.root, target.sha256),
-  complete: completeMarker(target.root, target.storeSha256 ?? target.sha256),
-});
-
-function checkTarget(target: TransferTarget): void {
-  if (!SHA256.test(target.sha256)) throw new Error(`not a sha256: ${target.sha256}`);
-  if (target.storeSha256 !== undefined && !SHA256.test(target.storeSha256)) throw new Error(`not a sha256: ${target.storeSha256}`);
-  if (!Number.isSafeInteger(target.bytes) || target.bytes < 0) throw new Error(`bad size: ${target.bytes}`);
-}
-
-/**
- * The command (run as root) that says what the node has for this digest and, when an upload is
- * needed, makes sure `store/.incoming/<sha>.part` exists and belongs to the SSH user (who owns the
- * SFTP session; `SUDO_USER` under sudo, else the user itself). A finished upload of the wrong size
- * is removed. Prints one line: `complete`, `incoming` or `part <size>`.
- */
-export function prepareCommand(target: TransferTarget): string {
-  checkTarget(target);
-  const p = paths(target);
-  return [
-    "set -e",
-    `c=${shellQuote(p.complete)} f=${shellQuote(p.final)} d=${shellQuote(p.incoming)} p=${shellQuote(p.part)}`,
-    `if [ -f "$c" ]; then echo complete; exit 0; fi`,
-    `if [ -f "$f" ] && [ "$(stat -c %s "$f")" = ${target.bytes} ]; then echo incoming; exit 0; fi`,
-    `rm -f "$f"`,
-    `mkdir -p "$d"`,
-    `[ -f "$p" ] || : > "$p"`,
-    `chown "\${SUDO_USER:-$(id -un)}" "$p"`,
-    `chmod 0600 "$p"`,
-    `echo "part $(stat -c %s "$p")"`,
-  ].join("\n");
-}
-
-/** Parses {@link prepareCommand}'s output; null when it is something else. */
-export function parsePrepare(stdout: string): RemoteUploadState | null {
-  const line = stdout.trim().split("\n").at(-1) ?? "";
-  if (line === "complete" || line === "incoming") return { state: line };
-  const m = /^part (\d+)$/.exec(line);
-  return m === null ? null : { state: "part", bytes: Number(m[1]) };
-}
-
-/**
- * Sets the shell variable `variable` to the sha256 (hex) of the file `pathExpr` (a shell word) on the
- * node. OpenSSL uses the CPU's SHA instructions where coreutils' sha256sum does not (200 MiB:
- * 0.14 s against 0.9 s on the test machine, so four nodes hashing at once no longer fill the
- * host); sha256sum is the fallback where `openssl` is missing or fails.
- */
-export function sha256Into(variable: string, pathExpr: string): string {
-  return [`${variable}=$(openssl dgst -sha256 -r < ${pathExpr} 2>/dev/null) || ${variable}=$(sha256sum < ${pathExpr})`, `${variable}=\${${variable}%% *}`].join("\n");
-}
-
-/**
- * The command (run as root) that checks the uploaded .part: its size, then its sha256. On a match
- * the .part becomes root's, 0644, and is renamed to `store/.incoming/<sha>` (prints `ok`); else it
- * is deleted and the line says why (`size <n>`, `mismatch <sha>`, `missing`).
- */
-export function verifyCommand(target: TransferTarget): string {
-  checkTarget(target);
-  const p = paths(target);
-  return [
-    "set -e",
-    `f=${shellQuote(p.final)} p=${shellQuote(p.part)}`,
-    `size=$(stat -c %s "$p" 2>/dev/null) || { echo missing; exit 0; }`,
-    `if [ "$size" != ${target.bytes} ]; then rm -f "$p"; echo "size $size"; exit 0; fi`,
-    sha256Into("got", '"$p"'),
-    `if [ "$got" != ${target.sha256} ]; then rm -f "$p"; echo "mismatch $got"; exit 0; fi`,
-    `if [ "$(id -u)" = 0 ]; then chown 0:0 "$p"; fi`,
-    `chmod 0644 "$p"`,
-    `mv -f "$p" "$f"`,
-    "echo ok",
-  ].join("\n");
-}
-
-export type VerifyOutcome = { ok: true } | { ok: false; why: string };
-
-export function parseVerify(stdout: string): VerifyOutcome | null {
-  const line = stdout.trim().split("\n").at(-1) ?? "";
-  if (line === "ok") return { ok: true };
-  if (line === "missing") return { ok: false, why: "the .part is gone" };
-  let m = /^size (\d+)$/.exec(line);
-  if (m !== null) return { ok: false, why: `it has ${m[1]} bytes` };
-  m = /^mismatch ([0-9a-f]{64})$/.exec(line);
-  if (m !== null) return { ok: false, why: `it has sha256 ${m[1]}` };
-  return null;
-}
-
 /**
  * Sends `target.localPath` to `node:root/store/.incoming/<sha256>`, unless the node has it.
  *
@@ -228,7 +111,7 @@ export async function transferArtifact(transport: Transport, target: TransferTar
   const { signal } = options;
   const tuning = { ...DEFAULT_TUNING, ...options.tuning };
   const node = transport.node;
-  const where = paths(target);
+  const where = uploadPaths(target);
 
   const local = await stat(target.localPath).catch((error: unknown) => {
     throw new TransferError(node, target.sha256, "local", `cannot read ${target.localPath} to send it: ${ioReason(error)}`, { cause: error });
@@ -289,22 +172,6 @@ async function run(transport: Transport, script: string, what: string, target: T
 }
 
 const labelOf = (target: TransferTarget) => target.label ?? target.sha256.slice(0, 12);
-
-/**
- * The command that measures the file system holding `dir` (or its nearest existing parent): prints
- * the folder measured, then `df -Pk`'s row for it.
- */
-export function spaceCommand(dir: string): string {
-  return `d=${shellQuote(dir)}; while [ ! -e "$d" ]; do d=$(dirname "$d"); done; printf '%s\\n' "$d"; df -Pk "$d" | tail -n 1`;
-}
-
-/** Parses {@link spaceCommand}'s output: bytes available and the mount point; null when unreadable. */
-export function parseSpace(stdout: string): { availableBytes: number; mount: string } | null {
-  const [, row] = stdout.split("\n");
-  // Filesystem 1024-blocks Used Available Capacity Mounted-on (either may hold spaces)
-  const m = /^.+?\s+\d+\s+\d+\s+(\d+)\s+\d+%\s+(.+)$/.exec(row?.trim() ?? "");
-  return m === null ? null : { availableBytes: Number(m[1]) * 1024, mount: m[2] ?? "" };
-}
 
 /**
  * The error for an upload that broke, in words: the connection lost (transient: the next try
@@ -444,80 +311,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     timer = setTimeout(() => reject(new Error("timed out")), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Emits at most every 100 ms or every 1% of the file, and always the last event. */
-const EMIT_MS = 100;
-/** The rate is measured over this much recent time. */
-const RATE_WINDOW_MS = 3_000;
-/** No rate is given before this much of the upload has passed ("starting"). */
-const RATE_MIN_MS = 500;
-
-class ProgressMeter {
-  /** Bytes this call moved. */
-  sentNow = 0;
-  readonly #samples: { at: number; bytes: number }[] = [];
-  #lastEmit = { at: 0, sent: -1 };
-
-  constructor(
-    readonly node: string,
-    readonly total: number,
-    readonly start: number,
-    readonly emit: ((event: TransferProgress) => void) | undefined,
-  ) {
-    this.#samples.push({ at: performance.now(), bytes: 0 });
-  }
-
-  get sent(): number {
-    return this.start + this.sentNow;
-  }
-
-  update(sentNow: number): void {
-    this.sentNow = sentNow;
-    if (this.emit === undefined) return;
-    const at = performance.now();
-    if (at - this.#lastEmit.at < EMIT_MS && this.sent - this.#lastEmit.sent < this.total / 100 && this.sent < this.total) return;
-    this.#emit(at);
-  }
-
-  finish(): void {
-    if (this.emit !== undefined && this.#lastEmit.sent !== this.sent) this.#emit(performance.now());
-  }
-
-  #emit(at: number): void {
-    this.#samples.push({ at, bytes: this.sentNow });
-    while (this.#samples.length > 2 && (this.#samples[1]?.at ?? at) < at - RATE_WINDOW_MS) this.#samples.shift();
-    const first = this.#samples[0] ?? { at, bytes: 0 };
-    const seconds = (at - first.at) / 1000;
-    // Over less than RATE_MIN_MS the figure is mostly the time to the first answer, not the rate.
-    const bytesPerSecond = seconds * 1000 >= RATE_MIN_MS ? Math.round((this.sentNow - first.bytes) / seconds) : 0;
-    const etaSeconds = bytesPerSecond > 0 ? Math.ceil((this.total - this.sent) / bytesPerSecond) : null;
-    this.#lastEmit = { at, sent: this.sent };
-    this.emit?.({ node: this.node, sent: this.sent, total: this.total, resumedFrom: this.start, bytesPerSecond, etaSeconds });
-  }
-}
-
-/** `45 s`, `3 min 05 s`, `2 h 10 min`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
-}
-
-/**
- * One line for a progress event: the same text on a terminal (rewritten in place with `\r`) and in
- * a log (one line per event). Pure.
- *
- * @example
- * formatProgress({ node: "n1", sent: 41943040, total: 67108864, resumedFrom: 0, bytesPerSecond: 104857600, etaSeconds: 1 })
- * // "n1: 40.0 MiB of 64.0 MiB (62%), 100.0 MiB/s, 1 s left"
- */
-export function formatProgress(event: TransferProgress): string {
-  const percent = event.total === 0 ? 100 : Math.floor((event.sent / event.total) * 100);
-  const head = `${event.node}: ${formatBytes(event.sent)} of ${formatBytes(event.total)} (${percent}%)`;
-  if (event.sent >= event.total) return `${head}, done`;
-  const rate = event.bytesPerSecond > 0 ? `${formatBytes(event.bytesPerSecond)}/s` : "starting";
-  const eta = event.etaSeconds === null ? "" : `, ${formatDuration(event.etaSeconds)} left`;
-  return `${head}, ${rate}${eta}`;
 }

@@ -100,7 +100,7 @@ export type RemoteHandle = Buffer;
 
 /**
  * The node's current connection, by name: what the executors, the lease and gathering need, so
- * they do not depend on the SSH class (`Connections` in ssh-transport.ts is the real one; tests
+ * they do not depend on the SSH class (`Connections` in connections.ts is the real one; tests
  * hand out local transports).
  */
 export interface NodeTransports {

@@ -7,7 +7,8 @@ import type { LockFact } from "../facts/types.js";
 import type { Plan, Stage } from "../planner/types.js";
 import type { NodeOutcome } from "../state-machine/cluster-run.js";
 import type { Phase } from "../state-machine/node-machine.js";
-import type { TransferProgress, TransferResult } from "../executors/transfer.js";
+import type { TransferProgress } from "../executors/transfer-progress.js";
+import type { TransferResult } from "../executors/transfer.js";
 
 /** An upload's progress, its end (finished, failed or cancelled) and its result. */
 export type TransferEvent =

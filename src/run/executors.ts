@@ -5,7 +5,7 @@
  * nothing (the plan and the machines did) and print nothing (uploads are reported as events).
  */
 import { InternalError, ReconcileError } from "../errors.js";
-import type { StageItem, StagedArtifact, StageOptions } from "../executors/artifact-cache.js";
+import type { StageItem, StagedArtifact, StageOptions } from "../executors/stage.js";
 import { rollbackDir } from "../executors/steps/journal.js";
 import { nextState, writeState, type StateOptions } from "../executors/steps/node-state.js";
 import { rollbackNode, runNodeSteps, type StepContext } from "../executors/steps/runner.js";

@@ -3,8 +3,8 @@
  * and converges on every save with the same one) and closed explicitly: the nodes' connections,
  * the abort signal, the logger and the artifact cache.
  */
-import { ArtifactCache, defaultCacheDir } from "../executors/artifact-cache.js";
-import { Connections } from "../executors/ssh-transport.js";
+import { ArtifactCache, defaultCacheDir } from "../executors/stage.js";
+import { Connections } from "../executors/connections.js";
 import type { NodeConnections } from "../executors/transport.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import type { Logger } from "../log.js";

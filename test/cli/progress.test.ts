@@ -3,7 +3,7 @@
  * output), plain lines at each quarter elsewhere.
  */
 import { describe, expect, it } from "vitest";
-import type { TransferProgress } from "../../src/executors/transfer.js";
+import type { TransferProgress } from "../../src/executors/transfer-progress.js";
 import { ProgressView } from "../../src/cli/progress.js";
 
 const MiB = 1024 * 1024;

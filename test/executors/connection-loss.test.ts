@@ -13,8 +13,10 @@ import ssh2 from "ssh2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectError, RemoteCommandError } from "../../src/errors.js";
 import { formatKnownHostsLine } from "../../src/executors/known-hosts.js";
-import { Connections, connectNode } from "../../src/executors/ssh-transport.js";
-import { TransferError, transferArtifact, type TransferTarget } from "../../src/executors/transfer.js";
+import { Connections } from "../../src/executors/connections.js";
+import { connectNode } from "../../src/executors/ssh-transport.js";
+import { TransferError, transferArtifact } from "../../src/executors/transfer.js";
+import type { TransferTarget } from "../../src/executors/transfer-protocol.js";
 import type { ResolvedSsh } from "../../src/spec/resolved.js";
 import { FakeSshd, hostKeyOf, keyPair, nodeFor } from "./fake-sshd.js";
 

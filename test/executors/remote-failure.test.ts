@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConnectError, RemoteFileError } from "../../src/errors.js";
 import { explainRemoteFailure } from "../../src/executors/remote-failure.js";
-import { mapSftpError } from "../../src/executors/ssh-transport.js";
-import { parseSpace, spaceCommand } from "../../src/executors/transfer.js";
+import { mapSftpError } from "../../src/executors/ssh-errors.js";
+import { parseSpace, spaceCommand } from "../../src/executors/transfer-protocol.js";
 import { tempDir } from "../helpers/cli.js";
 
 describe("explainRemoteFailure", () => {

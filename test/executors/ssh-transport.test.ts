@@ -13,7 +13,9 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConnectError, RemoteCommandError } from "../../src/errors.js";
 import { formatKnownHostsLine } from "../../src/executors/known-hosts.js";
-import { connectNode, Connections, mapConnectError, MAX_SESSION_CHANNELS, scanHostKey, type SshTransport } from "../../src/executors/ssh-transport.js";
+import { Connections } from "../../src/executors/connections.js";
+import { mapConnectError } from "../../src/executors/ssh-errors.js";
+import { connectNode, MAX_SESSION_CHANNELS, scanHostKey, type SshTransport } from "../../src/executors/ssh-transport.js";
 import type { ResolvedNode, ResolvedSsh } from "../../src/spec/resolved.js";
 import { FakeSshd, hostKeyOf, keyPair, nodeFor } from "./fake-sshd.js";
 

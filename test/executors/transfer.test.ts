@@ -13,19 +13,9 @@ import { isTransient } from "../../src/state-machine/actors.js";
 import { shellQuote } from "../../src/facts/shell.js";
 import { formatBytes } from "../../src/planner/render.js";
 import type { ExecOptions, ExecResult, RemoteFiles, Transport } from "../../src/executors/transport.js";
-import {
-  TransferError,
-  formatDuration,
-  formatProgress,
-  parsePrepare,
-  parseVerify,
-  prepareCommand,
-  transferArtifact,
-  sha256Into,
-  verifyCommand,
-  type TransferProgress,
-  type TransferTarget,
-} from "../../src/executors/transfer.js";
+import { TransferError, transferArtifact } from "../../src/executors/transfer.js";
+import { formatDuration, formatProgress, type TransferProgress } from "../../src/executors/transfer-progress.js";
+import { parsePrepare, parseVerify, prepareCommand, sha256Into, verifyCommand, type TransferTarget } from "../../src/executors/transfer-protocol.js";
 import { tempDir } from "../helpers/cli.js";
 
 const sha = (data: Buffer) => createHash("sha256").update(data).digest("hex");

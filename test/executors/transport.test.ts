@@ -5,7 +5,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { killCommand, settleCommand, wrapCommand } from "../../src/executors/ssh-transport.js";
+import { killCommand, settleCommand, wrapCommand } from "../../src/executors/process-group.js";
 import { shellQuote } from "../../src/executors/transport.js";
 
 function sh(script: string, input?: string): { code: number | null; stdout: string; stderr: string } {

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConnectError } from "../../src/errors.js";
-import { ArtifactCache } from "../../src/executors/artifact-cache.js";
+import { ArtifactCache } from "../../src/executors/stage.js";
 import { LockedError, localLockPath } from "../../src/executors/lock.js";
 import type { ExecOptions, ExecResult, NodeConnections, Transport } from "../../src/executors/transport.js";
 import { createLogger } from "../../src/log.js";

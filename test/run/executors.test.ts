@@ -11,7 +11,7 @@ import { userInfo } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createActor, toPromise } from "xstate";
-import { ArtifactCache } from "../../src/executors/artifact-cache.js";
+import { ArtifactCache } from "../../src/executors/stage.js";
 import type { ExecOptions, ExecResult, NodeTransports } from "../../src/executors/transport.js";
 import { storeFile, storePath } from "../../src/facts/layout.js";
 import type { NodeState } from "../../src/facts/types.js";

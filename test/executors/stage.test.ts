@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ArtifactCache, StageError, defaultCacheDir, type StageItem } from "../../src/executors/artifact-cache.js";
+import { ArtifactCache, StageError, defaultCacheDir, type StageItem } from "../../src/executors/stage.js";
 import { flowCodeDigest } from "../../src/executors/local-inputs.js";
 import { formatManifest } from "../../src/spec/deb-manifest.js";
 import { tempDir } from "../helpers/cli.js";
