@@ -99,8 +99,8 @@ export function diskRefusals(plan: Plan, facts: FactSet): Map<string, string> {
 /**
  * One apply: the local lock, then the lease on the server node (renewed while the run goes; lost,
  * it stops the run), every node's handshake started meanwhile; then gather, plan (or check the
- * saved plan), `confirm`, and the node machines (server first, workers in waves with the rolling
- * limit, transient failures retried). Locks are released at the end whatever happens; a lease
+ * saved plan), `confirm`, and the node machines in the plan's order (its waves and rolling
+ * groups, transient failures retried). Locks are released at the end whatever happens; a lease
  * that cannot be released is a `lock.notReleased` warning, not a failure.
  *
  * Rejects with a ReconcileError when the run could not start (locked, stale plan, nodes that could
