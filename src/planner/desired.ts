@@ -1,6 +1,6 @@
 /**
  * What a node should hold, derived from the resolved cluster alone (plus what the controller
- * measured locally). No facts here: plan.ts compares this with them.
+ * measured locally). No facts here: resources/ compares this with them.
  */
 import { posix } from "node:path";
 import type { ArtifactKind, ResolvedCluster, ResolvedNode } from "../spec/resolved.js";

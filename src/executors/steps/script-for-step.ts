@@ -2,7 +2,7 @@
  * Which script carries out a step: {@link stepScript} picks the builder for the step's detail
  * kind and fills it in from the step and the run's context (secrets go only into the stdin).
  */
-import { fileText } from "../../planner/plan.js";
+import { fileText } from "../../planner/resources/files.js";
 import type { Step, StepKind } from "../../planner/types.js";
 import type { Sensitive } from "../../spec/secrets.js";
 import { StepError } from "../remote-script.js";
