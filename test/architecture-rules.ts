@@ -3,7 +3,8 @@
  *
  * Every folder and top-level file of src/ is a layer. A layer may import only: the layers in its
  * `layers` list (the direction cli → run → state-machine → executors → planner → facts → spec →
- * errors; log from executors, state-machine, run and cli only), the npm packages in `packages`, the node: modules
+ * units → errors, where units.ts and errors.ts are bottoms that import nothing; log from executors,
+ * state-machine, run and cli only), the npm packages in `packages`, the node: modules
  * in `node` (a bare builtin name such as "dns" counts as node:dns), and the files outside src/ in
  * `files`. Everything else fails, so a new import is a decision written down here with its reason.
  *
@@ -19,7 +20,7 @@
  * node:crypto's createHash but not draw randomUUID, and join paths with node:path's posix but not
  * resolve() them against the process's cwd.
  *
- * The pure core (spec, facts, planner, and errors.ts under them) also may not reach the world
+ * The pure core (spec, facts, planner, and units.ts and errors.ts under them) also may not reach the world
  * through globals (process, Date, timers, fetch, globalThis, require, performance, Math.random, ...:
  * `PURE_GLOBALS`), and nowhere in src/ may an `import()` take a computed argument (the allowlist
  * could not see what it loads). Its documented I/O files (`IO_FILES`, today only spec/load.ts)
@@ -39,7 +40,7 @@ import { posix } from "node:path";
 import ts from "typescript";
 
 /** The layers in their direction: each may import only what stands before it here. */
-export const CHAIN = ["errors", "spec", "facts", "planner", "executors", "state-machine", "run", "cli"] as const;
+export const CHAIN = ["errors", "units", "spec", "facts", "planner", "executors", "state-machine", "run", "cli"] as const;
 export type LayerName = (typeof CHAIN)[number] | "log";
 
 /** What a layer may import, each allowance with its reason. */
@@ -64,6 +65,9 @@ const NO_NODE_IO = "the pure core does no I/O";
 
 export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
   errors: { path: "src/errors.ts", pure: true, layers: [], packages: {}, node: {} },
+  // Quantities in words (formatBytes) that messages and data of every layer carry: the planner's
+  // disk reasons and the executors' errors need them, and they may not import a layer above them.
+  units: { path: "src/units.ts", pure: true, layers: [], packages: {}, node: {} },
   log: {
     path: "src/log.ts",
     pure: false,
@@ -104,7 +108,8 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
   planner: {
     path: "src/planner",
     pure: true,
-    layers: ["facts", "spec", "errors"],
+    // units: sizes in the reasons the plan carries (a disk shortfall).
+    layers: ["facts", "spec", "units", "errors"],
     packages: { diff: "the unified diff of a changed file in the plan (pure text)" },
     node: {
       "node:crypto": { why: "content digests and fact fingerprints; only hashing, never randomness", only: ["createHash"] },
@@ -116,8 +121,8 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     pure: false,
     // spec's values: the pure source helpers (localPath, isUrlSource) and the deb manifest parser,
     // which read nothing themselves; planner's values: pure helpers the executors must agree on
-    // (a file's text, the unpacked-size estimate, formatBytes).
-    layers: ["planner", "facts", "spec", "errors", "log"],
+    // (a file's text, the unpacked-size estimate); units: sizes in error messages.
+    layers: ["planner", "facts", "spec", "units", "errors", "log"],
     packages: {
       ssh2: "the SSH transport",
       tar: "packs flow folders deterministically and lists downloaded archives",
@@ -160,7 +165,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
   cli: {
     path: "src/cli",
     pure: false,
-    layers: ["run", "state-machine", "executors", "planner", "facts", "spec", "errors", "log"],
+    layers: ["run", "state-machine", "executors", "planner", "facts", "spec", "units", "errors", "log"],
     packages: { commander: "argv parsing (only the CLI parses argv)" },
     node: {
       "node:crypto": { why: "digests for pin" },
@@ -358,7 +363,7 @@ export function checkSource(path: string, text: string): Violation[] {
   const rules = LAYERS[layer];
   const io = IO_FILES[path];
   const pureNote = rules.pure ? `; ${NO_NODE_IO}` : "";
-  const only = layer === "errors" ? " (errors.ts imports nothing)" : layer === "log" ? " (log.ts imports pino only)" : "";
+  const only = layer === "errors" ? " (errors.ts imports nothing)" : layer === "units" ? " (units.ts imports nothing)" : layer === "log" ? " (log.ts imports pino only)" : "";
 
   const imports = importsOf(sf, (node) =>
     at(node, "computed-import", "import() with a computed argument: the allowlist cannot see what it loads; import a string literal"),
@@ -382,7 +387,7 @@ export function checkSource(path: string, text: string): Violation[] {
         if (!rules.layers.includes("log")) at(imp.node, "layer-import", `imports ${s}: only executors, state-machine and cli may log (and run, which composes them)${only}`);
         continue;
       }
-      if (layer === "errors" || layer === "log") {
+      if (layer === "errors" || layer === "units" || layer === "log") {
         at(imp.node, "layer-import", `imports ${s}${only}`);
         continue;
       }

@@ -1,7 +1,7 @@
 /**
  * The architecture of STYLE.md, enforced: the pure core (spec, facts, planner) does no I/O and no
  * logging, and imports only point down the layers
- * cli → run → state-machine → executors → planner → facts → spec → errors.
+ * cli → run → state-machine → executors → planner → facts → spec → units → errors.
  * The allowlist per layer, its reasons and the check itself are in ./architecture-rules.ts.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -159,6 +159,10 @@ describe("the architecture check bites", () => {
     ["src/cli/x.ts", 'import { watch } from "chokidar";', 1, "package-import", "'chokidar', which is not on the cli allowlist"],
     ["src/log.ts", 'import { writeFileSync } from "node:fs";', 1, "node-import", "(log.ts imports pino only)"],
     ["src/spec/cluster.validate.generated.ts", 'const equal = require("ajv/dist/runtime/equal").default;', 1, "pure-global", "uses require"],
+    // units.ts is a bottom like errors.ts: it imports nothing and is pure.
+    ["src/units.ts", 'import { ExitCode } from "./errors.js";', 1, "layer-import", "(units.ts imports nothing)"],
+    ["src/units.ts", "export const stamp = () => Date.now();", 1, "pure-global", "uses Date, which reads the clock"],
+    ["src/units.ts", 'import { styleText } from "node:util";', 1, "node-import", "(units.ts imports nothing)"],
   ] as const)("%s: %s", (path, source, line, rule, text) => {
     const found = one(path, source);
     const hit = found.find((v) => v.rule === rule && v.line === line);

@@ -5,7 +5,7 @@
  * the caller prints when each one is done.
  */
 import { formatDuration, formatProgress, type TransferProgress } from "../executors/transfer-progress.js";
-import { formatBytes } from "../planner/render.js";
+import { formatBytes } from "../units.js";
 import { print, type CliIO } from "./io.js";
 
 type Stream = CliIO["stdout"] & { columns?: number };

@@ -2,7 +2,7 @@
  * Upload progress: the event a transfer reports, the meter that paces and rates those events, and
  * plain text for them (`formatProgress`, `formatDuration`).
  */
-import { formatBytes } from "../planner/render.js";
+import { formatBytes } from "../units.js";
 
 export interface TransferProgress {
   node: string;

@@ -6,6 +6,7 @@
  */
 import { parseAddress, parseStepId } from "./address.js";
 import type { Action, Change, NodePlan, Plan } from "./types.js";
+import { formatBytes } from "../units.js";
 
 export type Tone = "add" | "change" | "destroy" | "muted" | "heading" | "error" | "warning";
 export type Style = (tone: Tone, text: string) => string;
@@ -13,18 +14,6 @@ const plain: Style = (_tone, text) => text;
 
 export const MARKS: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", restart: "~", noop: " " };
 const TONES: Record<Action, Tone> = { create: "add", update: "change", replace: "destroy", delete: "destroy", restart: "change", noop: "muted" };
-
-/** 1536 → "1.5 KiB". */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(bytes)} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 function label(c: Change): string {
   return `${c.kind} ${parseAddress(c.address)?.name ?? c.address}`;

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { RemoteCommandError, RemoteFileError } from "../../src/errors.js";
 import { isTransient } from "../../src/state-machine/actors.js";
 import { shellQuote } from "../../src/facts/shell.js";
-import { formatBytes } from "../../src/planner/render.js";
+import { formatBytes } from "../../src/units.js";
 import type { ExecOptions, ExecResult, RemoteFiles, Transport } from "../../src/executors/transport.js";
 import { TransferError, transferArtifact } from "../../src/executors/transfer.js";
 import { formatDuration, formatProgress, type TransferProgress } from "../../src/executors/transfer-progress.js";

@@ -6,7 +6,8 @@
 import { hostname, userInfo } from "node:os";
 import { readFile } from "node:fs/promises";
 import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js";
-import { formatBytes, renderPlan } from "../../planner/render.js";
+import { renderPlan } from "../../planner/render.js";
+import { formatBytes } from "../../units.js";
 import { savedPlanProblem, type SavedPlan } from "../../planner/saved.js";
 import { converge } from "../../run/converge.js";
 import type { RunEventHandler } from "../../run/events.js";

@@ -2,7 +2,7 @@
 import { ExitCode } from "../../errors.js";
 import type { Fact, FileFact, NodeFacts, NodeFactsResult } from "../../facts/types.js";
 import { REDACTED } from "../../spec/secrets.js";
-import { formatBytes } from "../../planner/render.js";
+import { formatBytes } from "../../units.js";
 import type { Logger } from "../../log.js";
 import { print, type CliIO } from "../io.js";
 import { gather } from "../../run/gather.js";
