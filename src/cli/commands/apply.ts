@@ -6,17 +6,16 @@
 import { hostname, userInfo } from "node:os";
 import { readFile } from "node:fs/promises";
 import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js";
-import { renderPlan } from "../../planner/render.js";
+import { renderPlan } from "../../display/plan.js";
 import { formatBytes } from "../../units.js";
 import { savedPlanProblem, type SavedPlan } from "../../planner/saved.js";
 import { converge } from "../../run/converge.js";
 import type { RunEventHandler } from "../../run/events.js";
 import type { NodeOutcome } from "../../state-machine/cluster-run.js";
 import type { Logger } from "../../log.js";
-import { ask, print, type CliIO } from "../io.js";
+import { ask, print, streamStyle, type CliIO } from "../io.js";
 import { ProgressView } from "../progress.js";
 import { interruptible, loadStrict, openSession, type SpecArgs } from "../remote.js";
-import { terminalStyle } from "./plan.js";
 
 export interface ApplyArgs extends SpecArgs {
   planFile?: string;
@@ -64,7 +63,7 @@ function renderEvents(io: CliIO, progress: ProgressView): RunEventHandler {
   return (e) => {
     switch (e.type) {
       case "plan.made": {
-        const style = terminalStyle(io, io.stdout);
+        const style = streamStyle(io, io.stdout);
         for (const line of renderPlan(e.plan, style === undefined ? {} : { style })) print(io.stdout, line);
         return;
       }

@@ -1,8 +1,9 @@
 /** renderPlan: the plan as lines for people, over the fixture cases of test/fixtures/plans. */
 import { describe, expect, it } from "vitest";
-import { renderPlan, type Style } from "../../src/planner/render.js";
+import { renderPlan } from "../../src/display/plan.js";
+import type { Style } from "../../src/display/style.js";
 import type { Plan } from "../../src/planner/types.js";
-import { loadCase, planCase } from "./cases.js";
+import { loadCase, planCase } from "../planner/cases.js";
 
 const rendered = (name: string, options: Parameters<typeof renderPlan>[1] = {}) => renderPlan(planCase(loadCase(name)), options);
 const planOf = (name: string): Plan => planCase(loadCase(name));
