@@ -2,8 +2,9 @@
  * The architecture of STYLE.md §2 as an allowlist, and a check that is pure over (path, source text).
  *
  * Every folder and top-level file of src/ is a layer. A layer may import only: the layers in its
- * `layers` list (the direction cli → run → state-machine → executors → planner → facts → spec →
- * errors; log from executors, state-machine, run and cli only), the npm packages in `packages`, the node: modules
+ * `layers` list (the direction cli → display → run → state-machine → executors → planner → facts →
+ * spec → units → errors, where units.ts and errors.ts are bottoms that import nothing; log from executors,
+ * state-machine, run and cli only), the npm packages in `packages`, the node: modules
  * in `node` (a bare builtin name such as "dns" counts as node:dns), and the files outside src/ in
  * `files`. Everything else fails, so a new import is a decision written down here with its reason.
  *
@@ -19,14 +20,16 @@
  * node:crypto's createHash but not draw randomUUID, and join paths with node:path's posix but not
  * resolve() them against the process's cwd.
  *
- * The pure core (spec, facts, planner, and errors.ts under them) also may not reach the world
+ * The pure core (spec, facts, planner, and units.ts and errors.ts under them) also may not reach the world
  * through globals (process, Date, timers, fetch, globalThis, require, performance, Math.random, ...:
  * `PURE_GLOBALS`), and nowhere in src/ may an `import()` take a computed argument (the allowlist
  * could not see what it loads). Its documented I/O files (`IO_FILES`, today only spec/load.ts)
  * are excepted by name from exactly what their job needs, and no pure module may import them.
  * Generated files (src/spec/*.generated.ts) are checked like any other: they ship in the pure core.
  * A layer outside the pure core may still be kept off some globals (`globals`): run, the headless
- * pipeline, may not touch `process` or `console`.
+ * pipeline, may not touch `process` or `console`. Or it may be `pure` as a whole though it stands
+ * above run: display (text for people from plans, facts and a run's events) is held to exactly the
+ * pure core's rules, so the CLI alone writes, reads the terminal and keeps time.
  *
  * Identifiers and imports are found with the TypeScript parser, so comments and strings do not
  * count, `foo.process` and `{ process: 1 }` are not `process`, and `x: Date` (a type: time passed
@@ -39,14 +42,14 @@ import { posix } from "node:path";
 import ts from "typescript";
 
 /** The layers in their direction: each may import only what stands before it here. */
-export const CHAIN = ["errors", "spec", "facts", "planner", "executors", "state-machine", "run", "cli"] as const;
+export const CHAIN = ["errors", "units", "spec", "facts", "planner", "executors", "state-machine", "run", "display", "cli"] as const;
 export type LayerName = (typeof CHAIN)[number] | "log";
 
 /** What a layer may import, each allowance with its reason. */
 export interface LayerRules {
   /** src/<folder> or src/<file>.ts */
   readonly path: string;
-  /** The pure core: no process, clock, timers, network, randomness or logging through globals. */
+  /** Pure (the core, and display): no process, clock, timers, network, randomness or logging through globals. */
   readonly pure: boolean;
   /** Layers it may import values from (type-only imports may also reach any layer below it). */
   readonly layers: readonly LayerName[];
@@ -64,6 +67,9 @@ const NO_NODE_IO = "the pure core does no I/O";
 
 export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
   errors: { path: "src/errors.ts", pure: true, layers: [], packages: {}, node: {} },
+  // Quantities in words (formatBytes) that messages and data of every layer carry: the planner's
+  // disk reasons and the executors' errors need them, and they may not import a layer above them.
+  units: { path: "src/units.ts", pure: true, layers: [], packages: {}, node: {} },
   log: {
     path: "src/log.ts",
     pure: false,
@@ -104,7 +110,8 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
   planner: {
     path: "src/planner",
     pure: true,
-    layers: ["facts", "spec", "errors"],
+    // units: sizes in the reasons the plan carries (a disk shortfall).
+    layers: ["facts", "spec", "units", "errors"],
     packages: { diff: "the unified diff of a changed file in the plan (pure text)" },
     node: {
       "node:crypto": { why: "content digests and fact fingerprints; only hashing, never randomness", only: ["createHash"] },
@@ -116,8 +123,8 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     pure: false,
     // spec's values: the pure source helpers (localPath, isUrlSource) and the deb manifest parser,
     // which read nothing themselves; planner's values: pure helpers the executors must agree on
-    // (a file's text, the unpacked-size estimate, formatBytes).
-    layers: ["planner", "facts", "spec", "errors", "log"],
+    // (a file's text, the unpacked-size estimate); units: sizes in error messages.
+    layers: ["planner", "facts", "spec", "units", "errors", "log"],
     packages: {
       ssh2: "the SSH transport",
       tar: "packs flow folders deterministically and lists downloaded archives",
@@ -157,10 +164,23 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
       console: "prints: the pipeline reports events and the CLI renders them",
     },
   },
+  display: {
+    path: "src/display",
+    // Above run, and pure all the same: plans, facts and a run's events (types only, from run,
+    // state-machine and executors) in, lines out. Colors are a Style the CLI passes in; the CLI
+    // writes the lines, draws the live progress line and keeps its time.
+    pure: true,
+    // planner: a change's address read back (parseAddress, parseStepId); facts: its pure helpers
+    // for laying facts out (today display/facts.ts takes its types only); spec: REDACTED, how a
+    // hidden value is shown; errors: a failure's hint (ReconcileError); units: sizes.
+    layers: ["planner", "facts", "spec", "units", "errors"],
+    packages: {},
+    node: {},
+  },
   cli: {
     path: "src/cli",
     pure: false,
-    layers: ["run", "state-machine", "executors", "planner", "facts", "spec", "errors", "log"],
+    layers: ["display", "run", "state-machine", "executors", "planner", "facts", "spec", "units", "errors", "log"],
     packages: { commander: "argv parsing (only the CLI parses argv)" },
     node: {
       "node:crypto": { why: "digests for pin" },
@@ -169,7 +189,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
       "node:os": { why: "the user's home (pin), the lock holder's user and host name" },
       "node:path": { why: "local paths given on the command line" },
       "node:readline/promises": { why: "the yes/no question on a terminal" },
-      "node:util": { why: "styleText: colors of the rendered plan" },
+      "node:util": { why: "styleText: paints the display's tones on a terminal (display/style.ts)" },
     },
     files: { "package.json": "the version printed by --version and saved in plans" },
   },
@@ -357,8 +377,9 @@ export function checkSource(path: string, text: string): Violation[] {
   const layer = where.layer;
   const rules = LAYERS[layer];
   const io = IO_FILES[path];
-  const pureNote = rules.pure ? `; ${NO_NODE_IO}` : "";
-  const only = layer === "errors" ? " (errors.ts imports nothing)" : layer === "log" ? " (log.ts imports pino only)" : "";
+  const core = rules.pure && rank(layer) < rank("executors");
+  const pureNote = rules.pure ? `; ${core ? NO_NODE_IO : `${layer} is pure and does no I/O`}` : "";
+  const only = layer === "errors" ? " (errors.ts imports nothing)" : layer === "units" ? " (units.ts imports nothing)" : layer === "log" ? " (log.ts imports pino only)" : "";
 
   const imports = importsOf(sf, (node) =>
     at(node, "computed-import", "import() with a computed argument: the allowlist cannot see what it loads; import a string literal"),
@@ -382,7 +403,7 @@ export function checkSource(path: string, text: string): Violation[] {
         if (!rules.layers.includes("log")) at(imp.node, "layer-import", `imports ${s}: only executors, state-machine and cli may log (and run, which composes them)${only}`);
         continue;
       }
-      if (layer === "errors" || layer === "log") {
+      if (layer === "errors" || layer === "units" || layer === "log") {
         at(imp.node, "layer-import", `imports ${s}${only}`);
         continue;
       }
@@ -420,7 +441,7 @@ export function checkSource(path: string, text: string): Violation[] {
   if (rules.pure) {
     globalUses(sf, (node, name, why) => {
       if (io?.globals.includes(name)) return;
-      at(node, "pure-global", `uses ${name}, which ${why} (${path} is in the pure core)`);
+      at(node, "pure-global", `uses ${name}, which ${why} (${path} ${core ? "is in the pure core" : `is pure: the CLI writes what ${layer} makes`})`);
     });
   } else if (rules.globals !== undefined) {
     const banned = rules.globals;

@@ -1,7 +1,7 @@
 /**
- * The architecture of STYLE.md, enforced: the pure core (spec, facts, planner) does no I/O and no
- * logging, and imports only point down the layers
- * cli → run → state-machine → executors → planner → facts → spec → errors.
+ * The architecture of STYLE.md, enforced: the pure core (spec, facts, planner) and display do no
+ * I/O and no logging, and imports only point down the layers
+ * cli → display → run → state-machine → executors → planner → facts → spec → units → errors.
  * The allowlist per layer, its reasons and the check itself are in ./architecture-rules.ts.
  */
 import { readdirSync, readFileSync } from "node:fs";
@@ -159,6 +159,23 @@ describe("the architecture check bites", () => {
     ["src/cli/x.ts", 'import { watch } from "chokidar";', 1, "package-import", "'chokidar', which is not on the cli allowlist"],
     ["src/log.ts", 'import { writeFileSync } from "node:fs";', 1, "node-import", "(log.ts imports pino only)"],
     ["src/spec/cluster.validate.generated.ts", 'const equal = require("ajv/dist/runtime/equal").default;', 1, "pure-global", "uses require"],
+    // units.ts is a bottom like errors.ts: it imports nothing and is pure.
+    ["src/units.ts", 'import { ExitCode } from "./errors.js";', 1, "layer-import", "(units.ts imports nothing)"],
+    ["src/units.ts", "export const stamp = () => Date.now();", 1, "pure-global", "uses Date, which reads the clock"],
+    ["src/units.ts", 'import { styleText } from "node:util";', 1, "node-import", "(units.ts imports nothing)"],
+    // display stands above run and is pure all the same: the CLI writes, draws and keeps time.
+    ["src/display/x.ts", "export const now = () => Date.now();", 1, "pure-global", "uses Date, which reads the clock"],
+    ["src/display/x.ts", 'export const out = (line: string) => process.stdout.write(line);', 1, "pure-global", "is pure: the CLI writes what display makes"],
+    ["src/display/x.ts", 'console.log("plan");', 1, "pure-global", "uses console"],
+    ["src/display/x.ts", "setTimeout(redraw, 200);", 1, "pure-global", "uses setTimeout"],
+    ["src/display/x.ts", 'import { styleText } from "node:util";', 1, "node-import", "not on the display allowlist (node: modules: nothing); display is pure and does no I/O"],
+    ["src/display/x.ts", 'import { print } from "../cli/io.js";', 1, "layer-import", "from the higher layer 'cli'"],
+    ["src/display/x.ts", 'import { converge } from "../run/converge.js";', 1, "layer-import", "display may import with `import type` only"],
+    ["src/display/x.ts", 'import { ProgressMeter } from "../executors/transfer-progress.js";', 1, "layer-import", "display may import with `import type` only"],
+    ["src/display/x.ts", 'import { log } from "../log.js";', 1, "layer-import", "only executors, state-machine and cli may log"],
+    ["src/run/x.ts", 'import { renderPlan } from "../display/plan.js";', 1, "layer-import", "from the higher layer 'display'"],
+    ["src/executors/x.ts", 'import { formatProgress } from "../display/progress.js";', 1, "layer-import", "from the higher layer 'display'"],
+    ["src/planner/x.ts", 'import { renderPlan } from "../display/plan.js";', 1, "layer-import", "from the higher layer 'display'"],
   ] as const)("%s: %s", (path, source, line, rule, text) => {
     const found = one(path, source);
     const hit = found.find((v) => v.rule === rule && v.line === line);
@@ -214,5 +231,17 @@ describe("the architecture check bites", () => {
     expect(one("src/spec/load.ts", 'import { readFile } from "node:fs/promises";\nimport { homedir } from "node:os";\nexport const env = () => process.env;').map(formatViolation)).toEqual([]);
     expect(one("src/spec/x.ts", 'import schema from "../../schema/cluster.schema.json" with { type: "json" };\nimport { isDeepStrictEqual } from "node:util";').map(formatViolation)).toEqual([]);
     expect(one("src/cli/main.ts", 'import pkg from "../../package.json" with { type: "json" };\nimport { Command } from "commander";\nconst run = () => import("./commands/plan.js");').map(formatViolation)).toEqual([]);
+
+    const display = [
+      'import type { RunEvent } from "../run/events.js";',
+      'import type { NodeOutcome } from "../state-machine/cluster-run.js";',
+      'import type { TransferProgress } from "../executors/transfer-progress.js";',
+      'import { parseAddress } from "../planner/address.js";',
+      'import { REDACTED } from "../spec/secrets.js";',
+      'import { ReconcileError } from "../errors.js";',
+      'import { formatBytes } from "../units.js";',
+      "export const line = (e: RunEvent, o: NodeOutcome, p: TransferProgress, at: Date) => [e.type, o.node, formatBytes(p.sent), REDACTED, parseAddress('x'), String(new ReconcileError('x')), String(at), String(Math.floor(1.5))].join(' ');",
+    ].join("\n");
+    expect(one("src/display/x.ts", display).map(formatViolation)).toEqual([]);
   });
 });

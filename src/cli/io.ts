@@ -1,4 +1,6 @@
 import { createInterface } from "node:readline/promises";
+import { styleText } from "node:util";
+import { terminalStyle, type Style } from "../display/style.js";
 import { formatDiagnostic, type Diagnostic } from "../errors.js";
 
 /** What a command may touch of its process: its streams and environment. Tests pass fakes. */
@@ -12,6 +14,11 @@ export interface CliIO {
 
 export function print(stream: CliIO["stdout"], line = ""): void {
   stream.write(`${line}\n`);
+}
+
+/** Colors for lines printed on `stream`: on a terminal, unless NO_COLOR is set (display/style.ts). */
+export function streamStyle(io: CliIO, stream: CliIO["stdout"]): Style | undefined {
+  return terminalStyle(stream.isTTY, io.env, styleText);
 }
 
 export function plural(n: number, word: string, many = `${word}s`): string {

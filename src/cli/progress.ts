@@ -2,10 +2,11 @@
  * Upload progress for people. On a terminal: one live line for the uploads under way (per
  * artifact the nodes and their percent, the total bytes/s, the longest time left), rewritten in place, and cleared before any other line is printed so the
  * output never tangles. Elsewhere (a pipe, a CI log): a plain line per upload at 25, 50 and 75%;
- * the caller prints when each one is done.
+ * the caller prints when each one is done. The lines' text is display/progress.ts; this view
+ * decides when they are printed and draws them on the terminal.
  */
-import { formatDuration, formatProgress, type TransferProgress } from "../executors/transfer-progress.js";
-import { formatBytes } from "../planner/render.js";
+import type { TransferProgress } from "../executors/transfer-progress.js";
+import { uploadLine, uploadsLine, type Upload } from "../display/progress.js";
 import { print, type CliIO } from "./io.js";
 
 type Stream = CliIO["stdout"] & { columns?: number };
@@ -17,7 +18,7 @@ export class ProgressView {
   readonly #out: Stream;
   readonly #now: () => number;
   /** Uploads under way, by key: the latest event and what is being sent. */
-  readonly #uploads = new Map<string, { event: TransferProgress; what: string }>();
+  readonly #uploads = new Map<string, Upload>();
   /** Plain mode: the last quarter printed per upload. */
   readonly #quarters = new Map<string, number>();
   #drawn = false;
@@ -51,7 +52,7 @@ export class ProgressView {
       if (quarter < (this.#quarters.get(key) ?? 0)) this.#quarters.set(key, quarter);
       if (!done && quarter > (this.#quarters.get(key) ?? 0)) {
         this.#quarters.set(key, quarter);
-        print(this.#out, `  ${formatProgress(event)}  ${what}`);
+        print(this.#out, uploadLine({ event, what }));
       }
       return;
     }
@@ -93,21 +94,7 @@ export class ProgressView {
   #draw(): void {
     if (!this.#live) return;
     if (this.#uploads.size === 0) return this.clear();
-    // Per artifact the nodes and their percent, then the total rate and the longest time left.
-    const groups = new Map<string, string[]>();
-    let rate = 0;
-    let eta: number | null = null;
-    for (const { event, what } of this.#uploads.values()) {
-      groups.set(what, [...(groups.get(what) ?? []), `${event.node} ${Math.floor((event.sent / event.total) * 100)}%`]);
-      rate += event.bytesPerSecond;
-      if (event.etaSeconds !== null) eta = Math.max(eta ?? 0, event.etaSeconds);
-    }
-    const parts = [...groups].map(([what, nodes]) => `${what} → ${nodes.join(" ")}`);
-    let text = `sending ${parts.join(" | ")}${rate > 0 ? ` · ${formatBytes(rate)}/s` : ""}${eta === null ? "" : ` · ${formatDuration(eta)} left`}`;
-    // A terminal that does not say its size (columns 0, as under `script`) gets 80.
-    const columns = this.#out.columns ?? 0;
-    const width = (columns >= 20 ? columns : 80) - 1;
-    if (text.length > width) text = `${text.slice(0, Math.max(0, width - 1))}…`;
+    const text = uploadsLine(this.#uploads.values(), this.#out.columns);
     this.#out.write(`\r\x1b[K${text}`);
     this.#drawn = true;
   }

@@ -1,8 +1,7 @@
 /**
- * Upload progress: the event a transfer reports, the meter that paces and rates those events, and
- * plain text for them (`formatProgress`, `formatDuration`).
+ * Upload progress: the event a transfer reports and the meter that paces and rates those events.
+ * Their text for people is src/display/progress.ts.
  */
-import { formatBytes } from "../planner/render.js";
 
 export interface TransferProgress {
   node: string;
@@ -67,29 +66,4 @@ export class ProgressMeter {
     this.#lastEmit = { at, sent: this.sent };
     this.emit?.({ node: this.node, sent: this.sent, total: this.total, resumedFrom: this.start, bytesPerSecond, etaSeconds });
   }
-}
-
-/** `45 s`, `3 min 05 s`, `2 h 10 min`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, "0")} s`;
-  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")} min`;
-}
-
-/**
- * One line for a progress event: the same text on a terminal (rewritten in place with `\r`) and in
- * a log (one line per event). Pure.
- *
- * @example
- * formatProgress({ node: "n1", sent: 41943040, total: 67108864, resumedFrom: 0, bytesPerSecond: 104857600, etaSeconds: 1 })
- * // "n1: 40.0 MiB of 64.0 MiB (62%), 100.0 MiB/s, 1 s left"
- */
-export function formatProgress(event: TransferProgress): string {
-  const percent = event.total === 0 ? 100 : Math.floor((event.sent / event.total) * 100);
-  const head = `${event.node}: ${formatBytes(event.sent)} of ${formatBytes(event.total)} (${percent}%)`;
-  if (event.sent >= event.total) return `${head}, done`;
-  const rate = event.bytesPerSecond > 0 ? `${formatBytes(event.bytesPerSecond)}/s` : "starting";
-  const eta = event.etaSeconds === null ? "" : `, ${formatDuration(event.etaSeconds)} left`;
-  return `${head}, ${rate}${eta}`;
 }

@@ -19,7 +19,7 @@
 import { open, stat, type FileHandle } from "node:fs/promises";
 import { ConnectError, ReconcileError, RemoteCommandError, RemoteFileError, ioReason } from "../errors.js";
 import { incomingDir, partFile } from "../facts/layout.js";
-import { formatBytes } from "../planner/render.js";
+import { formatBytes } from "../units.js";
 import { explainRemoteFailure } from "./remote-failure.js";
 import { runScript } from "./remote-script.js";
 import { ProgressMeter, type TransferProgress } from "./transfer-progress.js";

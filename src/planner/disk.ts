@@ -13,7 +13,7 @@ import type { ArtifactKind } from "../spec/resolved.js";
 import type { DiskFact } from "../facts/types.js";
 import { diskPlaces } from "../facts/system.js";
 import type { DiskNeed, Step } from "./types.js";
-import { formatBytes } from "./render.js";
+import { formatBytes } from "../units.js";
 
 /**
  * How many times its size an archive unpacks to, when the archive does not say. Measured on a

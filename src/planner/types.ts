@@ -2,7 +2,7 @@
  * The plan as data (STYLE.md §3.12, after terraform `internal/plans`): what would change on each
  * node, in which stage, after what, and which facts the decision rests on. A Plan is
  * JSON-serializable and deterministic: the same cluster, facts and local inputs give the same bytes.
- * Rendering lives in render.ts; nothing here prints.
+ * Rendering lives in src/display/plan.ts; nothing here prints.
  */
 import type { ArtifactKind } from "../spec/resolved.js";
 import type { Unreachable } from "../facts/types.js";

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { describeBlocker, plan } from "../../src/planner/plan.js";
-import { renderPlan } from "../../src/planner/render.js";
+import { renderPlan } from "../../src/display/plan.js";
 import { UNSUPPORTED_STEPS } from "../../src/executors/steps/script-for-step.js";
 import { loadCase } from "./cases.js";
 

@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { plan } from "../../src/planner/plan.js";
-import { renderPlan } from "../../src/planner/render.js";
+import { renderPlan } from "../../src/display/plan.js";
 import { STAGES, type Plan, type Step } from "../../src/planner/types.js";
 import { REDACTED } from "../../src/spec/secrets.js";
 import { caseNames, diffBody, leakForms, loadCase, planCase, reverseKeys, type PlanCase } from "./cases.js";

@@ -6,16 +6,15 @@
 import { hostname, userInfo } from "node:os";
 import { readFile } from "node:fs/promises";
 import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js";
-import { formatBytes, renderPlan } from "../../planner/render.js";
+import { outcomeLines, retryLine, stageLine, staleLines, transferDoneLine, warningLine } from "../../display/events.js";
+import { renderPlan } from "../../display/plan.js";
 import { savedPlanProblem, type SavedPlan } from "../../planner/saved.js";
 import { converge } from "../../run/converge.js";
 import type { RunEventHandler } from "../../run/events.js";
-import type { NodeOutcome } from "../../state-machine/cluster-run.js";
 import type { Logger } from "../../log.js";
-import { ask, print, type CliIO } from "../io.js";
+import { ask, print, streamStyle, type CliIO } from "../io.js";
 import { ProgressView } from "../progress.js";
 import { interruptible, loadStrict, openSession, type SpecArgs } from "../remote.js";
-import { terminalStyle } from "./plan.js";
 
 export interface ApplyArgs extends SpecArgs {
   planFile?: string;
@@ -44,13 +43,6 @@ async function readSavedPlan(file: string): Promise<SavedPlan> {
   return value as SavedPlan;
 }
 
-/** A node's outcome; a failure's hint (what to do about it) on the line below. */
-function outcomeLines(o: NodeOutcome): string[] {
-  const error = o.status === "failed" || o.status === "rolledBack" ? o.error : undefined;
-  const hint = error instanceof ReconcileError ? error.hint : undefined;
-  return [`node ${o.node}: ${o.message}`, ...(hint === undefined ? [] : [`  hint: ${hint}`])];
-}
-
 /** The question before a fresh plan is applied; a no is said at once, while the lock is still held. */
 async function confirm(io: CliIO): Promise<boolean> {
   if ((await ask(io, "Apply these changes? Only 'yes' is accepted: ")) === "yes") return true;
@@ -63,23 +55,23 @@ function renderEvents(io: CliIO, progress: ProgressView): RunEventHandler {
   return (e) => {
     switch (e.type) {
       case "plan.made": {
-        const style = terminalStyle(io, io.stdout);
+        const style = streamStyle(io, io.stdout);
         for (const line of renderPlan(e.plan, style === undefined ? {} : { style })) print(io.stdout, line);
         return;
       }
       case "plan.stale":
-        for (const r of e.reasons) print(io.stderr, `  ${r}`);
+        for (const line of staleLines(e)) print(io.stderr, line);
         return;
       case "warning":
         // The lock is released after the run: its live line goes first.
         if (e.code === "lock.notReleased") progress.close();
-        progress.print(io.stderr, `warning: ${e.message}`);
+        progress.print(io.stderr, warningLine(e));
         return;
       case "stage.started":
-        progress.print(io.stdout, `node ${e.node}: ${e.phase === "unpack" ? "install: unpacking into the store" : e.stage}${e.attempt > 1 ? ` (attempt ${e.attempt})` : ""}`);
+        progress.print(io.stdout, stageLine(e));
         return;
       case "retry.scheduled":
-        progress.print(io.stderr, `node ${e.node}: ${e.stage} failed, retrying in ${Math.round(e.delayMs / 1000)} s: ${e.error instanceof Error ? e.error.message : String(e.error)}`);
+        progress.print(io.stderr, retryLine(e));
         return;
       case "transfer.progress":
         progress.update(`${e.node}\0${e.artifact}`, e.artifact, e.progress);
@@ -87,11 +79,9 @@ function renderEvents(io: CliIO, progress: ProgressView): RunEventHandler {
       case "transfer.ended":
         progress.done(`${e.node}\0${e.artifact}`);
         return;
-      case "transfer.done": {
-        const r = e.result;
-        progress.print(io.stdout, `node ${e.node}: ${e.artifact} ${r.skipped ? "already there" : `sent ${formatBytes(r.sent)}${r.resumedFrom > 0 ? ` (resumed at ${formatBytes(r.resumedFrom)})` : ""}`}`);
+      case "transfer.done":
+        progress.print(io.stdout, transferDoneLine(e));
         return;
-      }
       case "run.finished":
         progress.close();
         print(io.stdout);

@@ -1,8 +1,7 @@
 /** `reconcile facts [node...]`: what reconcile sees on each node, as gathered for a plan. */
 import { ExitCode } from "../../errors.js";
-import type { Fact, FileFact, NodeFacts, NodeFactsResult } from "../../facts/types.js";
-import { REDACTED } from "../../spec/secrets.js";
-import { formatBytes } from "../../planner/render.js";
+import type { NodeFactsResult } from "../../facts/types.js";
+import { factsJson, nodeFactsLines } from "../../display/facts.js";
 import type { Logger } from "../../log.js";
 import { print, type CliIO } from "../io.js";
 import { gather } from "../../run/gather.js";
@@ -11,47 +10,6 @@ import { interruptible, loadForNodes, openSession, selectNodes, type SpecArgs } 
 export interface FactsArgs extends SpecArgs {
   nodes: string[];
   json: boolean;
-}
-
-function show<T>(fact: Fact<T>, text: (value: T) => string): string {
-  return fact.ok ? text(fact.value) : `(could not read: ${fact.error})`;
-}
-
-/** A few lines per node: enough to see what a plan will be based on. */
-function describe(facts: NodeFacts): string[] {
-  const out: string[] = [];
-  out.push(`  os        ${show(facts.os, (o) => `${o.prettyName} ${o.arch}, hostname ${o.hostname}, commands run as ${o.user}`)}`);
-  // One line per file system, with the places it holds.
-  const disk = show(facts.disk, (d) => d.filesystems.map((f) => `${formatBytes(f.availableBytes)} free of ${formatBytes(f.totalBytes)} on ${f.mount}, holding ${f.holds.join(", ")}`).join("\n"));
-  out.push(...disk.split("\n").map((line, i) => `${i === 0 ? "  disk      " : "            "}${line}`));
-  out.push(`  store     ${show(facts.store, (s) => `${s.complete.length} complete${s.uploaded.length > 0 ? `, ${s.uploaded.length} uploaded and waiting for install` : ""}${s.partial.length > 0 ? `, ${s.partial.length} partial upload(s)` : ""}`)}`);
-  out.push(...show(facts.store, (s) => s.complete.map((sha) => `              ${sha}`).join("\n")).split("\n").filter((l) => l !== ""));
-  out.push(`  links     ${show(facts.links, (l) => (Object.keys(l).length === 0 ? "none" : ""))}`);
-  if (facts.links.ok) for (const [path, l] of Object.entries(facts.links.value)) out.push(`              ${path} -> ${l.state === "link" ? l.target : l.state === "other" ? `(${l.type})` : "(absent)"}`);
-  out.push(`  files     ${show(facts.files, (f) => (Object.keys(f).length === 0 ? "none" : ""))}`);
-  if (facts.files.ok) {
-    for (const [path, f] of Object.entries(facts.files.value)) {
-      out.push(`              ${path}  ${f.state === "file" ? `${f.mode} ${f.owner}:${f.group} ${f.bytes} B sha256:${f.content === null ? REDACTED : f.sha256.slice(0, 12)}` : f.state === "other" ? `(${f.type})` : "(absent)"}`);
-    }
-  }
-  out.push(`  units     ${show(facts.units, (u) => (Object.keys(u).length === 0 ? "none" : ""))}`);
-  if (facts.units.ok) for (const [name, u] of Object.entries(facts.units.value)) out.push(`              ${name}  ${u.load}, ${u.active}/${u.sub}, ${u.unitFileState || "-"}`);
-  out.push(`  packages  ${show(facts.packages, (p) => Object.entries(p).map(([n, v]) => `${n} ${v === null ? "(not installed)" : v.version}`).join(", ") || "none managed")}`);
-  out.push(`  users     ${show(facts.users, (u) => Object.entries(u).map(([n, v]) => `${n} ${v === null ? "(absent)" : `uid ${v.uid}`}`).join(", ") || "none managed")}`);
-  out.push(`  state     ${show(facts.state, (s) => (s === null ? "never applied" : `generation ${s.generation}, ${s.resources.length} resources, applied ${s.appliedAt}`))}`);
-  out.push(`  lock      ${show(facts.lock, (l) => (l === null ? "free" : `held by ${l.holder} on ${l.host} (pid ${l.pid}) until ${l.expiresAt}`))}`);
-  return out;
-}
-
-/**
- * Files read without their content (those holding secrets, and files no longer declared) show no
- * hash either, as in plans: a hash of a short secret file is a way to guess it.
- */
-function hideUnreadHashes(key: string, value: unknown): unknown {
-  if (key !== "files" || typeof value !== "object" || value === null || !("ok" in value) || value.ok !== true) return value;
-  const files = (value as unknown as { value: Record<string, FileFact> }).value;
-  const shown = Object.fromEntries(Object.entries(files).map(([path, f]) => [path, f.state === "file" && f.content === null ? { ...f, sha256: REDACTED } : f]));
-  return { ok: true, value: shown };
 }
 
 export async function factsCommand(args: FactsArgs, io: CliIO, log: Logger): Promise<number> {
@@ -67,17 +25,9 @@ export async function factsCommand(args: FactsArgs, io: CliIO, log: Logger): Pro
     }
     const failed = nodes.filter((n) => facts[n.name]?.reachable !== true);
     if (args.json) {
-      io.stdout.write(`${JSON.stringify(Object.fromEntries(nodes.map((n) => [n.name, facts[n.name]])), hideUnreadHashes, 2)}\n`);
+      io.stdout.write(`${factsJson(Object.fromEntries(nodes.map((n) => [n.name, facts[n.name]])))}\n`);
     } else {
-      for (const node of nodes) {
-        const result = facts[node.name];
-        print(io.stdout, `node ${node.name} (${node.address})`);
-        if (result === undefined || !result.reachable) {
-          print(io.stdout, `  ! unreachable: ${result?.error.message ?? "no facts"}`);
-          if (result?.error.hint) print(io.stdout, `    hint: ${result.error.hint}`);
-        } else for (const line of describe(result.facts)) print(io.stdout, line);
-        print(io.stdout);
-      }
+      for (const node of nodes) for (const line of nodeFactsLines(node, facts[node.name])) print(io.stdout, line);
     }
     return failed.length > 0 ? ExitCode.failure : ExitCode.ok;
   });

@@ -1,13 +1,12 @@
 /** `reconcile plan`: gather facts from every node, diff, show what apply would change. */
-import { styleText } from "node:util";
 import { stat } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { ExitCode, UsageError } from "../../errors.js";
-import { renderPlan, type Style, type Tone } from "../../planner/render.js";
+import { renderPlan } from "../../display/plan.js";
 import type { SavedPlan } from "../../planner/saved.js";
 import { writeFileAtomically } from "../../executors/local-files.js";
 import type { Logger } from "../../log.js";
-import { print, type CliIO } from "../io.js";
+import { print, streamStyle, type CliIO } from "../io.js";
 import { gather } from "../../run/gather.js";
 import { planGathered } from "../../run/plan.js";
 import { interruptible, loadStrict, openSession, type SpecArgs } from "../remote.js";
@@ -19,22 +18,6 @@ export interface PlanArgs extends SpecArgs {
   detailedExitcode: boolean;
   prune: boolean;
   verbose: boolean;
-}
-
-const COLORS: Record<Tone, Parameters<typeof styleText>[0]> = {
-  add: "green",
-  change: "yellow",
-  destroy: "red",
-  muted: "dim",
-  heading: "bold",
-  error: "red",
-  warning: "yellow",
-};
-
-/** Colors on a terminal, unless NO_COLOR is set (https://no-color.org). */
-export function terminalStyle(io: CliIO, stream: CliIO["stdout"]): Style | undefined {
-  if (stream.isTTY !== true || (io.env.NO_COLOR ?? "") !== "") return undefined;
-  return (tone, text) => (text === "" ? text : styleText(COLORS[tone], text));
 }
 
 /** Fails before any node is contacted when `--out` cannot be written where it points. */
@@ -66,7 +49,7 @@ export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promi
     if (args.out !== undefined) await writeFileAtomically(args.out, text, { mode: 0o600 });
     if (args.json) io.stdout.write(text);
     else {
-      const style = terminalStyle(io, io.stdout);
+      const style = streamStyle(io, io.stdout);
       for (const line of renderPlan(result, { verbose: args.verbose, ...(style === undefined ? {} : { style }) })) print(io.stdout, line);
       if (args.out !== undefined) print(io.stdout, `Saved the plan to ${args.out}: apply it exactly with \`reconcile apply ${args.out}\`.`);
     }

@@ -1,8 +1,9 @@
 /** renderPlan: the plan as lines for people, over the fixture cases of test/fixtures/plans. */
 import { describe, expect, it } from "vitest";
-import { formatBytes, renderPlan, type Style } from "../../src/planner/render.js";
+import { renderPlan } from "../../src/display/plan.js";
+import type { Style } from "../../src/display/style.js";
 import type { Plan } from "../../src/planner/types.js";
-import { loadCase, planCase } from "./cases.js";
+import { loadCase, planCase } from "../planner/cases.js";
 
 const rendered = (name: string, options: Parameters<typeof renderPlan>[1] = {}) => renderPlan(planCase(loadCase(name)), options);
 const planOf = (name: string): Plan => planCase(loadCase(name));
@@ -304,20 +305,5 @@ describe("renderPlan: not enough disk", () => {
     );
     expect(text.filter((l) => l.includes("not enough disk"))).toHaveLength(1);
     expect(text.at(-1)).toBe("Plan: 3 to add, 7 to change, 0 to destroy.");
-  });
-});
-
-describe("formatBytes", () => {
-  it.each([
-    [0, "0 B"],
-    [1023, "1023 B"],
-    [1536, "1.5 KiB"],
-    [20_480, "20.0 KiB"],
-    [363_000_000, "346.2 MiB"],
-    [420_020_480, "400.6 MiB"],
-    [5 * 1024 ** 3, "5.0 GiB"],
-    [1024 ** 5, "1024.0 TiB"],
-  ])("%d → %s", (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
   });
 });

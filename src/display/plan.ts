@@ -2,29 +2,15 @@
  * Plan → lines for people, in the shape Terraform users know: per node `+` create, `~` update,
  * `-` delete, `-/+` replace, a diff for changed text files, bytes to send and to unpack, warnings
  * (not enough disk, a lock held), and the summary line.
- * Pure: colors come from the `style` the CLI passes in.
+ * Pure: colors come from the `style` the CLI passes in (style.ts).
  */
-import { parseAddress, parseStepId } from "./address.js";
-import type { Action, Change, NodePlan, Plan } from "./types.js";
-
-export type Tone = "add" | "change" | "destroy" | "muted" | "heading" | "error" | "warning";
-export type Style = (tone: Tone, text: string) => string;
-const plain: Style = (_tone, text) => text;
+import { parseAddress, parseStepId } from "../planner/address.js";
+import type { Action, Change, NodePlan, Plan } from "../planner/types.js";
+import { formatBytes } from "../units.js";
+import { plain, type Style, type Tone } from "./style.js";
 
 export const MARKS: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", restart: "~", noop: " " };
 const TONES: Record<Action, Tone> = { create: "add", update: "change", replace: "destroy", delete: "destroy", restart: "change", noop: "muted" };
-
-/** 1536 → "1.5 KiB". */
-export function formatBytes(bytes: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${Math.round(bytes)} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
 
 function label(c: Change): string {
   return `${c.kind} ${parseAddress(c.address)?.name ?? c.address}`;
