@@ -170,10 +170,10 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     // state-machine and executors) in, lines out. Colors are a Style the CLI passes in; the CLI
     // writes the lines, draws the live progress line and keeps its time.
     pure: true,
-    // planner: a change's address read back (parseAddress, parseStepId); facts: its pure helpers
-    // for laying facts out (today display/facts.ts takes its types only); spec: REDACTED, how a
-    // hidden value is shown; errors: a failure's hint (ReconcileError); units: sizes.
-    layers: ["planner", "facts", "spec", "units", "errors"],
+    // planner: a change's address read back (parseAddress, parseStepId); spec: REDACTED, how a
+    // hidden value is shown; errors: a failure's hint (ReconcileError); units: sizes. Facts are
+    // laid out from their types alone (type imports reach any layer below).
+    layers: ["planner", "spec", "units", "errors"],
     packages: {},
     node: {},
   },
