@@ -23,7 +23,7 @@ export function savedPlanProblem(value: unknown): string | null {
   if (v.format !== "reconcile-plan") return "not a reconcile plan (no \"format\": \"reconcile-plan\")";
   if (v.formatVersion !== PLAN_FORMAT) {
     const older = typeof v.formatVersion === "number" && v.formatVersion < PLAN_FORMAT;
-    return `plan format ${String(v.formatVersion)} ${older ? "was written by an older reconcile" : "is not one this reconcile knows"} (this one applies format ${PLAN_FORMAT}): make a new plan with \`reconcile plan --out\``;
+    return `plan format ${String(v.formatVersion)} ${older ? "was written by an older reconcile" : "is not one this reconcile knows"} (this one applies format ${PLAN_FORMAT}): make a new plan`;
   }
   if (typeof v.specDigest !== "string" || !Array.isArray(v.nodes) || typeof v.facts !== "object" || v.facts === null) return "the plan is incomplete";
   if (typeof v.clusterWide !== "object" || v.clusterWide === null || typeof v.order !== "object" || v.order === null || !Array.isArray(v.order.waves) || !Array.isArray(v.order.rolling) || !Array.isArray(v.blockers)) {

@@ -132,6 +132,14 @@ describe("apply refuses what it cannot do before it takes the lock or reaches a 
       expect(r.stderr).toContain(message);
     }
   });
+
+  it("a plan saved by an earlier version (format 1) is refused: make a new plan (exit 64)", () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "old.json"), JSON.stringify({ format: "reconcile-plan", formatVersion: 1, specDigest: "0".repeat(64), nodes: [], facts: {}, complete: true, errored: false, applyable: true }));
+    const r = reconcile(["apply", "-f", "cluster.yaml.example", join(dir, "old.json")], { env: { RECONCILE_SECRET_PG_PASSWORD: "x", RECONCILE_SECRET_PREFECT_AUTH: "x" } });
+    expect(r.code, r.stderr).toBe(64);
+    expect(r.stderr).toContain("old.json: plan format 1 was written by an older reconcile (this one applies format 2): make a new plan");
+  });
 });
 
 describe("commands that take node names", () => {

@@ -12,12 +12,12 @@ describe("saved plans", () => {
   it("recognises its own document and refuses others", () => {
     expect(savedPlanProblem(JSON.parse(JSON.stringify(saved)))).toBeNull();
     expect(savedPlanProblem([])).toBe("not a reconcile plan (no \"format\": \"reconcile-plan\")");
-    expect(savedPlanProblem({ ...saved, formatVersion: 3 })).toBe("plan format 3 is not one this reconcile knows (this one applies format 2): make a new plan with `reconcile plan --out`");
+    expect(savedPlanProblem({ ...saved, formatVersion: 3 })).toBe("plan format 3 is not one this reconcile knows (this one applies format 2): make a new plan");
   });
 
   it("refuses a plan of format 1 (no order, no cluster-wide section): make a new plan", () => {
     const { clusterWide: _c, order: _o, blockers: _b, ...rest } = clone(saved);
-    expect(savedPlanProblem({ ...rest, formatVersion: 1, complete: true })).toBe("plan format 1 was written by an older reconcile (this one applies format 2): make a new plan with `reconcile plan --out`");
+    expect(savedPlanProblem({ ...rest, formatVersion: 1, complete: true })).toBe("plan format 1 was written by an older reconcile (this one applies format 2): make a new plan");
   });
 
   it("refuses a plan whose order leaves a node out or runs it twice", () => {
