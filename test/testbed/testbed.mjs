@@ -25,7 +25,10 @@ import { fileURLToPath } from "node:url";
 // ---------------------------------------------------------------------------------------------
 // Constants
 
-export const SUITE = "bookworm";
+/** The Debian release the nodes run: trixie (13, the current stable; the real Prefect bundle needs its python3), or `TESTBED_SUITE=bookworm`. */
+export const SUITES = ["trixie", "bookworm"];
+export const SUITE = process.env.TESTBED_SUITE || "trixie";
+if (!SUITES.includes(SUITE)) throw new Error(`TESTBED_SUITE=${SUITE}: the test bed boots ${SUITES.join(" or ")}`);
 export const VARIANT = "minbase";
 export const INCLUDE = ["systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "iproute2", "ca-certificates", "sudo"];
 /** Bump when the base customisation below changes: it is part of the cache key. */
