@@ -29,7 +29,7 @@ import { address, type Address } from "./address.js";
 import type { FileContent, LocalInputs } from "./types.js";
 
 export type Desired =
-  | { kind: "artifact"; address: Address; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; bytes: number | null; unpackedBytes: number | null; source: string }
+  | { kind: "artifact"; address: Address; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; path: string | null; bytes: number | null; unpackedBytes: number | null; source: string }
   | { kind: "link"; address: Address; path: string; target: string; needs: Address[] }
   | { kind: "packages"; address: Address; artifact: string; sha256: string; packages: { name: string; version: string }[] | null; needs: Address[] }
   | { kind: "user"; address: Address; name: string; home: string }
@@ -39,9 +39,10 @@ export type Desired =
 
 
 /** Where an environment's interpreter tree is inside its store folder. */
-export function envTarget(root: string, kind: ArtifactKind, sha256: string): string {
+export function envTarget(root: string, kind: ArtifactKind, sha256: string, path: string | null = null): string {
   // pixi-unpack writes env/ (and activate.sh) into its output folder.
-  return kind === "pixi-pack" ? posix.join(storePath(root, sha256), "env") : storePath(root, sha256);
+  if (kind === "pixi-pack") return posix.join(storePath(root, sha256), "env");
+  return path === null ? storePath(root, sha256) : posix.join(storePath(root, sha256), path);
 }
 
 const FLOW_CODE_PREFIX = "flow-code:";
@@ -64,7 +65,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
   const artifact = (name: string) => {
     const a = cluster.artifacts[name];
     if (a === undefined) return;
-    add({ kind: "artifact", address: address.artifact(name), name, artifactKind: a.kind, sha256: a.sha256, bytes: local.artifacts[name]?.bytes ?? null, unpackedBytes: local.artifacts[name]?.unpackedBytes ?? null, source: sourceText(cluster, name) });
+    add({ kind: "artifact", address: address.artifact(name), name, artifactKind: a.kind, sha256: a.sha256, path: a.path, bytes: local.artifacts[name]?.bytes ?? null, unpackedBytes: local.artifacts[name]?.unpackedBytes ?? null, source: sourceText(cluster, name) });
   };
   const env = (name: string) => {
     const a = cluster.artifacts[name];
@@ -73,7 +74,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     // archive's install runs the pixi-unpack it ships.
     if (a.kind === "pixi-pack" && cluster.tools.pixiUnpack !== null) artifact(cluster.tools.pixiUnpack);
     artifact(name);
-    add({ kind: "link", address: address.link(envLink(node.root, name)), path: envLink(node.root, name), target: envTarget(node.root, a.kind, a.sha256), needs: [address.artifact(name)] });
+    add({ kind: "link", address: address.link(envLink(node.root, name)), path: envLink(node.root, name), target: envTarget(node.root, a.kind, a.sha256, a.path), needs: [address.artifact(name)] });
   };
   const debs = (name: string) => {
     const a = cluster.artifacts[name];
@@ -142,7 +143,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
       const code = local.flows[flow.name];
       if (code !== undefined) {
         const name = flowCodeName(flow.name);
-        add({ kind: "artifact", address: address.artifact(name), name, artifactKind: "flow-code", sha256: code.sha256, bytes: code.bytes, unpackedBytes: code.bytes, source: flow.source });
+        add({ kind: "artifact", address: address.artifact(name), name, artifactKind: "flow-code", sha256: code.sha256, path: null, bytes: code.bytes, unpackedBytes: code.bytes, source: flow.source });
         add({ kind: "link", address: address.link(flowLink(node.root, flow.name)), path: flowLink(node.root, flow.name), target: storePath(node.root, code.sha256), needs: [address.artifact(name)] });
       }
     }

@@ -91,6 +91,8 @@ export type StepDetail =
       artifactKind: ArtifactKind | "flow-code";
       sha256: string;
       source: string;
+      /** tar and conda-pack: the folder inside the archive that is the environment (it must be there once extracted). */
+      path?: string;
       /**
        * Set (true) when a link on the node points into this store folder now although it is not
        * complete: unpacking it again touches what the node runs, so it is not done ahead of the

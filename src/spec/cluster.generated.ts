@@ -202,6 +202,10 @@ export interface Artifact {
    */
   source: string;
   /**
+   * A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.
+   */
+  path?: string;
+  /**
    * Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.
    */
   sha256: string;

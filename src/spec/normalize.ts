@@ -167,6 +167,7 @@ export function normalize(spec: ClusterSpec, ctx: NormalizeContext): ResolvedClu
                   kind: a.kind,
                   source: isUrlSource(a.source) ? { type: "url", url: a.source } : { type: "path", path: localPath(a.source, ctx) },
                   sha256: a.sha256,
+                  path: a.path ?? null,
                 },
               ],
             ],

@@ -48,6 +48,8 @@ export interface ResolvedArtifact {
   kind: ArtifactKind;
   source: ArtifactSource;
   sha256: string;
+  /** tar and conda-pack: the folder inside the archive that is the environment; null for its root. */
+  path: string | null;
 }
 
 export type ResolvedDatabase =

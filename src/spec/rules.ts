@@ -173,6 +173,9 @@ const artifactsFit: Rule = (spec, report) => {
     if (artifact?.kind === "deb" && isUrlSource(artifact.source)) {
       report(["artifacts", name, "source"], "a deb set must be a local folder holding the .deb files and their SHA256SUMS manifest");
     }
+    if (artifact?.path !== undefined && artifact.kind !== "tar" && artifact.kind !== "conda-pack") {
+      report(["artifacts", name, "path"], `\`path\` names the environment's folder inside a tar or conda-pack archive; a ${artifact.kind} artifact has none`, "remove `path`");
+    }
   }
   if (spec.tools?.pixiUnpack !== undefined) {
     checkArtifactRef(spec, spec.tools.pixiUnpack, ["file"], "tools.pixiUnpack", ["tools", "pixiUnpack"], report);

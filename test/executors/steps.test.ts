@@ -122,7 +122,10 @@ describe("artifact install", () => {
   };
   const tarOf = (files: Record<string, string>) => {
     const src = temp();
-    for (const [name, text] of Object.entries(files)) writeFileSync(join(src, name), text);
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(src, name)), { recursive: true });
+      writeFileSync(join(src, name), text);
+    }
     return execFileSync("tar", ["-c", "-C", src, "."]);
   };
 
@@ -189,6 +192,34 @@ describe("artifact install", () => {
     const left = spawnSync("grep", ["-rlF", "--exclude=conda-unpack", condaBuildPrefix("reports-env"), target], { encoding: "utf8" });
     expect({ status: left.status, files: left.stdout }).toEqual({ status: 1, files: "" });
     expect(existsSync(join(target, ".complete"))).toBe(true);
+  });
+
+  it("a tar that keeps its environment under one top folder (`path`): extracted whole, complete only when that folder is there", async () => {
+    const root = temp();
+    const archive = tarOf({ "prefect-3.4.25/bin/prefect": "#!/bin/sh\n", "prefect-3.4.25/VERSION": "3.4.25\n" });
+    const detail = (sha: string, path: string) => ({ kind: "artifact" as const, artifact: "prefect-env", artifactKind: "tar" as const, sha256: sha, source: "x", path });
+    const good = upload(root, archive);
+    expect((await sh(installArtifactScript(root, detail("1".repeat(64), "prefect-3.4.25"), good, null))).code).toBe(0);
+    expect(readFileSync(join(root, "store", "1".repeat(64), "prefect-3.4.25", "VERSION"), "utf8")).toBe("3.4.25\n");
+    expect(existsSync(join(root, "store", "1".repeat(64), ".complete"))).toBe(true);
+    const again = upload(root, archive);
+    const r = await sh(installArtifactScript(root, detail("2".repeat(64), "prefect-3.4.24"), again, null));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toBe("artifact prefect-env: the archive has no folder prefect-3.4.24 (its `path`); it holds: prefect-3.4.25 \n");
+    expect(existsSync(join(root, "store", "2".repeat(64), ".complete"))).toBe(false);
+  });
+
+  it("a conda-pack archive under a top folder runs the conda-unpack of that folder", async () => {
+    const root = temp();
+    const src = temp();
+    mkdirSync(join(src, "env", "bin"), { recursive: true });
+    writeFileSync(join(src, "env", "bin", "python"), '#!/bin/sh\nexec python3 "$@"\n', { mode: 0o755 });
+    writeFileSync(join(src, "env", "bin", "conda-unpack"), "import os, sys\nopen(os.path.join(os.path.dirname(sys.argv[0]), 'unpacked'), 'w').write('yes')\n");
+    const digest = upload(root, execFileSync("tar", ["-cz", "-C", src, "."]));
+    const detail = { kind: "artifact" as const, artifact: "reports-env", artifactKind: "conda-pack" as const, sha256: digest, source: "x", path: "env" };
+    const r = await sh(installArtifactScript(root, detail, digest, null));
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(root, "store", digest, "env", "bin", "unpacked"), "utf8")).toBe("yes");
   });
 
   it("a conda-pack archive whose conda-unpack fails is not marked complete", async () => {

@@ -15,6 +15,21 @@ describe("environments", () => {
     expect(envTarget("/opt/prefect", "tar", SHA)).toBe(`/opt/prefect/store/${SHA}`);
   });
 
+  it("an archive that keeps its environment in a folder (`path`): the link points into that folder, and the install step carries it", () => {
+    expect(envTarget("/opt/prefect", "tar", SHA, "prefect-3.4.25")).toBe(`/opt/prefect/store/${SHA}/prefect-3.4.25`);
+    expect(envTarget("/opt/prefect", "conda-pack", SHA, "a/b")).toBe(`/opt/prefect/store/${SHA}/a/b`);
+    const c = loadCase("fresh-cluster");
+    const text = readFileSync(`${c.dir}cluster.yaml`, "utf8").replace("  prefect-env:\n    kind: tar\n", "  prefect-env:\n    kind: tar\n    path: prefect-3.4.25\n");
+    const result = check(text);
+    if (result.cluster === undefined) throw new Error(result.diagnostics.map((d) => `${d.path}: ${d.message}`).join("\n"));
+    const node = plan(result.cluster, c.facts, c.local, c.secrets, c.options).nodes.find((n) => n.name === "worker-1")!;
+    const link = node.steps.find((s) => s.detail.kind === "link" && s.detail.path.endsWith("/envs/prefect-env"));
+    const sha = result.cluster.artifacts["prefect-env"]!.sha256;
+    expect(link?.detail).toEqual({ kind: "link", path: "/opt/prefect/envs/prefect-env", target: `/opt/prefect/store/${sha}/prefect-3.4.25` });
+    const install = node.steps.find((s) => s.stage === "install" && s.address === "artifact:prefect-env");
+    expect(install?.detail).toMatchObject({ kind: "artifact", path: "prefect-3.4.25" });
+  });
+
   // Regression test (found by the e2e test on the test bed, test/e2e/env-kinds.test.ts: the
   // archive's install ran before its tool was there, "pixi-unpack: not found"; fixed in src).
   it("a fresh node installs the pixi-unpack tool before the pixi-pack archive it unpacks", () => {

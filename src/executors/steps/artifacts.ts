@@ -16,6 +16,10 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
   const incoming = incomingFile(root, transferSha);
   const complete = q(completeMarker(root, detail.sha256));
   const t = q(target);
+  // The environment: the store folder, or the folder inside it the archive keeps it in (`path`).
+  const env = detail.path === undefined ? target : `${target}/${detail.path}`;
+  const hasFolder =
+    detail.path === undefined ? [] : [`[ -d ${q(env)} ] || { echo ${q(`artifact ${detail.artifact}: the archive has no folder ${detail.path} (its \`path\`); it holds: `)}"$(ls -A ${t} | head -n 5 | tr '\n' ' ')" >&2; exit 1; }`];
   const lines = [
     "set -e",
     `[ -f ${complete} ] && { rm -f ${q(incoming)}; exit 0; }`,
@@ -26,21 +30,22 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
   switch (detail.artifactKind) {
     case "tar":
     case "flow-code":
-      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`);
+      lines.push(`tar -xf ${q(incoming)} -C ${t} --no-same-owner`, ...hasFolder);
       break;
     case "conda-pack": {
       // conda-unpack rewrites the prefixes for the folder it is in: extract in place, then run it.
       // It is a Python script starting `#!/usr/bin/env python`, and a node's PATH has no `python`
       // (Debian ships python3 only), so it runs with the environment's own python, as conda-pack
       // documents; the node's python3 only when the environment has none.
-      const unpack = q(`${target}/bin/conda-unpack`);
-      const python = q(`${target}/bin/python`);
+      const unpack = q(`${env}/bin/conda-unpack`);
+      const python = q(`${env}/bin/python`);
       lines.push(
         `tar -xf ${q(incoming)} -C ${t} --no-same-owner`,
+        ...hasFolder,
         `if [ -f ${unpack} ]; then`,
         `  if [ -x ${python} ]; then ${python} ${unpack}`,
         `  elif command -v python3 >/dev/null; then python3 ${unpack}`,
-        `  else echo ${q(`${target}/bin/conda-unpack needs a python: the environment has no bin/python and the node no python3`)} >&2; exit 1; fi`,
+        `  else echo ${q(`${env}/bin/conda-unpack needs a python: the environment has no bin/python and the node no python3`)} >&2; exit 1; fi`,
         "fi",
       );
       break;

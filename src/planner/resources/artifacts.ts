@@ -31,7 +31,7 @@ export function decideArtifact(d: DesiredOf<"artifact">, facts: NodeFacts): Deci
       : live
         ? "incomplete in the node's store (no .complete) although a link points into it"
         : "not in the node's store";
-  const detail: StepDetail = { kind: "artifact", artifact: d.name, artifactKind: d.artifactKind, sha256: d.sha256, source: d.source, ...(live ? { live: true as const } : {}) };
+  const detail: StepDetail = { kind: "artifact", artifact: d.name, artifactKind: d.artifactKind, sha256: d.sha256, source: d.source, ...(d.path === null ? {} : { path: d.path }), ...(live ? { live: true as const } : {}) };
   return {
     change: change(d, "create", null, after, reason),
     steps: [
