@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rekeyNode, resetNode, sshExec, startNode, stopNode } from "../testbed/testbed.mjs";
+import { DEBIAN_VERSION, rekeyNode, resetNode, sshExec, startNode, stopNode } from "../testbed/testbed.mjs";
 import { looksLikeACrash } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { makeCluster, SECRET_VALUES, type TestCluster } from "./cluster.js";
@@ -64,7 +64,7 @@ describeE2E("reconcile trust + plan on the test bed", (testbed) => {
       const f = facts[n.name];
       expect(f?.reachable).toBe(true);
       expect(Object.values(f?.facts ?? {}).every((fact) => fact.ok)).toBe(true);
-      expect(f?.facts.os?.value).toMatchObject({ id: "debian", versionId: "12", hostname: n.name, user: "root" });
+      expect(f?.facts.os?.value).toMatchObject({ id: "debian", versionId: DEBIAN_VERSION, hostname: n.name, user: "root" });
       expect(f?.facts.state?.value).toBeNull();
       expect(f?.facts.store?.value).toEqual({ complete: [], partial: [], uploaded: [] });
     }

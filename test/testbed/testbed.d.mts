@@ -54,6 +54,9 @@ export class TestbedError extends Error {
 }
 
 export const SUITE: string;
+export const SUITES: string[];
+/** The nodes' Debian version (os-release VERSION_ID): "13" for trixie, "12" for bookworm. */
+export const DEBIAN_VERSION: string;
 export const VARIANT: string;
 export const INCLUDE: string[];
 export const CACHE_DIR: string;

@@ -29,6 +29,8 @@ import { fileURLToPath } from "node:url";
 export const SUITES = ["trixie", "bookworm"];
 export const SUITE = process.env.TESTBED_SUITE || "trixie";
 if (!SUITES.includes(SUITE)) throw new Error(`TESTBED_SUITE=${SUITE}: the test bed boots ${SUITES.join(" or ")}`);
+/** The nodes' Debian version (os-release VERSION_ID). */
+export const DEBIAN_VERSION = { trixie: "13", bookworm: "12" }[SUITE];
 export const VARIANT = "minbase";
 export const INCLUDE = ["systemd", "systemd-sysv", "dbus", "openssh-server", "python3", "iproute2", "ca-certificates", "sudo"];
 /** Bump when the base customisation below changes: it is part of the cache key. */
