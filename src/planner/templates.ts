@@ -8,6 +8,8 @@ import { CONFIG_DIR, SERVICE_USER, envLink, storeFile } from "../facts/layout.js
 import type { EnvValue, FileContent } from "./types.js";
 
 export const SERVICE_HOME = "/var/lib/prefect";
+/** Where the Prefect server keeps the copy of its web UI it serves (written by the server at start). */
+export const SERVER_UI_DIR = `${SERVICE_HOME}/ui`;
 export const SERVER_UNIT = "prefect-server.service";
 export const WORKER_TEMPLATE = "prefect-worker@.service";
 export const CADDYFILE = "/etc/caddy/Caddyfile";
@@ -112,6 +114,9 @@ export function serverEnv(cluster: ResolvedCluster): EnvFiles {
     ["PREFECT_SERVER_API_PORT", String(prefect.port)],
     ["PREFECT_SERVER_ANALYTICS_ENABLED", "false"],
     ["PREFECT_UI_API_URL", apiUrl(cluster)],
+    // The server copies its UI here at start and rewrites it: a folder of the service user's, as
+    // the environment itself is root's (the server exits with a PermissionError otherwise).
+    ["PREFECT_UI_STATIC_DIRECTORY", SERVER_UI_DIR],
   ];
   const db = databaseEntry(cluster);
   const baseSecrets: Entry[] = [];

@@ -63,13 +63,14 @@ describe("renderPlan: fresh cluster", () => {
     expect(followers(lines, server("file /etc/prefect/server.env", "no such file"))).toEqual([
       "      --- /etc/prefect/server.env",
       "      +++ /etc/prefect/server.env",
-      "      @@ -0,0 +1,6 @@",
+      "      @@ -0,0 +1,7 @@",
       "      +# Managed by reconcile (cluster plant); local changes are overwritten.",
       '      +PREFECT_HOME="/var/lib/prefect"',
       '      +PREFECT_SERVER_ANALYTICS_ENABLED="false"',
       '      +PREFECT_SERVER_API_HOST="127.0.0.1"',
       '      +PREFECT_SERVER_API_PORT="4200"',
       '      +PREFECT_UI_API_URL="https://prefect.internal/api"',
+      '      +PREFECT_UI_STATIC_DIRECTORY="/var/lib/prefect/ui"',
     ]);
     expect(followers(lines, server("file /etc/prefect/server.secrets.env", "no such file"))).toEqual([]);
   });

@@ -133,10 +133,12 @@ export const SECRET_ENV = Object.fromEntries(Object.entries(SECRETS).map(([k, v]
  * @param {string} dir an empty folder
  * @param {{ name: string, address: string }[]} nodes
  * @param {string} identityFile
- * @param {{ envName?: string, failing?: boolean, padBytes?: number, workerSettings?: Record<string, Record<string, string>>, ssh?: Record<string, string>, root?: string }} [options]
+ * @param {{ envName?: string, failing?: boolean, padBytes?: number, env?: { source: string, path?: string }, workerSettings?: Record<string, Record<string, string>>, ssh?: Record<string, string>, root?: string }} [options]
+ *   `env`: an environment archive of your own (such as the real Prefect bundle) instead of the stand-in.
  */
 export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
-  const envFile = writeTestEnv(dir, options.envName ?? "test-env", options.failing === true, options.padBytes ?? 0);
+  const envFile = options.env?.source ?? writeTestEnv(dir, options.envName ?? "test-env", options.failing === true, options.padBytes ?? 0);
+  const envPath = options.env?.path === undefined ? "" : `\n    path: ${options.env.path}`;
   const [server, ...workers] = nodes;
   if (server === undefined) throw new Error("the test bed has no nodes");
   const settings = options.workerSettings ?? {};
@@ -152,7 +154,7 @@ export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
 artifacts:
   prefect-env:
     kind: tar
-    source: ${envFile}
+    source: ${envFile}${envPath}
     sha256: ${ZERO}
 server:
   node: ${server.name}

@@ -292,6 +292,7 @@ EMPTY=""
       ["PREFECT_SERVER_API_HOST", "0.0.0.0"],
       ["PREFECT_SERVER_API_PORT", "4300"],
       ["PREFECT_UI_API_URL", "https://ui.example/api"],
+      ["PREFECT_UI_STATIC_DIRECTORY", "/var/lib/prefect/ui"],
     ]);
     expect(env.secret?.entries).toEqual([["PREFECT_SERVER_API_AUTH_STRING", { secret: "PREFECT_AUTH" }]]);
   });
