@@ -15,9 +15,12 @@ export const BUNDLE_FOLDER = `prefect-${PREFECT_VERSION}`;
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const OUT_DIR = process.env.PREFECT_BUNDLE_DIR ?? "/var/cache/prefect-reconcile/bundle";
 
-/** The build script: `PREFECT_BUNDLE_BUILDER`, or the shared folder beside this repository. */
+/**
+ * The build script: `PREFECT_BUNDLE_BUILDER`, or the shared folder beside this repository, or the
+ * one this machine kind keeps at /work/shared (a clone elsewhere, as CI may make).
+ */
 function builder(): string {
-  const candidates = [process.env.PREFECT_BUNDLE_BUILDER, join(REPO, "..", "shared", "prefect", "build-bundle.sh")].filter((c): c is string => c !== undefined);
+  const candidates = [process.env.PREFECT_BUNDLE_BUILDER, join(REPO, "..", "shared", "prefect", "build-bundle.sh"), "/work/shared/prefect/build-bundle.sh"].filter((c): c is string => c !== undefined);
   const found = candidates.find((c) => existsSync(c));
   if (found === undefined) throw new Error(`the Prefect bundle's build script is not at ${candidates.join(" or ")}; set PREFECT_BUNDLE_BUILDER`);
   return found;
