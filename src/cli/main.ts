@@ -138,7 +138,7 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .argument("[plan]", "a plan saved with `reconcile plan --out`")
     .option("-y, --yes", "apply without asking (needed without a terminal)")
     .option("--prune", "also delete what the spec no longer declares")
-    .option("--concurrency <n>", "worker nodes converged at once", "4")
+    .option("--concurrency <n>", "nodes of one wave converged at once", "4")
     .option("--verify-settle <seconds>", "how long units must stay active during verify", "3")
     .addHelpText("after", examples(["reconcile apply", "reconcile apply --yes", "reconcile plan --out plan.json && reconcile apply plan.json"]))
     .action(async (planFile: string | undefined, opts: { yes?: boolean; prune?: boolean; concurrency: string; verifySettle: string }) => {

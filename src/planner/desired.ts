@@ -34,7 +34,7 @@ export type Desired =
   | { kind: "packages"; address: Address; artifact: string; sha256: string; packages: { name: string; version: string }[] | null; needs: Address[] }
   | { kind: "user"; address: Address; name: string; home: string }
   | { kind: "file"; address: Address; path: string; mode: string; owner: string; group: string; content: FileContent; sensitive: boolean; needs: Address[] }
-  | { kind: "database"; address: Address; name: string; user: string; password: { secret: string }; needs: Address[] }
+  | { kind: "database"; address: Address; name: string; user: string; password: { secret: string }; needs: Address[]; inputs: Address[] }
   | { kind: "service"; address: Address; unit: string; managedUnit: boolean; needs: Address[]; inputs: Address[] };
 
 
@@ -99,7 +99,8 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
       debs(db.packages);
       const pg = address.service("postgresql.service");
       add({ kind: "service", address: pg, unit: "postgresql.service", managedUnit: false, needs: [address.packages(db.packages)], inputs: [address.packages(db.packages)] });
-      add({ kind: "database", address: address.database(db.name), name: db.name, user: db.user, password: { secret: db.password.secret }, needs: [pg] });
+      // The secrets file holds the password (in the database URL): when it changes, the role's is set again.
+      add({ kind: "database", address: address.database(db.name), name: db.name, user: db.user, password: { secret: db.password.secret }, needs: [pg], inputs: [address.file(serverSecretsFile)] });
       serverNeeds.push(address.database(db.name));
     }
     env(server.prefect.env);

@@ -37,13 +37,17 @@ function decideOne(d: Desired, facts: NodeFacts, ctx: DecideContext): Decision {
     case "file":
       return decideFile(d, facts, ctx);
     case "database":
-      return decideDatabase(d, facts);
+      return decideDatabase(d, facts, ctx);
     case "service":
       return decideService(d, facts, ctx);
   }
 }
 
-/** The decisions for the desired resources, in their order: a service reads the decisions before it. */
+/**
+ * The decisions for the desired resources, in their order. Resources that react to their inputs
+ * changing (services, databases) are decided last, so they see the decisions of every file, link
+ * and package they name.
+ */
 function decide(cluster: ResolvedCluster, facts: NodeFacts, secrets: ReadonlyMap<string, Sensitive>, desired: Desired[]): Decision[] {
   const decisions = new Map<string, Decision>();
   const changed = (addr: Address): boolean => {
@@ -51,8 +55,10 @@ function decide(cluster: ResolvedCluster, facts: NodeFacts, secrets: ReadonlyMap
     return a !== undefined && a !== "noop";
   };
   const ctx: DecideContext = { cluster: cluster.name, secrets, changed };
-  for (const d of desired) decisions.set(d.address, decideOne(d, facts, ctx));
-  return [...decisions.values()];
+  const reacts = (d: Desired) => "inputs" in d;
+  for (const d of desired.filter((x) => !reacts(x))) decisions.set(d.address, decideOne(d, facts, ctx));
+  for (const d of desired.filter(reacts)) decisions.set(d.address, decideOne(d, facts, ctx));
+  return desired.map((d) => decisions.get(d.address)!);
 }
 
 const roles = (node: ResolvedNode): NodePlan["roles"] => [...(node.server ? ["server" as const] : []), ...(node.workerPools.length > 0 ? ["worker" as const] : [])];

@@ -63,24 +63,39 @@ export function planOrder(nodes: readonly NodePlan[], rollingLimit?: (poolSize: 
   };
 }
 
-/**
- * Nodes that must have converged before `node` passes its gate: the nodes of every earlier wave,
- * and the nodes of other steps its steps depend on. Sorted.
- */
-export function prerequisites(plan: Pick<Plan, "nodes" | "order">, node: string): string[] {
+/** The position of the wave `node` runs in, or -1 when it is in none. */
+export function waveOf(order: PlanOrder, node: string): number {
+  return order.waves.findIndex((w) => w.name !== "cluster-wide" && w.nodes.includes(node));
+}
+
+/** Step id → the node whose step it is. */
+const stepOwners = (plan: Pick<Plan, "nodes">) => new Map(plan.nodes.flatMap((n) => n.steps.map((s) => [s.id, n.name] as const)));
+
+/** The other nodes whose steps the steps of `node` depend on. */
+function dependedOn(plan: Pick<Plan, "nodes">, node: string, owners = stepOwners(plan)): Set<string> {
   const out = new Set<string>();
-  for (const wave of plan.order.waves) {
-    if (wave.name !== "cluster-wide" && wave.nodes.includes(node)) break;
-    if (wave.name !== "cluster-wide") for (const n of wave.nodes) out.add(n);
-  }
-  const owner = new Map(plan.nodes.flatMap((n) => n.steps.map((s) => [s.id, n.name] as const)));
-  const own = plan.nodes.find((n) => n.name === node);
-  for (const step of own?.steps ?? []) {
+  for (const step of plan.nodes.find((n) => n.name === node)?.steps ?? []) {
     for (const dep of step.dependsOn) {
-      const other = owner.get(dep);
+      const other = owners.get(dep);
       if (other !== undefined && other !== node) out.add(other);
     }
   }
+  return out;
+}
+
+/**
+ * Nodes that must have converged before `node` passes its gate: the nodes of every earlier wave,
+ * and the nodes of other steps its steps depend on (always in an earlier wave: {@link
+ * stepOrderProblem} refuses a plan otherwise, since two nodes of one wave waiting for each other,
+ * or for one that waits at a full concurrency, would wait forever). Sorted.
+ */
+export function prerequisites(plan: Pick<Plan, "nodes" | "order">, node: string): string[] {
+  const own = waveOf(plan.order, node);
+  const out = new Set<string>();
+  plan.order.waves.forEach((wave, i) => {
+    if (i < own && wave.name !== "cluster-wide") for (const n of wave.nodes) out.add(n);
+  });
+  for (const other of dependedOn(plan, node)) out.add(other);
   return [...out].sort();
 }
 
@@ -92,19 +107,22 @@ export function rollingPoolsOf(order: PlanOrder, node: string): string[] {
 /**
  * Why the plan's steps cannot be run in the order they are listed, or null. The node machine runs a
  * node's stages in order and a stage's steps as listed, so a dependency on the same node must be
- * listed before, in the same or an earlier stage; one on another node must exist (the cluster run
- * holds the node at its gate until that node converged). The planner always lists them so; a
+ * listed before, in the same or an earlier stage; one on another node must exist, in an earlier
+ * wave (the cluster run holds the node at its gate until that node converged). The planner always lists them so; a
  * saved plan is checked before it is applied.
  */
-export function stepOrderProblem(plan: Pick<Plan, "nodes">): string | null {
-  const owner = new Map(plan.nodes.flatMap((n) => n.steps.map((s) => [s.id, n.name] as const)));
+export function stepOrderProblem(plan: Pick<Plan, "nodes" | "order">): string | null {
+  const owner = stepOwners(plan);
   for (const node of plan.nodes) {
     const seen = new Map<string, number>();
     for (const step of node.steps) {
       for (const dep of step.dependsOn) {
         const other = owner.get(dep);
         if (other === undefined) return `step ${step.id} depends on ${dep}, which is not in the plan`;
-        if (other !== node.name) continue;
+        if (other !== node.name) {
+          if (waveOf(plan.order, other) >= waveOf(plan.order, node.name)) return `step ${step.id} depends on ${dep}, but node ${other} does not run in an earlier wave than node ${node.name}`;
+          continue;
+        }
         const stage = seen.get(dep);
         if (stage === undefined) return `step ${step.id} depends on ${dep}, which is listed after it`;
         if (stage > STAGES.indexOf(step.stage)) return `step ${step.id} depends on ${dep}, a later stage`;

@@ -28,9 +28,10 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
   }
   const order = planOrder(nodes, options.rollingLimit);
   // A worker's services start once the server node verified: the wave order, said step by step too.
-  const serverVerify = order.waves.flatMap((w) => (w.name === "server" ? w.nodes : [])).flatMap((name) => nodes.find((n) => n.name === name)?.steps.filter((s) => s.stage === "verify").map((s) => s.id) ?? []);
+  const serverNodes = order.waves.flatMap((w) => (w.name === "server" ? w.nodes : []));
+  const serverVerify = serverNodes.flatMap((name) => nodes.find((n) => n.name === name)?.steps.filter((s) => s.stage === "verify").map((s) => s.id) ?? []);
   for (const n of nodes) {
-    if (n.roles.includes("server")) continue;
+    if (serverNodes.includes(n.name)) continue;
     for (const s of n.steps) if (s.detail.kind === "service" && s.action !== "delete") s.dependsOn.push(...serverVerify);
   }
   const summary = { add: 0, change: 0, destroy: 0, kept: 0 };
@@ -72,8 +73,8 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
   };
 }
 
-/** The steps the executors cannot carry out, each with why. */
-function unsupportedSteps(steps: readonly Step[], unsupported: NonNullable<PlanOptions["unsupported"]>): Blocker[] {
+/** The steps the executors cannot carry out, each with why (a saved plan is checked with these again before it runs). */
+export function unsupportedSteps(steps: readonly Step[], unsupported: NonNullable<PlanOptions["unsupported"]>): Blocker[] {
   return steps.flatMap((s) => {
     const why = unsupported[s.detail.kind];
     return why === undefined ? [] : [{ node: s.node, step: s.id, reason: why }];

@@ -29,6 +29,14 @@ export function savedPlanProblem(value: unknown): string | null {
   if (typeof v.clusterWide !== "object" || v.clusterWide === null || typeof v.order !== "object" || v.order === null || !Array.isArray(v.order.waves) || !Array.isArray(v.order.rolling) || !Array.isArray(v.blockers)) {
     return "the plan is incomplete (no cluster-wide section, order or blockers)";
   }
+  const isList = (x: unknown) => Array.isArray(x);
+  if (!v.order.waves.every((w) => typeof w === "object" && w !== null && (w.name === "cluster-wide" ? isList(w.addresses) : (w.name === "server" || w.name === "workers") && isList(w.nodes)))) {
+    return "the plan's order has a wave that is not one of server, cluster-wide, workers with its list";
+  }
+  if (!v.order.rolling.every((g) => typeof g === "object" && g !== null && typeof g.pool === "string" && isList(g.nodes) && typeof g.limit === "number")) return "the plan's order has a rolling group without pool, nodes and limit";
+  if (!v.nodes.every((n) => typeof n === "object" && n !== null && typeof n.name === "string" && isList(n.steps) && isList(n.changes))) return "the plan has a node without name, changes and steps";
+  if (!isList(v.clusterWide.steps) || !isList(v.clusterWide.changes)) return "the plan's cluster-wide section has no changes and steps";
+  if (v.clusterWide.steps.length > 0) return "the plan has cluster-wide steps, which this reconcile cannot carry out: make a new plan";
   // Every node runs in exactly one wave: the cluster run reads nothing else.
   const inWaves = v.order.waves.flatMap((w) => (w.name === "cluster-wide" ? [] : w.nodes));
   for (const node of v.nodes) {

@@ -60,9 +60,10 @@ interface StepBase {
   address: Address;
   /**
    * Step ids that must finish first. On the same node they are in this or an earlier stage, and the
-   * node's steps are listed in an order that honours them (the runner checks it); a step of another
-   * node (a worker's services wait for the server node's verify) holds this node at its gate until
-   * that node has converged. The waves of `Plan.order` say the same between nodes.
+   * node's steps are listed in an order that honours them (the node machine runs them as listed;
+   * a saved plan that breaks it is refused, order.ts `stepOrderProblem`); a step of a node of an
+   * earlier wave (a worker's services wait for the server node's verify) holds this node at its
+   * gate until that node has converged.
    */
   dependsOn: string[];
   /** Fact keys this step was decided on; a saved plan refuses to apply when one has moved. */

@@ -8,7 +8,8 @@ import { ReconcileError } from "../errors.js";
 import { LocalLock, RemoteLease, localLockPath } from "../executors/lock.js";
 import type { FactSet, NodeState } from "../facts/types.js";
 import { describeShortfall, diskShortfalls } from "../planner/disk.js";
-import { describeBlocker } from "../planner/plan.js";
+import { describeBlocker, unsupportedSteps } from "../planner/plan.js";
+import { UNSUPPORTED_STEPS } from "../executors/steps/script-for-step.js";
 import { stalePlanReasons, type SavedPlan } from "../planner/saved.js";
 import type { Plan } from "../planner/types.js";
 import type { ResolvedCluster } from "../spec/resolved.js";
@@ -150,6 +151,9 @@ export async function converge(session: Session, cluster: ResolvedCluster, optio
           throw new StalePlanError(options.saved.name, reasons);
         }
         plan = options.saved.plan;
+        // Made by another build, it may hold steps this one cannot carry out: refused before any.
+        const cannot = unsupportedSteps(plan.nodes.flatMap((n) => n.steps), UNSUPPORTED_STEPS);
+        if (cannot.length > 0) throw new ReconcileError(`nothing was applied: ${cannot.map(describeBlocker).join("; ")}`, { hint: "make a new plan with `reconcile plan --out FILE` and review it" });
       } else {
         plan = planGathered(cluster, gathered, options.secrets, { prune: options.prune, ownLease: { host: options.holder.host, pid: options.holder.pid } });
         emit({ type: "plan.made", plan });

@@ -24,7 +24,7 @@
  * not plan (unreachable, errored) are reported "skipped".
  */
 import { createActor, type Actor } from "xstate";
-import { clampRollingLimit, prerequisites, rollingPoolsOf } from "../planner/order.js";
+import { clampRollingLimit, prerequisites, rollingPoolsOf, waveOf } from "../planner/order.js";
 import type { NodePlan, Plan, PlanOrder, Stage } from "../planner/types.js";
 import type { NodeMachine, NodeMachineEmitted, NodeResult } from "./node-machine.js";
 
@@ -49,7 +49,7 @@ export interface ClusterResult {
 }
 
 export interface ClusterOptions {
-  /** Worker nodes running at once. Default {@link DEFAULT_CONCURRENCY}. */
+  /** Nodes of one wave running at once. Default {@link DEFAULT_CONCURRENCY}. */
   concurrency?: number;
   /** Node → the generation it runs now (from its state fact), which a rollback returns to; null when unknown. */
   generations?: Readonly<Record<string, number | null>>;
@@ -158,11 +158,17 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
   };
   const serverNodes = new Set(plan.order.waves.flatMap((w) => (w.name === "server" ? w.nodes : [])));
 
-  /** Resolves with the first node `node` waits for that did not converge, or null when all did. */
+  /** Resolves with why `node` may not pass its gate (a node it waits for did not converge), or null. */
   const gate = async (node: string): Promise<string | null> => {
     const waitsFor = prerequisites(plan, node);
+    const who = (n: string) => `${serverNodes.has(n) ? "server " : ""}node ${n}`;
+    // A node it waits for that does not run before it would never end first (a hand-edited plan:
+    // saved plans are checked for this): it stops here instead of waiting forever.
+    const late = waitsFor.find((n) => waveOf(plan.order, n) >= waveOf(plan.order, node));
+    if (late !== undefined) return `the plan makes it wait for ${who(late)}, which does not run before it`;
     const ended = await Promise.all(waitsFor.map((n) => outcomes.get(n)?.promise));
-    return waitsFor.find((_, i) => !succeeded(ended[i])) ?? null;
+    const failed = waitsFor.find((_, i) => !succeeded(ended[i]));
+    return failed === undefined ? null : `${who(failed)} did not converge`;
   };
 
   const runNode = (node: NodePlan): Promise<NodeOutcome> =>
@@ -189,9 +195,10 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
       actor.on("*", (event) => options.onEvent?.(event));
       actor.on("slot.requested", () => {
         void gate(node.name).then((blocker) => {
-          if (blocker === null) return limiter.request(node.name, () => actor.send({ type: "slot.granted" }));
-          const who = `${serverNodes.has(blocker) ? "server " : ""}node ${blocker}`;
-          finish({ node: node.name, status: "skipped", message: `stopped before install: ${who} did not converge (uploads already made stay for the next run)` });
+          // Stopped meanwhile (an abort): it takes no room it would never give back.
+          if (settled) return;
+          if (blocker === null) return limiter.request(node.name, () => !settled && actor.send({ type: "slot.granted" }));
+          finish({ node: node.name, status: "skipped", message: `stopped before install: ${blocker} (uploads already made stay for the next run)` });
           actor.stop();
         });
       });

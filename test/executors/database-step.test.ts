@@ -18,8 +18,13 @@ import { tempDir } from "../helpers/cli.js";
 const PASSWORD = `it's "quoted" \\ $HOME :name;\nDROP`;
 
 describe("databaseSql", () => {
-  it("creates the role and the database only when missing, and sets the password as one literal", () => {
+  it("creates the role and the database only when missing, and sets the password as one literal, kept out of errors and the server's log", () => {
     expect(databaseSql("prefect", "prefect_user", PASSWORD).split("\n")).toEqual([
+      "\\set VERBOSITY terse",
+      "\\set SHOW_CONTEXT never",
+      "SET log_statement = 'none';",
+      "SET log_min_error_statement = 'panic';",
+      "SET standard_conforming_strings = on;",
       `SELECT 'CREATE ROLE "prefect_user" LOGIN' WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'prefect_user')\\gexec`,
       `ALTER ROLE "prefect_user" WITH LOGIN PASSWORD 'it''s "quoted" \\ $HOME :name;`,
       `DROP';`,

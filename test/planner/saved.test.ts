@@ -29,6 +29,21 @@ describe("saved plans", () => {
     expect(savedPlanProblem(twice)).toBe("the plan's order has node worker-1 in 2 waves (expected 1)");
   });
 
+  it("refuses a malformed order or node, and cluster-wide steps this reconcile cannot carry out, before anything runs", () => {
+    const badWave = clone(saved);
+    (badWave.order.waves as unknown[])[0] = { name: "server" };
+    expect(savedPlanProblem(badWave)).toBe("the plan's order has a wave that is not one of server, cluster-wide, workers with its list");
+    const badGroup = clone(saved);
+    (badGroup.order.rolling as unknown[]).push({ pool: "p" });
+    expect(savedPlanProblem(badGroup)).toBe("the plan's order has a rolling group without pool, nodes and limit");
+    const badNode = clone(saved);
+    (badNode.nodes as unknown[]).push({ name: "x" });
+    expect(savedPlanProblem(badNode)).toBe("the plan has a node without name, changes and steps");
+    const wide = clone(saved);
+    wide.clusterWide.steps.push(wide.nodes.flatMap((n) => n.steps)[0]!);
+    expect(savedPlanProblem(wide)).toBe("the plan has cluster-wide steps, which this reconcile cannot carry out: make a new plan");
+  });
+
   it("refuses a plan whose steps are not listed in an order that honours dependsOn", () => {
     const reversed = clone(saved);
     const node = reversed.nodes.find((n) => n.steps.some((s) => s.dependsOn.some((d) => d.startsWith(`${n.name}/`))))!;
@@ -38,6 +53,10 @@ describe("saved plans", () => {
     const first = dangling.nodes.flatMap((n) => n.steps)[0]!;
     first.dependsOn.push("nowhere/install/link:/x");
     expect(savedPlanProblem(dangling)).toBe(`step ${first.id} depends on nowhere/install/link:/x, which is not in the plan`);
+    // Waves reordered: the workers' services would wait for a server that waits for them.
+    const reordered: SavedPlan = { ...saved, ...clone(planCase(loadCase("fresh-cluster"))) };
+    reordered.order.waves.reverse();
+    expect(savedPlanProblem(reordered)).toMatch(/^step worker-\d\/configure\/service:\S+ depends on server\/verify\/verify:server, but node server does not run in an earlier wave than node worker-\d$/);
   });
 
   it("applies when nothing moved", () => {

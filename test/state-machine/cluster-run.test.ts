@@ -167,6 +167,29 @@ describe("runCluster", () => {
     ]);
   });
 
+  // Regression tests (found in review): a hand-edited plan whose dependencies do not follow its
+  // waves made nodes wait for each other forever while the lease kept being renewed.
+  it("a node whose plan makes it wait for a node of its own or a later wave stops at its gate instead of waiting forever", async () => {
+    const fake = new FakeExecutors();
+    const w1 = nodePlan("w1", FULL);
+    const w2 = nodePlan("w2", FULL);
+    w1.steps.find((s) => s.stage === "configure")!.dependsOn.push(w2.steps.at(-1)!.id);
+    const plan = clusterPlan([nodePlan("srv", FULL, { roles: ["server"] }), w1, w2]);
+    const result = await runCluster(plan, createNodeMachine(fake), { concurrency: 1 });
+    expect(result.nodes.map((n) => [n.node, n.status, n.message])).toEqual([
+      ["srv", "converged", "converged"],
+      ["w1", "skipped", "stopped before install: the plan makes it wait for node w2, which does not run before it (uploads already made stay for the next run)"],
+      ["w2", "converged", "converged"],
+    ]);
+    // Reordered waves: the server waits for the workers, whose services wait for its verify.
+    const reordered = clusterPlan([nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w1", FULL)]);
+    const verify = reordered.nodes[0]!.steps.at(-1)!.id;
+    reordered.nodes[1]!.steps.find((s) => s.stage === "configure")!.dependsOn.push(verify);
+    reordered.order.waves.reverse();
+    const again = await runCluster(reordered, createNodeMachine(new FakeExecutors()));
+    expect(again.nodes.map((n) => n.status)).toEqual(["skipped", "skipped"]);
+  });
+
   it("runs workers when the server node has nothing to change", async () => {
     const fake = new FakeExecutors();
     const plan = clusterPlan([nodePlan("srv", {}, { roles: ["server"] }), nodePlan("w1", FULL)]);

@@ -20,6 +20,13 @@ const literal = (text: string) => `'${text.replaceAll("'", "''")}'`;
  */
 export function databaseSql(name: string, user: string, password: string): string {
   return [
+    // Errors without the statement's text (it holds the password), and never the text in the
+    // server's log; quoting that holds whatever the server's defaults say.
+    "\\set VERBOSITY terse",
+    "\\set SHOW_CONTEXT never",
+    "SET log_statement = 'none';",
+    "SET log_min_error_statement = 'panic';",
+    "SET standard_conforming_strings = on;",
     `SELECT ${literal(`CREATE ROLE ${ident(user)} LOGIN`)} WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = ${literal(user)})\\gexec`,
     `ALTER ROLE ${ident(user)} WITH LOGIN PASSWORD ${literal(password)};`,
     `SELECT ${literal(`CREATE DATABASE ${ident(name)} OWNER ${ident(user)}`)} WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_database WHERE datname = ${literal(name)})\\gexec`,
