@@ -75,21 +75,25 @@ export async function gatherFetchTargets(
   connect: (node: ResolvedNode) => Promise<Transport>,
   options: GatherOptions = {},
 ): Promise<Record<string, Fact<FetchTarget>>> {
+  // The fetch target reads no managed path: its request is empty but for the root.
+  const request = (node: ResolvedNode): FactsRequest => ({ root: node.root, files: [], units: [], packages: [], users: [] });
   const entries = await Promise.all(
     nodes.map(async (node): Promise<[string, Fact<FetchTarget>]> => {
       try {
         const result = await runScript(await connect(node), {
           step: "gather the fetch target",
-          script: `LC_ALL=C; export LC_ALL\n${fetchTargetFact.command({ root: node.root, files: [], units: [], packages: [], users: [] })}\n`,
+          script: `LC_ALL=C; export LC_ALL\n${fetchTargetFact.command(request(node))}\n`,
           ...(options.signal === undefined ? {} : { signal: options.signal }),
           ...(options.logger === undefined ? {} : { log: options.logger }),
         });
         if (result.stdoutTruncated) return [node.name, { ok: false, error: `the dpkg status of ${node.name} is too large to read` }];
-        return [node.name, fetchTargetFact.parse(result.stdout, result.code ?? 1, { root: node.root, files: [], units: [], packages: [], users: [] })];
+        return [node.name, fetchTargetFact.parse(result.stdout, result.code ?? 1, request(node))];
       } catch (error) {
         if (options.signal?.aborted === true) throw options.signal.reason;
         const u = unreachable(error);
-        return [node.name, { ok: false, error: u.reachable ? "unreachable" : `unreachable: ${u.error.message}` }];
+        // Said of this node's fact, so the message need not name the node again.
+        const said = u.reachable ? "" : u.error.message.replace(`node ${node.name}: `, "");
+        return [node.name, { ok: false, error: `unreachable: ${said}${u.reachable || u.error.hint === null ? "" : ` (${u.error.hint})`}` }];
       }
     }),
   );
