@@ -32,6 +32,26 @@ async function serve(body: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/tool`;
 }
 
+/** A one-node cluster.yaml in `dir` with these artifact lines (beside prefect-env) and database. */
+function writeSpec(dir: string, artifacts: string[], database: string): void {
+  const lines = [
+    "apiVersion: reconcile/v1",
+    "kind: PrefectCluster",
+    "metadata: {name: fetch-run}",
+    "nodes:",
+    "  - {name: node-1, address: 127.0.0.1}",
+    "artifacts:",
+    `  prefect-env: {kind: tar, source: p.tar, sha256: ${"a".repeat(64)}}`,
+    ...artifacts.map((a) => `  ${a}`),
+    "server:",
+    "  node: node-1",
+    "  prefect: {env: prefect-env}",
+    `  database: ${database}`,
+    "",
+  ];
+  writeFileSync(join(dir, "cluster.yaml"), lines.join("\n"));
+}
+
 const here = existsSync("/var/lib/dpkg/status") && /^ID=debian$/m.test(existsSync("/etc/os-release") ? readFileSync("/etc/os-release", "utf8") : "");
 
 describe.runIf(here)("fetchArtifacts from the nodes", () => {
@@ -42,23 +62,7 @@ describe.runIf(here)("fetchArtifacts from the nodes", () => {
     writeFileSync(join(dir, "keyring.gpg"), "key");
     mkdirSync(join(dir, "tmp"));
     const url = await serve(TOOL);
-    writeFileSync(
-      join(dir, "cluster.yaml"),
-      `apiVersion: reconcile/v1
-kind: PrefectCluster
-metadata: {name: fetch-run}
-nodes:
-  - {name: node-1, address: 127.0.0.1}
-artifacts:
-  prefect-env: {kind: tar, source: p.tar, sha256: ${"a".repeat(64)}}
-  pg-debs: {kind: deb, source: debs, sha256: ${"b".repeat(64)}, packages: [reconcile-test-not-installed]}
-  tool: {kind: file, source: "${url}", sha256: ${sha(TOOL)}}
-server:
-  node: node-1
-  prefect: {env: prefect-env}
-  database: {type: postgresql, packages: pg-debs, name: prefect, user: prefect, password: {secret: PG}}
-`,
-    );
+    writeSpec(dir, [`pg-debs: {kind: deb, source: debs, sha256: ${"b".repeat(64)}, packages: [reconcile-test-not-installed]}`, `tool: {kind: file, source: "${url}", sha256: ${sha(TOOL)}}`], "{type: postgresql, packages: pg-debs, name: prefect, user: prefect, password: {secret: PG}}");
     const { cluster } = await loadCluster(join(dir, "cluster.yaml"), { strict: false, env: {}, localInputs: false });
     const node = new LocalTransport("node-1");
     const connections: NodeConnections = { get: async () => node, ensure: async () => node, warm: () => undefined, closeAll: async () => undefined };
@@ -87,5 +91,20 @@ server:
     expect(existsSync(join(dir, "debs", "reconcile-test-not-installed_1.0_amd64.deb"))).toBe(true);
     expect(existsSync(join(dir, "debs", "libfake-common_2.0_all.deb"))).toBe(true);
     expect(readFileSync(join(dir, "cache", sha(TOOL)), "utf8")).toBe(TOOL);
+  });
+});
+
+describe("fetchArtifacts, URL artifacts", () => {
+  it("a download whose sha256 is not the pinned one fails that artifact, naming it, and caches nothing", async () => {
+    const dir = tempDir();
+    const url = await serve("not the pinned bytes\n");
+    writeSpec(dir, [`tool: {kind: file, source: "${url}", sha256: ${sha(TOOL)}}`], "{type: sqlite}");
+    const { cluster } = await loadCluster(join(dir, "cluster.yaml"), { strict: false, env: {}, localInputs: false });
+    const connections: NodeConnections = { get: () => Promise.reject(new Error("no node is reached for URL artifacts")), ensure: () => Promise.reject(new Error("unused")), warm: () => undefined, closeAll: async () => undefined };
+    const session = Session.open(cluster.nodes, { env: {}, log: createLogger(), signal: new AbortController().signal, connections, cache: new ArtifactCache(join(dir, "cache")) });
+    const result = await fetchArtifacts(session, cluster, { names: ["tool"], tmpDir: dir, sources: { mirror: "http://m/debian", securityMirror: "http://m/security", keyring: "/k.gpg" } });
+    expect(result.problems).toEqual([]);
+    expect(result.outcomes).toEqual([{ artifact: "tool", kind: "url", status: "failed", message: expect.stringContaining("tool"), hint: expect.anything(), durationMs: expect.any(Number) }]);
+    expect(existsSync(join(dir, "cache", sha(TOOL)))).toBe(false);
   });
 });
