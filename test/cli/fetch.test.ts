@@ -136,6 +136,20 @@ describe("reconcile fetch", () => {
 });
 
 describe("reconcile facts --save-status", () => {
+  it("saves each node's target or why it gave none (a deb set not fetched yet needs no sha256), exit 1 when one failed", () => {
+    writeFileSync(join(dir, "cluster.yaml"), SPEC.replace("    address: 198.51.100.11\n", "    address: 127.0.0.1\n    ssh: {port: 1, connectTimeout: 2s}\n"));
+    const r = reconcile(["facts", "--save-status", "saved.json"], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("saved the release and dpkg status of 0 nodes to saved.json (1 node failed)");
+    const saved = JSON.parse(readFileSync(join(dir, "saved.json"), "utf8")) as { format: string; nodes: Record<string, { ok: boolean; error: string }> };
+    expect(saved.format).toBe("reconcile-fetch-targets/1");
+    expect(saved.nodes["server"]).toMatchObject({ ok: false, error: expect.stringMatching(/^unreachable: /) });
+    // fetch reads it and says which artifact and node cannot be fetched, and why.
+    const f = reconcile(["fetch", "--from-facts", "saved.json"], { cwd: dir, env });
+    expect(f.code).toBe(1);
+    expect(f.stderr).toMatch(/^artifact pg-debs: node server: unreachable: /m);
+  });
+
   it("does not go with --json", () => {
     const r = reconcile(["facts", "--json", "--save-status", "t.json"], { cwd: dir });
     expect(r.code).toBe(64);

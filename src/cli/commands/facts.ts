@@ -7,6 +7,7 @@ import { gatherFetchTargets } from "../../executors/gather-facts.js";
 import { writeFileAtomically } from "../../executors/local-files.js";
 import { formatTargetsFile } from "../../facts/fetch-target.js";
 import { plural, print, type CliIO } from "../io.js";
+import { loadForFetch } from "./fetch.js";
 import { gather } from "../../run/gather.js";
 import { interruptible, loadForNodes, openSession, selectNodes, type SpecArgs } from "../remote.js";
 
@@ -19,7 +20,7 @@ export interface FactsArgs extends SpecArgs {
 
 /** `--save-status FILE`: what `reconcile fetch` resolves against, saved for a machine that cannot reach the nodes. */
 async function saveStatus(args: FactsArgs & { saveStatus: string }, io: CliIO, log: Logger): Promise<number> {
-  const { cluster } = await loadForNodes(args, io);
+  const cluster = await loadForFetch(args, io);
   const nodes = selectNodes(cluster, args.nodes);
   return interruptible(async (signal) => {
     const session = openSession(cluster, io, log, signal);

@@ -52,8 +52,9 @@ const UNPINNED = "0".repeat(64);
 /**
  * The spec as `fetch` needs it: like the node commands', except that a deb set listing `packages`
  * may lack its `sha256` (it is first made by this very fetch). Any other problem is reported as is.
+ * `facts --save-status` loads the same way: it is the first step of that fetch.
  */
-async function loadForFetch(args: SpecArgs, io: CliIO): Promise<ResolvedCluster> {
+export async function loadForFetch(args: SpecArgs, io: CliIO): Promise<ResolvedCluster> {
   try {
     return (await loadForNodes(args, io)).cluster;
   } catch (error) {
