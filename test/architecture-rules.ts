@@ -131,6 +131,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
       "write-file-atomic": "local files replaced atomically (cluster.yaml by pin, known_hosts by trust)",
     },
     node: {
+      "node:child_process": { why: "apt-get on the controller for `reconcile fetch` (apt-fetch.ts), under a private apt configuration; nodes are still reached over ssh2 only", only: ["spawn"] },
       "node:crypto": { why: "sha256 of artifacts, host-key fingerprints and hashed known_hosts, the name of a cluster's local lock; random nonces (facts markers, temp names)" },
       "node:events": { why: "setMaxListeners on the run's signal, which every node's connect listens to" },
       "node:fs": { why: "streams of local artifacts" },

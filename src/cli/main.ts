@@ -39,7 +39,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: 
     .exitOverride()
     .addHelpText(
       "after",
-      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a"])}
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a"])}
 Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode),
 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
@@ -194,10 +194,58 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
     .description("Gather and print the facts a plan is based on: OS, disk, store, links, managed files, units, packages, state, lock.")
     .argument("[nodes...]", "only these nodes (default: all)")
     .option("--json", "machine-readable, by node name")
-    .addHelpText("after", examples(["reconcile facts", "reconcile facts worker-a --json | jq '.\"worker-a\".facts.units'"]))
-    .action(async (nodes: string[], opts: { json?: boolean }) => {
+    .option("--save-status <file>", "instead, save each node's release, dpkg architecture and dpkg status for `reconcile fetch --from-facts`")
+    .addHelpText("after", examples(["reconcile facts", "reconcile facts worker-a --json | jq '.\"worker-a\".facts.units'", "reconcile facts --save-status targets.json   # then: reconcile fetch --from-facts targets.json"]))
+    .action(async (nodes: string[], opts: { json?: boolean; saveStatus?: string }) => {
+      if (opts.json === true && opts.saveStatus !== undefined) throw new UsageError("--json and --save-status do not go together: --save-status writes a file for `reconcile fetch`");
       const { factsCommand } = await import("./commands/facts.js");
-      setExit(await factsCommand({ ...specArgs(), nodes, json: opts.json === true }, io, log));
+      setExit(await factsCommand({ ...specArgs(), nodes, json: opts.json === true, ...(opts.saveStatus === undefined ? {} : { saveStatus: opts.saveStatus }) }, io, log));
+    });
+
+  program
+    .command("fetch")
+    .summary("download deb sets (resolved against the nodes) and URL artifacts, then pin them")
+    .description(
+      "The connected stage of an air-gapped install. Each deb artifact that lists `packages` is resolved " +
+        "with apt-get against its nodes' own release, architecture and dpkg status (read over SSH, or from " +
+        "--from-facts), under a private apt configuration (never this machine's): exactly what the nodes lack " +
+        "is downloaded into the artifact's folder with its SHA256SUMS, and its sha256 is pinned in cluster.yaml. " +
+        "URL artifacts are downloaded into the cache and checked. Deb sets need apt-get on this machine.",
+    )
+    .argument("[artifacts...]", "only these artifacts (default: every deb set with `packages`, every URL artifact)")
+    .option("--from-facts <file>", "the nodes' release and dpkg status saved with `reconcile facts --save-status FILE` (no SSH)")
+    .option("--mirror <url>", "Debian archive mirror", "http://deb.debian.org/debian")
+    .option("--security-mirror <url>", "Debian security mirror", "http://security.debian.org/debian-security")
+    .option("--keyring <file>", "keyring the archive is signed with", "/usr/share/keyrings/debian-archive-keyring.gpg")
+    .option("--no-pin", "write the sets but leave cluster.yaml as it is")
+    .addHelpText(
+      "after",
+      examples([
+        "reconcile fetch",
+        "reconcile fetch pg-debs",
+        "reconcile facts --save-status targets.json   # where the nodes are reachable",
+        "reconcile fetch --from-facts targets.json     # on the connected machine",
+      ]),
+    )
+    .action(async (names: string[], opts: { fromFacts?: string; mirror: string; securityMirror: string; keyring: string; pin: boolean }) => {
+      for (const [flag, url] of [["--mirror", opts.mirror], ["--security-mirror", opts.securityMirror]] as const) {
+        if (!/^https?:\/\/[^\s"\]]+$/.test(url)) throw new UsageError(`${flag} must be an http(s) URL, not '${url}'`);
+      }
+      if (/[\s"\]]/.test(opts.keyring)) throw new UsageError(`--keyring ${opts.keyring}: apt cannot read a keyring path with spaces, quotes or ']'`);
+      const { fetchCommand } = await import("./commands/fetch.js");
+      setExit(
+        await fetchCommand(
+          {
+            ...specArgs(),
+            names,
+            ...(opts.fromFacts === undefined ? {} : { fromFacts: opts.fromFacts }),
+            sources: { mirror: opts.mirror.replace(/\/+$/, ""), securityMirror: opts.securityMirror.replace(/\/+$/, ""), keyring: opts.keyring },
+            noPin: !opts.pin,
+          },
+          io,
+          log,
+        ),
+      );
     });
 
   program

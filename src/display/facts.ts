@@ -13,7 +13,7 @@ function show<T>(fact: Fact<T>, text: (value: T) => string): string {
 /** A few lines per node: enough to see what a plan will be based on. */
 function describe(facts: NodeFacts): string[] {
   const out: string[] = [];
-  out.push(`  os        ${show(facts.os, (o) => `${o.prettyName} ${o.arch}, hostname ${o.hostname}, commands run as ${o.user}`)}`);
+  out.push(`  os        ${show(facts.os, (o) => `${o.prettyName} ${o.arch}${o.debArch === undefined ? "" : ` (dpkg ${o.debArch})`}, hostname ${o.hostname}, commands run as ${o.user}`)}`);
   // One line per file system, with the places it holds.
   const disk = show(facts.disk, (d) => d.filesystems.map((f) => `${formatBytes(f.availableBytes)} free of ${formatBytes(f.totalBytes)} on ${f.mount}, holding ${f.holds.join(", ")}`).join("\n"));
   out.push(...disk.split("\n").map((line, i) => `${i === 0 ? "  disk      " : "            "}${line}`));

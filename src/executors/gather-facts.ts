@@ -6,7 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { ConnectError, ReconcileError } from "../errors.js";
 import { buildFactsScript, parseFactsOutput } from "../facts/script.js";
-import type { FactSet, FactsRequest, NodeFactsResult } from "../facts/types.js";
+import { fetchTargetFact, type FetchTarget } from "../facts/fetch-target.js";
+import type { Fact, FactSet, FactsRequest, NodeFactsResult } from "../facts/types.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import type { Logger } from "../log.js";
 import { runScript } from "./remote-script.js";
@@ -58,6 +59,41 @@ export async function gatherFacts(
         // Cancelled by the caller (Ctrl-C): the node was not unreachable, the run was stopped.
         if (options.signal?.aborted === true) throw options.signal.reason;
         return [node.name, unreachable(error)];
+      }
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/**
+ * The fetch target (release, dpkg architecture, dpkg status) of each node, in parallel: for
+ * `reconcile fetch` and `facts --save-status`. A node that cannot be reached, or whose answer
+ * cannot be read, is `{ ok: false, error }` with the reason.
+ */
+export async function gatherFetchTargets(
+  nodes: readonly ResolvedNode[],
+  connect: (node: ResolvedNode) => Promise<Transport>,
+  options: GatherOptions = {},
+): Promise<Record<string, Fact<FetchTarget>>> {
+  // The fetch target reads no managed path: its request is empty but for the root.
+  const request = (node: ResolvedNode): FactsRequest => ({ root: node.root, files: [], units: [], packages: [], users: [] });
+  const entries = await Promise.all(
+    nodes.map(async (node): Promise<[string, Fact<FetchTarget>]> => {
+      try {
+        const result = await runScript(await connect(node), {
+          step: "gather the fetch target",
+          script: `LC_ALL=C; export LC_ALL\n${fetchTargetFact.command(request(node))}\n`,
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+          ...(options.logger === undefined ? {} : { log: options.logger }),
+        });
+        if (result.stdoutTruncated) return [node.name, { ok: false, error: `the dpkg status of ${node.name} is too large to read` }];
+        return [node.name, fetchTargetFact.parse(result.stdout, result.code ?? 1, request(node))];
+      } catch (error) {
+        if (options.signal?.aborted === true) throw options.signal.reason;
+        const u = unreachable(error);
+        // Said of this node's fact, so the message need not name the node again.
+        const said = u.reachable ? "" : u.error.message.replace(`node ${node.name}: `, "");
+        return [node.name, { ok: false, error: `unreachable: ${said}${u.reachable || u.error.hint === null ? "" : ` (${u.error.hint})`}` }];
       }
     }),
   );

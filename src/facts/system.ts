@@ -13,7 +13,8 @@ export const osFact: FactDefinition<OsFact> = {
   // name with spaces or quotes stays whole.
   command: () =>
     `[ -r /etc/os-release ] && . /etc/os-release; printf 'id=%s\\nversion=%s\\npretty=%s\\n' "$ID" "$VERSION_ID" "$PRETTY_NAME"; ` +
-    `printf 'arch=%s\\nhostname=%s\\nuser=%s\\n' "$(uname -m)" "$(uname -n)" "$(id -un)"`,
+    `printf 'arch=%s\\nhostname=%s\\nuser=%s\\n' "$(uname -m)" "$(uname -n)" "$(id -un)"; ` +
+    `printf 'codename=%s\\ndebarch=%s\\n' "$VERSION_CODENAME" "$(dpkg --print-architecture 2>/dev/null)"`,
   parse(output, exitCode) {
     if (exitCode !== 0) return failed("os", exitCode, output);
     const values = new Map<string, string>();
@@ -25,7 +26,19 @@ export const osFact: FactDefinition<OsFact> = {
     if (missing.length > 0) return bad(`os: no ${missing.join(", ")} in the output`);
     const get = (k: (typeof OS_KEYS)[number]) => values.get(k) ?? "";
     if (get("arch") === "" || get("hostname") === "") return bad("os: empty architecture or hostname");
-    return ok({ id: get("id"), versionId: get("version"), prettyName: get("pretty"), arch: get("arch"), hostname: get("hostname"), user: get("user") });
+    // Older outputs (saved plans, facts files) have no codename or dpkg architecture: left out, not "".
+    const codename = values.get("codename");
+    const debArch = values.get("debarch");
+    return ok({
+      id: get("id"),
+      versionId: get("version"),
+      prettyName: get("pretty"),
+      arch: get("arch"),
+      hostname: get("hostname"),
+      user: get("user"),
+      ...(codename === undefined || codename === "" ? {} : { codename }),
+      ...(debArch === undefined || debArch === "" ? {} : { debArch }),
+    });
   },
 };
 

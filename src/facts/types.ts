@@ -16,6 +16,10 @@ export interface OsFact {
   hostname: string;
   /** The user commands run as (after `become`). */
   user: string;
+  /** `VERSION_CODENAME` of /etc/os-release (bookworm, trixie); absent when the node has none. */
+  codename?: string;
+  /** `dpkg --print-architecture` (amd64, arm64); absent on a node without dpkg. */
+  debArch?: string;
 }
 
 /**

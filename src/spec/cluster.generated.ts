@@ -210,6 +210,14 @@ export interface Artifact {
    */
   sha256: string;
   /**
+   * `deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.
+   *
+   * @minItems 1
+   *
+   * Items: A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.
+   */
+  packages?: [string, ...string[]];
+  /**
    * Free text for humans.
    */
   description?: string;

@@ -11,10 +11,10 @@ import { fullFormats } from "ajv-formats/dist/formats.js";
 // A CommonJS module's default export: Node gives module.exports, bundlers its `default`.
 const ucs2length = typeof ucs2lengthModule.default === "function" ? ucs2lengthModule.default : ucs2lengthModule.default.default;
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
 const schema12 = {"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"};
 const schema13 = {"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"};
-const schema24 = {"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"description":{"description":"Free text for humans.","type":"string"}}};
+const schema24 = {"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}};
 const schema79 = {"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = ucs2length;
@@ -23,6 +23,7 @@ const pattern1 = new RegExp("^/[A-Za-z0-9 +@,:=~._/-]*$", "u");
 const pattern11 = new RegExp("^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$", "u");
 const pattern12 = new RegExp("^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$", "u");
 const pattern13 = new RegExp("^[a-f0-9]{64}$", "u");
+const pattern14 = new RegExp("^[a-z0-9][a-z0-9+.-]+$", "u");
 const schema14 = {"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}};
 const schema15 = {"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"};
 const pattern2 = new RegExp("^[a-z_][a-z0-9_-]{0,31}$", "u");
@@ -482,9 +483,9 @@ return errors === 0;
 const schema25 = {"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}};
 const schema27 = {"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}};
 const schema31 = {"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}};
-const pattern17 = new RegExp("^[A-Z][A-Z0-9_]{0,127}$", "u");
+const pattern18 = new RegExp("^[A-Z][A-Z0-9_]{0,127}$", "u");
 const schema29 = {"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}};
-const pattern16 = new RegExp("^PREFECT_[A-Z0-9_]+$", "u");
+const pattern17 = new RegExp("^PREFECT_[A-Z0-9_]+$", "u");
 const schema30 = {"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]};
 
 function validate19(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -561,7 +562,7 @@ errors++;
 if(data.secret !== undefined){
 let data0 = data.secret;
 if(typeof data0 === "string"){
-if(!pattern17.test(data0)){
+if(!pattern18.test(data0)){
 const err5 = {instancePath:instancePath+"/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data0};
 if(vErrors === null){
 vErrors = [err5];
@@ -632,7 +633,7 @@ if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 const _errs1 = errors;
 if(typeof key0 === "string"){
-if(!pattern16.test(key0)){
+if(!pattern17.test(key0)){
 const err0 = {instancePath,schemaPath:"#/propertyNames/pattern",keyword:"pattern",params:{pattern: "^PREFECT_[A-Z0-9_]+$"},message:"must match pattern \""+"^PREFECT_[A-Z0-9_]+$"+"\"",schema:"^PREFECT_[A-Z0-9_]+$",parentSchema:schema29.propertyNames,data:key0,propertyName:key0};
 if(vErrors === null){
 vErrors = [err0];
@@ -797,7 +798,7 @@ errors++;
 if(data3.secret !== undefined){
 let data4 = data3.secret;
 if(typeof data4 === "string"){
-if(!pattern17.test(data4)){
+if(!pattern18.test(data4)){
 const err9 = {instancePath:instancePath+"/authString/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data4};
 if(vErrors === null){
 vErrors = [err9];
@@ -1031,7 +1032,7 @@ errors++;
 if(data4.secret !== undefined){
 let data5 = data4.secret;
 if(typeof data5 === "string"){
-if(!pattern17.test(data5)){
+if(!pattern18.test(data5)){
 const err15 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data5};
 if(vErrors === null){
 vErrors = [err15];
@@ -1253,9 +1254,9 @@ return errors === 0;
 
 const schema41 = {"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}};
 const schema49 = {"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}};
-const pattern25 = new RegExp("^[A-Za-z0-9.-]*:[0-9]{1,5}$", "u");
-const pattern28 = new RegExp("^[A-Za-z0-9._-]{1,64}$", "u");
-const pattern29 = new RegExp("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", "u");
+const pattern26 = new RegExp("^[A-Za-z0-9.-]*:[0-9]{1,5}$", "u");
+const pattern29 = new RegExp("^[A-Za-z0-9._-]{1,64}$", "u");
+const pattern30 = new RegExp("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", "u");
 const schema43 = {"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]};
 const schema47 = {"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}};
 const schema48 = {"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}};
@@ -1620,7 +1621,7 @@ errors++;
 if(data.listen !== undefined){
 let data2 = data.listen;
 if(typeof data2 === "string"){
-if(!pattern25.test(data2)){
+if(!pattern26.test(data2)){
 const err7 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]*:[0-9]{1,5}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]*:[0-9]{1,5}$"+"\"",schema:"^[A-Za-z0-9.-]*:[0-9]{1,5}$",parentSchema:schema41.properties.listen,data:data2};
 if(vErrors === null){
 vErrors = [err7];
@@ -1690,7 +1691,7 @@ errors++;
 if(data5.user !== undefined){
 let data6 = data5.user;
 if(typeof data6 === "string"){
-if(!pattern28.test(data6)){
+if(!pattern29.test(data6)){
 const err12 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9._-]{1,64}$"+"\"",schema:"^[A-Za-z0-9._-]{1,64}$",parentSchema:schema49.properties.user,data:data6};
 if(vErrors === null){
 vErrors = [err12];
@@ -1715,7 +1716,7 @@ errors++;
 if(data5.passwordHash !== undefined){
 let data7 = data5.passwordHash;
 if(typeof data7 === "string"){
-if(!pattern29.test(data7)){
+if(!pattern30.test(data7)){
 const err14 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/pattern",keyword:"pattern",params:{pattern: "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"},message:"must match pattern \""+"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"+"\"",schema:"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$",parentSchema:schema49.properties.passwordHash,data:data7};
 if(vErrors === null){
 vErrors = [err14];
@@ -2523,10 +2524,10 @@ return errors === 0;
 }
 
 const schema60 = {"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}};
-const pattern38 = new RegExp("^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern39 = new RegExp("^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$", "u");
 const schema64 = {"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}};
 const schema78 = {"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
-const pattern43 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
+const pattern44 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const schema67 = {"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]};
 const schema68 = {"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}};
 const schema69 = {"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1};
@@ -3259,7 +3260,7 @@ if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
 for(const key1 in data10){
 const _errs25 = errors;
 if(typeof key1 === "string"){
-if(!pattern43.test(key1)){
+if(!pattern44.test(key1)){
 const err16 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema78,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err16];
@@ -3470,7 +3471,7 @@ errors++;
 if(data.entrypoint !== undefined){
 let data3 = data.entrypoint;
 if(typeof data3 === "string"){
-if(!pattern38.test(data3)){
+if(!pattern39.test(data3)){
 const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema60.properties.entrypoint,data:data3};
 if(vErrors === null){
 vErrors = [err12];
@@ -3986,7 +3987,7 @@ vErrors.push(err33);
 errors++;
 }
 for(const key6 in data15){
-if(!(((((key6 === "kind") || (key6 === "source")) || (key6 === "path")) || (key6 === "sha256")) || (key6 === "description"))){
+if(!((((((key6 === "kind") || (key6 === "source")) || (key6 === "path")) || (key6 === "sha256")) || (key6 === "packages")) || (key6 === "description"))){
 const err34 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data:data15};
 if(vErrors === null){
 vErrors = [err34];
@@ -4095,10 +4096,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data15.description !== undefined){
-let data20 = data15.description;
-if(typeof data20 !== "string"){
-const err43 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/artifact/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.description.type,parentSchema:schema24.properties.description,data:data20};
+if(data15.packages !== undefined){
+let data20 = data15.packages;
+if(Array.isArray(data20)){
+if(data20.length < 1){
+const err43 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/packages",schemaPath:"#/definitions/artifact/properties/packages/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema24.properties.packages,data:data20};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -4107,10 +4109,12 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-}
-else {
-const err44 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data15};
+const len1 = data20.length;
+for(let i1=0; i1<len1; i1++){
+let data21 = data20[i1];
+if(typeof data21 === "string"){
+if(!pattern14.test(data21)){
+const err44 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/packages/" + i1,schemaPath:"#/definitions/artifact/properties/packages/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9][a-z0-9+.-]+$"},message:"must match pattern \""+"^[a-z0-9][a-z0-9+.-]+$"+"\"",schema:"^[a-z0-9][a-z0-9+.-]+$",parentSchema:schema24.properties.packages.items,data:data21};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -4120,14 +4124,86 @@ vErrors.push(err44);
 errors++;
 }
 }
-}
 else {
-const err45 = {instancePath:instancePath+"/artifacts",schemaPath:"#/properties/artifacts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.artifacts.type,parentSchema:schema11.properties.artifacts,data:data14};
+const err45 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/packages/" + i1,schemaPath:"#/definitions/artifact/properties/packages/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.packages.items.type,parentSchema:schema24.properties.packages.items,data:data21};
 if(vErrors === null){
 vErrors = [err45];
 }
 else {
 vErrors.push(err45);
+}
+errors++;
+}
+}
+let i2 = data20.length;
+let j0;
+if(i2 > 1){
+const indices0 = {};
+for(;i2--;){
+let item0 = data20[i2];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err46 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/packages",schemaPath:"#/definitions/artifact/properties/packages/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema24.properties.packages,data:data20};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+break;
+}
+indices0[item0] = i2;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/packages",schemaPath:"#/definitions/artifact/properties/packages/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema24.properties.packages.type,parentSchema:schema24.properties.packages,data:data20};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data15.description !== undefined){
+let data22 = data15.description;
+if(typeof data22 !== "string"){
+const err48 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/description",schemaPath:"#/definitions/artifact/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema24.properties.description.type,parentSchema:schema24.properties.description,data:data22};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+}
+}
+else {
+const err49 = {instancePath:instancePath+"/artifacts/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/definitions/artifact/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data15};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/artifacts",schemaPath:"#/properties/artifacts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.artifacts.type,parentSchema:schema11.properties.artifacts,data:data14};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
 }
 errors++;
 }
@@ -4139,106 +4215,18 @@ errors = vErrors.length;
 }
 }
 if(data.workPools !== undefined){
-let data22 = data.workPools;
-if(Array.isArray(data22)){
-const len1 = data22.length;
-for(let i1=0; i1<len1; i1++){
-if(!(validate36(data22[i1], {instancePath:instancePath+"/workPools/" + i1,parentData:data22,parentDataProperty:i1,rootData}))){
+let data24 = data.workPools;
+if(Array.isArray(data24)){
+const len2 = data24.length;
+for(let i3=0; i3<len2; i3++){
+if(!(validate36(data24[i3], {instancePath:instancePath+"/workPools/" + i3,parentData:data24,parentDataProperty:i3,rootData}))){
 vErrors = vErrors === null ? validate36.errors : vErrors.concat(validate36.errors);
 errors = vErrors.length;
 }
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/workPools",schemaPath:"#/properties/workPools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.workPools.type,parentSchema:schema11.properties.workPools,data:data22};
-if(vErrors === null){
-vErrors = [err46];
-}
-else {
-vErrors.push(err46);
-}
-errors++;
-}
-}
-if(data.workers !== undefined){
-let data24 = data.workers;
-if(Array.isArray(data24)){
-const len2 = data24.length;
-for(let i2=0; i2<len2; i2++){
-if(!(validate40(data24[i2], {instancePath:instancePath+"/workers/" + i2,parentData:data24,parentDataProperty:i2,rootData}))){
-vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err47 = {instancePath:instancePath+"/workers",schemaPath:"#/properties/workers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.workers.type,parentSchema:schema11.properties.workers,data:data24};
-if(vErrors === null){
-vErrors = [err47];
-}
-else {
-vErrors.push(err47);
-}
-errors++;
-}
-}
-if(data.flows !== undefined){
-let data26 = data.flows;
-if(Array.isArray(data26)){
-const len3 = data26.length;
-for(let i3=0; i3<len3; i3++){
-if(!(validate45(data26[i3], {instancePath:instancePath+"/flows/" + i3,parentData:data26,parentDataProperty:i3,rootData}))){
-vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/flows",schemaPath:"#/properties/flows/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.flows.type,parentSchema:schema11.properties.flows,data:data26};
-if(vErrors === null){
-vErrors = [err48];
-}
-else {
-vErrors.push(err48);
-}
-errors++;
-}
-}
-if(data.drift !== undefined){
-let data28 = data.drift;
-if(data28 && typeof data28 == "object" && !Array.isArray(data28)){
-for(const key7 in data28){
-if(!(key7 === "ignore")){
-const err49 = {instancePath:instancePath+"/drift",schemaPath:"#/properties/drift/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.drift,data:data28};
-if(vErrors === null){
-vErrors = [err49];
-}
-else {
-vErrors.push(err49);
-}
-errors++;
-}
-}
-if(data28.ignore !== undefined){
-let data29 = data28.ignore;
-if(Array.isArray(data29)){
-const len4 = data29.length;
-for(let i4=0; i4<len4; i4++){
-let data30 = data29[i4];
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.reason === undefined){
-const err50 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema79.required,parentSchema:schema79,data:data30};
-if(vErrors === null){
-vErrors = [err50];
-}
-else {
-vErrors.push(err50);
-}
-errors++;
-}
-for(const key8 in data30){
-if(!((((key8 === "node") || (key8 === "resource")) || (key8 === "fields")) || (key8 === "reason"))){
-const err51 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data:data30};
+const err51 = {instancePath:instancePath+"/workPools",schemaPath:"#/properties/workPools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.workPools.type,parentSchema:schema11.properties.workPools,data:data24};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -4248,11 +4236,19 @@ vErrors.push(err51);
 errors++;
 }
 }
-if(data30.node !== undefined){
-let data31 = data30.node;
-if(typeof data31 === "string"){
-if(func4(data31) < 1){
-const err52 = {instancePath:instancePath+"/drift/ignore/" + i4+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.node,data:data31};
+if(data.workers !== undefined){
+let data26 = data.workers;
+if(Array.isArray(data26)){
+const len3 = data26.length;
+for(let i4=0; i4<len3; i4++){
+if(!(validate40(data26[i4], {instancePath:instancePath+"/workers/" + i4,parentData:data26,parentDataProperty:i4,rootData}))){
+vErrors = vErrors === null ? validate40.errors : vErrors.concat(validate40.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/workers",schemaPath:"#/properties/workers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.workers.type,parentSchema:schema11.properties.workers,data:data26};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -4262,8 +4258,19 @@ vErrors.push(err52);
 errors++;
 }
 }
+if(data.flows !== undefined){
+let data28 = data.flows;
+if(Array.isArray(data28)){
+const len4 = data28.length;
+for(let i5=0; i5<len4; i5++){
+if(!(validate45(data28[i5], {instancePath:instancePath+"/flows/" + i5,parentData:data28,parentDataProperty:i5,rootData}))){
+vErrors = vErrors === null ? validate45.errors : vErrors.concat(validate45.errors);
+errors = vErrors.length;
+}
+}
+}
 else {
-const err53 = {instancePath:instancePath+"/drift/ignore/" + i4+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.node.type,parentSchema:schema79.properties.node,data:data31};
+const err53 = {instancePath:instancePath+"/flows",schemaPath:"#/properties/flows/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.flows.type,parentSchema:schema11.properties.flows,data:data28};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -4273,11 +4280,12 @@ vErrors.push(err53);
 errors++;
 }
 }
-if(data30.resource !== undefined){
-let data32 = data30.resource;
-if(typeof data32 === "string"){
-if(func4(data32) < 1){
-const err54 = {instancePath:instancePath+"/drift/ignore/" + i4+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.resource,data:data32};
+if(data.drift !== undefined){
+let data30 = data.drift;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+for(const key7 in data30){
+if(!(key7 === "ignore")){
+const err54 = {instancePath:instancePath+"/drift",schemaPath:"#/properties/drift/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.drift,data:data30};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -4287,8 +4295,15 @@ vErrors.push(err54);
 errors++;
 }
 }
-else {
-const err55 = {instancePath:instancePath+"/drift/ignore/" + i4+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.resource.type,parentSchema:schema79.properties.resource,data:data32};
+if(data30.ignore !== undefined){
+let data31 = data30.ignore;
+if(Array.isArray(data31)){
+const len5 = data31.length;
+for(let i6=0; i6<len5; i6++){
+let data32 = data31[i6];
+if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
+if(data32.reason === undefined){
+const err55 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema79.required,parentSchema:schema79,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4297,12 +4312,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-if(data30.fields !== undefined){
-let data33 = data30.fields;
-if(Array.isArray(data33)){
-if(data33.length < 1){
-const err56 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema79.properties.fields,data:data33};
+for(const key8 in data32){
+if(!((((key8 === "node") || (key8 === "resource")) || (key8 === "fields")) || (key8 === "reason"))){
+const err56 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data:data32};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4311,12 +4323,12 @@ vErrors.push(err56);
 }
 errors++;
 }
-const len5 = data33.length;
-for(let i5=0; i5<len5; i5++){
-let data34 = data33[i5];
-if(typeof data34 === "string"){
-if(func4(data34) < 1){
-const err57 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields/" + i5,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.fields.items,data:data34};
+}
+if(data32.node !== undefined){
+let data33 = data32.node;
+if(typeof data33 === "string"){
+if(func4(data33) < 1){
+const err57 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.node,data:data33};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -4327,7 +4339,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields/" + i5,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.fields.items.type,parentSchema:schema79.properties.fields.items,data:data34};
+const err58 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.node.type,parentSchema:schema79.properties.node,data:data33};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4337,9 +4349,11 @@ vErrors.push(err58);
 errors++;
 }
 }
-}
-else {
-const err59 = {instancePath:instancePath+"/drift/ignore/" + i4+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema79.properties.fields.type,parentSchema:schema79.properties.fields,data:data33};
+if(data32.resource !== undefined){
+let data34 = data32.resource;
+if(typeof data34 === "string"){
+if(func4(data34) < 1){
+const err59 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.resource,data:data34};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4349,11 +4363,8 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data30.reason !== undefined){
-let data35 = data30.reason;
-if(typeof data35 === "string"){
-if(func4(data35) < 1){
-const err60 = {instancePath:instancePath+"/drift/ignore/" + i4+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.reason,data:data35};
+else {
+const err60 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.resource.type,parentSchema:schema79.properties.resource,data:data34};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4363,8 +4374,11 @@ vErrors.push(err60);
 errors++;
 }
 }
-else {
-const err61 = {instancePath:instancePath+"/drift/ignore/" + i4+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.reason.type,parentSchema:schema79.properties.reason,data:data35};
+if(data32.fields !== undefined){
+let data35 = data32.fields;
+if(Array.isArray(data35)){
+if(data35.length < 1){
+const err61 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema79.properties.fields,data:data35};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4373,10 +4387,12 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-}
-else {
-const err62 = {instancePath:instancePath+"/drift/ignore/" + i4,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data:data30};
+const len6 = data35.length;
+for(let i7=0; i7<len6; i7++){
+let data36 = data35[i7];
+if(typeof data36 === "string"){
+if(func4(data36) < 1){
+const err62 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.fields.items,data:data36};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4386,9 +4402,8 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
 else {
-const err63 = {instancePath:instancePath+"/drift/ignore",schemaPath:"#/properties/drift/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.drift.properties.ignore.type,parentSchema:schema11.properties.drift.properties.ignore,data:data29};
+const err63 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.fields.items.type,parentSchema:schema79.properties.fields.items,data:data36};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4400,7 +4415,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/drift",schemaPath:"#/properties/drift/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.drift.type,parentSchema:schema11.properties.drift,data:data28};
+const err64 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema79.properties.fields.type,parentSchema:schema79.properties.fields,data:data35};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4410,14 +4425,75 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data32.reason !== undefined){
+let data37 = data32.reason;
+if(typeof data37 === "string"){
+if(func4(data37) < 1){
+const err65 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.reason,data:data37};
 if(vErrors === null){
 vErrors = [err65];
 }
 else {
 vErrors.push(err65);
+}
+errors++;
+}
+}
+else {
+const err66 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.reason.type,parentSchema:schema79.properties.reason,data:data37};
+if(vErrors === null){
+vErrors = [err66];
+}
+else {
+vErrors.push(err66);
+}
+errors++;
+}
+}
+}
+else {
+const err67 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data:data32};
+if(vErrors === null){
+vErrors = [err67];
+}
+else {
+vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/drift/ignore",schemaPath:"#/properties/drift/properties/ignore/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.drift.properties.ignore.type,parentSchema:schema11.properties.drift.properties.ignore,data:data31};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath:instancePath+"/drift",schemaPath:"#/properties/drift/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.drift.type,parentSchema:schema11.properties.drift,data:data30};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
+}
+errors++;
+}
+}
+}
+else {
+const err70 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
 }
 errors++;
 }
@@ -4517,7 +4593,7 @@ errors++;
 if(data.secret !== undefined){
 let data0 = data.secret;
 if(typeof data0 === "string"){
-if(!pattern17.test(data0)){
+if(!pattern18.test(data0)){
 const err2 = {instancePath:instancePath+"/secret",schemaPath:"cluster#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data0};
 if(vErrors === null){
 vErrors = [err2];
@@ -4805,7 +4881,7 @@ errors++;
 if(data4.secret !== undefined){
 let data5 = data4.secret;
 if(typeof data5 === "string"){
-if(!pattern17.test(data5)){
+if(!pattern18.test(data5)){
 const err15 = {instancePath:instancePath+"/password/secret",schemaPath:"#/definitions/secretRef/properties/secret/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Z0-9_]{0,127}$"},message:"must match pattern \""+"^[A-Z][A-Z0-9_]{0,127}$"+"\"",schema:"^[A-Z][A-Z0-9_]{0,127}$",parentSchema:schema31.properties.secret,data:data5};
 if(vErrors === null){
 vErrors = [err15];

@@ -168,6 +168,7 @@ export function normalize(spec: ClusterSpec, ctx: NormalizeContext): ResolvedClu
                   source: isUrlSource(a.source) ? { type: "url", url: a.source } : { type: "path", path: localPath(a.source, ctx) },
                   sha256: a.sha256,
                   path: a.path ?? null,
+                  packages: [...(a.packages ?? [])].sort(),
                 },
               ],
             ],

@@ -50,6 +50,8 @@ export interface ResolvedArtifact {
   sha256: string;
   /** tar and conda-pack: the folder inside the archive that is the environment; null for its root. */
   path: string | null;
+  /** deb: the packages the set must provide, for `reconcile fetch` (sorted); empty when not declared. */
+  packages: string[];
 }
 
 export type ResolvedDatabase =

@@ -176,6 +176,9 @@ const artifactsFit: Rule = (spec, report) => {
     if (artifact?.path !== undefined && artifact.kind !== "tar" && artifact.kind !== "conda-pack") {
       report(["artifacts", name, "path"], `\`path\` names the environment's folder inside a tar or conda-pack archive; a ${artifact.kind} artifact has none`, "remove `path`");
     }
+    if (artifact?.packages !== undefined && artifact.kind !== "deb") {
+      report(["artifacts", name, "packages"], `\`packages\` lists the Debian packages a deb set must provide (for \`reconcile fetch\`); a ${artifact.kind} artifact has none`, "remove `packages`, or make the artifact `kind: deb`");
+    }
   }
   if (spec.tools?.pixiUnpack !== undefined) {
     checkArtifactRef(spec, spec.tools.pixiUnpack, ["file"], "tools.pixiUnpack", ["tools", "pixiUnpack"], report);

@@ -1,7 +1,9 @@
 /** gatherFacts with fake transports: unreachable nodes never hide the others; an abort is not "unreachable". */
 import { describe, expect, it } from "vitest";
 import { ConnectError, ReconcileError, RemoteCommandError } from "../../src/errors.js";
-import { gatherFacts } from "../../src/executors/gather-facts.js";
+import { existsSync, readFileSync } from "node:fs";
+import { gatherFacts, gatherFetchTargets } from "../../src/executors/gather-facts.js";
+import { LocalTransport } from "../helpers/local-transport.js";
 import type { FactsRequest } from "../../src/facts/types.js";
 import type { Transport } from "../../src/executors/transport.js";
 import type { ResolvedNode } from "../../src/spec/resolved.js";
@@ -33,5 +35,20 @@ describe("gatherFacts", () => {
     const reason = new ReconcileError("interrupted (SIGINT)", { exitCode: 130 });
     controller.abort(reason);
     await expect(gatherFacts([node("a"), node("b")], () => request, (n) => Promise.resolve(cancelled(n.name)), { signal: controller.signal })).rejects.toBe(reason);
+  });
+});
+
+describe("gatherFetchTargets", () => {
+  it.runIf(existsSync("/var/lib/dpkg/status"))("reads a node's release, dpkg architecture and status in one script; a node that cannot be reached says why", async () => {
+    const targets = await gatherFetchTargets([{ name: "here", root: "/opt/prefect" } as ResolvedNode, node("gone")], (n) =>
+      n.name === "here" ? Promise.resolve(new LocalTransport("here")) : Promise.reject(new ConnectError("gone", "refused", "connection refused")),
+    );
+    expect(targets["gone"]).toEqual({ ok: false, error: "unreachable: connection refused" });
+    const here = targets["here"];
+    expect(here?.ok).toBe(true);
+    if (here?.ok === true) {
+      expect(here.value.status).toBe(readFileSync("/var/lib/dpkg/status", "utf8"));
+      expect(here.value.arch).toMatch(/^[a-z0-9-]+$/);
+    }
   });
 });

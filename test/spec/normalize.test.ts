@@ -45,6 +45,7 @@ describe("normalize", () => {
       source: { type: "path", path: "/work/artifacts/prefect.tar" },
       sha256: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
       path: null,
+      packages: [],
     });
     expect(c.workPools).toEqual([]);
     expect(c.secretsFile).toBeNull();

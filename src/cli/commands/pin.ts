@@ -15,7 +15,7 @@ import { ExitCode, FileError, ReconcileError, SpecError, UsageError } from "../.
 import { listDebs, readTextIfExists, sha256File, writeFileAtomically } from "../../executors/local-files.js";
 import type { Logger } from "../../log.js";
 import { DEB_MANIFEST, formatManifest } from "../../spec/deb-manifest.js";
-import { parseSpec } from "../../spec/document.js";
+import { parseSpec, type SpecDocument } from "../../spec/document.js";
 import { applyEdits, readArtifactEntries, setArtifactDigest, verifyDigestEdits, type ArtifactEntry, type TextEdit } from "../../spec/edit.js";
 import { didYouMean } from "../../spec/suggest.js";
 import { readSpecFile } from "../../spec/load.js";
@@ -94,6 +94,43 @@ function describe(o: Outcome, check: boolean): string {
   return `${check ? "would pin" : "pinned"} ${short(o.digest)}${was}${note}`;
 }
 
+/**
+ * cluster.yaml's text with `digests` (artifact name → sha256) written in: a splice at source
+ * positions (comments and formatting kept), verified by parsing the result. Throws when a digest
+ * cannot be written safely.
+ */
+export function specWithDigests(file: string, original: Uint8Array, document: SpecDocument, value: unknown, digests: ReadonlyMap<string, string>): string {
+  const edits: TextEdit[] = [];
+  const uneditable: string[] = [];
+  for (const [name, digest] of digests) {
+    const edit = setArtifactDigest(document, name, digest);
+    if (edit === undefined) uneditable.push(name);
+    else edits.push(edit);
+  }
+  const bom = original[0] === 0xef && original[1] === 0xbb && original[2] === 0xbf ? "\ufeff" : "";
+  const updated = bom + applyEdits(document.text, edits);
+  const wrong = uneditable.length > 0 ? uneditable : verifyDigestEdits(value, updated, digests);
+  if (wrong.length > 0) {
+    const first = wrong[0] ?? "";
+    throw new ReconcileError(`cannot write the digest of ${wrong.map((n) => `'${n}'`).join(", ")} into ${file} safely; nothing written`, {
+      hint: `write \`sha256: ${digests.get(first) ?? ""}\` under artifacts.${first} by hand (pin edits one-line values only)`,
+    });
+  }
+  return updated;
+}
+
+/** Reads cluster.yaml now and writes `digests` into it in place (atomically); false when none changed. */
+export async function pinDigests(file: string, digests: ReadonlyMap<string, string>): Promise<boolean> {
+  const original = await readSpecFile(file);
+  const parsed = parseSpec(original, file);
+  if (parsed.document === undefined || parsed.diagnostics.some((d) => d.severity === "error")) throw new SpecError(parsed.diagnostics);
+  const current = new Map(readArtifactEntries(parsed.document, parsed.value).map((a) => [a.name, a.sha256]));
+  const changed = new Map([...digests].filter(([name, digest]) => current.get(name) !== digest));
+  if (changed.size === 0) return false;
+  await writeFileAtomically(file, specWithDigests(file, original, parsed.document, parsed.value, changed));
+  return true;
+}
+
 export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise<number> {
   const original = await readSpecFile(args.file);
   const parsed = parseSpec(original, args.file);
@@ -132,22 +169,7 @@ export async function pinCommand(args: PinArgs, io: CliIO, log: Logger): Promise
 
   const pinned = outcomes.filter((o): o is Digested => o.status === "pinned");
   const digests = new Map(pinned.filter((o) => o.digest !== o.previous).map((o) => [o.name, o.digest]));
-  const edits: TextEdit[] = [];
-  const uneditable: string[] = [];
-  for (const [name, digest] of digests) {
-    const edit = setArtifactDigest(document, name, digest);
-    if (edit === undefined) uneditable.push(name);
-    else edits.push(edit);
-  }
-  const bom = original[0] === 0xef && original[1] === 0xbb && original[2] === 0xbf ? "\ufeff" : "";
-  const updated = bom + applyEdits(document.text, edits);
-  const wrong = uneditable.length > 0 ? uneditable : verifyDigestEdits(parsed.value, updated, digests);
-  if (wrong.length > 0) {
-    const first = wrong[0] ?? "";
-    throw new ReconcileError(`cannot write the digest of ${wrong.map((n) => `'${n}'`).join(", ")} into ${args.file} safely; nothing written`, {
-      hint: `write \`sha256: ${digests.get(first) ?? ""}\` under artifacts.${first} by hand (pin edits one-line values only)`,
-    });
-  }
+  const updated = specWithDigests(args.file, original, document, parsed.value, digests);
 
   const manifests = pinned.flatMap((o) => (o.manifest === undefined ? [] : [o.manifest]));
   if (digests.size === 0 && manifests.length === 0) {
