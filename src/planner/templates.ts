@@ -117,6 +117,9 @@ export function serverEnv(cluster: ResolvedCluster): EnvFiles {
     // The server copies its UI here at start and rewrites it: a folder of the service user's, as
     // the environment itself is root's (the server exits with a PermissionError otherwise).
     ["PREFECT_UI_STATIC_DIRECTORY", SERVER_UI_DIR],
+    // Else ~/.prefect/memo_store.toml, whatever PREFECT_HOME says: a folder nobody made, so every
+    // start registers the blocks again, slower, with a warning.
+    ["PREFECT_SERVER_MEMO_STORE_PATH", `${SERVICE_HOME}/memo_store.toml`],
   ];
   const db = databaseEntry(cluster);
   const baseSecrets: Entry[] = [];

@@ -63,12 +63,13 @@ describe("renderPlan: fresh cluster", () => {
     expect(followers(lines, server("file /etc/prefect/server.env", "no such file"))).toEqual([
       "      --- /etc/prefect/server.env",
       "      +++ /etc/prefect/server.env",
-      "      @@ -0,0 +1,7 @@",
+      "      @@ -0,0 +1,8 @@",
       "      +# Managed by reconcile (cluster plant); local changes are overwritten.",
       '      +PREFECT_HOME="/var/lib/prefect"',
       '      +PREFECT_SERVER_ANALYTICS_ENABLED="false"',
       '      +PREFECT_SERVER_API_HOST="127.0.0.1"',
       '      +PREFECT_SERVER_API_PORT="4200"',
+      '      +PREFECT_SERVER_MEMO_STORE_PATH="/var/lib/prefect/memo_store.toml"',
       '      +PREFECT_UI_API_URL="https://prefect.internal/api"',
       '      +PREFECT_UI_STATIC_DIRECTORY="/var/lib/prefect/ui"',
     ]);

@@ -56,10 +56,13 @@ describeE2E("the real Prefect 3.4.25 on the test bed", (testbed) => {
     expect(link).toMatch(new RegExp(`^/opt/prefect/store/[0-9a-f]{64}/${BUNDLE_FOLDER}$`));
   });
 
-  it("the server answers health and says its version; it serves its UI from the service user's folder", async () => {
+  it("the server answers health and says its version; it serves its UI and keeps its memo in the service user's folder", async () => {
     expect(await until(server!.name, apiCall("/health"), 90)).toBe("true");
     expect(await until(server!.name, apiCall("/admin/version"), 10)).toBe(JSON.stringify(PREFECT_VERSION));
     expect(await until(server!.name, "stat -c %U /var/lib/prefect/ui/UI_SERVE_BASE", 10)).toBe("prefect");
+    // Its memo of registered blocks is kept where the service user may write (no warning, no slow restarts).
+    expect(await until(server!.name, "stat -c %U /var/lib/prefect/memo_store.toml", 30)).toBe("prefect");
+    expect((await sshExec(server!.name, "journalctl -u prefect-server.service --no-pager | grep -c memo_store")).stdout.trim()).toBe("0");
   });
 
   it("the worker on the other node registers with the server under its stable name", async () => {

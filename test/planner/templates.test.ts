@@ -291,6 +291,7 @@ EMPTY=""
       ["PREFECT_SERVER_ANALYTICS_ENABLED", "false"],
       ["PREFECT_SERVER_API_HOST", "0.0.0.0"],
       ["PREFECT_SERVER_API_PORT", "4300"],
+      ["PREFECT_SERVER_MEMO_STORE_PATH", "/var/lib/prefect/memo_store.toml"],
       ["PREFECT_UI_API_URL", "https://ui.example/api"],
       ["PREFECT_UI_STATIC_DIRECTORY", "/var/lib/prefect/ui"],
     ]);

@@ -52,7 +52,7 @@ const UNPINNED = "0".repeat(64);
 /**
  * The spec as `fetch` needs it: like the node commands', except that a deb set listing `packages`
  * may lack its `sha256` (it is first made by this very fetch). Any other problem is reported as is.
- * `facts --save-status` loads the same way: it is the first step of that fetch.
+ * `facts --save-status` and `trust` load the same way: they come before that fetch.
  */
 export async function loadForFetch(args: SpecArgs, io: CliIO): Promise<ResolvedCluster> {
   try {

@@ -12,7 +12,8 @@ import { readTextIfExists, writeFileAtomically } from "../../executors/local-fil
 import type { ResolvedNode } from "../../spec/resolved.js";
 import type { Logger } from "../../log.js";
 import { ask, plural, print, type CliIO } from "../io.js";
-import { interruptible, loadForNodes, selectNodes, type SpecArgs } from "../remote.js";
+import { interruptible, selectNodes, type SpecArgs } from "../remote.js";
+import { loadForFetch } from "./fetch.js";
 
 export interface TrustArgs extends SpecArgs {
   nodes: string[];
@@ -46,7 +47,8 @@ function judge(node: ResolvedNode, key: HostKey, entries: readonly KnownHostsEnt
 }
 
 export async function trustCommand(args: TrustArgs, io: CliIO, log: Logger): Promise<number> {
-  const { cluster } = await loadForNodes(args, io);
+  // Trusting comes before fetch: a deb set not fetched yet (no sha256) does not stop it.
+  const cluster = await loadForFetch(args, io);
   const nodes = selectNodes(cluster, args.nodes);
   selectNodes(cluster, args.replace);
   const outside = args.replace.filter((r) => !nodes.some((n) => n.name === r));
