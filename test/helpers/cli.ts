@@ -13,7 +13,7 @@ export interface CliResult {
 
 export const BIN = join(REPO, "bin", "reconcile.js");
 
-export function reconcile(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): CliResult {
+export function reconcile(args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): CliResult {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith("RECONCILE_")) env[k] = v;
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -21,7 +21,7 @@ export function reconcile(args: string[], options: { cwd?: string; env?: Record<
     env: { ...env, ...options.env },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
-    timeout: 60_000,
+    timeout: options.timeoutMs ?? 60_000,
   });
   // Nothing but the run's own output may reach stderr: a runtime warning fails whichever test ran it.
   const warning = runtimeWarning(r.stderr ?? "");
