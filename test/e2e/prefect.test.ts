@@ -10,6 +10,7 @@ import { looksLikeACrash, reconcile, tempDir } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
 import { writeApplyCluster } from "./cluster-files.mjs";
+import { until } from "./on-node.js";
 import { BUNDLE_FOLDER, PREFECT_VERSION, prefectBundle } from "./prefect-bundle.js";
 
 /** A GET or POST on the server's API from the node itself, with python3 (the node has no curl). */
@@ -24,16 +25,6 @@ describeE2E("the real Prefect 3.4.25 on the test bed", (testbed) => {
   const dir = tempDir("reconcile-prefect-");
   let file = "";
   const run = (args: string[]) => reconcile(["-f", file, ...args], { cwd: dir });
-  /** Runs `command` on `node` until it succeeds (or `seconds` pass); its last output. */
-  const until = async (node: string, command: string, seconds: number) => {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-      const r = await sshExec(node, command);
-      if (r.code === 0) return r.stdout.trim();
-      if (Date.now() > deadline) throw new Error(`${node}: ${command} still failing after ${seconds} s: ${r.stderr.trim().split("\n").at(-1)}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
-  };
 
   beforeAll(async () => {
     if (server === undefined || worker === undefined) throw new Error("needs 2 nodes");

@@ -13,6 +13,7 @@ import { looksLikeACrash, reconcile, tempDir } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
 import { clusterHead } from "./cluster-files.mjs";
+import { until } from "./on-node.js";
 import { BUNDLE_FOLDER, prefectBundle } from "./prefect-bundle.js";
 
 const PASSWORDS = ["pg first 'pass' $1", "pg-Second\\pass\"2"];
@@ -28,16 +29,6 @@ describeE2E("the server node from fetched packages on the test bed", (testbed) =
     const r = await sshExec(name, command);
     expect(r.code, `${name}: ${command}: ${r.stderr}`).toBe(0);
     return r.stdout.trim();
-  };
-  /** Runs `command` on `node` until it succeeds (or `seconds` pass); its last output. */
-  const until = async (node: string, command: string, seconds: number) => {
-    const deadline = Date.now() + seconds * 1000;
-    for (;;) {
-      const r = await sshExec(node, command);
-      if (r.code === 0) return r.stdout.trim();
-      if (Date.now() > deadline) throw new Error(`${node}: ${command} still failing after ${seconds} s: ${r.stderr.trim().split("\n").at(-1)}`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
   };
   const get = (url: string) => `python3 -c ${shellQuote(`import urllib.request; print(urllib.request.urlopen('${url}', timeout=5).read().decode())`)}`;
   const since = (name: string, unit: string) => onNode(name, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`);
