@@ -223,6 +223,11 @@ export function aptConfig(root: string, statusFile: string, arch: string): strin
     // As root, apt would download as the _apt user, who may not write into this private root.
     ["APT::Sandbox::User", "root"],
     ["Acquire::Languages", "none"],
+    // A mirror that stops answering ends the run within a bound (apt's own default waits 120 s
+    // per connection); a dropped connection is tried again a few times.
+    ["Acquire::http::Timeout", "30"],
+    ["Acquire::https::Timeout", "30"],
+    ["Acquire::Retries", "3"],
     ["APT::Update::Error-Mode", "any"],
   ];
   return `${lines.map(([k, v]) => `${k} "${v}";`).join("\n")}\nAPT::Architectures { "${arch}"; };\n`;

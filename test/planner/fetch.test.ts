@@ -103,6 +103,11 @@ describe("the private apt configuration", () => {
     expect(config).not.toMatch(/"\/etc\/apt/);
   });
 
+  it("bounds every wait on the archive: 30 s without an answer per connection, 3 more tries", () => {
+    const settings = new Map([...config.matchAll(/^([\w:-]+) "([^"]*)";$/gm)].map((m) => [m[1], m[2]]));
+    expect([settings.get("Acquire::http::Timeout"), settings.get("Acquire::https::Timeout"), settings.get("Acquire::Retries")]).toEqual(["30", "30", "3"]);
+  });
+
   it("refuses a path apt could not read back", () => {
     expect(() => aptConfig('/tmp/a"b', "/tmp/s", "amd64")).toThrow(/apt cannot read/);
   });
