@@ -8,6 +8,7 @@ import type { Sensitive } from "../spec/secrets.js";
 import type { NodeFacts, NodeFactsResult } from "../facts/types.js";
 import { address as addressFor, factKey, stepId, type Address } from "./address.js";
 import { desiredFor, type Desired } from "./desired.js";
+import { verifyChecks } from "./verify.js";
 import { describeShortfall, diskNeeds, diskShortfalls } from "./disk.js";
 import { factDigest } from "./fingerprint.js";
 import type { Action, DeleteDetail, LocalInputs, NodePlan, PlanOptions, Step, StepDetail } from "./types.js";
@@ -140,7 +141,7 @@ export function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: N
       dependsOn: out.steps.filter((s) => s.stage !== "verify").map((s) => s.id),
       facts: [],
       bytes: null,
-      detail: { kind: "verify", units, paths },
+      detail: { kind: "verify", units, paths, ...verifyChecks(cluster, node) },
     });
   }
   for (const s of out.steps) {

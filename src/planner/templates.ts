@@ -13,6 +13,10 @@ export const SERVER_UI_DIR = `${SERVICE_HOME}/ui`;
 export const SERVER_UNIT = "prefect-server.service";
 export const WORKER_TEMPLATE = "prefect-worker@.service";
 export const CADDYFILE = "/etc/caddy/Caddyfile";
+/** The root of Caddy's internal CA, where Debian's caddy (user caddy, home /var/lib/caddy) keeps it. */
+export const CADDY_ROOT_CA = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt";
+/** The CA certificate workers verify the proxy with (Caddy's internal root, or the spec's CA). */
+export const PROXY_CA_FILE = `${CONFIG_DIR}/proxy-ca.crt`;
 export const serverEnvFile = `${CONFIG_DIR}/server.env`;
 export const serverSecretsFile = `${CONFIG_DIR}/server.secrets.env`;
 export const workerEnvFile = `${CONFIG_DIR}/worker.env`;

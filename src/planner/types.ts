@@ -115,7 +115,31 @@ export type StepDetail =
       /** A unit file it depends on changed: `systemctl daemon-reload` first. */
       daemonReload: boolean;
     }
-  | { kind: "verify"; units: string[]; paths: string[] };
+  | ({ kind: "verify"; units: string[]; paths: string[] } & VerifyChecks);
+
+/**
+ * An HTTP check a verify step makes on the node: `health` wants 200 `true`, `version` 200 with
+ * the Prefect version of the probing environment itself, `ok` any 200, `unauthorized` a 401.
+ */
+export interface Probe {
+  /** In words, for messages: "the API through the proxy". */
+  what: string;
+  url: string;
+  /** CA certificates to verify TLS with; null for the node's system trust. */
+  caFile: string | null;
+  /** Basic credentials from a secret holding `user:password` (Prefect's auth string). */
+  auth: { secret: string } | null;
+  expect: "health" | "version" | "ok" | "unauthorized";
+}
+
+/** What verify proves besides units and links (planner/verify.ts). */
+export interface VerifyChecks {
+  /** The interpreter that runs the probes (a Prefect environment's); null when there are none. */
+  python: string | null;
+  probes: Probe[];
+  /** TCP ports whose listening sockets must all be on loopback. */
+  loopbackOnly: { what: string; port: number }[];
+}
 
 /**
  * A file's desired content. Files holding secrets are kept as entries whose secret values stay

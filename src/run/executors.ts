@@ -20,6 +20,9 @@ import type { Executors } from "../state-machine/actors.js";
 import type { Logger } from "../log.js";
 import type { TransferEvent } from "./events.js";
 
+/** A restarted Prefect server answers in 5 to 15 s; a first start migrating a new database takes longer. */
+export const PROBE_TIMEOUT_SECONDS = 120;
+
 /** A node refused before anything was sent to it, for lack of disk space. */
 export class NotEnoughDiskError extends ReconcileError {
   constructor(node: string, why: string) {
@@ -39,6 +42,8 @@ export interface ExecutorsOptions {
   secrets: ReadonlyMap<string, Sensitive>;
   /** Seconds a unit must stay active during verify. */
   settleSeconds: number;
+  /** Longest verify polls the API for what it expects; default {@link PROBE_TIMEOUT_SECONDS}. */
+  probeTimeoutSeconds?: number;
   /** Nodes refused for lack of disk space: node → why. They fail at their first stage, before anything is staged or sent. */
   refusals?: ReadonlyMap<string, string>;
   log: Logger;
@@ -92,6 +97,7 @@ export function createExecutors(o: ExecutorsOptions): Required<Executors> {
       transferSha: (artifact) => stagedFor(name, artifact, "install").sha256,
       pixiUnpack: pixi === null || pixiSha === undefined ? null : storeFile(node.root, pixiSha, pixi),
       settleSeconds: o.settleSeconds,
+      probeTimeoutSeconds: o.probeTimeoutSeconds ?? PROBE_TIMEOUT_SECONDS,
       signal,
       log: o.log,
     };

@@ -7,8 +7,9 @@
  * pool `production`; one flow runs there in its own environment.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { BUNDLE_FOLDER, prefectBundle } from "./prefect-bundle.mjs";
 
 const ZERO = "0".repeat(64);
 
@@ -124,21 +125,24 @@ flows:
 export const SECRET_ENV = Object.fromEntries(Object.entries(SECRETS).map(([k, v]) => [`RECONCILE_SECRET_${k}`, v]));
 
 /**
- * A cluster that `reconcile apply` can converge on bare test-bed nodes today: the server on SQLite
- * without a proxy, workers of pool `production`, and a test environment artifact whose
- * `bin/prefect` is a stand-in that stays up (`exec sleep infinity`), or exits at once when
- * `failing` (to make verify fail). `root` sets the cluster's managed root (default: none written,
- * so `/opt/prefect`). Returns the paths of cluster.yaml and of the environment tar.
+ * A cluster that `reconcile apply` converges on bare test-bed nodes: the real Prefect server on
+ * SQLite without a proxy, real process workers of pool `production`, all running the real Prefect
+ * bundle (prefect-bundle.mjs), or a variant of it named `envName`: padded with `padBytes` of bulk
+ * (an environment as big as real ones get), or `failing` (its `bin/prefect` exits at once, a broken
+ * release that makes verify fail). `root` sets the cluster's managed root (default: none written,
+ * so `/opt/prefect`). Returns the paths of cluster.yaml and of the environment archive.
  *
  * @param {string} dir an empty folder
  * @param {{ name: string, address: string }[]} nodes
  * @param {string} identityFile
  * @param {{ envName?: string, failing?: boolean, padBytes?: number, env?: { source: string, path?: string }, workerSettings?: Record<string, Record<string, string>>, ssh?: Record<string, string>, root?: string }} [options]
- *   `env`: an environment archive of your own (such as the real Prefect bundle) instead of the stand-in.
+ *   `env`: an environment archive of your own instead.
  */
 export function writeApplyCluster(dir, nodes, identityFile, options = {}) {
-  const envFile = options.env?.source ?? writeTestEnv(dir, options.envName ?? "test-env", options.failing === true, options.padBytes ?? 0);
-  const envPath = options.env?.path === undefined ? "" : `\n    path: ${options.env.path}`;
+  const variant = options.envName !== undefined || options.failing === true || (options.padBytes ?? 0) > 0;
+  const env = options.env ?? (variant ? { source: writeTestEnv(dir, options.envName ?? "test-env", options.failing === true, options.padBytes ?? 0), path: BUNDLE_FOLDER } : { source: prefectBundle().file, path: BUNDLE_FOLDER });
+  const envFile = env.source;
+  const envPath = env.path === undefined ? "" : `\n    path: ${env.path}`;
   const [server, ...workers] = nodes;
   if (server === undefined) throw new Error("the test bed has no nodes");
   const settings = options.workerSettings ?? {};
@@ -173,18 +177,32 @@ ${workerYaml}
 }
 
 /**
- * A tar environment: bin/python (the node's python3) and bin/prefect, a stand-in process that
- * stays up like `prefect server start` / `prefect worker start` do, or dies at once when `failing`.
+ * A variant of the real Prefect bundle as a tar environment (top folder BUNDLE_FOLDER, so the
+ * artifact's `path` is that): with `padBytes` of bulk beside it, and a `VERSION` file naming the
+ * variant so two variants differ; when `failing`, `bin/prefect` exits at once (a broken release).
+ * Uncompressed: it is made in a second or two and sent as it is.
  */
 export function writeTestEnv(dir, name, failing, padBytes = 0) {
+  const base = join(dir, "env-src", ".bundle");
+  if (!existsSync(base)) {
+    mkdirSync(base, { recursive: true });
+    execFileSync("tar", ["-x", "-z", "-f", prefectBundle().file, "-C", base]);
+  }
   const root = join(dir, "env-src", name);
-  mkdirSync(join(root, "bin"), { recursive: true });
-  writeFileSync(join(root, "bin", "prefect"), failing ? "#!/bin/sh\necho 'stand-in prefect: broken on purpose' >&2\nexit 1\n" : "#!/bin/sh\nexec sleep infinity\n", { mode: 0o755 });
-  writeFileSync(join(root, "VERSION"), `${name}${failing ? " (failing)" : ""}\n`);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(root, { recursive: true });
+  // Hard links: the variant costs no copy of the bundle's 150 MB.
+  execFileSync("cp", ["-al", join(base, BUNDLE_FOLDER), join(root, BUNDLE_FOLDER)]);
+  const top = join(root, BUNDLE_FOLDER);
+  if (failing) {
+    rmSync(join(top, "bin", "prefect"));
+    writeFileSync(join(top, "bin", "prefect"), "#!/bin/sh\necho 'this prefect is broken on purpose' >&2\nexit 1\n", { mode: 0o755 });
+  }
+  writeFileSync(join(top, "VERSION"), `${name}${failing ? " (failing)" : ""}\n`);
   // Bulk, like a real environment's libraries (zeros: cheap to make, sent in full all the same).
-  if (padBytes > 0) execFileSync("truncate", ["-s", String(padBytes), join(root, "pad.bin")]);
+  if (padBytes > 0) execFileSync("truncate", ["-s", String(padBytes), join(top, "pad.bin")]);
   mkdirSync(join(dir, "artifacts"), { recursive: true });
   const tar = join(dir, "artifacts", `${name}.tar`);
-  execFileSync("tar", ["-c", "-f", tar, "--owner=0", "--group=0", "--mtime=@0", "--sort=name", "-C", root, "."]);
+  execFileSync("tar", ["-c", "-f", tar, "--owner=0", "--group=0", "--mtime=@0", "--sort=name", "-C", root, BUNDLE_FOLDER]);
   return tar;
 }

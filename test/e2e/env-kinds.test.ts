@@ -14,7 +14,8 @@ import { looksLikeACrash, reconcile, tempDir } from "../helpers/cli.js";
 import { CONDA_PLACEHOLDER, PIXI_UNPACK, condaBuildPrefix, writeCondaPack, writePixiPack } from "../fixtures/standins/packs.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
-import { clusterHead, writeTestEnv } from "./cluster-files.mjs";
+import { clusterHead } from "./cluster-files.mjs";
+import { BUNDLE_FOLDER, prefectBundle } from "./prefect-bundle.mjs";
 
 const ZERO = "0".repeat(64);
 const ROOT = "/opt/prefect";
@@ -28,13 +29,13 @@ interface Written {
 }
 
 /**
- * The server (n1) on a tar environment; worker n2 on `pixi-env` (pixi-pack), worker n3 on
+ * The server (n1) on the real Prefect bundle (a tar environment); worker n2 on `pixi-env` (pixi-pack), worker n3 on
  * `conda-env` (conda-pack); flow `reports` runs in `conda-env`, so n2 holds both kinds.
  */
 function writeEnvKindsCluster(dir: string, nodes: readonly { name: string; address: string }[], identityFile: string, pixiPlatform?: string): Written {
   const [server, pixiNode, condaNode] = nodes;
   if (server === undefined || pixiNode === undefined || condaNode === undefined) throw new Error("needs 3 nodes");
-  const serverEnv = writeTestEnv(dir, "test-env", false);
+  const serverEnv = prefectBundle().file;
   const pixiEnv = writePixiPack(dir, "pixi-env", pixiPlatform === undefined ? {} : { platform: pixiPlatform });
   const condaEnv = writeCondaPack(dir, "conda-env");
   mkdirSync(join(dir, "flows", "reports"), { recursive: true });
@@ -49,7 +50,7 @@ function writeEnvKindsCluster(dir: string, nodes: readonly { name: string; addre
 tools:
   pixiUnpack: pixi-unpack
 artifacts:
-${artifacts.map(([name, kind, source]) => `  ${name}:\n    kind: ${kind}\n    source: ${source}\n    sha256: ${ZERO}\n`).join("")}server: {node: ${server.name}, prefect: {env: prefect-env}, database: {type: sqlite}}
+${artifacts.map(([name, kind, source]) => `  ${name}:\n    kind: ${kind}\n    source: ${source}\n${name === "prefect-env" ? `    path: ${BUNDLE_FOLDER}\n` : ""}    sha256: ${ZERO}\n`).join("")}server: {node: ${server.name}, prefect: {env: prefect-env}, database: {type: sqlite}}
 workPools: [{name: production}]
 workers:
   - {node: ${pixiNode.name}, env: pixi-env, pools: [{pool: production}]}

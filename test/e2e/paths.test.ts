@@ -22,7 +22,7 @@ describeE2E("a root holding a space, on the test bed", (testbed) => {
   let file = "";
   const run = (args: string[]) => reconcile(["-f", file, ...args], { cwd: dir });
   const write = (options: Parameters<typeof writeApplyCluster>[3] = {}) => {
-    file = writeApplyCluster(dir, nodes, testbed.identityFile, { root: ROOT, ...options }).file;
+    file = writeApplyCluster(dir, nodes, testbed.identityFile, { root: ROOT, envName: "test-env", ...options }).file;
     const pinned = run(["pin"]);
     expect(pinned.code, pinned.stderr).toBe(0);
   };
@@ -66,7 +66,7 @@ describeE2E("a root holding a space, on the test bed", (testbed) => {
       expect(execStart).toContain(`path=${program} ;`);
       expect(execStart).toContain(`argv[]=${program} ${args}`);
       expect(await onNode(node, `cat ${onRoot("envs/prefect-env/VERSION")}`)).toBe("test-env");
-      expect(await onNode(node, `readlink ${onRoot("envs/prefect-env")}`)).toMatch(new RegExp(`^${ROOT}/store/[0-9a-f]{64}$`));
+      expect(await onNode(node, `readlink ${onRoot("envs/prefect-env")}`)).toMatch(new RegExp(`^${ROOT}/store/[0-9a-f]{64}/prefect-3\\.4\\.25$`));
     }
     // The unit file quotes the program path as systemd.service(5) asks.
     expect(await onNode(server?.name ?? "", `grep '^ExecStart=' /etc/systemd/system/${serverUnit}`)).toBe(`ExecStart="${program}" server start`);

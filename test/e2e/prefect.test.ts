@@ -11,7 +11,7 @@ import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
 import { writeApplyCluster } from "./cluster-files.mjs";
 import { until } from "./on-node.js";
-import { BUNDLE_FOLDER, PREFECT_VERSION, prefectBundle } from "./prefect-bundle.js";
+import { BUNDLE_FOLDER, PREFECT_VERSION, prefectBundle } from "./prefect-bundle.mjs";
 
 /** A GET or POST on the server's API from the node itself, with python3 (the node has no curl). */
 const apiCall = (path: string, body?: unknown) =>

@@ -14,7 +14,7 @@ import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
 import { clusterHead } from "./cluster-files.mjs";
 import { until } from "./on-node.js";
-import { BUNDLE_FOLDER, prefectBundle } from "./prefect-bundle.js";
+import { BUNDLE_FOLDER, prefectBundle } from "./prefect-bundle.mjs";
 
 const PASSWORDS = ["pg first 'pass' $1", "pg-Second\\pass\"2"];
 

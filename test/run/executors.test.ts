@@ -81,7 +81,7 @@ function planFor(p: Project, text: string): Plan {
     }),
     step("install", `link:${link}`, { kind: "link", path: link, target: storePath(p.root, p.tarSha) }),
     step("configure", `file:${file}`, { kind: "file", path: file, mode: "0600", owner: me, group, content: { type: "text", text } }),
-    step("verify", "verify:n1", { kind: "verify", units: [], paths: [link] }),
+    step("verify", "verify:n1", { kind: "verify", units: [], paths: [link], python: null, probes: [], loopbackOnly: [] }),
   ];
   const changes = [change("artifact:env", "create"), change("artifact:tool", "create"), change(`link:${link}`, "update"), change(`file:${file}`, "update"), change("user:prefect", "noop")];
   const node = { name: "n1", address: "127.0.0.1", roles: ["server"], status: "planned", errors: [], hint: null, changes, steps, bytesToSend: 0, bytesUnknown: false, disk: [], warnings: [] } as unknown as NodePlan;

@@ -37,7 +37,7 @@ function step(node: string, stage: Stage, i: number): Step {
     dependsOn: [],
     facts: [],
     bytes: null,
-    detail: stage === "verify" ? { kind: "verify", units: [], paths: [] } : { kind: "link", path: `/x${i}`, target: `/y${i}` },
+    detail: stage === "verify" ? { kind: "verify", units: [], paths: [], python: null, probes: [], loopbackOnly: [] } : { kind: "link", path: `/x${i}`, target: `/y${i}` },
   };
 }
 

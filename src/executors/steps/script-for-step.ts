@@ -10,6 +10,7 @@ import { installArtifactScript, installPackagesScript } from "./artifacts.js";
 import { databaseScript, databaseSql } from "./database.js";
 import { deleteFileScript, removeLinkScript, switchLinkScript, writeFileScript } from "./files.js";
 import { serviceScript, stopServiceScript, verifyScript } from "./services.js";
+import { probesScript } from "./probes.js";
 import { createUserScript } from "./users.js";
 
 /** What the step scripts are built from, besides the step itself. */
@@ -24,6 +25,8 @@ export interface StepScriptContext {
   /** Path of the pixi-unpack binary on the node, when the cluster has one. */
   pixiUnpack: string | null;
   settleSeconds: number;
+  /** Longest the verify step polls the API for what it expects (a restarted server answers after 5 to 15 s). */
+  probeTimeoutSeconds: number;
 }
 
 /**
@@ -68,7 +71,13 @@ export function stepScript(step: Step, ctx: StepScriptContext, node: string): { 
       if (password === undefined) throw new StepError(node, `${step.stage} ${step.address}`, `secret ${d.password.secret} is not set`);
       return { script: databaseScript(), stdin: databaseSql(d.name, d.user, password.reveal()) };
     }
-    case "verify":
-      return { script: verifyScript(d.units, d.paths, ctx.settleSeconds) };
+    case "verify": {
+      const missing = d.probes.flatMap((p) => (p.auth !== null && !ctx.secrets.has(p.auth.secret) ? [p.auth.secret] : []));
+      if (missing.length > 0) throw new StepError(node, `${step.stage} ${step.address}`, `secret ${missing[0]} is not set`);
+      const probes = probesScript(d, ctx.probeTimeoutSeconds, ctx.secrets);
+      const units = verifyScript(d.units, d.paths, ctx.settleSeconds);
+      if (probes === null) return { script: units };
+      return { ...probes, script: `${units}\n${probes.script}` };
+    }
   }
 }

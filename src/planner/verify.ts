@@ -1,0 +1,60 @@
+/**
+ * What a node's verify step proves besides its units and links: the real thing answers. Pure:
+ * built from the resolved cluster alone; executors/steps/probes.ts runs it on the node.
+ *
+ * - The server node: the API on loopback is healthy and reports the Prefect version of the
+ *   environment it was started from (so an old process cannot pass), PostgreSQL listens on
+ *   loopback only, and through the proxy, the way clients come, the API answers over TLS with the
+ *   credentials while without them everything but the health check is refused.
+ * - A worker node: the API through the proxy, with the CA and credentials the workers use.
+ */
+import { envLink } from "../facts/layout.js";
+import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
+import { CADDY_ROOT_CA, PROXY_CA_FILE, apiUrl } from "./templates.js";
+import type { Probe, VerifyChecks } from "./types.js";
+
+/** Where a node's probes run from: the Prefect environment's own interpreter. */
+const pythonOf = (node: ResolvedNode, env: string) => `${envLink(node.root, env)}/bin/python`;
+
+/** The CA a client on `node` verifies the proxy's certificate with; null for the system's. */
+function proxyCa(cluster: ResolvedCluster, onServer: boolean): string | null {
+  const tls = cluster.server.proxy?.tls;
+  if (tls === undefined || tls.mode === "off") return null;
+  if (tls.mode === "internal") return onServer ? CADDY_ROOT_CA : PROXY_CA_FILE;
+  // Certificate files: the CA that signed them when the spec names one, else the system's trust.
+  const ca = (tls as { ca?: string | null }).ca;
+  return ca === undefined || ca === null ? null : PROXY_CA_FILE;
+}
+
+export function verifyChecks(cluster: ResolvedCluster, node: ResolvedNode): VerifyChecks {
+  const { server } = cluster;
+  const auth = server.prefect.authString === null ? null : { secret: server.prefect.authString.secret };
+  const probes: Probe[] = [];
+  const loopbackOnly: { what: string; port: number }[] = [];
+  let python: string | null = null;
+  const api = apiUrl(cluster);
+  const root = api.replace(/\/api$/, "/");
+  if (node.server) {
+    python = pythonOf(node, server.prefect.env);
+    const local = `http://127.0.0.1:${server.prefect.port}/api`;
+    probes.push({ what: "the API on loopback", url: `${local}/health`, caFile: null, auth: null, expect: "health" });
+    probes.push({ what: "the API on loopback", url: `${local}/admin/version`, caFile: null, auth, expect: "version" });
+    if (server.database.type === "postgresql") loopbackOnly.push({ what: "PostgreSQL", port: server.database.port });
+    if (server.proxy !== null) {
+      const caFile = proxyCa(cluster, true);
+      probes.push({ what: "the API through the proxy", url: `${api}/health`, caFile, auth, expect: "health" });
+      probes.push({ what: "the API through the proxy", url: `${api}/admin/version`, caFile, auth, expect: "version" });
+      // Without credentials: the API (Prefect's auth string) and the UI (the proxy's users) refuse.
+      if (auth !== null) probes.push({ what: "the API through the proxy without credentials", url: `${api}/admin/version`, caFile, auth: null, expect: "unauthorized" });
+      if (server.proxy.basicAuth.length > 0) probes.push({ what: "the UI through the proxy without credentials", url: root, caFile, auth: null, expect: "unauthorized" });
+    }
+  }
+  const worker = cluster.workers.find((w) => w.node === node.name);
+  if (worker !== undefined && !node.server) {
+    python = pythonOf(node, worker.env);
+    const caFile = proxyCa(cluster, false);
+    probes.push({ what: "the API as the workers reach it", url: `${api}/health`, caFile, auth, expect: "health" });
+    probes.push({ what: "the API as the workers reach it", url: `${api}/admin/version`, caFile, auth, expect: "ok" });
+  }
+  return { python, probes, loopbackOnly };
+}

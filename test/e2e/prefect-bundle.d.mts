@@ -1,0 +1,3 @@
+export const PREFECT_VERSION: string;
+export const BUNDLE_FOLDER: string;
+export function prefectBundle(): { file: string; sha256: string };

@@ -1,0 +1,125 @@
+/**
+ * The verify step's probes: the Python program run against a local HTTP server standing in for
+ * the Prefect API (health, version, auth), and the loopback check over /proc/net rows.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scriptInput } from "../../src/executors/remote-script.js";
+import { loopbackAwk, probesScript } from "../../src/executors/steps/probes.js";
+import type { Probe, VerifyChecks } from "../../src/planner/types.js";
+import { Sensitive } from "../../src/spec/secrets.js";
+import { tempDir } from "../helpers/cli.js";
+
+const AUTH = "admin:s3cret";
+let server: Server;
+let base = "";
+/** What /api/admin/version answers; a test may change it. */
+let version = "9.9.9";
+let healthy = true;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const authorized = req.headers.authorization === `Basic ${Buffer.from(AUTH).toString("base64")}`;
+    if (req.url === "/api/health") return void res.writeHead(healthy ? 200 : 503).end(healthy ? "true" : "starting");
+    if (!authorized) return void res.writeHead(401).end('{"exception_message":"Unauthorized"}');
+    if (req.url === "/api/admin/version") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(version));
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** A stand-in environment: python3 with a `prefect` distribution of version 9.9.9 on its path. */
+function fakeEnv(): string {
+  const dir = tempDir("probes-");
+  const site = join(dir, "site");
+  mkdirSync(join(site, "prefect-9.9.9.dist-info"), { recursive: true });
+  writeFileSync(join(site, "prefect-9.9.9.dist-info", "METADATA"), "Metadata-Version: 2.1\nName: prefect\nVersion: 9.9.9\n");
+  mkdirSync(join(dir, "bin"));
+  writeFileSync(join(dir, "bin", "python"), `#!/bin/sh\nPYTHONPATH=${site} exec python3 "$@"\n`, { mode: 0o755 });
+  return join(dir, "bin", "python");
+}
+
+const probe = (expect: Probe["expect"], path: string, auth: boolean): Probe => ({ what: "the API", url: `${base}${path}`, caFile: null, auth: auth ? { secret: "AUTH" } : null, expect });
+
+/** Runs the probes' script without blocking the event loop that serves the stand-in API. */
+function run(checks: VerifyChecks, timeout = 2, auth = AUTH): Promise<{ status: number | null; stderr: string }> {
+  const s = probesScript(checks, timeout, new Map([["AUTH", new Sensitive(auth)]]));
+  if (s === null) throw new Error("no script");
+  return new Promise((resolve) => {
+    const child = spawn("sh", ["-s"], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (status) => resolve({ status, stderr }));
+    child.stdin.end(scriptInput(s.script, "stdin" in s ? s.stdin : undefined));
+  });
+}
+
+describe("the verify probes", () => {
+  it("pass when the API is healthy, reports the environment's own Prefect version with the credentials, and refuses without them", async () => {
+    const r = await run({ python: fakeEnv(), loopbackOnly: [], probes: [probe("health", "/health", false), probe("version", "/admin/version", true), probe("ok", "/admin/version", true), probe("unauthorized", "/admin/version", false)] });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("fail naming what answered wrong: an older version still running, a missing 401, a wrong password", async () => {
+    version = "3.4.10";
+    try {
+      const r = await run({ python: fakeEnv(), loopbackOnly: [], probes: [probe("version", "/admin/version", true), probe("unauthorized", "/health", false)] }, 1);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain(`the API (${base}/admin/version): reports Prefect 3.4.10, the environment holds 9.9.9 (an old server still running?) after 1 s`);
+      expect(r.stderr).toContain(`the API (${base}/health): HTTP 200 without credentials (401 expected) after 1 s`);
+    } finally {
+      version = "9.9.9";
+    }
+    const r = await run({ python: fakeEnv(), loopbackOnly: [], probes: [probe("ok", "/admin/version", true)] }, 1, "admin:wrong");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('HTTP 401: {"exception_message":"Unauthorized"}');
+    expect(r.stderr).not.toContain("wrong");
+  });
+
+  it("keep polling a server that is still starting, within the bound", async () => {
+    healthy = false;
+    const started = Date.now();
+    setTimeout(() => (healthy = true), 1500).unref();
+    const r = await run({ python: fakeEnv(), loopbackOnly: [], probes: [probe("health", "/health", false)] }, 10);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
+  });
+
+  it("say the connection error when nothing answers", async () => {
+    const r = await run({ python: fakeEnv(), loopbackOnly: [], probes: [{ what: "the API through the proxy", url: "http://127.0.0.1:9/api/health", caFile: null, auth: null, expect: "health" }] }, 1);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^the API through the proxy \(http:\/\/127\.0\.0\.1:9\/api\/health\): .*refused.* after 1 s$/m);
+  });
+
+  it("keep the credentials out of the script: they travel on its stdin", () => {
+    const s = probesScript({ python: "/e/bin/python", loopbackOnly: [], probes: [probe("ok", "/admin/version", true)] }, 5, new Map([["AUTH", new Sensitive(AUTH)]]))!;
+    expect(s.script).not.toContain("s3cret");
+    expect("stdin" in s && s.stdin).toContain("s3cret");
+  });
+});
+
+describe("loopbackAwk", () => {
+  const header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+  const row = (local: string, state = "0A") => `   0: ${local} 00000000:0000 ${state} 00000000:00000000 00:00000000 00000000   104        0 1 1 0 100 0 0 10 0\n`;
+  const cases: [string, string, number, string][] = [
+    ["127.0.0.1 and ::1 only", header + row("0100007F:1538") + row("00000000000000000000000001000000:1538"), 0, ""],
+    ["0.0.0.0", header + row("0100007F:1538") + row("00000000:1538"), 1, "listens beyond loopback (00000000)"],
+    ["a node address", header + row("0200A8C0:1538"), 1, "listens beyond loopback (0200A8C0)"],
+    ["::", header + row("00000000000000000000000000000000:1538"), 1, "listens beyond loopback (00000000000000000000000000000000)"],
+    ["IPv4-mapped loopback", header + row("0000000000000000FFFF00000100007F:1538"), 0, ""],
+    ["nothing on the port (another port open to all, a connection on ours)", header + row("00000000:0016") + row("0100007F:1538", "01"), 1, "nothing listens"],
+  ];
+  it.each(cases)("%s", (_name, table, status, out) => {
+    const r = spawnSync("awk", [loopbackAwk(5432)], { input: table, encoding: "utf8" });
+    expect(r.status).toBe(status);
+    expect(r.stdout.trim()).toBe(out);
+  });
+});

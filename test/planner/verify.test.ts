@@ -1,0 +1,99 @@
+/** What each node's verify step proves: probes and loopback checks built from the spec alone. */
+import { describe, expect, it } from "vitest";
+import { verifyChecks } from "../../src/planner/verify.js";
+import type { ResolvedCluster } from "../../src/spec/resolved.js";
+import { check } from "../helpers/spec.js";
+
+const SHA = "a1".repeat(32);
+
+function cluster(server: string): ResolvedCluster {
+  const text = `apiVersion: reconcile/v1
+kind: PrefectCluster
+metadata:
+  name: v
+nodes:
+  - name: srv
+    address: 198.51.100.41
+  - name: w1
+    address: 198.51.100.42
+artifacts:
+  prefect-env: { kind: tar, source: a.tar, sha256: ${SHA} }
+  caddy-debs: { kind: deb, source: debs/caddy, sha256: ${"c1".repeat(32)} }
+  pg-debs: { kind: deb, source: debs/pg, sha256: ${"d1".repeat(32)} }
+server:
+  node: srv
+  prefect:
+    env: prefect-env
+    port: 4200
+${server}workPools:
+  - name: production
+workers:
+  - node: w1
+    env: prefect-env
+    pools:
+      - pool: production
+`;
+  const r = check(text);
+  if (r.cluster === undefined) throw new Error(r.diagnostics.map((d) => `${d.path}: ${d.message}`).join("\n"));
+  return r.cluster;
+}
+
+const PG_CADDY = `    authString: { secret: PREFECT_AUTH }
+  database:
+    type: postgresql
+    packages: pg-debs
+    name: prefect
+    user: prefect
+    password: { secret: PG_PASSWORD }
+  proxy:
+    type: caddy
+    packages: caddy-debs
+    listen: ":8443"
+    tls: { mode: internal }
+    basicAuth:
+      - user: admin
+        passwordHash: "$2a$14$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+`;
+
+describe("verifyChecks", () => {
+  it("on the server node: loopback health and version, PostgreSQL on loopback only, and through the proxy over TLS with and without credentials", () => {
+    const c = cluster(PG_CADDY);
+    const checks = verifyChecks(c, c.nodes[0]!);
+    expect(checks.python).toBe("/opt/prefect/envs/prefect-env/bin/python");
+    expect(checks.loopbackOnly).toEqual([{ what: "PostgreSQL", port: 5432 }]);
+    const ca = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt";
+    const auth = { secret: "PREFECT_AUTH" };
+    expect(checks.probes).toEqual([
+      { what: "the API on loopback", url: "http://127.0.0.1:4200/api/health", caFile: null, auth: null, expect: "health" },
+      { what: "the API on loopback", url: "http://127.0.0.1:4200/api/admin/version", caFile: null, auth, expect: "version" },
+      { what: "the API through the proxy", url: "https://198.51.100.41:8443/api/health", caFile: ca, auth, expect: "health" },
+      { what: "the API through the proxy", url: "https://198.51.100.41:8443/api/admin/version", caFile: ca, auth, expect: "version" },
+      { what: "the API through the proxy without credentials", url: "https://198.51.100.41:8443/api/admin/version", caFile: ca, auth: null, expect: "unauthorized" },
+      { what: "the UI through the proxy without credentials", url: "https://198.51.100.41:8443/", caFile: ca, auth: null, expect: "unauthorized" },
+    ]);
+  });
+
+  it("on a worker node: the API the way its workers reach it, with the managed CA file and the credentials", () => {
+    const c = cluster(PG_CADDY);
+    const checks = verifyChecks(c, c.nodes[1]!);
+    expect(checks.python).toBe("/opt/prefect/envs/prefect-env/bin/python");
+    expect(checks.loopbackOnly).toEqual([]);
+    expect(checks.probes.map((p) => [p.url, p.caFile, p.auth, p.expect])).toEqual([
+      ["https://198.51.100.41:8443/api/health", "/etc/prefect/proxy-ca.crt", { secret: "PREFECT_AUTH" }, "health"],
+      ["https://198.51.100.41:8443/api/admin/version", "/etc/prefect/proxy-ca.crt", { secret: "PREFECT_AUTH" }, "ok"],
+    ]);
+  });
+
+  it("without proxy, auth or PostgreSQL: the API directly, nothing else", () => {
+    const c = cluster("  database:\n    type: sqlite\n");
+    expect(verifyChecks(c, c.nodes[0]!)).toEqual({
+      python: "/opt/prefect/envs/prefect-env/bin/python",
+      loopbackOnly: [],
+      probes: [
+        { what: "the API on loopback", url: "http://127.0.0.1:4200/api/health", caFile: null, auth: null, expect: "health" },
+        { what: "the API on loopback", url: "http://127.0.0.1:4200/api/admin/version", caFile: null, auth: null, expect: "version" },
+      ],
+    });
+    expect(verifyChecks(c, c.nodes[1]!).probes.map((p) => p.url)).toEqual(["http://198.51.100.41:4200/api/health", "http://198.51.100.41:4200/api/admin/version"]);
+  });
+});
