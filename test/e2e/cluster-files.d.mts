@@ -7,5 +7,6 @@ export function writeApplyCluster(
   identityFile: string,
   options?: { envName?: string; failing?: boolean; padBytes?: number; env?: { source: string; path?: string }; workerSettings?: Record<string, Record<string, string>>; ssh?: Record<string, string>; root?: string },
 ): { file: string; envFile: string };
-export function writeTestEnv(dir: string, name: string, failing: boolean, padBytes?: number): string;
+export function writeTestEnv(dir: string, name: string, failing: boolean, padBytes?: number, prefect?: string): string;
+export const PREFECT_MAIN: string;
 export function clusterHead(name: string, nodes: readonly { name: string; address: string }[], identityFile: string, ssh?: Record<string, string>): string;

@@ -176,13 +176,18 @@ ${workerYaml}
   return { file, envFile };
 }
 
+/** What the bundle's `bin/prefect` runs with its python: Prefect's CLI. */
+export const PREFECT_MAIN = 'import sys; from prefect.cli import app; sys.argv[0] = "prefect"; sys.exit(app())';
+
 /**
  * A variant of the real Prefect bundle as a tar environment (top folder BUNDLE_FOLDER, so the
  * artifact's `path` is that): with `padBytes` of bulk beside it, and a `VERSION` file naming the
- * variant so two variants differ; when `failing`, `bin/prefect` exits at once (a broken release).
+ * variant so two variants differ; when `failing`, `bin/prefect` exits at once (a broken release);
+ * `prefect`, when given, is the text of a `bin/prefect` of the test's own (the real one's way to
+ * start Prefect is `exec "$(dirname "$(readlink -f "$0")")/python" -c '<PREFECT_MAIN>' "$@"`).
  * Uncompressed: it is made in a second or two and sent as it is.
  */
-export function writeTestEnv(dir, name, failing, padBytes = 0) {
+export function writeTestEnv(dir, name, failing, padBytes = 0, prefect = undefined) {
   const base = join(dir, "env-src", ".bundle");
   if (!existsSync(base)) {
     mkdirSync(base, { recursive: true });
@@ -194,9 +199,10 @@ export function writeTestEnv(dir, name, failing, padBytes = 0) {
   // Hard links: the variant costs no copy of the bundle's 150 MB.
   execFileSync("cp", ["-al", join(base, BUNDLE_FOLDER), join(root, BUNDLE_FOLDER)]);
   const top = join(root, BUNDLE_FOLDER);
-  if (failing) {
+  const own = failing ? "#!/bin/sh\necho 'this prefect is broken on purpose' >&2\nexit 1\n" : prefect;
+  if (own !== undefined) {
     rmSync(join(top, "bin", "prefect"));
-    writeFileSync(join(top, "bin", "prefect"), "#!/bin/sh\necho 'this prefect is broken on purpose' >&2\nexit 1\n", { mode: 0o755 });
+    writeFileSync(join(top, "bin", "prefect"), own, { mode: 0o755 });
   }
   writeFileSync(join(top, "VERSION"), `${name}${failing ? " (failing)" : ""}\n`);
   // Bulk, like a real environment's libraries (zeros: cheap to make, sent in full all the same).
