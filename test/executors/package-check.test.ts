@@ -1,7 +1,8 @@
 /**
  * The packages step's check before dpkg (package-check.ts): apt's output parsed from real runs on a
  * Debian 13 root (test/fixtures/apt-simulate/, recorded with the PostgreSQL 17 set that `apt-get
- * install --download-only postgresql` fetched for the test bed's trixie base: 28 debs), the words
+ * install --download-only postgresql` fetched for the test bed's trixie base: 28 debs; and the
+ * step's stderr on its bookworm base with the PostgreSQL 15 set, 24 debs), the words
  * people read, and the step's script run with `sh` against stand-in apt-get and dpkg.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -99,6 +100,11 @@ describe("packagesRefusal: the step's stderr", () => {
       reason: "the set cannot install: postgresql-17 needs libllvm19 (>= 1:19.1.0), which is neither installed nor in the set",
       hint: "run `reconcile fetch pgdebs` against this node's status, then `reconcile pin`",
     });
+  });
+
+  it("the same on Debian 12 (apt 2.6): the real stderr of the step on the test bed's bookworm base, its PostgreSQL 15 set without libllvm14", () => {
+    const stderr = readFileSync(new URL("bookworm-step-stderr-without-libllvm14.txt", FIXTURES), "utf8");
+    expect(packagesRefusal(stderr, "pgdebs")?.reason).toBe("the set cannot install: postgresql-15 needs libllvm14, which is neither installed nor in the set");
   });
 
   it("several at once, joined", () => {
