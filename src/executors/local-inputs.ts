@@ -3,9 +3,10 @@
  * (estimated from a few bytes), the packages in each deb set, and the digest of each flow's code
  * folder packed deterministically.
  */
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { mkdir, open, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
-import { create as createTar } from "tar";
+import { create as createTar, list as listTar } from "tar";
 import { FileError, ioReason } from "../errors.js";
 import { hashStream } from "./local-files.js";
 import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
@@ -41,13 +42,95 @@ async function headAndTail(path: string, size: number): Promise<{ head: Uint8Arr
   }
 }
 
-async function artifactInfo(kind: ArtifactKind, path: string): Promise<LocalArtifact> {
+/**
+ * The Prefect version an archive entry names, or null: `<path>/.../site-packages/prefect-X.Y.Z.dist-info/...`
+ * in a tar or conda-pack environment (under the artifact's `path` when it has one), the conda
+ * package `prefect-X.Y.Z-<build>.conda` (or `.tar.bz2`) in a pixi-pack archive. Pure.
+ *
+ * @example
+ * prefectVersionInEntry("tar", "prefect-3.4.25", "prefect-3.4.25/site-packages/prefect-3.4.25.dist-info/METADATA") // "3.4.25"
+ * prefectVersionInEntry("pixi-pack", null, "channel/noarch/prefect-3.4.25-pyhd8ed1ab_0.conda")                   // "3.4.25"
+ */
+export function prefectVersionInEntry(kind: ArtifactKind, path: string | null, entry: string): string | null {
+  const name = entry.replace(/^\.\//, "");
+  if (kind === "pixi-pack") return /(?:^|\/)prefect-([0-9][^-/]*)-[^-/]+\.(?:conda|tar\.bz2)$/.exec(name)?.[1] ?? null;
+  if (kind !== "tar" && kind !== "conda-pack") return null;
+  if (path !== null && !name.startsWith(`${path}/`)) return null;
+  return /(?:^|\/)site-packages\/prefect-([0-9][^/]*)\.dist-info(?:\/|$)/.exec(name)?.[1] ?? null;
+}
+
+/** Whether node-tar can list the file: a plain tar (`ustar` at 257) or a gzipped one. */
+async function listable(file: string): Promise<boolean> {
+  const handle = await open(file, "r");
+  try {
+    const head = Buffer.alloc(262);
+    const { bytesRead } = await handle.read(head, 0, head.length, 0);
+    return (bytesRead >= 2 && head[0] === 0x1f && head[1] === 0x8b) || (bytesRead >= 262 && head.subarray(257, 262).toString("latin1") === "ustar");
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Lists an environment archive for a Prefect version: null when it names none, or when it is not
+ * a plain or gzipped tar (xz, zstd and bzip2 archives are not listed: their version is unknown).
+ */
+async function listPrefectVersion(kind: ArtifactKind, file: string, path: string | null): Promise<string | null> {
+  let found: string | null = null;
+  if (!(await listable(file))) return null;
+  try {
+    await listTar({
+      file,
+      onReadEntry: (entry) => {
+        found ??= prefectVersionInEntry(kind, path, entry.path);
+        entry.resume();
+      },
+    });
+  } catch {
+    // A damaged archive has an unknown version, not a broken plan: staging and the node's install check its bytes.
+  }
+  return found;
+}
+
+/**
+ * {@link listPrefectVersion}, remembered on disk per pinned sha256 in `cacheDir` (with the file's
+ * size and mtime, so a file changed without a new pin is listed again): listing a 36 MB archive
+ * takes about half a second, and a plan with nothing to do should not pay it each time.
+ */
+export async function prefectVersionCached(kind: ArtifactKind, file: string, path: string | null, sha256: string, cacheDir: string | undefined): Promise<string | null> {
+  if (kind !== "tar" && kind !== "conda-pack" && kind !== "pixi-pack") return null;
+  const s = await stat(file);
+  const key = { kind, path, size: s.size, mtimeMs: s.mtimeMs };
+  const entry = cacheDir === undefined ? undefined : join(cacheDir, `${sha256}.prefect-version.json`);
+  if (entry !== undefined) {
+    const cached = await readFile(entry, "utf8").then((t) => JSON.parse(t) as typeof key & { prefectVersion: string | null }, () => null);
+    if (cached !== null && cached.kind === kind && cached.path === path && cached.size === s.size && cached.mtimeMs === s.mtimeMs) return cached.prefectVersion;
+  }
+  const prefectVersion = await listPrefectVersion(kind, file, path);
+  if (entry !== undefined && cacheDir !== undefined) {
+    // A cache that cannot be written only costs the listing next time.
+    const temp = `${entry}.${randomBytes(6).toString("hex")}.tmp`;
+    await mkdir(cacheDir, { recursive: true })
+      .then(() => writeFile(temp, `${JSON.stringify({ ...key, prefectVersion })}\n`))
+      .then(() => rename(temp, entry))
+      .catch(() => undefined);
+  }
+  return prefectVersion;
+}
+
+/** The folder where what was measured in artifacts is kept (their Prefect versions): beside the artifact cache. */
+export function inspectCacheDir(artifactCacheDir: string): string {
+  return join(artifactCacheDir, "..", "inspect");
+}
+
+async function artifactInfo(kind: ArtifactKind, path: string, prefect: { sha256: string; path: string | null; cacheDir: string | undefined }): Promise<LocalArtifact> {
   try {
     if (kind !== "deb") {
       const bytes = (await stat(path)).size;
       // Only archives that may be compressed are opened; the estimate of the others is their size.
       const { head, tail } = kind === "tar" || kind === "conda-pack" ? await headAndTail(path, bytes) : { head: new Uint8Array(), tail: new Uint8Array() };
-      return { bytes, unpackedBytes: estimateUnpackedBytes(kind, bytes, head, tail), debs: null };
+      const prefectVersion = await prefectVersionCached(kind, path, prefect.path, prefect.sha256, prefect.cacheDir);
+      return { bytes, unpackedBytes: estimateUnpackedBytes(kind, bytes, head, tail), debs: null, prefectVersion };
     }
     const manifest = parseManifest(await readFile(join(path, DEB_MANIFEST), "utf8"));
     let bytes = (await stat(join(path, DEB_MANIFEST))).size;
@@ -63,7 +146,7 @@ async function artifactInfo(kind: ArtifactKind, path: string): Promise<LocalArti
       const parsed = debFileName(entry.file);
       if (parsed !== null) debs.push(parsed);
     }
-    return { bytes, unpackedBytes: estimateUnpackedBytes(kind, bytes, new Uint8Array(), new Uint8Array()), debs: debs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+    return { bytes, unpackedBytes: estimateUnpackedBytes(kind, bytes, new Uint8Array(), new Uint8Array()), debs: debs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)), prefectVersion: null };
   } catch (error) {
     if (error instanceof FileError) throw error;
     throw new FileError(`cannot read artifact ${path}: ${ioReason(error)}`, { cause: error });
@@ -118,11 +201,12 @@ export async function flowCodeDigest(dir: string, signal?: AbortSignal): Promise
 /**
  * Everything local the planner needs, measured in parallel. `tolerant` (for `reconcile facts`)
  * turns an unreadable artifact into an unknown size and leaves out an unreadable flow folder.
+ * `inspectCache` (see {@link inspectCacheDir}) keeps the Prefect versions found in archives.
  */
-export async function gatherLocalInputs(cluster: ResolvedCluster, options: { signal?: AbortSignal; tolerant?: boolean } = {}): Promise<LocalInputs> {
+export async function gatherLocalInputs(cluster: ResolvedCluster, options: { signal?: AbortSignal; tolerant?: boolean; inspectCache?: string } = {}): Promise<LocalInputs> {
   const artifacts: Record<string, LocalArtifact> = {};
   const flows: Record<string, LocalFlowCode> = {};
-  const unknown: LocalArtifact = { bytes: null, unpackedBytes: null, debs: null };
+  const unknown: LocalArtifact = { bytes: null, unpackedBytes: null, debs: null, prefectVersion: null };
   const tolerate = async <T>(work: () => Promise<T>, fallback: () => void, set: (value: T) => void) => {
     try {
       set(await work());
@@ -135,7 +219,7 @@ export async function gatherLocalInputs(cluster: ResolvedCluster, options: { sig
     ...Object.values(cluster.artifacts).map((a) =>
       a.source.type === "url"
         ? (artifacts[a.name] = unknown)
-        : tolerate(() => artifactInfo(a.kind, a.source.type === "path" ? a.source.path : ""), () => (artifacts[a.name] = unknown), (v) => (artifacts[a.name] = v)),
+        : tolerate(() => artifactInfo(a.kind, a.source.type === "path" ? a.source.path : "", { sha256: a.sha256, path: a.path ?? null, cacheDir: options.inspectCache }), () => (artifacts[a.name] = unknown), (v) => (artifacts[a.name] = v)),
     ),
     ...cluster.flows.map((f) => tolerate(() => flowCodeDigest(f.source, options.signal), () => undefined, (v) => (flows[f.name] = v))),
   ]);

@@ -91,16 +91,23 @@ export async function runScript(transport: Transport, options: ScriptOptions): P
 /**
  * {@link runScript}, and a non-zero exit becomes the step's {@link StepError}: exit code, known
  * cause in words with its hint (a full disk, a read-only file system...), the tail of stderr.
- * `failedStep` names the step in the error when the output tells which part failed (a batch).
+ * `failedStep` names the step in the error when the output tells which part failed (a batch);
+ * `refusal` turns the output of a step that refused before changing anything into its reason and hint.
  *
  * @example
  * await runScriptOrThrow(transport, { step: "rollback", script: rollbackScript(dir), signal, log });
  * // StepError: node n2: rollback failed: no space left on the node's disk: exit 1: cp: ...: No space left on device
  */
-export async function runScriptOrThrow(transport: Transport, options: ScriptOptions & { failedStep?: (result: ExecResult) => string }): Promise<ExecResult> {
+export async function runScriptOrThrow(
+  transport: Transport,
+  options: ScriptOptions & { failedStep?: (result: ExecResult) => string; refusal?: (result: ExecResult) => { reason: string; hint: string } | null },
+): Promise<ExecResult> {
   const r = await runScript(transport, options);
-  if (r.code !== 0) throw StepError.exited(transport.node, options.failedStep?.(r) ?? options.step, r.code, stderrTail(r.stderr));
-  return r;
+  if (r.code === 0) return r;
+  const step = options.failedStep?.(r) ?? options.step;
+  const refused = options.refusal?.(r) ?? null;
+  if (refused !== null) throw StepError.refused(transport.node, step, refused.reason, refused.hint);
+  throw StepError.exited(transport.node, step, r.code, stderrTail(r.stderr));
 }
 
 /** The last three lines of stderr that say something, without reconcile's markers, joined by ` | `. */
@@ -116,10 +123,15 @@ export function stderrTail(stderr: string): string {
 export class StepError extends ReconcileError {
   readonly node: string;
   readonly step: string;
-  constructor(node: string, step: string, detail: string, hint?: string) {
-    super(`node ${node}: ${step} failed: ${detail}`, hint === undefined ? {} : { hint });
+  constructor(node: string, step: string, detail: string, hint?: string, options: { refused?: boolean } = {}) {
+    super(options.refused === true ? `node ${node}: ${step}: ${detail}` : `node ${node}: ${step} failed: ${detail}`, hint === undefined ? {} : { hint });
     this.node = node;
     this.step = step;
+  }
+
+  /** A step that refused before changing anything, saying why: `node n1: install packages:pg: the set cannot install: ...`. */
+  static refused(node: string, step: string, reason: string, hint: string): StepError {
+    return new StepError(node, step, reason, hint, { refused: true });
   }
 
   /** A step whose command exited non-zero: the exit code, a known cause in words, the tail of stderr. */

@@ -14,6 +14,8 @@ import {
   caddyfile,
   instanceEnv,
   instanceEnvFile,
+  postgresqlConf,
+  postgresqlConfFile,
   serverEnv,
   serverEnvFile,
   serverSecretsFile,
@@ -27,6 +29,7 @@ import {
 } from "./templates.js";
 import { address, type Address } from "./address.js";
 import type { FileContent, LocalInputs } from "./types.js";
+import { postgresqlServer, prefectVersionOf } from "./versions.js";
 
 export type Desired =
   | { kind: "artifact"; address: Address; name: string; artifactKind: ArtifactKind | "flow-code"; sha256: string; path: string | null; bytes: number | null; unpackedBytes: number | null; source: string }
@@ -98,13 +101,18 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     if (db.type === "postgresql") {
       debs(db.packages);
       const pg = address.service("postgresql.service");
-      add({ kind: "service", address: pg, unit: "postgresql.service", managedUnit: false, needs: [address.packages(db.packages)], inputs: [address.packages(db.packages)] });
+      // The cluster's conf.d exists once the packages are in; without the set's major (no listing)
+      // there is no path, and server-checks.ts makes that a plan error.
+      const major = postgresqlServer(local.artifacts[db.packages]?.debs ?? [])?.major ?? null;
+      const conf = major === null ? [] : [address.file(postgresqlConfFile(major))];
+      if (major !== null) file(postgresqlConfFile(major), { type: "text", text: postgresqlConf(db.port) }, { needs: [address.packages(db.packages)] });
+      add({ kind: "service", address: pg, unit: "postgresql.service", managedUnit: false, needs: [address.packages(db.packages), ...conf], inputs: [address.packages(db.packages), ...conf] });
       // The secrets file holds the password (in the database URL): when it changes, the role's is set again.
       add({ kind: "database", address: address.database(db.name), name: db.name, user: db.user, password: { secret: db.password.secret }, needs: [pg], inputs: [address.file(serverSecretsFile)] });
       serverNeeds.push(address.database(db.name));
     }
     env(server.prefect.env);
-    const envs = serverEnv(cluster);
+    const envs = serverEnv(cluster, prefectVersionOf(local, server.prefect.env));
     envFile(serverEnvFile, envs.plain, false);
     if (envs.secret !== null) envFile(serverSecretsFile, envs.secret, true);
     file(`${UNIT_DIR}/${SERVER_UNIT}`, { type: "text", text: serverUnitFile(cluster, node) });
@@ -148,7 +156,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
         add({ kind: "link", address: address.link(flowLink(node.root, flow.name)), path: flowLink(node.root, flow.name), target: storePath(node.root, code.sha256), needs: [address.artifact(name)] });
       }
     }
-    const envs = workerEnv(cluster, worker.settings);
+    const envs = workerEnv(cluster, worker.settings, prefectVersionOf(local, cluster.server.prefect.env));
     envFile(workerEnvFile, envs.plain, false);
     if (envs.secret !== null) envFile(workerSecretsFile, envs.secret, true);
     const template = `${UNIT_DIR}/${WORKER_TEMPLATE}`;

@@ -11,6 +11,7 @@ import { desiredFor, type Desired } from "./desired.js";
 import { verifyChecks } from "./verify.js";
 import { describeShortfall, diskNeeds, diskShortfalls } from "./disk.js";
 import { factDigest } from "./fingerprint.js";
+import { serverChecks } from "./server-checks.js";
 import type { Action, DeleteDetail, LocalInputs, NodePlan, PlanOptions, Step, StepDetail } from "./types.js";
 import { decideArtifact } from "./resources/artifacts.js";
 import { decideDatabase } from "./resources/databases.js";
@@ -150,9 +151,11 @@ export function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: N
     else out.bytesToSend += s.bytes;
   }
   out.disk = diskNeeds(node.root, out.steps, new Map(desired.flatMap((d) => (d.kind === "artifact" ? [[d.name, d.unpackedBytes] as const] : []))));
-  out.errors.push(...decided.flatMap((d) => d.errors ?? []));
+  const checks = serverChecks(cluster, node, local);
+  out.errors.push(...decided.flatMap((d) => d.errors ?? []), ...checks.errors);
   if (out.errors.length > 0) out.status = "errored";
   nodeWarnings(out, facts, options.ownLease);
+  out.warnings.push(...checks.warnings);
   const keys = new Set(decisions.flatMap((d) => d.facts));
   keys.add(factKey.state);
   const digests: Record<string, string> = {};

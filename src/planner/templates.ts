@@ -6,6 +6,7 @@ import { isSecretRef, type Sensitive } from "../spec/secrets.js";
 import type { ResolvedCluster, ResolvedNode, SettingValue } from "../spec/resolved.js";
 import { CONFIG_DIR, SERVICE_USER, envLink, storeFile } from "../facts/layout.js";
 import type { EnvValue, FileContent } from "./types.js";
+import { prefectHasAuthString } from "./versions.js";
 
 export const SERVICE_HOME = "/var/lib/prefect";
 /** Where the Prefect server keeps the copy of its web UI it serves (written by the server at start). */
@@ -108,7 +109,11 @@ const envFiles = (plain: Entry[], secret: Entry[]): EnvFiles => ({
   secret: secret.length === 0 ? null : { type: "env", entries: secret },
 });
 
-export function serverEnv(cluster: ResolvedCluster): EnvFiles {
+/**
+ * The server's env files. `prefectVersion` is the server environment's Prefect (null: unknown, taken
+ * as 3.x): the auth string is set only on a Prefect that has one (3.1.8+, versions.ts).
+ */
+export function serverEnv(cluster: ResolvedCluster, prefectVersion: string | null = null): EnvFiles {
   const { prefect, proxy, database } = cluster.server;
   const { plain, secret } = settingEntries(prefect.settings);
   const base: Entry[] = [
@@ -129,18 +134,19 @@ export function serverEnv(cluster: ResolvedCluster): EnvFiles {
   const baseSecrets: Entry[] = [];
   if (database.type === "postgresql") baseSecrets.push(db);
   else base.push(db);
-  if (prefect.authString !== null) baseSecrets.push(["PREFECT_SERVER_API_AUTH_STRING", { secret: prefect.authString.secret }]);
+  if (prefect.authString !== null && prefectHasAuthString(prefectVersion)) baseSecrets.push(["PREFECT_SERVER_API_AUTH_STRING", { secret: prefect.authString.secret }]);
   return merge(base, baseSecrets, plain, secret);
 }
 
-export function workerEnv(cluster: ResolvedCluster, settings: Record<string, SettingValue>): EnvFiles {
+/** A worker node's env files; `serverPrefect` is the server's Prefect version, which decides whether the API has an auth string (see serverEnv). */
+export function workerEnv(cluster: ResolvedCluster, settings: Record<string, SettingValue>, serverPrefect: string | null = null): EnvFiles {
   const { plain, secret } = settingEntries(settings);
   const base: Entry[] = [
     ["PREFECT_HOME", SERVICE_HOME],
     ["PREFECT_API_URL", apiUrl(cluster)],
   ];
   const auth = cluster.server.prefect.authString;
-  const baseSecrets: Entry[] = auth === null ? [] : [["PREFECT_API_AUTH_STRING", { secret: auth.secret }]];
+  const baseSecrets: Entry[] = auth === null || !prefectHasAuthString(serverPrefect) ? [] : [["PREFECT_API_AUTH_STRING", { secret: auth.secret }]];
   return merge(base, baseSecrets, plain, secret);
 }
 
@@ -304,4 +310,12 @@ export function caddyfile(cluster: ResolvedCluster, node: ResolvedNode): string 
   }
   lines.push(`\treverse_proxy 127.0.0.1:${cluster.server.prefect.port}`, "}");
   return `${header(cluster.name)}${lines.join("\n")}\n`;
+}
+
+/** The PostgreSQL settings reconcile manages: in the cluster's conf.d, which postgresql.conf includes (reference §5.2). */
+export const postgresqlConfFile = (major: string) => `/etc/postgresql/${major}/main/conf.d/reconcile.conf`;
+
+/** Loopback only, on the declared port: the Prefect server on the same node is its only client. */
+export function postgresqlConf(port: number): string {
+  return ["# Managed by reconcile: changes here are overwritten.", "listen_addresses = 'localhost'", `port = ${port}`, ""].join("\n");
 }

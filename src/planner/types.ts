@@ -279,6 +279,13 @@ export interface LocalArtifact {
   unpackedBytes: number | null;
   /** For deb sets: the packages in it (from the manifest's file names); null otherwise or when unknown. */
   debs: { name: string; version: string; arch: string }[] | null;
+  /**
+   * For environment archives (tar, conda-pack, pixi-pack): the Prefect version in it (`3.4.25`),
+   * from its `prefect-X.Y.Z.dist-info` folder or its `prefect-X.Y.Z-<build>.conda` package; null
+   * when unknown (no Prefect found, a URL not fetched yet, another kind). Read it with
+   * versions.ts `prefectVersionOf`.
+   */
+  prefectVersion: string | null;
 }
 
 /** A flow's code folder, packed deterministically: its digest names its store folder. */

@@ -1,6 +1,6 @@
 /** Gathering: the local inputs, then every node's facts (all nodes at once, one round trip each). */
 import { gatherFacts } from "../executors/gather-facts.js";
-import { gatherLocalInputs } from "../executors/local-inputs.js";
+import { gatherLocalInputs, inspectCacheDir } from "../executors/local-inputs.js";
 import type { FactSet } from "../facts/types.js";
 import { factsRequestFor } from "../planner/desired.js";
 import type { LocalInputs } from "../planner/types.js";
@@ -33,7 +33,7 @@ export interface GatherOptions {
 export async function gather(session: Session, cluster: ResolvedCluster, options: GatherOptions = {}): Promise<Gathered> {
   const signal = options.signal === undefined ? session.signal : AbortSignal.any([session.signal, options.signal]);
   const t0 = performance.now();
-  const local = await gatherLocalInputs(cluster, { signal, tolerant: options.tolerant === true });
+  const local = await gatherLocalInputs(cluster, { signal, tolerant: options.tolerant === true, inspectCache: inspectCacheDir(session.cache.dir) });
   const t1 = performance.now();
   const nodes = options.nodes ?? cluster.nodes;
   const facts = await gatherFacts(nodes, (n) => factsRequestFor(cluster, n, local), (n) => session.connections.get(n.name), { signal, logger: session.log });

@@ -32,8 +32,8 @@ const F2 = "f2".repeat(32);
 
 describe("renderPlan: fresh cluster", () => {
   const lines = rendered("fresh-cluster");
-  // The widest label on the server is "file /etc/systemd/system/prefect-server.service" (47).
-  const server = (label: string, detail: string) => row("+", label, 47, detail);
+  // The widest label on the server is "file /etc/postgresql/15/main/conf.d/reconcile.conf" (50).
+  const server = (label: string, detail: string) => row("+", label, 50, detail);
 
   it("a heading per node with its address and roles", () => {
     expect(lines.filter((l) => l.startsWith("node "))).toEqual([
@@ -50,7 +50,7 @@ describe("renderPlan: fresh cluster", () => {
     expect(lines).toContain(server("database prefect", "not created by reconcile yet"));
     expect(lines).toContain(server("service prefect-server.service", "new unit"));
     expect(lines).toContain(server("link /opt/prefect/envs/prefect-env", `/opt/prefect/store/${A1}`));
-    expect(lines.filter((l) => /^ {2}[+~-] |^-\/\+ /.test(l))).toHaveLength(39);
+    expect(lines.filter((l) => /^ {2}[+~-] |^-\/\+ /.test(l))).toHaveLength(40);
     expect(lines.filter((l) => /^ {2}[~-] |^-\/\+ /.test(l))).toEqual([]);
   });
 
@@ -84,7 +84,7 @@ describe("renderPlan: fresh cluster", () => {
       "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
       "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
     ]);
-    expect(lines.at(-1)).toBe("Plan: 39 to add, 0 to change, 0 to destroy.");
+    expect(lines.at(-1)).toBe("Plan: 40 to add, 0 to change, 0 to destroy.");
     expect(lines.filter((l) => l.startsWith("Plan:") || l.startsWith("No changes"))).toHaveLength(1);
   });
 
@@ -266,7 +266,7 @@ describe("renderPlan: style", () => {
     expect(changed.at(-1)).toBe("Plan: 0 to add, 2 to change, 0 to destroy.");
 
     const fresh = renderPlan(planOf("fresh-cluster"), { style: tagged });
-    expect(fresh).toContain(`<add>${"  + " + "user prefect".padEnd(47)}  </add><muted>no such user</muted>`);
+    expect(fresh).toContain(`<add>${"  + " + "user prefect".padEnd(50)}  </add><muted>no such user</muted>`);
     expect(fresh).toContain("<muted>    to send: 346.2 MiB; to unpack: about 346.2 MiB</muted>");
 
     const replaced = renderPlan(planOf("wrong-kind"), { style: tagged });

@@ -6,6 +6,7 @@ import { ReconcileError } from "../../errors.js";
 import { completeMarker, incomingFile, storeFile, storePath } from "../../facts/layout.js";
 import { shellQuote as q } from "../../facts/shell.js";
 import type { StepDetail } from "../../planner/types.js";
+import { aptCheckLines } from "./package-check.js";
 
 /**
  * Installs an uploaded artifact (store/.incoming/<transferSha>) into store/<sha>: extracted or
@@ -65,11 +66,12 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
   return lines.join("\n");
 }
 
-/** dpkg -i of a deb set's files, never asking: keeps changed conffiles, no prompts. */
+/**
+ * dpkg -i of a deb set's files, never asking: keeps changed conffiles, no prompts. First the set is
+ * checked against the node's dpkg status (package-check.ts): a set that cannot install is refused
+ * before dpkg changes anything.
+ */
 export function installPackagesScript(root: string, sha256: string): string {
-  return [
-    "set -e",
-    "export DEBIAN_FRONTEND=noninteractive",
-    `dpkg --force-confold --force-confdef -i ${q(storePath(root, sha256))}/*.deb`,
-  ].join("\n");
+  const debs = `${q(storePath(root, sha256))}/*.deb`;
+  return ["set -e", "export DEBIAN_FRONTEND=noninteractive", ...aptCheckLines(debs), `dpkg --force-confold --force-confdef -i ${debs}`].join("\n");
 }

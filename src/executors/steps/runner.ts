@@ -14,6 +14,7 @@ import type { Logger } from "../../log.js";
 import { MARKER_PREFIX, runScriptOrThrow, shellBlock } from "../remote-script.js";
 import type { Transport } from "../transport.js";
 import { rollbackScript } from "./journal.js";
+import { packagesRefusal } from "./package-check.js";
 import { stepScript, type StepScriptContext } from "./script-for-step.js";
 
 export interface StepContext extends StepScriptContext {
@@ -62,6 +63,11 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
     failedStep: (r) => {
       const step = steps.find((s) => s.id === failedId(r));
       return step === undefined ? "steps" : `${step.stage} ${step.address}`;
+    },
+    // A packages step that refused its set before dpkg ran says what is missing.
+    refusal: (r) => {
+      const d = steps.find((s) => s.id === failedId(r))?.detail;
+      return d?.kind === "packages" ? packagesRefusal(r.stderr, d.artifact) : null;
     },
   });
 }
