@@ -9,6 +9,7 @@ import type { NodeFacts, NodeFactsResult } from "../facts/types.js";
 import { address as addressFor, factKey, stepId, type Address } from "./address.js";
 import { desiredFor, type Desired } from "./desired.js";
 import { verifyChecks } from "./verify.js";
+import { prefectVersionOf } from "./versions.js";
 import { describeShortfall, diskNeeds, diskShortfalls } from "./disk.js";
 import { factDigest } from "./fingerprint.js";
 import { serverChecks } from "./server-checks.js";
@@ -142,7 +143,7 @@ export function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: N
       dependsOn: out.steps.filter((s) => s.stage !== "verify").map((s) => s.id),
       facts: [],
       bytes: null,
-      detail: { kind: "verify", units, paths, ...verifyChecks(cluster, node) },
+      detail: { kind: "verify", units, paths, ...verifyChecks(cluster, node, prefectVersionOf(local, cluster.server.prefect.env)) },
     });
   }
   for (const s of out.steps) {

@@ -12,6 +12,7 @@ import { envLink } from "../facts/layout.js";
 import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
 import { CADDY_ROOT_CA, PROXY_CA_FILE, apiUrl } from "./templates.js";
 import type { Probe, VerifyChecks } from "./types.js";
+import { prefectHasAuthString } from "./versions.js";
 
 /** Where a node's probes run from: the Prefect environment's own interpreter. */
 const pythonOf = (node: ResolvedNode, env: string) => `${envLink(node.root, env)}/bin/python`;
@@ -26,9 +27,11 @@ function proxyCa(cluster: ResolvedCluster, onServer: boolean): string | null {
   return ca === undefined || ca === null ? null : PROXY_CA_FILE;
 }
 
-export function verifyChecks(cluster: ResolvedCluster, node: ResolvedNode): VerifyChecks {
+/** `serverPrefect`: the Prefect version of the server's environment (null when unknown: as 3.x). */
+export function verifyChecks(cluster: ResolvedCluster, node: ResolvedNode, serverPrefect: string | null): VerifyChecks {
   const { server } = cluster;
-  const auth = server.prefect.authString === null ? null : { secret: server.prefect.authString.secret };
+  // Only a server with an auth string of its own checks credentials on the API (3.1.8+).
+  const auth = server.prefect.authString === null || !prefectHasAuthString(serverPrefect) ? null : { secret: server.prefect.authString.secret };
   const probes: Probe[] = [];
   const loopbackOnly: { what: string; port: number }[] = [];
   let python: string | null = null;

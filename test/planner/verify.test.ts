@@ -58,7 +58,7 @@ const PG_CADDY = `    authString: { secret: PREFECT_AUTH }
 describe("verifyChecks", () => {
   it("on the server node: loopback health and version, PostgreSQL on loopback only, and through the proxy over TLS with and without credentials", () => {
     const c = cluster(PG_CADDY);
-    const checks = verifyChecks(c, c.nodes[0]!);
+    const checks = verifyChecks(c, c.nodes[0]!, null);
     expect(checks.python).toBe("/opt/prefect/envs/prefect-env/bin/python");
     expect(checks.loopbackOnly).toEqual([{ what: "PostgreSQL", port: 5432 }]);
     const ca = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt";
@@ -75,7 +75,7 @@ describe("verifyChecks", () => {
 
   it("on a worker node: the API the way its workers reach it, with the managed CA file and the credentials", () => {
     const c = cluster(PG_CADDY);
-    const checks = verifyChecks(c, c.nodes[1]!);
+    const checks = verifyChecks(c, c.nodes[1]!, null);
     expect(checks.python).toBe("/opt/prefect/envs/prefect-env/bin/python");
     expect(checks.loopbackOnly).toEqual([]);
     expect(checks.probes.map((p) => [p.url, p.caFile, p.auth, p.expect])).toEqual([
@@ -84,9 +84,16 @@ describe("verifyChecks", () => {
     ]);
   });
 
+  it("on Prefect before 3.1.8 (no auth string of its own) the API is probed without credentials, and not for a 401", () => {
+    const c = cluster(PG_CADDY);
+    const probes = verifyChecks(c, c.nodes[0]!, "2.20.0").probes;
+    expect(probes.every((p) => p.auth === null)).toBe(true);
+    expect(probes.map((p) => p.what)).toEqual(["the API on loopback", "the API on loopback", "the API through the proxy", "the API through the proxy", "the UI through the proxy without credentials"]);
+  });
+
   it("without proxy, auth or PostgreSQL: the API directly, nothing else", () => {
     const c = cluster("  database:\n    type: sqlite\n");
-    expect(verifyChecks(c, c.nodes[0]!)).toEqual({
+    expect(verifyChecks(c, c.nodes[0]!, null)).toEqual({
       python: "/opt/prefect/envs/prefect-env/bin/python",
       loopbackOnly: [],
       probes: [
@@ -94,6 +101,6 @@ describe("verifyChecks", () => {
         { what: "the API on loopback", url: "http://127.0.0.1:4200/api/admin/version", caFile: null, auth: null, expect: "version" },
       ],
     });
-    expect(verifyChecks(c, c.nodes[1]!).probes.map((p) => p.url)).toEqual(["http://198.51.100.41:4200/api/health", "http://198.51.100.41:4200/api/admin/version"]);
+    expect(verifyChecks(c, c.nodes[1]!, null).probes.map((p) => p.url)).toEqual(["http://198.51.100.41:4200/api/health", "http://198.51.100.41:4200/api/admin/version"]);
   });
 });
