@@ -326,6 +326,8 @@ export interface Proxy {
   basicAuth?: BasicAuthUser[];
   /**
    * Raw Caddyfile lines placed inside the site block, after the basic auth and before `reverse_proxy`, for example `encode gzip` or `header -Server`. A line may open or close a block (`header {`, `}`). Caddy checks the whole file (`caddy validate`) before it replaces the running one: a line it rejects fails the apply and the old Caddyfile stays.
+   *
+   * Items: A single Caddyfile line without control characters (no newline or tab; indent with spaces).
    */
   extraDirectives?: string[];
 }

@@ -164,7 +164,7 @@ describe("a file read from another node at apply time", () => {
       content: { type: "remote", node: "n1", path, what: "Caddy's internal CA", missing: "is caddy running with tls internal?" },
     },
   });
-  const other: Step = { ...remoteStep("/x"), id: "w1/configure/file:/etc/prefect/worker.env", address: "file:/etc/prefect/worker.env", detail: { kind: "file", path: "/etc/prefect/worker.env", mode: "0600", owner: "root", group: "root", content: { type: "text", text: "A=1\n" } } };
+  const other: Step = { ...remoteStep("/x"), action: "create", id: "w1/configure/file:/etc/prefect/worker.env", address: "file:/etc/prefect/worker.env", detail: { kind: "file", path: "/etc/prefect/worker.env", mode: "0600", owner: "root", group: "root", content: { type: "text", text: "A=1\n" } } };
 
   it("is read over that node's connection, once per file, and written like any text", async () => {
     const root = join(temp(), "root.crt");
