@@ -99,6 +99,8 @@ function copiedFromServer(cluster: ResolvedCluster, nodes: NodePlan[], facts: Re
   const serverVerify = serverPlan?.steps.find((s) => s.stage === "verify")?.id;
   let copied = false;
   for (const n of nodes) {
+    if (n.changes.some((c) => c.kind === "file" && c.address === address.file(PROXY_CA_FILE))) copied = true;
+    // On the server node itself the copy waits for Caddy through its `needs` (desired.ts).
     if (n.name === serverName) continue;
     for (const s of n.steps) {
       if (s.detail.kind !== "file" || s.action === "delete") continue;
@@ -108,7 +110,6 @@ function copiedFromServer(cluster: ResolvedCluster, nodes: NodePlan[], facts: Re
         if (wait !== undefined && !s.dependsOn.includes(wait)) s.dependsOn.push(wait);
       }
     }
-    if (n.changes.some((c) => c.kind === "file" && c.address === address.file(PROXY_CA_FILE))) copied = true;
   }
   const result = facts[serverName];
   if (copied && workersTrustCaddyRoot(cluster) && result?.reachable === true) {

@@ -8,11 +8,12 @@ import { describe, expect, it } from "vitest";
 import { renderPlan } from "../../src/display/plan.js";
 import type { FactSet, FileFact } from "../../src/facts/types.js";
 import { factKey } from "../../src/planner/address.js";
-import { desiredFor } from "../../src/planner/desired.js";
+import { desiredFor, factsRequestFor } from "../../src/planner/desired.js";
 import { stalePlanReasons, type SavedPlan } from "../../src/planner/saved.js";
 import { CADDYFILE, CADDY_ROOT_CERT, PROXY_CA_FILE, workerEnv } from "../../src/planner/templates.js";
 import type { Plan, Step } from "../../src/planner/types.js";
 import type { ResolvedCluster } from "../../src/spec/resolved.js";
+import { check } from "../helpers/spec.js";
 import { loadCase, planCase } from "./cases.js";
 
 const files = (facts: FactSet, node: string): Record<string, FileFact> => {
@@ -162,5 +163,66 @@ describe("tls: files, with or without the CA that signed the certificate", () =>
       expect(desiredFor(c, worker, LOCAL).map((d) => d.address)).not.toContain(`file:${PROXY_CA_FILE}`);
       expect(workerEnv(c, {}).plain.entries.map(([k]) => k)).not.toContain("PREFECT_API_SSL_CERT_FILE");
     }
+  });
+});
+
+describe("the server node's facts read Caddy's root", () => {
+  const spec = (workerNode: string, tls = "{mode: internal}") => `apiVersion: reconcile/v1
+kind: PrefectCluster
+metadata:
+  name: ca
+nodes:
+  - name: n1
+    address: 198.51.100.41
+  - name: w1
+    address: 198.51.100.42
+artifacts:
+  prefect-env:
+    kind: tar
+    source: artifacts/prefect-env.tar
+    sha256: ${"a1".repeat(32)}
+  caddy-debs:
+    kind: deb
+    source: debs/caddy
+    sha256: ${"c1".repeat(32)}
+server:
+  node: n1
+  prefect:
+    env: prefect-env
+  database:
+    type: sqlite
+  proxy:
+    type: caddy
+    packages: caddy-debs
+    listen: ":8443"
+    tls: ${tls}
+workPools:
+  - name: production
+workers:
+  - node: ${workerNode}
+    env: prefect-env
+    pools:
+      - pool: production
+`;
+  const resolved = (text: string) => {
+    const r = check(text);
+    if (r.cluster === undefined) throw new Error(r.diagnostics.map((d) => d.message).join("\n"));
+    return r.cluster;
+  };
+  const LOCAL = { artifacts: {}, flows: {} };
+  const node = (c: ResolvedCluster, name: string) => c.nodes.find((n) => n.name === name)!;
+
+  it("with tls internal and workers: the root's path, with its content, on the server node only", () => {
+    const c = resolved(spec("w1"));
+    expect(factsRequestFor(c, node(c, "n1"), LOCAL).files).toContainEqual({ path: CADDY_ROOT_CERT, content: true });
+    expect(factsRequestFor(c, node(c, "w1"), LOCAL).files.map((f) => f.path)).not.toContain(CADDY_ROOT_CERT);
+    const off = resolved(spec("w1", "{mode: off}"));
+    expect(factsRequestFor(off, node(off, "n1"), LOCAL).files.map((f) => f.path)).not.toContain(CADDY_ROOT_CERT);
+  });
+
+  it("a worker on the server node itself: its copy waits for Caddy on the same node", () => {
+    const c = resolved(spec("n1"));
+    const file = desiredFor(c, node(c, "n1"), LOCAL).find((d) => d.address === `file:${PROXY_CA_FILE}`);
+    expect(file).toMatchObject({ content: { type: "remote", node: "n1", path: CADDY_ROOT_CERT }, needs: ["service:caddy.service"] });
   });
 });
