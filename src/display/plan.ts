@@ -9,15 +9,15 @@ import type { Action, Change, NodePlan, Plan } from "../planner/types.js";
 import { formatBytes } from "../units.js";
 import { plain, type Style, type Tone } from "./style.js";
 
-export const MARKS: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", restart: "~", noop: " " };
-const TONES: Record<Action, Tone> = { create: "add", update: "change", replace: "destroy", delete: "destroy", restart: "change", noop: "muted" };
+export const MARKS: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", restart: "~", reload: "~", noop: " " };
+const TONES: Record<Action, Tone> = { create: "add", update: "change", replace: "destroy", delete: "destroy", restart: "change", reload: "change", noop: "muted" };
 
 function label(c: Change): string {
   return `${c.kind} ${parseAddress(c.address)?.name ?? c.address}`;
 }
 
 function detail(c: Change): string {
-  if (c.action === "restart") return "restart";
+  if (c.action === "restart" || c.action === "reload") return c.action;
   if (c.prune && c.action === "delete") return c.reason;
   if (c.kind === "link" && c.after !== null && typeof c.after === "object" && !Array.isArray(c.after)) {
     const before = c.before !== null && typeof c.before === "object" && !Array.isArray(c.before) && typeof c.before.target === "string" ? `${c.before.target} → ` : "";

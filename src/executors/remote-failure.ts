@@ -5,7 +5,7 @@
  * "exit 2" becomes "no space left" with a hint that fits. Pure.
  */
 
-export type RemoteFailureStatus = "no-space" | "read-only" | "permission-denied" | "no-such-file" | "io-error";
+export type RemoteFailureStatus = "config-rejected" | "no-space" | "read-only" | "permission-denied" | "no-such-file" | "io-error";
 
 export interface RemoteFailure {
   status: RemoteFailureStatus;
@@ -15,7 +15,19 @@ export interface RemoteFailure {
   hint: string;
 }
 
+/** How the write-file script's line about a rejected candidate starts (steps/files.ts). */
+export const CONFIG_REJECTED = "caddy validate rejected the new";
+
 const KNOWN: { pattern: RegExp; failure: RemoteFailure }[] = [
+  {
+    // First: Caddy's own words after that line may name a missing file.
+    pattern: new RegExp(CONFIG_REJECTED),
+    failure: {
+      status: "config-rejected",
+      meaning: "Caddy rejected the new Caddyfile",
+      hint: "the Caddyfile is made from server.proxy in cluster.yaml: fix server.proxy.extraDirectives (or the listen address or TLS settings) there, then apply again; Caddy keeps serving the old one meanwhile",
+    },
+  },
   {
     pattern: /No space left on device|Disk quota exceeded|ENOSPC|EDQUOT/i,
     failure: {

@@ -8,6 +8,9 @@ import { SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/l
 import type { FactsRequest } from "../facts/types.js";
 import {
   CADDYFILE,
+  CADDY_ROOT_CERT,
+  PROXY_CA_FILE,
+  proxyCaNeeded,
   SERVER_UNIT,
   SERVICE_HOME,
   WORKER_TEMPLATE,
@@ -28,7 +31,7 @@ import {
   workerUnitFile,
 } from "./templates.js";
 import { address, type Address } from "./address.js";
-import type { FileContent, LocalInputs } from "./types.js";
+import type { FileContent, FileValidator, LocalInputs, ServerFacts } from "./types.js";
 import { postgresqlServer, prefectVersionOf } from "./versions.js";
 
 export type Desired =
@@ -36,9 +39,27 @@ export type Desired =
   | { kind: "link"; address: Address; path: string; target: string; needs: Address[] }
   | { kind: "packages"; address: Address; artifact: string; sha256: string; packages: { name: string; version: string }[] | null; needs: Address[] }
   | { kind: "user"; address: Address; name: string; home: string }
-  | { kind: "file"; address: Address; path: string; mode: string; owner: string; group: string; content: FileContent; sensitive: boolean; needs: Address[] }
+  | { kind: "file"; address: Address; path: string; mode: string; owner: string; group: string; content: FileContent; sensitive: boolean; needs: Address[]; validate?: FileValidator }
   | { kind: "database"; address: Address; name: string; user: string; password: { secret: string }; needs: Address[]; inputs: Address[] }
-  | { kind: "service"; address: Address; unit: string; managedUnit: boolean; needs: Address[]; inputs: Address[] };
+  | {
+      kind: "service";
+      address: Address;
+      unit: string;
+      managedUnit: boolean;
+      needs: Address[];
+      /** What restarts it when it changes. */
+      inputs: Address[];
+      /** Inputs it reads again on `systemctl reload`: when only these changed, it is reloaded, not restarted. */
+      reloadOn?: Address[];
+    };
+
+/** The server node's facts as a worker's plan knows them: nothing yet. */
+export const NO_SERVER_FACTS: ServerFacts = { caddyRoot: null };
+
+/** The Debian version of the caddy package in a deb set (`2.6.2-12`), null when unknown. */
+export function caddyVersion(local: LocalInputs, artifact: string): string | null {
+  return local.artifacts[artifact]?.debs?.find((d) => d.name === "caddy")?.version ?? null;
+}
 
 
 /** Where an environment's interpreter tree is inside its store folder. */
@@ -56,8 +77,11 @@ function sourceText(cluster: ResolvedCluster, name: string): string {
   return s === undefined ? name : s.type === "path" ? s.path : s.url;
 }
 
-/** Desired resources of one node, in apply order within each kind. */
-export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: LocalInputs): Desired[] {
+/**
+ * Desired resources of one node, in apply order within each kind. `server` is what the server
+ * node's facts say that this node's files copy (Caddy's root for the workers).
+ */
+export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: LocalInputs, server: ServerFacts = NO_SERVER_FACTS): Desired[] {
   const out: Desired[] = [];
   const seen = new Set<string>();
   const add = (d: Desired) => {
@@ -86,8 +110,19 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     const packages = local.artifacts[name]?.debs?.map((d) => ({ name: d.name, version: d.version })) ?? null;
     add({ kind: "packages", address: address.packages(name), artifact: name, sha256: a.sha256, packages, needs: [address.artifact(name)] });
   };
-  const file = (path: string, content: FileContent, options: { mode?: string; sensitive?: boolean; needs?: Address[] } = {}) =>
-    add({ kind: "file", address: address.file(path), path, mode: options.mode ?? "0644", owner: "root", group: "root", content, sensitive: options.sensitive ?? false, needs: options.needs ?? [] });
+  const file = (path: string, content: FileContent, options: { mode?: string; sensitive?: boolean; needs?: Address[]; validate?: FileValidator } = {}) =>
+    add({
+      kind: "file",
+      address: address.file(path),
+      path,
+      mode: options.mode ?? "0644",
+      owner: "root",
+      group: "root",
+      content,
+      sensitive: options.sensitive ?? false,
+      needs: options.needs ?? [],
+      ...(options.validate === undefined ? {} : { validate: options.validate }),
+    });
   const envFile = (path: string, content: FileContent, sensitive: boolean) => file(path, content, { mode: "0600", sensitive });
   const user = address.user(SERVICE_USER);
 
@@ -124,14 +159,15 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     ];
     add({ kind: "service", address: address.service(SERVER_UNIT), unit: SERVER_UNIT, managedUnit: true, needs: [...serverNeeds, ...inputs], inputs });
     const proxy = server.proxy;
-    const text = caddyfile(cluster, node);
+    const text = proxy === null ? null : caddyfile(cluster, node, caddyVersion(local, proxy.packages));
     if (proxy !== null && text !== null) {
       debs(proxy.packages);
       if (proxy.tls.mode === "files") {
         artifact(proxy.tls.certificate);
         artifact(proxy.tls.key);
       }
-      file(CADDYFILE, { type: "text", text }, { needs: [address.packages(proxy.packages)] });
+      // Caddy checks it before it replaces the file the running Caddy serves.
+      file(CADDYFILE, { type: "text", text }, { needs: [address.packages(proxy.packages)], validate: "caddy" });
       add({
         kind: "service",
         address: address.service("caddy.service"),
@@ -139,6 +175,8 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
         managedUnit: false,
         needs: [address.service(SERVER_UNIT), address.file(CADDYFILE), ...(proxy.tls.mode === "files" ? [address.artifact(proxy.tls.certificate), address.artifact(proxy.tls.key)] : [])],
         inputs: [address.packages(proxy.packages), address.file(CADDYFILE)],
+        // A new Caddyfile is read again through the admin API; a new binary needs a restart.
+        reloadOn: [address.file(CADDYFILE)],
       });
     }
   }
@@ -156,6 +194,11 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
         add({ kind: "link", address: address.link(flowLink(node.root, flow.name)), path: flowLink(node.root, flow.name), target: storePath(node.root, code.sha256), needs: [address.artifact(name)] });
       }
     }
+    const ca = proxyCa(cluster, node, server);
+    if (ca !== null) {
+      if (ca.artifact !== null) artifact(ca.artifact);
+      file(PROXY_CA_FILE, ca.content, { needs: ca.needs });
+    }
     const envs = workerEnv(cluster, worker.settings, prefectVersionOf(local, cluster.server.prefect.env));
     envFile(workerEnvFile, envs.plain, false);
     if (envs.secret !== null) envFile(workerSecretsFile, envs.secret, true);
@@ -169,6 +212,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
         ...(envs.secret === null ? [] : [address.file(workerSecretsFile)]),
         address.file(instanceEnvFile(w.instance)),
         address.file(template),
+        ...(ca === null ? [] : [address.file(PROXY_CA_FILE)]),
       ];
       // On the server node itself, workers start once the API is up (plan() orders other nodes).
       const server = node.server ? [address.service(SERVER_UNIT), ...(cluster.server.proxy === null ? [] : [address.service("caddy.service")])] : [];
@@ -176,6 +220,32 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     }
   }
   return out;
+}
+
+/**
+ * The CA a worker node trusts for the proxy ({@link PROXY_CA_FILE}), or null when it needs none:
+ * with `tls: files`, the `ca` artifact's bytes from its store; with Caddy's internal CA, the
+ * server node's root as its facts show it, or, before Caddy made it, read from the server node
+ * at apply time (after the server node's Caddy started: on that node itself, through `needs`;
+ * from other nodes, plan() adds the dependency).
+ */
+function proxyCa(cluster: ResolvedCluster, node: ResolvedNode, server: ServerFacts): { content: FileContent; artifact: string | null; needs: Address[] } | null {
+  const tls = cluster.server.proxy?.tls;
+  if (tls === undefined || !proxyCaNeeded(cluster)) return null;
+  if (tls.mode === "files" && tls.ca !== null) {
+    const sha256 = cluster.artifacts[tls.ca]?.sha256 ?? "";
+    return { content: { type: "artifact", artifact: tls.ca, sha256 }, artifact: tls.ca, needs: [address.artifact(tls.ca)] };
+  }
+  const needs = node.server ? [address.service("caddy.service")] : [];
+  if (server.caddyRoot !== null) return { content: { type: "text", text: server.caddyRoot }, artifact: null, needs };
+  const content: FileContent = {
+    type: "remote",
+    node: cluster.server.node,
+    path: CADDY_ROOT_CERT,
+    what: "Caddy's internal CA",
+    missing: `Caddy makes it when it first starts with \`tls: {mode: internal}\`: check \`systemctl status caddy\` and \`journalctl -u caddy\` on ${cluster.server.node}`,
+  };
+  return { content, artifact: null, needs };
 }
 
 /** What the fact script must look at on this node for the planner to decide. */
@@ -191,5 +261,12 @@ export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, lo
     else if (d.kind === "user") users.push(d.name);
     else if (d.kind === "packages") for (const p of d.packages ?? []) packages.add(p.name);
   }
+  // The workers copy Caddy's root: read where Caddy keeps it, when it is there.
+  if (node.server && workersTrustCaddyRoot(cluster)) files.push({ path: CADDY_ROOT_CERT, content: true });
   return { root: node.root, files, units, packages: [...packages].sort(), users };
+}
+
+/** Some worker copies Caddy's internal root from the server node. */
+export function workersTrustCaddyRoot(cluster: ResolvedCluster): boolean {
+  return cluster.server.proxy?.tls.mode === "internal" && cluster.workers.length > 0;
 }

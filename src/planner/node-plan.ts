@@ -7,13 +7,13 @@ import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
 import type { Sensitive } from "../spec/secrets.js";
 import type { NodeFacts, NodeFactsResult } from "../facts/types.js";
 import { address as addressFor, factKey, stepId, type Address } from "./address.js";
-import { desiredFor, type Desired } from "./desired.js";
+import { NO_SERVER_FACTS, desiredFor, type Desired } from "./desired.js";
 import { verifyChecks } from "./verify.js";
 import { prefectVersionOf } from "./versions.js";
 import { describeShortfall, diskNeeds, diskShortfalls } from "./disk.js";
 import { factDigest } from "./fingerprint.js";
 import { serverChecks } from "./server-checks.js";
-import type { Action, DeleteDetail, LocalInputs, NodePlan, PlanOptions, Step, StepDetail } from "./types.js";
+import type { Action, DeleteDetail, LocalInputs, NodePlan, PlanOptions, ServerFacts, Step, StepDetail } from "./types.js";
 import { decideArtifact } from "./resources/artifacts.js";
 import { decideDatabase } from "./resources/databases.js";
 import type { DecideContext, Decision } from "./resources/decision.js";
@@ -73,9 +73,17 @@ function emptyNodePlan(node: ResolvedNode): NodePlan {
 /**
  * Plans one node. Steps depend on the steps of what their resource needs (a service on its unit
  * file, a link on its artifact's install...), and stay within the node; plan() adds the
- * cross-node order.
+ * cross-node order. `server` is what this node's files copy from the server node's facts.
  */
-export function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: NodeFactsResult | undefined, local: LocalInputs, secrets: ReadonlyMap<string, Sensitive>, options: PlanOptions): { plan: NodePlan; facts: Record<string, string> } {
+export function planNode(
+  cluster: ResolvedCluster,
+  node: ResolvedNode,
+  result: NodeFactsResult | undefined,
+  local: LocalInputs,
+  secrets: ReadonlyMap<string, Sensitive>,
+  options: PlanOptions,
+  server: ServerFacts = NO_SERVER_FACTS,
+): { plan: NodePlan; facts: Record<string, string> } {
   const out = emptyNodePlan(node);
   if (result === undefined) {
     out.status = "unreachable";
@@ -95,7 +103,7 @@ export function planNode(cluster: ResolvedCluster, node: ResolvedNode, result: N
     out.errors.push(...failed.map((e) => `facts: ${e}`));
     return { plan: out, facts: {} };
   }
-  const desired = desiredFor(cluster, node, local);
+  const desired = desiredFor(cluster, node, local, server);
   const decided = decide(cluster, facts, secrets, desired);
   const decisions = [...decided, ...undeclared(facts, new Set(desired.map((d) => d.address)), options.prune)];
   const needs = new Map(desired.map((d) => [d.address, "needs" in d ? d.needs : []]));

@@ -6,10 +6,21 @@
 import type { ResolvedCluster } from "../spec/resolved.js";
 import type { Sensitive } from "../spec/secrets.js";
 import type { NodeFactsResult } from "../facts/types.js";
-import { parseStepId } from "./address.js";
+import { address, factKey, parseStepId } from "./address.js";
+import { workersTrustCaddyRoot } from "./desired.js";
+import { factDigest } from "./fingerprint.js";
+import { CADDY_ROOT_CERT, PROXY_CA_FILE } from "./templates.js";
 import { planNode } from "./node-plan.js";
 import { planOrder } from "./order.js";
-import { PLAN_FORMAT, type Blocker, type LocalInputs, type NodePlan, type Plan, type PlanOptions, type Step } from "./types.js";
+import { PLAN_FORMAT, type Blocker, type LocalInputs, type NodePlan, type Plan, type PlanOptions, type ServerFacts, type Step } from "./types.js";
+
+/** What the other nodes' plans read from the server node's facts: Caddy's root, when the facts show it. */
+export function serverFactsOf(cluster: ResolvedCluster, facts: Readonly<Record<string, NodeFactsResult>>): ServerFacts {
+  const result = facts[cluster.server.node];
+  if (!workersTrustCaddyRoot(cluster) || result?.reachable !== true || !result.facts.files.ok) return { caddyRoot: null };
+  const root = result.facts.files.value[CADDY_ROOT_CERT];
+  return { caddyRoot: root?.state === "file" && root.content !== null && root.content !== "" ? root.content : null };
+}
 
 /**
  * Plans the whole cluster.
@@ -21,11 +32,13 @@ import { PLAN_FORMAT, type Blocker, type LocalInputs, type NodePlan, type Plan, 
 export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, NodeFactsResult>>, local: LocalInputs, secrets: ReadonlyMap<string, Sensitive>, options: PlanOptions): Plan {
   const nodes: NodePlan[] = [];
   const fingerprints: Record<string, Record<string, string>> = {};
+  const server = serverFactsOf(cluster, facts);
   for (const node of cluster.nodes) {
-    const { plan: p, facts: f } = planNode(cluster, node, facts[node.name], local, secrets, options);
+    const { plan: p, facts: f } = planNode(cluster, node, facts[node.name], local, secrets, options, server);
     nodes.push(p);
     if (Object.keys(f).length > 0) fingerprints[node.name] = f;
   }
+  copiedFromServer(cluster, nodes, facts, fingerprints);
   const order = planOrder(nodes, options.rollingLimit);
   // A worker's services start once the server node verified: the wave order, said step by step too.
   const serverNodes = order.waves.flatMap((w) => (w.name === "server" ? w.nodes : []));
@@ -39,7 +52,7 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
   for (const n of nodes.filter((node) => node.status === "planned")) {
     for (const c of n.changes) {
       if (c.action === "create") summary.add++;
-      else if (c.action === "update" || c.action === "restart") summary.change++;
+      else if (c.action === "update" || c.action === "restart" || c.action === "reload") summary.change++;
       else if (c.action === "replace") {
         summary.add++;
         summary.destroy++;
@@ -71,6 +84,38 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
     blockers,
     facts: fingerprints,
   };
+}
+
+/**
+ * Files other nodes copy from the server node (Caddy's root): a file whose content is read at
+ * apply time waits for the server node's Caddy to have started (a cross-node dependency: the
+ * cluster run holds the node at its gate until the server node converged), and a plan that copied
+ * the server's root rests on that fact of the server node (a saved plan is stale once it moved).
+ */
+function copiedFromServer(cluster: ResolvedCluster, nodes: NodePlan[], facts: Readonly<Record<string, NodeFactsResult>>, fingerprints: Record<string, Record<string, string>>) {
+  const serverName = cluster.server.node;
+  const serverPlan = nodes.find((n) => n.name === serverName);
+  const caddyStep = serverPlan?.steps.find((s) => s.address === address.service("caddy.service"))?.id;
+  const serverVerify = serverPlan?.steps.find((s) => s.stage === "verify")?.id;
+  let copied = false;
+  for (const n of nodes) {
+    if (n.changes.some((c) => c.kind === "file" && c.address === address.file(PROXY_CA_FILE))) copied = true;
+    // On the server node itself the copy waits for Caddy through its `needs` (desired.ts).
+    if (n.name === serverName) continue;
+    for (const s of n.steps) {
+      if (s.detail.kind !== "file" || s.action === "delete") continue;
+      const content = s.detail.content;
+      if (content.type === "remote" && content.node === serverName) {
+        const wait = caddyStep ?? serverVerify;
+        if (wait !== undefined && !s.dependsOn.includes(wait)) s.dependsOn.push(wait);
+      }
+    }
+  }
+  const result = facts[serverName];
+  if (copied && workersTrustCaddyRoot(cluster) && result?.reachable === true) {
+    const key = factKey.file(CADDY_ROOT_CERT);
+    fingerprints[serverName] = { ...(fingerprints[serverName] ?? {}), [key]: factDigest(result.facts, key) };
+  }
 }
 
 /** The steps the executors cannot carry out, each with why (a saved plan is checked with these again before it runs). */

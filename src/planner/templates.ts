@@ -14,10 +14,6 @@ export const SERVER_UI_DIR = `${SERVICE_HOME}/ui`;
 export const SERVER_UNIT = "prefect-server.service";
 export const WORKER_TEMPLATE = "prefect-worker@.service";
 export const CADDYFILE = "/etc/caddy/Caddyfile";
-/** The root of Caddy's internal CA, where Debian's caddy (user caddy, home /var/lib/caddy) keeps it. */
-export const CADDY_ROOT_CA = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt";
-/** The CA certificate workers verify the proxy with (Caddy's internal root, or the spec's CA). */
-export const PROXY_CA_FILE = `${CONFIG_DIR}/proxy-ca.crt`;
 export const serverEnvFile = `${CONFIG_DIR}/server.env`;
 export const serverSecretsFile = `${CONFIG_DIR}/server.secrets.env`;
 export const workerEnvFile = `${CONFIG_DIR}/worker.env`;
@@ -144,6 +140,9 @@ export function workerEnv(cluster: ResolvedCluster, settings: Record<string, Set
   const base: Entry[] = [
     ["PREFECT_HOME", SERVICE_HOME],
     ["PREFECT_API_URL", apiUrl(cluster)],
+    // Read by Prefect's HTTP client and its websockets alike (3.4: client/orchestration,
+    // _internal/websockets.py); TLS verification is never switched off.
+    ...(proxyCaNeeded(cluster) ? [["PREFECT_API_SSL_CERT_FILE", PROXY_CA_FILE] as Entry] : []),
   ];
   const auth = cluster.server.prefect.authString;
   const baseSecrets: Entry[] = auth === null || !prefectHasAuthString(serverPrefect) ? [] : [["PREFECT_API_AUTH_STRING", { secret: auth.secret }]];
@@ -290,24 +289,74 @@ export function serverUnitFile(cluster: ResolvedCluster, node: ResolvedNode): st
 }
 
 /**
- * Caddy in front of the API. Basic auth guards the UI only: Prefect's websockets carry no
- * Authorization header, so /api is protected by Prefect's own auth string (reference §4.2).
+ * Where Caddy (user caddy, home /var/lib/caddy) keeps the root of its internal CA on the server
+ * node: a public certificate, read by the server node's facts and copied to the workers.
  */
-export function caddyfile(cluster: ResolvedCluster, node: ResolvedNode): string | null {
+export const CADDY_ROOT_CERT = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt";
+/** The CA the workers' Prefect trusts for the proxy (PREFECT_API_SSL_CERT_FILE): Caddy's internal root, or `tls.ca`. */
+export const PROXY_CA_FILE = `${CONFIG_DIR}/proxy-ca.crt`;
+
+/**
+ * Whether the workers get {@link PROXY_CA_FILE}: with Caddy's internal CA, or certificate files
+ * with their `ca`; never without TLS (and with files but no `ca`, the system's trust is used).
+ */
+export function proxyCaNeeded(cluster: ResolvedCluster): boolean {
+  const tls = cluster.server.proxy?.tls;
+  return tls?.mode === "internal" || (tls?.mode === "files" && tls.ca !== null);
+}
+
+/**
+ * The basic-auth directive of a Caddy version: `basicauth` before 2.8, `basic_auth` from 2.8
+ * (reference §4.2; 2.6.2 rejects the new name). `version` is the Debian version of the caddy
+ * package (`2.6.2-12`, `1:2.8.4-1`); unknown or unreadable reads as before 2.8.
+ */
+export function basicAuthDirective(version: string | null): "basicauth" | "basic_auth" {
+  const m = version === null ? null : /^(?:\d+:)?(\d+)\.(\d+)/.exec(version);
+  if (m === null) return "basicauth";
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 2 || (major === 2 && minor >= 8) ? "basic_auth" : "basicauth";
+}
+
+/** A host in a site address: an IPv6 address goes in brackets. */
+const siteHost = (host: string) => (host.includes(":") ? `[${host}]` : host);
+
+/**
+ * The site addresses Caddy serves. With its internal CA and a `listen` without host (`:8443`),
+ * the names clients use, so Caddy issues a certificate for each: the server node's address (what
+ * the workers use, see {@link apiUrl}), `localhost` and `127.0.0.1` (an `ssh -L` tunnel), each
+ * with the port. Otherwise `listen` as written (`http://` in front without TLS).
+ */
+function siteAddresses(cluster: ResolvedCluster, node: ResolvedNode): string[] {
+  const proxy = cluster.server.proxy!;
+  if (proxy.tls.mode === "off") return [`http://${proxy.listen}`];
+  const [host, port] = splitListen(proxy.listen);
+  if (proxy.tls.mode !== "internal" || host !== "") return [proxy.listen];
+  return [...new Set([node.address, "localhost", "127.0.0.1"])].map((h) => `${siteHost(h)}:${port}`);
+}
+
+/**
+ * Caddy in front of the API, on the server node `node`. Basic auth guards the UI only: Prefect's
+ * websockets carry no Authorization header, so /api is protected by Prefect's own auth string
+ * (reference §4.2). The global options keep Caddy away from the system trust store (the admin
+ * API stays on: Debian's unit reloads through it). `caddyVersion` picks the basic-auth
+ * directive's name ({@link basicAuthDirective}). The spec's extra directives go in as written,
+ * after the auth and before `reverse_proxy`; `caddy validate` checks the file before it is used.
+ */
+export function caddyfile(cluster: ResolvedCluster, node: ResolvedNode, caddyVersion: string | null = null): string | null {
   const proxy = cluster.server.proxy;
   if (proxy === null) return null;
-  const site = proxy.tls.mode === "off" ? `http://${proxy.listen}` : proxy.listen;
-  const lines = [`${site} {`];
+  const lines = ["{", "\tskip_install_trust", "}", "", `${siteAddresses(cluster, node).join(", ")} {`];
   if (proxy.tls.mode === "internal") lines.push("\ttls internal");
   if (proxy.tls.mode === "files") {
     const path = (artifact: string) => storeFile(node.root, cluster.artifacts[artifact]?.sha256 ?? "", artifact);
     lines.push(`\ttls ${caddyToken(path(proxy.tls.certificate))} ${caddyToken(path(proxy.tls.key))}`);
   }
   if (proxy.basicAuth.length > 0) {
-    lines.push("\t@ui not path /api/*", "\tbasicauth @ui {");
-    for (const user of proxy.basicAuth) lines.push(`\t\t${user.user} ${user.passwordHash}`);
+    lines.push("\t@ui not path /api/*", `\t${basicAuthDirective(caddyVersion)} @ui {`);
+    for (const user of proxy.basicAuth) lines.push(`\t\t${caddyToken(user.user)} ${caddyToken(user.passwordHash)}`);
     lines.push("\t}");
   }
+  for (const line of proxy.extraDirectives) lines.push(`\t${singleLine(line, "the Caddyfile")}`);
   lines.push(`\treverse_proxy 127.0.0.1:${cluster.server.prefect.port}`, "}");
   return `${header(cluster.name)}${lines.join("\n")}\n`;
 }

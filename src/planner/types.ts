@@ -18,9 +18,10 @@ import type { Address } from "./address.js";
  * | replace | current (wrong kind, or immutable and different) | desired |
  * | delete  | current/recorded | null             |
  * | restart | current          | current (a service whose inputs changed) |
+ * | reload  | current          | current (a service that reads its changed config again without a restart) |
  * | noop    | current          | desired (equal)  |
  */
-export type Action = "create" | "update" | "replace" | "delete" | "restart" | "noop";
+export type Action = "create" | "update" | "replace" | "delete" | "restart" | "reload" | "noop";
 
 /** The order of work on a node; a step never depends on a later stage of the same node. */
 export const STAGES = ["stage", "transfer", "install", "configure", "verify"] as const;
@@ -104,7 +105,20 @@ export type StepDetail =
   | { kind: "link"; path: string; target: string }
   | { kind: "packages"; artifact: string; sha256: string; packages: { name: string; version: string }[] | null }
   | { kind: "user"; name: string; home: string }
-  | { kind: "file"; path: string; mode: string; owner: string; group: string; content: FileContent }
+  | {
+      kind: "file";
+      path: string;
+      mode: string;
+      owner: string;
+      group: string;
+      content: FileContent;
+      /**
+       * Checked on the node before it replaces the file: the new content is written beside the
+       * target and `caddy validate` (as the caddy user) must accept it, else the old file stays and
+       * the step fails with Caddy's words. Absent: written as it is.
+       */
+      validate?: FileValidator;
+    }
   | { kind: "database"; name: string; user: string; password: { secret: string } }
   | {
       kind: "service";
@@ -114,6 +128,11 @@ export type StepDetail =
       restart: boolean;
       /** A unit file it depends on changed: `systemctl daemon-reload` first. */
       daemonReload: boolean;
+      /**
+       * Only configuration it reads again by itself changed and it is active: `systemctl reload`
+       * (and a rollback reloads it again once the old files are back). Never with `restart`.
+       */
+      reload?: true;
     }
   | ({ kind: "verify"; units: string[]; paths: string[] } & VerifyChecks);
 
@@ -145,7 +164,21 @@ export interface VerifyChecks {
  * A file's desired content. Files holding secrets are kept as entries whose secret values stay
  * references; the executor fills them in at the last moment.
  */
-export type FileContent = { type: "text"; text: string } | { type: "env"; entries: [string, EnvValue][] };
+export type FileContent =
+  | { type: "text"; text: string }
+  | { type: "env"; entries: [string, EnvValue][] }
+  /** A `file` artifact's bytes, copied from the node's store (its digest is the artifact's). */
+  | { type: "artifact"; artifact: string; sha256: string }
+  /**
+   * What `path` on another node holds at apply time, not known when the plan was made (Caddy's
+   * root certificate before Caddy first ran): read over that node's connection when the step
+   * runs, which waits for that node to converge. `what` names it for people; `missing` is the
+   * hint when the file is not there.
+   */
+  | { type: "remote"; node: string; path: string; what: string; missing: string };
+
+/** How a file's new content is checked on the node before it replaces the old one. */
+export type FileValidator = "caddy";
 
 /**
  * An env file value: text, or a secret (optionally placed inside text, such as a password inside a
@@ -292,6 +325,15 @@ export interface LocalArtifact {
 export interface LocalFlowCode {
   sha256: string;
   bytes: number;
+}
+
+/**
+ * What a node's plan reads from the server node's facts (gathered before planning, passed in
+ * explicitly): Caddy's internal root, which the workers copy.
+ */
+export interface ServerFacts {
+  /** The text of Caddy's root certificate on the server node (templates.ts CADDY_ROOT_CERT); null when not there yet or not read. */
+  caddyRoot: string | null;
 }
 
 export interface LocalInputs {

@@ -10,21 +10,18 @@
  */
 import { envLink } from "../facts/layout.js";
 import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
-import { CADDY_ROOT_CA, PROXY_CA_FILE, apiUrl } from "./templates.js";
+import { CADDY_ROOT_CERT, PROXY_CA_FILE, apiUrl, proxyCaNeeded } from "./templates.js";
 import type { Probe, VerifyChecks } from "./types.js";
 import { prefectHasAuthString } from "./versions.js";
 
 /** Where a node's probes run from: the Prefect environment's own interpreter. */
 const pythonOf = (node: ResolvedNode, env: string) => `${envLink(node.root, env)}/bin/python`;
 
-/** The CA a client on `node` verifies the proxy's certificate with; null for the system's. */
+/** The CA a client verifies the proxy's certificate with; null for the system's trust (or no TLS). */
 function proxyCa(cluster: ResolvedCluster, onServer: boolean): string | null {
-  const tls = cluster.server.proxy?.tls;
-  if (tls === undefined || tls.mode === "off") return null;
-  if (tls.mode === "internal") return onServer ? CADDY_ROOT_CA : PROXY_CA_FILE;
-  // Certificate files: the CA that signed them when the spec names one, else the system's trust.
-  const ca = (tls as { ca?: string | null }).ca;
-  return ca === undefined || ca === null ? null : PROXY_CA_FILE;
+  if (!proxyCaNeeded(cluster)) return null;
+  // The server node reads Caddy's own root; the others have their managed copy (or tls.ca).
+  return onServer && cluster.server.proxy?.tls.mode === "internal" ? CADDY_ROOT_CERT : PROXY_CA_FILE;
 }
 
 /** `serverPrefect`: the Prefect version of the server's environment (null when unknown: as 3.x). */

@@ -8,6 +8,7 @@ import { InternalError, ReconcileError } from "../errors.js";
 import type { StageItem, StagedArtifact, StageOptions } from "../executors/stage.js";
 import { rollbackDir } from "../executors/steps/journal.js";
 import { nextState, writeState, type StateOptions } from "../executors/steps/node-state.js";
+import { resolveRemoteContent } from "../executors/steps/remote-content.js";
 import { rollbackNode, runNodeSteps, type StepContext } from "../executors/steps/runner.js";
 import { transferArtifact } from "../executors/transfer.js";
 import type { NodeTransports } from "../executors/transport.js";
@@ -130,7 +131,11 @@ export function createExecutors(o: ExecutorsOptions): Required<Executors> {
       }
     },
     install: (name, steps, signal) => runAll(name, steps, signal),
-    configure: (name, steps, signal) => runAll(name, steps, signal),
+    // A file copied from another node (Caddy's root) is read from it now, once that node converged.
+    configure: async (name, steps, signal) => {
+      refuseIfShort(name);
+      await runAll(name, await resolveRemoteContent(steps, (node) => o.connections.ensure(node), { signal }), signal);
+    },
     verify: (name, steps, signal) => runAll(name, steps, signal),
     async record(name, signal) {
       const nodePlan = plan.nodes.find((n) => n.name === name);

@@ -324,9 +324,15 @@ export interface Proxy {
    * Users Caddy asks for before the UI (Prefect's own auth string protects the API).
    */
   basicAuth?: BasicAuthUser[];
+  /**
+   * Raw Caddyfile lines placed inside the site block, after the basic auth and before `reverse_proxy`, for example `encode gzip` or `header -Server`. A line may open or close a block (`header {`, `}`). Caddy checks the whole file (`caddy validate`) before it replaces the running one: a line it rejects fails the apply and the old Caddyfile stays.
+   *
+   * Items: A single Caddyfile line without control characters (no newline or tab; indent with spaces).
+   */
+  extraDirectives?: string[];
 }
 /**
- * Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).
+ * Certificates from Caddy's local CA (no ACME: the nodes are air-gapped), for the server node's address, `localhost` and `127.0.0.1` when `listen` names no host. Every worker node trusts the CA's root, copied from the server node once Caddy made it.
  */
 export interface TlsInternal {
   /**
@@ -335,7 +341,7 @@ export interface TlsInternal {
   mode: "internal";
 }
 /**
- * A certificate and key you provide, each a `file` artifact.
+ * A certificate and key you provide, each a `file` artifact, and optionally the CA that signed the certificate, which the workers then trust.
  */
 export interface TlsFiles {
   /**
@@ -350,6 +356,10 @@ export interface TlsFiles {
    * A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.
    */
   key: string;
+  /**
+   * A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.
+   */
+  ca?: string;
 }
 /**
  * Plain HTTP.

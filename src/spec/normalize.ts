@@ -91,7 +91,8 @@ function deployment(d: Deployment): ResolvedDeployment {
 function server(spec: ClusterSpec): ResolvedServer {
   const s = spec.server;
   const db = s.database;
-  const tls: ResolvedTls = s.proxy?.tls ?? { mode: "internal" };
+  const written = s.proxy?.tls ?? { mode: "internal" };
+  const tls: ResolvedTls = written.mode === "files" ? { mode: "files", certificate: written.certificate, key: written.key, ca: written.ca ?? null } : written;
   return {
     node: s.node,
     prefect: {
@@ -107,7 +108,7 @@ function server(spec: ClusterSpec): ResolvedServer {
     proxy:
       s.proxy === undefined
         ? null
-        : { type: "caddy", packages: s.proxy.packages, listen: s.proxy.listen, tls, basicAuth: s.proxy.basicAuth ?? [] },
+        : { type: "caddy", packages: s.proxy.packages, listen: s.proxy.listen, tls, basicAuth: s.proxy.basicAuth ?? [], extraDirectives: s.proxy.extraDirectives ?? [] },
   };
 }
 

@@ -58,7 +58,8 @@ export type ResolvedDatabase =
   | { type: "postgresql"; packages: string; name: string; user: string; password: SecretRef; port: number }
   | { type: "sqlite"; path: string };
 
-export type ResolvedTls = { mode: "internal" } | { mode: "files"; certificate: string; key: string } | { mode: "off" };
+/** `files`: `ca` is the artifact with the CA that signed the certificate (the workers trust it), null when not given. */
+export type ResolvedTls = { mode: "internal" } | { mode: "files"; certificate: string; key: string; ca: string | null } | { mode: "off" };
 
 export interface ResolvedProxy {
   type: "caddy";
@@ -66,6 +67,8 @@ export interface ResolvedProxy {
   listen: string;
   tls: ResolvedTls;
   basicAuth: BasicAuthUser[];
+  /** Raw Caddyfile lines inside the site block, after the basic auth and before `reverse_proxy`; empty when none. */
+  extraDirectives: string[];
 }
 
 export interface ResolvedServer {

@@ -203,6 +203,7 @@ const serverReferences: Rule = (spec, report) => {
   if (proxy.tls?.mode === "files") {
     checkArtifactRef(spec, proxy.tls.certificate, ["file"], "a TLS certificate", ["server", "proxy", "tls", "certificate"], report);
     checkArtifactRef(spec, proxy.tls.key, ["file"], "a TLS key", ["server", "proxy", "tls", "key"], report);
+    if (proxy.tls.ca !== undefined) checkArtifactRef(spec, proxy.tls.ca, ["file"], "a CA certificate", ["server", "proxy", "tls", "ca"], report);
   }
   unique(proxy.basicAuth ?? [], (u) => u.user, (i) => ["server", "proxy", "basicAuth", i, "user"], "basic-auth user", report);
 };

@@ -50,7 +50,7 @@ describe("renderPlan: fresh cluster", () => {
     expect(lines).toContain(server("database prefect", "not created by reconcile yet"));
     expect(lines).toContain(server("service prefect-server.service", "new unit"));
     expect(lines).toContain(server("link /opt/prefect/envs/prefect-env", `/opt/prefect/store/${A1}`));
-    expect(lines.filter((l) => /^ {2}[+~-] |^-\/\+ /.test(l))).toHaveLength(40);
+    expect(lines.filter((l) => /^ {2}[+~-] |^-\/\+ /.test(l))).toHaveLength(42);
     expect(lines.filter((l) => /^ {2}[~-] |^-\/\+ /.test(l))).toEqual([]);
   });
 
@@ -84,7 +84,7 @@ describe("renderPlan: fresh cluster", () => {
       "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
       "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
     ]);
-    expect(lines.at(-1)).toBe("Plan: 40 to add, 0 to change, 0 to destroy.");
+    expect(lines.at(-1)).toBe("Plan: 42 to add, 0 to change, 0 to destroy.");
     expect(lines.filter((l) => l.startsWith("Plan:") || l.startsWith("No changes"))).toHaveLength(1);
   });
 
@@ -111,15 +111,15 @@ describe("renderPlan: changes to a converged cluster", () => {
     expect(followers(lines, update)).toEqual([
       "      --- /etc/prefect/worker.env",
       "      +++ /etc/prefect/worker.env",
-      "      @@ -1,4 +1,4 @@",
-      "       # Managed by reconcile (cluster plant); local changes are overwritten.",
+      "      @@ -2,4 +2,4 @@",
+      '       PREFECT_API_SSL_CERT_FILE="/etc/prefect/proxy-ca.crt"',
       '       PREFECT_API_URL="https://prefect.internal/api"',
       '       PREFECT_HOME="/var/lib/prefect"',
       '      -PREFECT_WORKER_QUERY_SECONDS="5"',
       '      +PREFECT_WORKER_QUERY_SECONDS="10"',
     ]);
-    expect(lines).toContain("    (10 unchanged)");
-    expect(lines.filter((l) => l.startsWith("    no changes"))).toEqual(["    no changes (11 resources as declared)", "    no changes (14 resources as declared)"]);
+    expect(lines).toContain("    (11 unchanged)");
+    expect(lines.filter((l) => l.startsWith("    no changes"))).toEqual(["    no changes (11 resources as declared)", "    no changes (15 resources as declared)"]);
     expect(lines.some((l) => l.includes("to send:"))).toBe(false);
     expect(lines.at(-1)).toBe("Plan: 0 to add, 2 to change, 0 to destroy.");
   });
@@ -206,10 +206,10 @@ describe("renderPlan: converged, unreachable, errored", () => {
       "    no changes (11 resources as declared)",
       "",
       "node worker-1 (198.51.100.12) [worker]",
-      "    no changes (12 resources as declared)",
+      "    no changes (13 resources as declared)",
       "",
       "node worker-2 (198.51.100.13) [worker]",
-      "    no changes (14 resources as declared)",
+      "    no changes (15 resources as declared)",
       "",
       "No changes. The nodes match cluster.yaml.",
     ]);
@@ -261,7 +261,7 @@ describe("renderPlan: style", () => {
     expect(changed).toContain('      <destroy>-PREFECT_WORKER_QUERY_SECONDS="5"</destroy>');
     expect(changed).toContain('      <add>+PREFECT_WORKER_QUERY_SECONDS="10"</add>');
     expect(changed).toContain("      <muted>--- /etc/prefect/worker.env</muted>");
-    expect(changed).toContain("      <heading>@@ -1,4 +1,4 @@</heading>");
+    expect(changed).toContain("      <heading>@@ -2,4 +2,4 @@</heading>");
     expect(changed).toContain("<muted>    no changes (11 resources as declared)</muted>");
     expect(changed.at(-1)).toBe("Plan: 0 to add, 2 to change, 0 to destroy.");
 

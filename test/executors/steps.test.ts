@@ -724,7 +724,7 @@ describe("the undo journal is data, replayed by one fixed script", () => {
       ["a mark of an unknown kind", "undo", `once bogus ${b64("/a")}\n`, "undo, record 3: unknown kind 'bogus'"],
       ["a file whose copy is missing", "undo", `restore-file ${b64("/no/copy")}\n`, "undo, record 3: the copy of /no/copy is missing"],
       ["a last record cut off", "undo", `remove-file ${b64("/a")}`, "undo: its last record is cut off (no newline at its end)"],
-      ["a service operation that does not exist", "services", `reload ${b64("u.service")}\n`, "services, record 1: unknown operation 'reload'"],
+      ["a service operation that does not exist", "services", `kill ${b64("u.service")}\n`, "services, record 1: unknown operation 'kill'"],
       ["a service record without its unit", "services", "restart\n", "services, record 1: restart takes one value"],
     ];
     it.each(cases)("%s", (_, file, corrupt, message) => {

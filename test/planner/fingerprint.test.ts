@@ -108,6 +108,7 @@ describe("movedFacts", () => {
   it("the saved plan has a digest for every key worker-1's decisions rest on", () => {
     expect(Object.keys(saved)).toEqual(
       [
+        "file:/etc/prefect/proxy-ca.crt",
         "file:/etc/prefect/worker-production.env",
         "file:/etc/prefect/worker.env",
         "file:/etc/prefect/worker.secrets.env",
@@ -145,6 +146,7 @@ describe("movedFacts", () => {
     expect(movedFacts(saved, now)).toEqual(["link:/opt/prefect/envs/prefect-env", "unit:prefect-worker@production.service"]);
     now.files = { ok: false, error: "files exited with 1" };
     expect(movedFacts(saved, now)).toEqual([
+      "file:/etc/prefect/proxy-ca.crt",
       "file:/etc/prefect/worker-production.env",
       "file:/etc/prefect/worker.env",
       "file:/etc/prefect/worker.secrets.env",

@@ -93,8 +93,10 @@ function checkStepGraph(p: Plan) {
         const dep = index.get(id);
         expect(dep, `${s.id} depends on unknown ${id}`).toBeDefined();
         if (dep === undefined) continue;
-        // Within a node, never on a later stage; across nodes, only on a verify (the server's).
+        // Within a node, never on a later stage; across nodes, only on a verify (the server's), or
+        // a file copied from the server on the service that makes it (Caddy's root).
         if (dep.node === s.node) expect(STAGES.indexOf(dep.stage), `${s.id} → ${id}`).toBeLessThanOrEqual(STAGES.indexOf(s.stage));
+        else if (s.detail.kind === "file" && "content" in s.detail && s.detail.content.type === "remote") expect(dep.id, `${s.id} → ${id}`).toBe(`${s.detail.content.node}/configure/service:caddy.service`);
         else expect(dep.stage, `${s.id} → ${id}`).toBe("verify");
       }
       expect(new Set(s.dependsOn).size, `${s.id} lists a dependency twice`).toBe(s.dependsOn.length);

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { desiredFor } from "../../src/planner/desired.js";
 import {
   apiUrl,
+  basicAuthDirective,
   caddyToken,
   caddyfile,
   instanceEnv,
@@ -365,14 +366,82 @@ describe("Caddyfile", () => {
     expect(serverCaddyfile(cluster())).toBeNull();
   });
 
-  it("tls internal: Caddy's local CA, the API on loopback behind it", () => {
-    expect(serverCaddyfile(withProxy("    listen: prefect.internal:443\n    tls: {mode: internal}\n"))).toBe(
-      `${HEADER}prefect.internal:443 {\n\ttls internal\n\treverse_proxy 127.0.0.1:4200\n}\n`,
-    );
+  const GLOBAL = "{\n\tskip_install_trust\n}\n\n";
+  const OPS = "$2a$14$Zkx19XLiW6VYouLHR5NmfOFU0z2GTNmpkT/5qqR7hx4IjWJPDhjvG";
+  const users = `    basicAuth:\n      - user: ops\n        passwordHash: ${OPS}\n`;
+  const caddyDebs = (version: string): LocalInputs => ({ artifacts: { "caddy-debs": { bytes: 1, unpackedBytes: 1, debs: [{ name: "caddy", version, arch: "amd64" }], prefectVersion: null } }, flows: {} });
+  const render = (proxy: string, local: LocalInputs = LOCAL) => {
+    const c = withProxy(proxy);
+    const node = c.nodes.find((n) => n.server) as ResolvedNode;
+    // The planner's path: the version comes from the deb set's caddy package.
+    const file = desiredFor(c, node, local).find((d) => d.kind === "file" && d.path === "/etc/caddy/Caddyfile");
+    return file?.kind === "file" && file.content.type === "text" ? file.content.text : null;
+  };
+  // [case, proxy as written, local inputs, the whole Caddyfile]
+  const table: [string, string, LocalInputs, string][] = [
+    ["tls internal, a host in listen: that host", "    listen: prefect.internal:443\n    tls: {mode: internal}\n", LOCAL, `prefect.internal:443 {\n\ttls internal\n\treverse_proxy 127.0.0.1:4200\n}\n`],
+    [
+      "tls internal, no host in listen: the server's address, localhost and 127.0.0.1, each with the port",
+      '    listen: ":8443"\n    tls: {mode: internal}\n',
+      LOCAL,
+      `198.51.100.41:8443, localhost:8443, 127.0.0.1:8443 {\n\ttls internal\n\treverse_proxy 127.0.0.1:4200\n}\n`,
+    ],
+    ["tls off: an http:// site address and no tls line", '    listen: ":8080"\n    tls: {mode: off}\n', LOCAL, `http://:8080 {\n\treverse_proxy 127.0.0.1:4200\n}\n`],
+    ["tls off with a host", "    listen: prefect.internal:80\n    tls: {mode: off}\n", LOCAL, `http://prefect.internal:80 {\n\treverse_proxy 127.0.0.1:4200\n}\n`],
+    [
+      "basic auth, caddy version unknown: basicauth",
+      `    listen: prefect.internal:443\n${users}`,
+      LOCAL,
+      `prefect.internal:443 {\n\ttls internal\n\t@ui not path /api/*\n\tbasicauth @ui {\n\t\tops ${OPS}\n\t}\n\treverse_proxy 127.0.0.1:4200\n}\n`,
+    ],
+    [
+      "basic auth, caddy 2.6.2 (Debian trixie): basicauth",
+      `    listen: prefect.internal:443\n${users}`,
+      caddyDebs("2.6.2-12"),
+      `prefect.internal:443 {\n\ttls internal\n\t@ui not path /api/*\n\tbasicauth @ui {\n\t\tops ${OPS}\n\t}\n\treverse_proxy 127.0.0.1:4200\n}\n`,
+    ],
+    [
+      "basic auth, caddy 2.8.4: basic_auth",
+      `    listen: prefect.internal:443\n${users}`,
+      caddyDebs("2.8.4-1"),
+      `prefect.internal:443 {\n\ttls internal\n\t@ui not path /api/*\n\tbasic_auth @ui {\n\t\tops ${OPS}\n\t}\n\treverse_proxy 127.0.0.1:4200\n}\n`,
+    ],
+    [
+      "extra directives: inside the site, after the auth and before reverse_proxy, as written",
+      `    listen: prefect.internal:443\n${users}    extraDirectives:\n      - encode gzip\n      - "header {"\n      - "  -Server"\n      - "}"\n      - 'respond /healthz "ok {path}" 200'\n`,
+      caddyDebs("2.10.0-1"),
+      `prefect.internal:443 {\n\ttls internal\n\t@ui not path /api/*\n\tbasic_auth @ui {\n\t\tops ${OPS}\n\t}\n\tencode gzip\n\theader {\n\t  -Server\n\t}\n\trespond /healthz "ok {path}" 200\n\treverse_proxy 127.0.0.1:4200\n}\n`,
+    ],
+  ];
+  it.each(table)("%s", (_, proxy, local, body) => {
+    expect(render(proxy, local)).toBe(`${HEADER}${GLOBAL}${body}`);
   });
 
-  it("tls off: an http:// site address and no tls line", () => {
-    expect(serverCaddyfile(withProxy('    listen: ":8080"\n    tls: {mode: off}\n'))).toBe(`${HEADER}http://:8080 {\n\treverse_proxy 127.0.0.1:4200\n}\n`);
+  it("the basic-auth directive's name by Caddy version: basic_auth from 2.8, basicauth before or when unknown", () => {
+    const cases: [string | null, string][] = [
+      [null, "basicauth"],
+      ["2.6.2-5", "basicauth"],
+      ["2.7.6-1", "basicauth"],
+      ["2.8.0-1", "basic_auth"],
+      ["1:2.8.4-1", "basic_auth"],
+      ["2.10.2-1", "basic_auth"],
+      ["3.0.0-1", "basic_auth"],
+      ["garbage", "basicauth"],
+    ];
+    for (const [version, name] of cases) expect(basicAuthDirective(version), String(version)).toBe(name);
+  });
+
+  it("the site addresses are what the workers' API URL names", () => {
+    const c = withProxy('    listen: ":8443"\n    tls: {mode: internal}\n');
+    expect(apiUrl(c)).toBe("https://198.51.100.41:8443/api");
+    expect(serverCaddyfile(c)).toContain("198.51.100.41:8443, ");
+  });
+
+  it("quotes a token that needs it; refuses control characters in extra directives", () => {
+    expect(caddyToken("a b")).toBe('"a b"');
+    const c = withProxy("    listen: prefect.internal:443\n");
+    const bad = { ...c, server: { ...c.server, proxy: { ...c.server.proxy!, extraDirectives: ["encode gzip\nreverse_proxy evil:80"] } } };
+    expect(() => serverCaddyfile(bad)).toThrow(/control character/);
   });
 
   it("basic auth guards the UI only: a `not path /api/*` matcher scopes it, and /api goes through unguarded", () => {
@@ -386,7 +455,7 @@ describe("Caddyfile", () => {
         passwordHash: $2b$14$abcdefghijklmnopqrstuuJ0pZ1lXb7W5xkQy4I3l2m6n8o9p0qrS
 `),
     );
-    expect(text).toBe(`${HEADER}prefect.internal:443 {
+    expect(text).toContain(`prefect.internal:443 {
 \ttls internal
 \t@ui not path /api/*
 \tbasicauth @ui {
@@ -418,7 +487,7 @@ describe("Caddyfile", () => {
 
   it("tls files: the site keeps its address and gets exactly one tls line", () => {
     const text = serverCaddyfile(filesTls()) ?? "";
-    expect(text.startsWith(`${HEADER}prefect.internal:443 {\n\ttls `)).toBe(true);
+    expect(text.startsWith(`${HEADER}{\n\tskip_install_trust\n}\n\nprefect.internal:443 {\n\ttls `)).toBe(true);
     expect(text.match(/^\ttls /gm)).toHaveLength(1);
     expect(text).not.toContain("tls internal");
   });

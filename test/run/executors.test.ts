@@ -231,3 +231,37 @@ describe("the real executors on a local node", () => {
     expect(existsSync(join(p.dir, "cache"))).toBe(false);
   });
 });
+
+describe("files whose content is not in the plan", () => {
+  it("configure reads a remote file over that node's connection, and copies a file artifact from the node's store", async () => {
+    const p = project();
+    const plan = planFor(p, "A=1\n");
+    const root = join(p.dir, "caddy-root.crt");
+    writeFileSync(root, "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+    const ca = join(p.root, "etc", "proxy-ca.crt");
+    const copy = join(p.root, "etc", "tool-copy");
+    const remote = step("configure", `file:${ca}`, { kind: "file", path: ca, mode: "0644", owner: me, group, content: { type: "remote", node: "n1", path: root, what: "Caddy's internal CA", missing: "start caddy" } });
+    const fromStore = step("configure", `file:${copy}`, { kind: "file", path: copy, mode: "0644", owner: me, group, content: { type: "artifact", artifact: "tool", sha256: p.toolSha } });
+    plan.nodes[0]!.steps.splice(-1, 0, remote, fromStore);
+    const { executors: x, asked } = executorsFor(p, plan);
+    for (const stage of ["stage", "transfer", "install"] as const) await x[stage]("n1", stepsOf(plan, stage), signal);
+    asked.length = 0;
+    await x.configure("n1", stepsOf(plan, "configure"), signal);
+    expect(readFileSync(ca, "utf8")).toBe(readFileSync(root, "utf8"));
+    expect(readFileSync(copy, "utf8")).toBe("#!/bin/sh\necho tool\n");
+    // Once for the remote file, once for the node's own steps.
+    expect(asked).toEqual(["n1", "n1"]);
+  });
+
+  it("a remote file that is not there fails the configure stage before anything is written", async () => {
+    const p = project();
+    const plan = planFor(p, "A=1\n");
+    const missing = join(p.dir, "nowhere", "root.crt");
+    const ca = join(p.root, "etc", "proxy-ca.crt");
+    plan.nodes[0]!.steps.splice(-1, 0, step("configure", `file:${ca}`, { kind: "file", path: ca, mode: "0644", owner: me, group, content: { type: "remote", node: "n1", path: missing, what: "Caddy's internal CA", missing: "start caddy" } }));
+    const { executors: x } = executorsFor(p, plan);
+    const error = await x.configure("n1", stepsOf(plan, "configure"), signal).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toBe(`node n1: configure file:${ca} failed: Caddy's internal CA is not on n1 at ${missing}`);
+    expect(existsSync(join(p.root, "etc", "worker.env"))).toBe(false);
+  });
+});

@@ -4,28 +4,64 @@
  */
 import { posix } from "node:path";
 import { shellQuote as q } from "../../facts/shell.js";
+import type { FileValidator } from "../../planner/types.js";
+import { CONFIG_REJECTED } from "../remote-failure.js";
 import { journalOnce, journalRecord, makeJournalDir, rememberFile } from "./journal.js";
 
+/** What the write-file script may do besides writing stdin as it is. */
+export interface WriteFileOptions {
+  /** Check the new content on the node first (see {@link validateScript}); a rejected one is never put in place. */
+  validate?: FileValidator;
+  /** Copy this file on the node (an artifact in the store) instead of reading stdin. */
+  from?: string;
+}
+
 /**
- * Writes stdin to `path` atomically: a temporary file in the same folder, fsync'd, mode and owner
- * set, renamed over the target. The old file (or its absence) is journaled first.
+ * Writes stdin (or the node's file `from`) to `path` atomically: a candidate file in the same
+ * folder, fsync'd, mode and owner set, checked by its validator when it has one, then renamed over
+ * the target. The old file (or its absence) is journaled just before the rename. A candidate the
+ * validator rejects is removed and the old file stays as it was.
  */
-export function writeFileScript(path: string, mode: string, owner: string, group: string, journalDir: string): string {
+export function writeFileScript(path: string, mode: string, owner: string, group: string, journalDir: string, options: WriteFileOptions = {}): string {
   const dir = posix.dirname(path);
   return [
     "set -e",
     makeJournalDir(journalDir),
     `mkdir -p ${q(dir)}`,
-    rememberFile(path, journalDir),
     `t=$(mktemp ${q(`${dir}/.reconcile.XXXXXX`)})`,
     `trap 'rm -f "$t"' EXIT`,
-    `cat > "$t"`,
+    options.from === undefined ? `cat > "$t"` : `cat -- ${q(options.from)} > "$t"`,
     `chmod ${q(mode)} "$t"`,
     `chown ${q(`${owner}:${group}`)} "$t"`,
     `sync "$t" 2>/dev/null || true`,
+    ...(options.validate === undefined ? [] : [validateScript(options.validate, path)]),
+    rememberFile(path, journalDir),
     `mv -f "$t" ${q(path)}`,
     "trap - EXIT",
   ].join("\n");
+}
+
+/**
+ * Checks the candidate "$t" that is to replace `path`: `caddy validate` run as the caddy user (with
+ * its home, so nothing root-owned lands in Caddy's storage). On rejection: one line saying so, then
+ * Caddy's own error (its `Error:` lines, else its last lines; at most two, the candidate's name
+ * replaced by `path`) on stderr, and exit 1.
+ */
+function validateScript(validator: FileValidator, path: string): string {
+  switch (validator) {
+    case "caddy": {
+      const named = `awk -v t="$t" -v p=${q(path)} '{ o = ""; s = $0; while ((i = index(s, t)) > 0) { o = o substr(s, 1, i - 1) p; s = substr(s, i + length(t)) } print o s }'`;
+      return [
+        `if ! out=$(runuser -u caddy -- env HOME=/var/lib/caddy caddy validate --adapter caddyfile --config "$t" 2>&1); then`,
+        `  msg=$(printf '%s\\n' "$out" | ${named} | grep -E '^Error: ' | tail -n 2)`,
+        `  [ -n "$msg" ] || msg=$(printf '%s\\n' "$out" | ${named} | grep -v '^[[:space:]]*$' | tail -n 2)`,
+        `  echo ${q(`${CONFIG_REJECTED} ${path} (not written: the old one stays, and the running Caddy keeps serving it):`)} >&2`,
+        `  printf '%s\\n' "$msg" >&2`,
+        "  exit 1",
+        "fi",
+      ].join("\n");
+    }
+  }
 }
 
 /** Removes a file no longer declared (journaled, so a rollback brings it back). */

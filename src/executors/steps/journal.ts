@@ -32,6 +32,8 @@ export const rollbackDir = (generation: number, stateDir: string = STATE_DIR) =>
  *                               this generation (KIND is a plain word); the replay skips it
  * `services` (replayed newest first, after the undo and a daemon-reload):
  *   restart UNIT                UNIT was active
+ *   reload UNIT                 UNIT was active and the generation only reloaded it: it reads its
+ *                               old files again (`systemctl reload-or-restart`: started if it died)
  *   stop UNIT                   UNIT was not active
  * Step scripts append records whose values are known here as constant text; the only value read
  * on the node, a link's old target, goes from `readlink -n` straight through `base64 -w0`.
@@ -44,7 +46,7 @@ const servicesFile = (journalDir: string) => `${journalDir}/${SERVICES}`;
 const backupPath = (journalDir: string, path: string) => `${journalDir}/files${path}`;
 
 type UndoOperation = "restore-file" | "remove-file" | "restore-link" | "remove-link" | "enable" | "disable";
-type ServiceOperation = "restart" | "stop";
+type ServiceOperation = "restart" | "reload" | "stop";
 type JournalKind = "file" | "link" | "enable" | "disable";
 
 const base64 = (value: string) => Buffer.from(value, "utf8").toString("base64");
@@ -93,15 +95,16 @@ export function rememberFile(path: string, journalDir: string): string {
 }
 
 /**
- * Records whether `unit` is active now, so the rollback restarts it (or stops it) after the files
- * and links are back. Appended on every run; the replay goes newest first, so the state from
- * before the generation's first run is the one that stands last.
+ * Records whether `unit` is active now, so the rollback restarts it (or reloads it, when the step
+ * only reloads it: `how`), or stops it, after the files and links are back. Appended on every
+ * run; the replay goes newest first, so the state from before the generation's first run is the
+ * one that stands last.
  */
-export function rememberServiceActivity(unit: string, journalDir: string): string {
+export function rememberServiceActivity(unit: string, journalDir: string, how: "restart" | "reload" = "restart"): string {
   const u = q(unit);
   const services = q(servicesFile(journalDir));
   return (
-    `if systemctl is-active --quiet ${u}; then printf '%s\\n' ${q(journalRecord("restart", unit))} >> ${services}; ` +
+    `if systemctl is-active --quiet ${u}; then printf '%s\\n' ${q(journalRecord(how, unit))} >> ${services}; ` +
     `else printf '%s\\n' ${q(journalRecord("stop", unit))} >> ${services}; fi`
   );
 }
@@ -164,12 +167,15 @@ undo_record() {
 }
 # One record of the services file, as undo_record.
 service_record() {
-  case $3 in restart | stop) ;; *) say "$2: unknown operation '$3'"; return 1 ;; esac
+  case $3 in restart | reload | stop) ;; *) say "$2: unknown operation '$3'"; return 1 ;; esac
   [ -n "$4" ] && [ -z "$5$6" ] || { say "$2: $3 takes one value"; return 1; }
   decode "$4" && valid unit || { say "$2: '$4' is not the base64 of a unit"; return 1; }
   [ "$1" = check ] && return 0
-  if [ "$3" = restart ]; then systemctl restart "$v" || { say "$2: could not restart $v"; return 1; }
-  else systemctl stop "$v" || true; fi
+  case $3 in
+    restart) systemctl restart "$v" || { say "$2: could not restart $v"; return 1; } ;;
+    reload) systemctl reload-or-restart "$v" || { say "$2: could not reload $v"; return 1; } ;;
+    *) systemctl stop "$v" || true ;;
+  esac
 }
 # The records of file $2, newest first, through function $1 in mode $3 (check or apply); after a
 # record that fails, $4 says whether to stop or go on. Fails when any record failed, or when the

@@ -2,6 +2,7 @@
  * Which script carries out a step: {@link stepScript} picks the builder for the step's detail
  * kind and fills it in from the step and the run's context (secrets go only into the stdin).
  */
+import { storeFile } from "../../facts/layout.js";
 import { fileText } from "../../planner/resources/files.js";
 import type { Step, StepKind } from "../../planner/types.js";
 import type { Sensitive } from "../../spec/secrets.js";
@@ -61,9 +62,15 @@ export function stepScript(step: Step, ctx: StepScriptContext, node: string): { 
       return { script: installPackagesScript(ctx.root, d.sha256) };
     case "user":
       return { script: createUserScript(d.name, d.home) };
-    case "file":
+    case "file": {
+      const validate = d.validate === undefined ? {} : { validate: d.validate };
+      const c = d.content;
+      if (c.type === "artifact") return { script: writeFileScript(d.path, d.mode, d.owner, d.group, ctx.journalDir, { ...validate, from: storeFile(ctx.root, c.sha256, c.artifact) }) };
+      // Read from its node before the stage runs (./remote-content.ts); never reaches here unread.
+      if (c.type === "remote") throw new StepError(node, `${step.stage} ${step.address}`, `the content from ${c.node} (${c.what}) was not read before the step`);
       // Secrets are filled in here, at the last moment, and travel only on the command's stdin.
-      return { script: writeFileScript(d.path, d.mode, d.owner, d.group, ctx.journalDir), stdin: fileText(ctx.cluster, d.content, ctx.secrets) };
+      return { script: writeFileScript(d.path, d.mode, d.owner, d.group, ctx.journalDir, validate), stdin: fileText(ctx.cluster, c, ctx.secrets) };
+    }
     case "service":
       return { script: serviceScript(d, ctx.journalDir) };
     case "database": {

@@ -8,14 +8,14 @@ import type { StepDetail } from "../../planner/types.js";
 import { journalOnce, journalRecord, makeJournalDir, rememberServiceActivity } from "./journal.js";
 
 /**
- * Enables/starts/restarts a unit (systemd reloaded once, after a changed unit file or an enable);
- * the previous state is journaled so a rollback restarts (or stops) it after the files and links
- * are back.
+ * Enables/starts/restarts/reloads a unit (systemd reloaded once, after a changed unit file or an
+ * enable); the previous state is journaled so a rollback restarts (or stops) it after the files
+ * and links are back, or reloads it again when this step only reloaded it.
  */
 export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, journalDir: string): string {
   const u = q(detail.unit);
   const lines = ["set -e", makeJournalDir(journalDir)];
-  lines.push(rememberServiceActivity(detail.unit, journalDir));
+  lines.push(rememberServiceActivity(detail.unit, journalDir, detail.reload === true ? "reload" : "restart"));
   if (detail.enable) {
     // A unit this generation enables is disabled again by a rollback (before its file goes).
     lines.push(journalOnce(journalDir, "enable", detail.unit, `systemctl is-enabled --quiet ${u} || rec=${q(journalRecord("disable", detail.unit))}`));
@@ -25,6 +25,7 @@ export function serviceScript(detail: Extract<StepDetail, { kind: "service" }>, 
   }
   if (detail.daemonReload || detail.enable) lines.push("systemctl daemon-reload");
   if (detail.restart) lines.push(`systemctl restart ${u}`);
+  else if (detail.reload === true) lines.push(`systemctl reload ${u}`);
   else if (detail.start) lines.push(`systemctl start ${u}`);
   return lines.join("\n");
 }

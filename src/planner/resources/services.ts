@@ -1,6 +1,7 @@
 /**
  * Services: enabled and active, started when new, and restarted when one of their inputs (unit
- * file, env files, packages) changes in this plan.
+ * file, env files, packages) changes in this plan, or reloaded when only inputs it reads again by
+ * itself changed (`reloadOn`: Caddy's Caddyfile).
  */
 import type { NodeFacts } from "../../facts/types.js";
 import { factKey, parseAddress } from "../address.js";
@@ -15,7 +16,9 @@ export function decideService(d: DesiredOf<"service">, facts: NodeFacts, ctx: De
   const after = { enabled: true, active: true };
   // A changed unit file needs systemd to read it again before the unit (re)starts.
   const daemonReload = inputs.some((a) => parseAddress(a)?.kind === "file" && parseAddress(a)?.name.startsWith("/etc/systemd/") === true);
-  const detail = (o: { enable: boolean; start: boolean; restart: boolean }) => ({ stage: "configure" as const, detail: { kind: "service" as const, unit: d.unit, daemonReload, ...o }, bytes: null });
+  const detail = (o: { enable: boolean; start: boolean; restart: boolean; reload?: true }) => ({ stage: "configure" as const, detail: { kind: "service" as const, unit: d.unit, daemonReload, ...o }, bytes: null });
+  // Only what it reads again on reload changed: a running unit keeps running (and its connections).
+  const reloadOnly = inputs.length > 0 && inputs.every((a) => d.reloadOn?.includes(a) === true);
   if (unit === undefined || unit.load === "not-found") {
     // A packaged unit (caddy, postgresql) is started by its package's postinst with the default
     // config, so it is restarted to pick up ours; our own units are simply started.
@@ -31,7 +34,11 @@ export function decideService(d: DesiredOf<"service">, facts: NodeFacts, ctx: De
   if (!enabled || !active) {
     // `disabled, inactive → enabled, active`; a unit file state systemd did not give reads "not enabled".
     const what = [!enabled ? unit.unitFileState || "not enabled" : "", !active ? unit.active : ""].filter((s) => s !== "").join(", ");
-    return { change: change(d, "update", before, after, `${what} → enabled, active`), steps: [detail({ enable: !enabled, start: !active, restart: active && inputs.length > 0 })], facts: keys };
+    const rereads = active && inputs.length > 0 ? (reloadOnly ? { restart: false, reload: true as const } : { restart: true }) : { restart: false };
+    return { change: change(d, "update", before, after, `${what} → enabled, active`), steps: [detail({ enable: !enabled, start: !active, ...rereads })], facts: keys };
+  }
+  if (reloadOnly) {
+    return { change: change(d, "reload", before, after, `config changed: ${inputs.join(", ")}`), steps: [detail({ enable: false, start: false, restart: false, reload: true })], facts: keys };
   }
   if (inputs.length > 0) {
     return { change: change(d, "restart", before, after, `inputs changed: ${inputs.join(", ")}`), steps: [detail({ enable: false, start: false, restart: true })], facts: keys };
