@@ -11,11 +11,11 @@ import { fullFormats } from "ajv-formats/dist/formats.js";
 // A CommonJS module's default export: Node gives module.exports, bundlers its `default`.
 const ucs2length = typeof ucs2lengthModule.default === "function" ? ucs2lengthModule.default : ucs2lengthModule.default.default;
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535},"backups":{"$ref":"#/definitions/databaseBackups"}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"},"backups":{"$ref":"#/definitions/databaseBackups"}}},"databaseBackups":{"title":"DatabaseBackups","description":"Backups of the server's database that reconcile makes on the server node (in `/var/backups/reconcile/`, root only) before it migrates the database to a new Prefect environment; a rollback restores the one it made.","type":"object","additionalProperties":false,"properties":{"keep":{"description":"How many of this cluster's backups of the database to keep on the node: the newest ones; older ones are deleted after each backup. Default 5.","type":"integer","minimum":1}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
 const schema12 = {"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"};
 const schema13 = {"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"};
 const schema24 = {"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}};
-const schema79 = {"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}};
+const schema81 = {"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = ucs2length;
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9_-]{0,62}$", "u");
@@ -848,7 +848,8 @@ return errors === 0;
 }
 
 const schema33 = {"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]};
-const schema34 = {"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}};
+const schema34 = {"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535},"backups":{"$ref":"#/definitions/databaseBackups"}}};
+const schema39 = {"title":"DatabaseBackups","description":"Backups of the server's database that reconcile makes on the server node (in `/var/backups/reconcile/`, root only) before it migrates the database to a new Prefect environment; a rollback restores the one it made.","type":"object","additionalProperties":false,"properties":{"keep":{"description":"How many of this cluster's backups of the database to keep on the node: the newest ones; older ones are deleted after each backup. Default 5.","type":"integer","minimum":1}}};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -905,7 +906,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port"))){
+if(!(((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port")) || (key0 === "backups"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err5];
@@ -1101,9 +1102,12 @@ errors++;
 }
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(data.backups !== undefined){
+let data7 = data.backups;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(key2 === "keep")){
+const err21 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1112,18 +1116,67 @@ vErrors.push(err21);
 }
 errors++;
 }
+}
+if(data7.keep !== undefined){
+let data8 = data7.keep;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err22 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err23 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data7};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
 validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema39 = {"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}};
+const schema40 = {"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"},"backups":{"$ref":"#/definitions/databaseBackups"}}};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema39.required,parentSchema:schema39,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1133,8 +1186,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "type") || (key0 === "path"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
+if(!(((key0 === "type") || (key0 === "path")) || (key0 === "backups"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1147,7 +1200,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("sqlite" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema39.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema40.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1182,14 +1235,66 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(data.backups !== undefined){
+let data2 = data.backups;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!(key1 === "keep")){
+const err5 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.keep !== undefined){
+let data3 = data2.keep;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err6 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err7 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -1252,22 +1357,22 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema41 = {"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}};
-const schema49 = {"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}};
+const schema43 = {"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}}}};
+const schema51 = {"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}};
 const pattern26 = new RegExp("^[A-Za-z0-9.-]*:[0-9]{1,5}$", "u");
 const pattern29 = new RegExp("^[A-Za-z0-9._-]{1,64}$", "u");
 const pattern30 = new RegExp("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", "u");
-const schema43 = {"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]};
-const schema47 = {"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}};
-const schema48 = {"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}};
-const schema44 = {"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}};
+const schema45 = {"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]};
+const schema49 = {"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped).","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}};
+const schema50 = {"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}};
+const schema46 = {"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"}}};
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1277,7 +1382,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.certificate === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1287,7 +1392,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.key === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1298,7 +1403,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "mode") || (key0 === "certificate")) || (key0 === "key"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1311,7 +1416,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("files" !== data0){
-const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema44.properties.mode,data:data0};
+const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema46.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1373,7 +1478,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1396,7 +1501,7 @@ if(typeof tag0 == "string"){
 if(tag0 === "internal"){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err0 = {instancePath,schemaPath:"#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema49.required,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1407,7 +1512,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
+const err1 = {instancePath,schemaPath:"#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1420,7 +1525,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("internal" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema47.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema49.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1432,7 +1537,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
+const err3 = {instancePath,schemaPath:"#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1451,7 +1556,7 @@ errors = vErrors.length;
 else if(tag0 === "off"){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err4 = {instancePath,schemaPath:"#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err4 = {instancePath,schemaPath:"#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1462,7 +1567,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(key1 === "mode")){
-const err5 = {instancePath,schemaPath:"#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+const err5 = {instancePath,schemaPath:"#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1475,7 +1580,7 @@ errors++;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if("off" !== data1){
-const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema48.properties.mode,data:data1};
+const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema50.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1487,7 +1592,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+const err7 = {instancePath,schemaPath:"#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1498,7 +1603,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "mode", tagValue: tag0},message:"value of tag \"mode\" must be in oneOf",schema:schema43.discriminator,parentSchema:schema43,data};
+const err8 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "mode", tagValue: tag0},message:"value of tag \"mode\" must be in oneOf",schema:schema45.discriminator,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1509,7 +1614,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "mode", tagValue: tag0},message:"tag \"mode\" must be string",schema:schema43.discriminator,parentSchema:schema43,data};
+const err9 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "mode", tagValue: tag0},message:"tag \"mode\" must be string",schema:schema45.discriminator,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1520,7 +1625,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1539,7 +1644,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1549,7 +1654,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.packages === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1559,7 +1664,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.listen === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "listen"},message:"must have required property '"+"listen"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "listen"},message:"must have required property '"+"listen"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1570,7 +1675,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "type") || (key0 === "packages")) || (key0 === "listen")) || (key0 === "tls")) || (key0 === "basicAuth"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1583,7 +1688,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("caddy" !== data0){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "caddy"},message:"must be equal to constant",schema:"caddy",parentSchema:schema41.properties.type,data:data0};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "caddy"},message:"must be equal to constant",schema:"caddy",parentSchema:schema43.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1622,7 +1727,7 @@ if(data.listen !== undefined){
 let data2 = data.listen;
 if(typeof data2 === "string"){
 if(!pattern26.test(data2)){
-const err7 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]*:[0-9]{1,5}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]*:[0-9]{1,5}$"+"\"",schema:"^[A-Za-z0-9.-]*:[0-9]{1,5}$",parentSchema:schema41.properties.listen,data:data2};
+const err7 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]*:[0-9]{1,5}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]*:[0-9]{1,5}$"+"\"",schema:"^[A-Za-z0-9.-]*:[0-9]{1,5}$",parentSchema:schema43.properties.listen,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1633,7 +1738,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.listen.type,parentSchema:schema41.properties.listen,data:data2};
+const err8 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.listen.type,parentSchema:schema43.properties.listen,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1657,7 +1762,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.user === undefined){
-const err9 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema49.required,parentSchema:schema49,data:data5};
+const err9 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema51.required,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1667,7 +1772,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data5.passwordHash === undefined){
-const err10 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "passwordHash"},message:"must have required property '"+"passwordHash"+"'",schema:schema49.required,parentSchema:schema49,data:data5};
+const err10 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "passwordHash"},message:"must have required property '"+"passwordHash"+"'",schema:schema51.required,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1678,7 +1783,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!((key1 === "user") || (key1 === "passwordHash"))){
-const err11 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data:data5};
+const err11 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1692,7 +1797,7 @@ if(data5.user !== undefined){
 let data6 = data5.user;
 if(typeof data6 === "string"){
 if(!pattern29.test(data6)){
-const err12 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9._-]{1,64}$"+"\"",schema:"^[A-Za-z0-9._-]{1,64}$",parentSchema:schema49.properties.user,data:data6};
+const err12 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9._-]{1,64}$"+"\"",schema:"^[A-Za-z0-9._-]{1,64}$",parentSchema:schema51.properties.user,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1703,7 +1808,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.user.type,parentSchema:schema49.properties.user,data:data6};
+const err13 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.user.type,parentSchema:schema51.properties.user,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1717,7 +1822,7 @@ if(data5.passwordHash !== undefined){
 let data7 = data5.passwordHash;
 if(typeof data7 === "string"){
 if(!pattern30.test(data7)){
-const err14 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/pattern",keyword:"pattern",params:{pattern: "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"},message:"must match pattern \""+"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"+"\"",schema:"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$",parentSchema:schema49.properties.passwordHash,data:data7};
+const err14 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/pattern",keyword:"pattern",params:{pattern: "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"},message:"must match pattern \""+"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"+"\"",schema:"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$",parentSchema:schema51.properties.passwordHash,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1728,7 +1833,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema49.properties.passwordHash.type,parentSchema:schema49.properties.passwordHash,data:data7};
+const err15 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.passwordHash.type,parentSchema:schema51.properties.passwordHash,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1740,7 +1845,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data:data5};
+const err16 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1752,7 +1857,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.basicAuth.type,parentSchema:schema41.properties.basicAuth,data:data4};
+const err17 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.basicAuth.type,parentSchema:schema43.properties.basicAuth,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1764,7 +1869,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
+const err18 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1882,15 +1987,15 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
-const schema50 = {"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}};
-const schema52 = {"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}};
+const schema52 = {"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}};
+const schema54 = {"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}};
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema52.required,parentSchema:schema52,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema54.required,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1901,7 +2006,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "description")) || (key0 === "priority")) || (key0 === "concurrencyLimit")) || (key0 === "paused"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1939,7 +2044,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.description.type,parentSchema:schema52.properties.description,data:data1};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema54.properties.description.type,parentSchema:schema54.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1952,7 +2057,7 @@ errors++;
 if(data.priority !== undefined){
 let data2 = data.priority;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err5 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.priority.type,parentSchema:schema52.properties.priority,data:data2};
+const err5 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.priority.type,parentSchema:schema54.properties.priority,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1963,7 +2068,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema52.properties.priority,data:data2};
+const err6 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema54.properties.priority,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1977,7 +2082,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data3 = data.concurrencyLimit;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.concurrencyLimit.type,parentSchema:schema52.properties.concurrencyLimit,data:data3};
+const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.concurrencyLimit.type,parentSchema:schema54.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1988,7 +2093,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema52.properties.concurrencyLimit,data:data3};
+const err8 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema54.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2002,7 +2107,7 @@ errors++;
 if(data.paused !== undefined){
 let data4 = data.paused;
 if(typeof data4 !== "boolean"){
-const err9 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.paused.type,parentSchema:schema52.properties.paused,data:data4};
+const err9 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema54.properties.paused.type,parentSchema:schema54.properties.paused,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2014,7 +2119,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2033,7 +2138,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema50.required,parentSchema:schema50,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema52.required,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2044,7 +2149,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "type")) || (key0 === "description")) || (key0 === "concurrencyLimit")) || (key0 === "paused")) || (key0 === "baseJobTemplate")) || (key0 === "queues"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2082,7 +2187,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if(!(data1 === "process")){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema50.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema50.properties.type.enum,parentSchema:schema50.properties.type,data:data1};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema52.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema52.properties.type.enum,parentSchema:schema52.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2095,7 +2200,7 @@ errors++;
 if(data.description !== undefined){
 let data2 = data.description;
 if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.description.type,parentSchema:schema50.properties.description,data:data2};
+const err5 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.description.type,parentSchema:schema52.properties.description,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2108,7 +2213,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data3 = data.concurrencyLimit;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err6 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema50.properties.concurrencyLimit.type,parentSchema:schema50.properties.concurrencyLimit,data:data3};
+const err6 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema52.properties.concurrencyLimit.type,parentSchema:schema52.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2119,7 +2224,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema50.properties.concurrencyLimit,data:data3};
+const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema52.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2133,7 +2238,7 @@ errors++;
 if(data.paused !== undefined){
 let data4 = data.paused;
 if(typeof data4 !== "boolean"){
-const err8 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema50.properties.paused.type,parentSchema:schema50.properties.paused,data:data4};
+const err8 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema52.properties.paused.type,parentSchema:schema52.properties.paused,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2146,7 +2251,7 @@ errors++;
 if(data.baseJobTemplate !== undefined){
 let data5 = data.baseJobTemplate;
 if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
-const err9 = {instancePath:instancePath+"/baseJobTemplate",schemaPath:"#/properties/baseJobTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.properties.baseJobTemplate.type,parentSchema:schema50.properties.baseJobTemplate,data:data5};
+const err9 = {instancePath:instancePath+"/baseJobTemplate",schemaPath:"#/properties/baseJobTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.properties.baseJobTemplate.type,parentSchema:schema52.properties.baseJobTemplate,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2168,7 +2273,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema50.properties.queues.type,parentSchema:schema50.properties.queues,data:data6};
+const err10 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema52.properties.queues.type,parentSchema:schema52.properties.queues,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2180,7 +2285,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2193,15 +2298,15 @@ validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema54 = {"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}};
-const schema57 = {"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}};
+const schema56 = {"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}};
+const schema59 = {"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.pool === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema57.required,parentSchema:schema57,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema59.required,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2212,7 +2317,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "pool") || (key0 === "queues"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2251,7 +2356,7 @@ if(data.queues !== undefined){
 let data1 = data.queues;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema57.properties.queues,data:data1};
+const err4 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema59.properties.queues,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2288,7 +2393,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema57.properties.queues.type,parentSchema:schema57.properties.queues,data:data1};
+const err7 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema59.properties.queues.type,parentSchema:schema59.properties.queues,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2300,7 +2405,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema59.type,parentSchema:schema59,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2319,7 +2424,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.node === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema56.required,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2329,7 +2434,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema56.required,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2339,7 +2444,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.pools === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pools"},message:"must have required property '"+"pools"+"'",schema:schema54.required,parentSchema:schema54,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pools"},message:"must have required property '"+"pools"+"'",schema:schema56.required,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2350,7 +2455,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "node") || (key0 === "env")) || (key0 === "pools")) || (key0 === "processes")) || (key0 === "limit")) || (key0 === "settings"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema54,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2414,7 +2519,7 @@ if(data.pools !== undefined){
 let data2 = data.pools;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err8 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema54.properties.pools,data:data2};
+const err8 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema56.properties.pools,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2432,7 +2537,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema54.properties.pools.type,parentSchema:schema54.properties.pools,data:data2};
+const err9 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema56.properties.pools.type,parentSchema:schema56.properties.pools,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2445,7 +2550,7 @@ errors++;
 if(data.processes !== undefined){
 let data4 = data.processes;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.processes.type,parentSchema:schema54.properties.processes,data:data4};
+const err10 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema56.properties.processes.type,parentSchema:schema56.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2456,7 +2561,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 64 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema54.properties.processes,data:data4};
+const err11 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema56.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2466,7 +2571,7 @@ vErrors.push(err11);
 errors++;
 }
 if(data4 < 1 || isNaN(data4)){
-const err12 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema54.properties.processes,data:data4};
+const err12 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema56.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2480,7 +2585,7 @@ errors++;
 if(data.limit !== undefined){
 let data5 = data.limit;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err13 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema54.properties.limit.type,parentSchema:schema54.properties.limit,data:data5};
+const err13 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema56.properties.limit.type,parentSchema:schema56.properties.limit,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2491,7 +2596,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 1 || isNaN(data5)){
-const err14 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema54.properties.limit,data:data5};
+const err14 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema56.properties.limit,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2510,7 +2615,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema54.type,parentSchema:schema54,data};
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema56.type,parentSchema:schema56,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2523,22 +2628,22 @@ validate40.errors = vErrors;
 return errors === 0;
 }
 
-const schema60 = {"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}};
+const schema62 = {"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}};
 const pattern39 = new RegExp("^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema64 = {"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}};
-const schema78 = {"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
+const schema66 = {"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}};
+const schema80 = {"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
 const pattern44 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema67 = {"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]};
-const schema68 = {"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}};
-const schema69 = {"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1};
-const schema70 = {"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"};
+const schema69 = {"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]};
+const schema70 = {"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema71 = {"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1};
+const schema72 = {"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"};
 
 function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cron === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema68.required,parentSchema:schema68,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema70.required,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2549,7 +2654,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "cron") || (key0 === "timezone")) || (key0 === "dayOr")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2563,7 +2668,7 @@ if(data.cron !== undefined){
 let data0 = data.cron;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68.properties.cron,data:data0};
+const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2574,7 +2679,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.cron.type,parentSchema:schema68.properties.cron,data:data0};
+const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.cron.type,parentSchema:schema70.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2588,7 +2693,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2599,7 +2704,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2612,7 +2717,7 @@ errors++;
 if(data.dayOr !== undefined){
 let data2 = data.dayOr;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema68.properties.dayOr.type,parentSchema:schema68.properties.dayOr,data:data2};
+const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.dayOr.type,parentSchema:schema70.properties.dayOr,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2625,7 +2730,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
+const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.type,parentSchema:schema72,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2637,7 +2742,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2650,7 +2755,7 @@ validate48.errors = vErrors;
 return errors === 0;
 }
 
-const schema71 = {"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema73 = {"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
 const formats6 = fullFormats["date-time"];
 
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2658,7 +2763,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.interval === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema71.required,parentSchema:schema71,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema73.required,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2669,7 +2774,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "interval") || (key0 === "anchorDate")) || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2686,7 +2791,7 @@ let valid1 = false;
 let passing0 = null;
 const _errs4 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema71.properties.interval.oneOf[0].type,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
+const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.interval.oneOf[0].type,parentSchema:schema73.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2697,7 +2802,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
+const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema73.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2747,7 +2852,7 @@ passing0 = 1;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema71.properties.interval.oneOf,parentSchema:schema71.properties.interval,data:data0};
+const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema73.properties.interval.oneOf,parentSchema:schema73.properties.interval,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2772,7 +2877,7 @@ if(data.anchorDate !== undefined){
 let data1 = data.anchorDate;
 if(typeof data1 === "string"){
 if(!(formats6.validate(data1))){
-const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema71.properties.anchorDate,data:data1};
+const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema73.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2783,7 +2888,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.anchorDate.type,parentSchema:schema71.properties.anchorDate,data:data1};
+const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.anchorDate.type,parentSchema:schema73.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2797,7 +2902,7 @@ if(data.timezone !== undefined){
 let data2 = data.timezone;
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data2};
+const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2808,7 +2913,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data2};
+const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2821,7 +2926,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
+const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.type,parentSchema:schema72,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2833,7 +2938,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2846,14 +2951,14 @@ validate50.errors = vErrors;
 return errors === 0;
 }
 
-const schema75 = {"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema77 = {"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.rrule === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema77.required,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2864,7 +2969,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "rrule") || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2878,7 +2983,7 @@ if(data.rrule !== undefined){
 let data0 = data.rrule;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.rrule,data:data0};
+const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2889,7 +2994,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.rrule.type,parentSchema:schema75.properties.rrule,data:data0};
+const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.rrule.type,parentSchema:schema77.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2903,7 +3008,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2914,7 +3019,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2927,7 +3032,7 @@ errors++;
 if(data.active !== undefined){
 let data2 = data.active;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data2};
+const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.type,parentSchema:schema72,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2939,7 +3044,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3002,7 +3107,7 @@ passing0 = 2;
 }
 }
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema67.oneOf,parentSchema:schema67,data};
+const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema69.oneOf,parentSchema:schema69,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3032,7 +3137,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema64.required,parentSchema:schema64,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema66.required,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3042,8 +3147,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema64.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema64,data};
+if(!(func2.call(schema66.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3081,7 +3186,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.description.type,parentSchema:schema64.properties.description,data:data1};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.description.type,parentSchema:schema66.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3128,7 +3233,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.schedules.type,parentSchema:schema64.properties.schedules,data:data3};
+const err7 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.schedules.type,parentSchema:schema66.properties.schedules,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3141,7 +3246,7 @@ errors++;
 if(data.parameters !== undefined){
 let data5 = data.parameters;
 if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
-const err8 = {instancePath:instancePath+"/parameters",schemaPath:"#/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.properties.parameters.type,parentSchema:schema64.properties.parameters,data:data5};
+const err8 = {instancePath:instancePath+"/parameters",schemaPath:"#/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.parameters.type,parentSchema:schema66.properties.parameters,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3159,7 +3264,7 @@ for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 if(typeof data7 === "string"){
 if(func4(data7) < 1){
-const err9 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema64.properties.tags.items,data:data7};
+const err9 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema66.properties.tags.items,data:data7};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3170,7 +3275,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema64.properties.tags.items.type,parentSchema:schema64.properties.tags.items,data:data7};
+const err10 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema66.properties.tags.items.type,parentSchema:schema66.properties.tags.items,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3191,7 +3296,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err11 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema64.properties.tags,data:data6};
+const err11 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema66.properties.tags,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3206,7 +3311,7 @@ indices0[item0] = i2;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema64.properties.tags.type,parentSchema:schema64.properties.tags,data:data6};
+const err12 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema66.properties.tags.type,parentSchema:schema66.properties.tags,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3219,7 +3324,7 @@ errors++;
 if(data.paused !== undefined){
 let data8 = data.paused;
 if(typeof data8 !== "boolean"){
-const err13 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema64.properties.paused.type,parentSchema:schema64.properties.paused,data:data8};
+const err13 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema66.properties.paused.type,parentSchema:schema66.properties.paused,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3232,7 +3337,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data9 = data.concurrencyLimit;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err14 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema64.properties.concurrencyLimit.type,parentSchema:schema64.properties.concurrencyLimit,data:data9};
+const err14 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema66.properties.concurrencyLimit.type,parentSchema:schema66.properties.concurrencyLimit,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3243,7 +3348,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-const err15 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema64.properties.concurrencyLimit,data:data9};
+const err15 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema66.properties.concurrencyLimit,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3261,7 +3366,7 @@ for(const key1 in data10){
 const _errs25 = errors;
 if(typeof key1 === "string"){
 if(!pattern44.test(key1)){
-const err16 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema78,data:key1,propertyName:key1};
+const err16 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema80,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3272,7 +3377,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.type,parentSchema:schema78,data:key1,propertyName:key1};
+const err17 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.type,parentSchema:schema80,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3283,7 +3388,7 @@ errors++;
 }
 var valid8 = _errs25 === errors;
 if(!valid8){
-const err18 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema64.properties.env.propertyNames,parentSchema:schema64.properties.env,data:data10};
+const err18 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema66.properties.env.propertyNames,parentSchema:schema66.properties.env,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3301,7 +3406,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.properties.env.type,parentSchema:schema64.properties.env,data:data10};
+const err19 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.properties.env.type,parentSchema:schema66.properties.env,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3313,7 +3418,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema64.type,parentSchema:schema64,data};
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema66.type,parentSchema:schema66,data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3332,7 +3437,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3342,7 +3447,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3352,7 +3457,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.source === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3362,7 +3467,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.entrypoint === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entrypoint"},message:"must have required property '"+"entrypoint"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entrypoint"},message:"must have required property '"+"entrypoint"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3372,7 +3477,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.pool === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema60.required,parentSchema:schema60,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema62.required,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3383,7 +3488,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "env")) || (key0 === "source")) || (key0 === "entrypoint")) || (key0 === "pool")) || (key0 === "deployments"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3447,7 +3552,7 @@ if(data.source !== undefined){
 let data2 = data.source;
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema60.properties.source,data:data2};
+const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema62.properties.source,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3458,7 +3563,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.source.type,parentSchema:schema60.properties.source,data:data2};
+const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.source.type,parentSchema:schema62.properties.source,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3472,7 +3577,7 @@ if(data.entrypoint !== undefined){
 let data3 = data.entrypoint;
 if(typeof data3 === "string"){
 if(!pattern39.test(data3)){
-const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema60.properties.entrypoint,data:data3};
+const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema62.properties.entrypoint,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3483,7 +3588,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema60.properties.entrypoint.type,parentSchema:schema60.properties.entrypoint,data:data3};
+const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema62.properties.entrypoint.type,parentSchema:schema62.properties.entrypoint,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3530,7 +3635,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/deployments",schemaPath:"#/properties/deployments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema60.properties.deployments.type,parentSchema:schema60.properties.deployments,data:data5};
+const err16 = {instancePath:instancePath+"/deployments",schemaPath:"#/properties/deployments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema62.properties.deployments.type,parentSchema:schema62.properties.deployments,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3542,7 +3647,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema62.type,parentSchema:schema62,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4303,7 +4408,7 @@ for(let i6=0; i6<len5; i6++){
 let data32 = data31[i6];
 if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
 if(data32.reason === undefined){
-const err55 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema79.required,parentSchema:schema79,data:data32};
+const err55 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema81.required,parentSchema:schema81,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4314,7 +4419,7 @@ errors++;
 }
 for(const key8 in data32){
 if(!((((key8 === "node") || (key8 === "resource")) || (key8 === "fields")) || (key8 === "reason"))){
-const err56 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema79,data:data32};
+const err56 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema81,data:data32};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4328,7 +4433,7 @@ if(data32.node !== undefined){
 let data33 = data32.node;
 if(typeof data33 === "string"){
 if(func4(data33) < 1){
-const err57 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.node,data:data33};
+const err57 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.node,data:data33};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -4339,7 +4444,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.node.type,parentSchema:schema79.properties.node,data:data33};
+const err58 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.node.type,parentSchema:schema81.properties.node,data:data33};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4353,7 +4458,7 @@ if(data32.resource !== undefined){
 let data34 = data32.resource;
 if(typeof data34 === "string"){
 if(func4(data34) < 1){
-const err59 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.resource,data:data34};
+const err59 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.resource,data:data34};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4364,7 +4469,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.resource.type,parentSchema:schema79.properties.resource,data:data34};
+const err60 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.resource.type,parentSchema:schema81.properties.resource,data:data34};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4378,7 +4483,7 @@ if(data32.fields !== undefined){
 let data35 = data32.fields;
 if(Array.isArray(data35)){
 if(data35.length < 1){
-const err61 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema79.properties.fields,data:data35};
+const err61 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema81.properties.fields,data:data35};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4392,7 +4497,7 @@ for(let i7=0; i7<len6; i7++){
 let data36 = data35[i7];
 if(typeof data36 === "string"){
 if(func4(data36) < 1){
-const err62 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.fields.items,data:data36};
+const err62 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.fields.items,data:data36};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4403,7 +4508,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.fields.items.type,parentSchema:schema79.properties.fields.items,data:data36};
+const err63 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.fields.items.type,parentSchema:schema81.properties.fields.items,data:data36};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4415,7 +4520,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema79.properties.fields.type,parentSchema:schema79.properties.fields,data:data35};
+const err64 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema81.properties.fields.type,parentSchema:schema81.properties.fields,data:data35};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4429,7 +4534,7 @@ if(data32.reason !== undefined){
 let data37 = data32.reason;
 if(typeof data37 === "string"){
 if(func4(data37) < 1){
-const err65 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema79.properties.reason,data:data37};
+const err65 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema81.properties.reason,data:data37};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4440,7 +4545,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.properties.reason.type,parentSchema:schema79.properties.reason,data:data37};
+const err66 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.properties.reason.type,parentSchema:schema81.properties.reason,data:data37};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4452,7 +4557,7 @@ errors++;
 }
 }
 else {
-const err67 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema79.type,parentSchema:schema79,data:data32};
+const err67 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema81.type,parentSchema:schema81,data:data32};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4502,13 +4607,13 @@ return errors === 0;
 }
 
 export const branch0 = validate58;
-const schema80 = {"type":"string"};
+const schema82 = {"type":"string"};
 
 function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.type,parentSchema:schema80,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.type,parentSchema:schema82,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4522,13 +4627,13 @@ return errors === 0;
 }
 
 export const branch1 = validate59;
-const schema81 = {"type":"number"};
+const schema83 = {"type":"number"};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!((typeof data == "number") && (isFinite(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema81.type,parentSchema:schema81,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema83.type,parentSchema:schema83,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4542,13 +4647,13 @@ return errors === 0;
 }
 
 export const branch2 = validate60;
-const schema82 = {"type":"boolean"};
+const schema84 = {"type":"boolean"};
 
 function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "boolean"){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema82.type,parentSchema:schema82,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema84.type,parentSchema:schema84,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4562,7 +4667,7 @@ return errors === 0;
 }
 
 export const branch3 = validate61;
-const schema83 = {"$ref":"cluster#/definitions/secretRef"};
+const schema85 = {"$ref":"cluster#/definitions/secretRef"};
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4631,14 +4736,14 @@ return errors === 0;
 }
 
 export const branch4 = validate62;
-const schema85 = {"format":"ipv4"};
+const schema87 = {"format":"ipv4"};
 
 function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats0.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema85,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema87,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4653,14 +4758,14 @@ return errors === 0;
 }
 
 export const branch5 = validate63;
-const schema86 = {"format":"ipv6"};
+const schema88 = {"format":"ipv6"};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats2.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema86,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema88,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4675,14 +4780,14 @@ return errors === 0;
 }
 
 export const branch6 = validate64;
-const schema87 = {"format":"hostname"};
+const schema89 = {"format":"hostname"};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats4.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema87,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema89,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4697,7 +4802,7 @@ return errors === 0;
 }
 
 export const branch7 = validate65;
-const schema88 = {"$ref":"cluster#/definitions/postgresqlDatabase"};
+const schema90 = {"$ref":"cluster#/definitions/postgresqlDatabase"};
 
 function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4754,7 +4859,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port"))){
+if(!(((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port")) || (key0 === "backups"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err5];
@@ -4950,14 +5055,66 @@ errors++;
 }
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(data.backups !== undefined){
+let data7 = data.backups;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(key2 === "keep")){
+const err21 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data7.keep !== undefined){
+let data8 = data7.keep;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err22 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err23 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data7};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }
@@ -4978,14 +5135,14 @@ return errors === 0;
 }
 
 export const branch8 = validate68;
-const schema94 = {"$ref":"cluster#/definitions/sqliteDatabase"};
+const schema97 = {"$ref":"cluster#/definitions/sqliteDatabase"};
 
 function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema39.required,parentSchema:schema39,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4995,8 +5152,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "type") || (key0 === "path"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
+if(!(((key0 === "type") || (key0 === "path")) || (key0 === "backups"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5009,7 +5166,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("sqlite" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema39.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema40.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5044,14 +5201,66 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(data.backups !== undefined){
+let data2 = data.backups;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!(key1 === "keep")){
+const err5 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.keep !== undefined){
+let data3 = data2.keep;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err6 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err7 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -5072,14 +5281,14 @@ return errors === 0;
 }
 
 export const branch9 = validate71;
-const schema97 = {"$ref":"cluster#/definitions/tlsInternal"};
+const schema101 = {"$ref":"cluster#/definitions/tlsInternal"};
 
 function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema47.required,parentSchema:schema47,data};
+const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema49.required,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5090,7 +5299,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema47,data};
+const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5103,7 +5312,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("internal" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema47.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema49.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5115,7 +5324,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema47.type,parentSchema:schema47,data};
+const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5129,14 +5338,14 @@ return errors === 0;
 }
 
 export const branch10 = validate72;
-const schema99 = {"$ref":"cluster#/definitions/tlsFiles"};
+const schema103 = {"$ref":"cluster#/definitions/tlsFiles"};
 
 function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5146,7 +5355,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.certificate === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5156,7 +5365,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.key === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5167,7 +5376,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "mode") || (key0 === "certificate")) || (key0 === "key"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5180,7 +5389,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("files" !== data0){
-const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema44.properties.mode,data:data0};
+const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema46.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5242,7 +5451,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5268,14 +5477,14 @@ return errors === 0;
 }
 
 export const branch11 = validate75;
-const schema103 = {"$ref":"cluster#/definitions/tlsOff"};
+const schema107 = {"$ref":"cluster#/definitions/tlsOff"};
 
 function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5286,7 +5495,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5299,7 +5508,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("off" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema48.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema50.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5311,7 +5520,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5325,14 +5534,14 @@ return errors === 0;
 }
 
 export const branch12 = validate76;
-const schema105 = {"$ref":"cluster#/definitions/cronSchedule"};
+const schema109 = {"$ref":"cluster#/definitions/cronSchedule"};
 
 function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cron === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema68.required,parentSchema:schema68,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema70.required,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5343,7 +5552,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "cron") || (key0 === "timezone")) || (key0 === "dayOr")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema68,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5357,7 +5566,7 @@ if(data.cron !== undefined){
 let data0 = data.cron;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema68.properties.cron,data:data0};
+const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5368,7 +5577,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema68.properties.cron.type,parentSchema:schema68.properties.cron,data:data0};
+const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.properties.cron.type,parentSchema:schema70.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5382,7 +5591,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5393,7 +5602,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5406,7 +5615,7 @@ errors++;
 if(data.dayOr !== undefined){
 let data2 = data.dayOr;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema68.properties.dayOr.type,parentSchema:schema68.properties.dayOr,data:data2};
+const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.properties.dayOr.type,parentSchema:schema70.properties.dayOr,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5419,7 +5628,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
+const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.type,parentSchema:schema72,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5431,7 +5640,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema68.type,parentSchema:schema68,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema70.type,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5457,14 +5666,14 @@ return errors === 0;
 }
 
 export const branch13 = validate79;
-const schema109 = {"$ref":"cluster#/definitions/intervalSchedule"};
+const schema113 = {"$ref":"cluster#/definitions/intervalSchedule"};
 
 function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.interval === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema71.required,parentSchema:schema71,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema73.required,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5475,7 +5684,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "interval") || (key0 === "anchorDate")) || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5492,7 +5701,7 @@ let valid1 = false;
 let passing0 = null;
 const _errs4 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema71.properties.interval.oneOf[0].type,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
+const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema73.properties.interval.oneOf[0].type,parentSchema:schema73.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5503,7 +5712,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema71.properties.interval.oneOf[0],data:data0};
+const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema73.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5553,7 +5762,7 @@ passing0 = 1;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema71.properties.interval.oneOf,parentSchema:schema71.properties.interval,data:data0};
+const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema73.properties.interval.oneOf,parentSchema:schema73.properties.interval,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5578,7 +5787,7 @@ if(data.anchorDate !== undefined){
 let data1 = data.anchorDate;
 if(typeof data1 === "string"){
 if(!(formats6.validate(data1))){
-const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema71.properties.anchorDate,data:data1};
+const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema73.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5589,7 +5798,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.anchorDate.type,parentSchema:schema71.properties.anchorDate,data:data1};
+const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema73.properties.anchorDate.type,parentSchema:schema73.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5603,7 +5812,7 @@ if(data.timezone !== undefined){
 let data2 = data.timezone;
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data2};
+const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5614,7 +5823,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data2};
+const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5627,7 +5836,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data3};
+const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.type,parentSchema:schema72,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5639,7 +5848,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema73.type,parentSchema:schema73,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5665,14 +5874,14 @@ return errors === 0;
 }
 
 export const branch14 = validate82;
-const schema114 = {"$ref":"cluster#/definitions/rruleSchedule"};
+const schema118 = {"$ref":"cluster#/definitions/rruleSchedule"};
 
 function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.rrule === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema75.required,parentSchema:schema75,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema77.required,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5683,7 +5892,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "rrule") || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema75,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5697,7 +5906,7 @@ if(data.rrule !== undefined){
 let data0 = data.rrule;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema75.properties.rrule,data:data0};
+const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema77.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5708,7 +5917,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema75.properties.rrule.type,parentSchema:schema75.properties.rrule,data:data0};
+const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema77.properties.rrule.type,parentSchema:schema77.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5722,7 +5931,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5733,7 +5942,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.type,parentSchema:schema69,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.type,parentSchema:schema71,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5746,7 +5955,7 @@ errors++;
 if(data.active !== undefined){
 let data2 = data.active;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema70.type,parentSchema:schema70,data:data2};
+const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema72.type,parentSchema:schema72,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5758,7 +5967,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema75.type,parentSchema:schema75,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema77.type,parentSchema:schema77,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5784,13 +5993,13 @@ return errors === 0;
 }
 
 export const branch15 = validate85;
-const schema118 = {"type":"integer","minimum":1};
+const schema122 = {"type":"integer","minimum":1};
 
 function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema118.type,parentSchema:schema118,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema122.type,parentSchema:schema122,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5801,7 +6010,7 @@ errors++;
 }
 if((typeof data == "number") && (isFinite(data))){
 if(data < 1 || isNaN(data)){
-const err1 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema118,data};
+const err1 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema122,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5816,7 +6025,7 @@ return errors === 0;
 }
 
 export const branch16 = validate86;
-const schema119 = {"$ref":"cluster#/definitions/duration"};
+const schema123 = {"$ref":"cluster#/definitions/duration"};
 
 function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
