@@ -10,12 +10,15 @@ import { installArtifactScript, installPackagesScript } from "./artifacts.js";
 import { databaseScript, databaseSql } from "./database.js";
 import { deleteFileScript, removeLinkScript, switchLinkScript, writeFileScript } from "./files.js";
 import { serviceScript, stopServiceScript, verifyScript } from "./services.js";
+import { migrationScript } from "./migration.js";
 import { createUserScript } from "./users.js";
 
 /** What the step scripts are built from, besides the step itself. */
 export interface StepScriptContext {
   root: string;
   cluster: string;
+  /** The generation this run makes on the node (G), whose undo journal is `journalDir`. */
+  generation: number;
   /** The generation's undo journal on the node: rollbackDir(G) of ./journal.ts. */
   journalDir: string;
   secrets: ReadonlyMap<string, Sensitive>;
@@ -68,6 +71,8 @@ export function stepScript(step: Step, ctx: StepScriptContext, node: string): { 
       if (password === undefined) throw new StepError(node, `${step.stage} ${step.address}`, `secret ${d.password.secret} is not set`);
       return { script: databaseScript(), stdin: databaseSql(d.name, d.user, password.reveal()) };
     }
+    case "migration":
+      return { script: migrationScript(d, ctx.journalDir, ctx.generation) };
     case "verify":
       return { script: verifyScript(d.units, d.paths, ctx.settleSeconds) };
   }
