@@ -221,7 +221,7 @@ describe("the replay restores the database before the services restart", () => {
       "runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres",
       "psql -X -q -v ON_ERROR_STOP=1 -d postgres",
       `  stdin: DROP DATABASE IF EXISTS "prefect" WITH (FORCE);`,
-      `CREATE DATABASE "prefect" OWNER "prefect_owner";`,
+      `CREATE DATABASE "prefect" OWNER "prefect_owner" TEMPLATE template0;`,
       "runuser -u postgres -- pg_restore --exit-on-error --single-transaction --no-password -d dbname='prefect'",
       "pg_restore --exit-on-error --single-transaction --no-password -d dbname='prefect'",
       "  stdin: PGDMP archive of -Fc -d dbname='prefect'",
@@ -247,7 +247,7 @@ describe("the replay restores the database before the services restart", () => {
     const r = node.run(rollbackScript(node.journal));
     expect(r.status, r.stderr).toBe(0);
     expect(r.calls).toContain(`  stdin: DROP DATABASE IF EXISTS "we""ird' $(touch ${pwned}) \\" WITH (FORCE);`);
-    expect(r.calls).toContain(`CREATE DATABASE "we""ird' $(touch ${pwned}) \\" OWNER "o""wner; DROP ROLE x";`);
+    expect(r.calls).toContain(`CREATE DATABASE "we""ird' $(touch ${pwned}) \\" OWNER "o""wner; DROP ROLE x" TEMPLATE template0;`);
     expect(r.calls).toContain(`pg_restore --exit-on-error --single-transaction --no-password -d ${pgConninfo(name)}`);
     expect(existsSync(pwned)).toBe(false);
   });

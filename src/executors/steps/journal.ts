@@ -179,11 +179,12 @@ pg_ident() { printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')"; }
 pg_conninfo() { printf "dbname='%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"; }
 # The Prefect server stops before its database is put back (it may run the new environment).
 stop_server() { systemctl stop ${SERVER_UNIT} 2>/dev/null || ! systemctl is-active --quiet ${SERVER_UNIT}; }
-# Database $1 owned by $2 dropped, made again and restored from archive $3, as postgres. The
-# archive is root's: pg_restore reads it on its stdin.
+# Database $1 owned by $2 dropped, made again (from template0, as pg_restore wants: nothing that
+# template1 may hold clashes) and restored from archive $3, as postgres. The archive is root's:
+# pg_restore reads it on its stdin.
 restore_pg() {
   db=$(pg_ident "$1") && owner=$(pg_ident "$2") && info=$(pg_conninfo "$1") || return 1
-  printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s OWNER %s;\n' "$db" "$db" "$owner" |
+  printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s OWNER %s TEMPLATE template0;\n' "$db" "$db" "$owner" |
     (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres) &&
     (cd / && runuser -u postgres -- pg_restore --exit-on-error --single-transaction --no-password -d "$info") < "$3"
 }
