@@ -8,6 +8,8 @@ export const STATE_DIR = "/var/lib/reconcile";
 export const STATE_FILE = `${STATE_DIR}/state.json`;
 export const LOCK_FILE = `${STATE_DIR}/lock.json`;
 export const CONFIG_DIR = "/etc/prefect";
+/** Backups of the server's database made before a migration: root's, 0700, files 0600. */
+export const BACKUP_DIR = "/var/backups/reconcile";
 export const UNIT_DIR = "/etc/systemd/system";
 /** Units reconcile writes are named so a listing finds them all. */
 export const UNIT_PREFIX = "prefect-";

@@ -10,7 +10,7 @@
 import { STAGES, type Stage } from "./types.js";
 
 /** Kinds of resources that live on a node. */
-export const NODE_RESOURCE_KINDS = ["artifact", "link", "packages", "user", "file", "database", "service"] as const;
+export const NODE_RESOURCE_KINDS = ["artifact", "link", "packages", "user", "file", "database", "migration", "service"] as const;
 export type NodeResourceKind = (typeof NODE_RESOURCE_KINDS)[number];
 
 /**
@@ -45,6 +45,8 @@ export const address = {
   user: (name: string) => addressOf("user", name),
   file: (path: string) => addressOf("file", path),
   database: (name: string) => addressOf("database", name),
+  /** The server's database migrated to its Prefect environment: `migration:<server unit without .service>`. */
+  migration: (name: string) => addressOf("migration", name),
   service: (unit: string) => addressOf("service", unit),
   verify: (node: string) => addressOf("verify", node),
 } as const;

@@ -4,7 +4,7 @@
  */
 import { posix } from "node:path";
 import type { ArtifactKind, ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
-import { SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
+import { BACKUP_DIR, SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
 import type { FactsRequest } from "../facts/types.js";
 import {
   CADDYFILE,
@@ -31,7 +31,7 @@ import {
   workerUnitFile,
 } from "./templates.js";
 import { address, type Address } from "./address.js";
-import type { FileContent, FileValidator, LocalInputs, ServerFacts } from "./types.js";
+import type { FileContent, FileValidator, LocalInputs, MigrationDatabase, MigrationDetail, ServerFacts } from "./types.js";
 import { postgresqlServer, prefectVersionOf } from "./versions.js";
 
 export type Desired =
@@ -51,6 +51,19 @@ export type Desired =
       inputs: Address[];
       /** Inputs it reads again on `systemctl reload`: when only these changed, it is reloaded, not restarted. */
       reloadOn?: Address[];
+    }
+  | {
+      kind: "migration";
+      address: Address;
+      /** The server's environment artifact, and its link's address (what `ctx.changed` is asked about). */
+      env: string;
+      link: Address;
+      /** The PostgreSQL database's address, or null for SQLite. */
+      databaseAddress: Address | null;
+      /** The step's detail when it runs (backup as if nothing is created in the plan). */
+      detail: MigrationDetail;
+      needs: Address[];
+      inputs: Address[];
     };
 
 /** The server node's facts as a worker's plan knows them: nothing yet. */
@@ -75,6 +88,15 @@ export const flowCodeName = (flow: string) => `${FLOW_CODE_PREFIX}${flow}`;
 function sourceText(cluster: ResolvedCluster, name: string): string {
   const s = cluster.artifacts[name]?.source;
   return s === undefined ? name : s.type === "path" ? s.path : s.url;
+}
+
+/**
+ * The name a backup of `database` starts with on the node: `<cluster>-<database>` (a SQLite file's
+ * name without its extension), characters other than letters, digits, `.`, `_` and `-` made `_`.
+ */
+export function backupName(cluster: string, database: MigrationDatabase): string {
+  const db = database.type === "postgresql" ? database.name : posix.basename(database.path).replace(/\.[^.]*$/, "") || "sqlite";
+  return `${cluster}-${db}`.replace(/[^A-Za-z0-9._-]/g, "_");
 }
 
 /**
@@ -151,12 +173,31 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
     envFile(serverEnvFile, envs.plain, false);
     if (envs.secret !== null) envFile(serverSecretsFile, envs.secret, true);
     file(`${UNIT_DIR}/${SERVER_UNIT}`, { type: "text", text: serverUnitFile(cluster, node) });
-    const inputs: Address[] = [
-      address.link(envLink(node.root, server.prefect.env)),
-      address.file(serverEnvFile),
-      ...(envs.secret === null ? [] : [address.file(serverSecretsFile)]),
-      address.file(`${UNIT_DIR}/${SERVER_UNIT}`),
-    ];
+    const link = address.link(envLink(node.root, server.prefect.env));
+    const envInputs: Address[] = [address.file(serverEnvFile), ...(envs.secret === null ? [] : [address.file(serverSecretsFile)])];
+    // Before the server (re)starts: the database backed up and migrated with the new environment.
+    // Decided after the link and the database, and before the service, which restarts after it.
+    const migration = address.migration(SERVER_UNIT.replace(/\.service$/, ""));
+    const database: MigrationDatabase = db.type === "postgresql" ? { type: "postgresql", name: db.name, owner: db.user } : { type: "sqlite", path: db.path };
+    add({
+      kind: "migration",
+      address: migration,
+      env: server.prefect.env,
+      link,
+      databaseAddress: db.type === "postgresql" ? address.database(db.name) : null,
+      detail: {
+        kind: "migration",
+        unit: SERVER_UNIT,
+        env: envLink(node.root, server.prefect.env),
+        envFile: serverEnvFile,
+        secretsFile: serverSecretsFile,
+        database,
+        backup: { dir: BACKUP_DIR, name: backupName(cluster.name, database), keep: db.backups.keep },
+      },
+      needs: [...serverNeeds, link, ...envInputs],
+      inputs: [link, ...(db.type === "postgresql" ? [address.database(db.name)] : [])],
+    });
+    const inputs: Address[] = [link, ...envInputs, address.file(`${UNIT_DIR}/${SERVER_UNIT}`), migration];
     add({ kind: "service", address: address.service(SERVER_UNIT), unit: SERVER_UNIT, managedUnit: true, needs: [...serverNeeds, ...inputs], inputs });
     const proxy = server.proxy;
     const text = proxy === null ? null : caddyfile(cluster, node, caddyVersion(local, proxy.packages));

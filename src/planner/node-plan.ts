@@ -19,6 +19,7 @@ import { decideDatabase } from "./resources/databases.js";
 import type { DecideContext, Decision } from "./resources/decision.js";
 import { decideFile } from "./resources/files.js";
 import { decideLink } from "./resources/links.js";
+import { decideMigration } from "./resources/migrations.js";
 import { decidePackages } from "./resources/packages.js";
 import { undeclared } from "./resources/prune.js";
 import { decideService } from "./resources/services.js";
@@ -43,6 +44,8 @@ function decideOne(d: Desired, facts: NodeFacts, ctx: DecideContext): Decision {
       return decideDatabase(d, facts, ctx);
     case "service":
       return decideService(d, facts, ctx);
+    case "migration":
+      return decideMigration(d, facts, ctx);
   }
 }
 
@@ -53,11 +56,12 @@ function decideOne(d: Desired, facts: NodeFacts, ctx: DecideContext): Decision {
  */
 function decide(cluster: ResolvedCluster, facts: NodeFacts, secrets: ReadonlyMap<string, Sensitive>, desired: Desired[]): Decision[] {
   const decisions = new Map<string, Decision>();
+  const actionOf = (addr: Address): Action | null => decisions.get(addr)?.change.action ?? null;
   const changed = (addr: Address): boolean => {
-    const a = decisions.get(addr)?.change.action;
-    return a !== undefined && a !== "noop";
+    const a = actionOf(addr);
+    return a !== null && a !== "noop";
   };
-  const ctx: DecideContext = { cluster: cluster.name, secrets, changed };
+  const ctx: DecideContext = { cluster: cluster.name, secrets, changed, actionOf };
   const reacts = (d: Desired) => "inputs" in d;
   for (const d of desired.filter((x) => !reacts(x))) decisions.set(d.address, decideOne(d, facts, ctx));
   for (const d of desired.filter(reacts)) decisions.set(d.address, decideOne(d, facts, ctx));

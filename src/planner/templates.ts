@@ -28,6 +28,9 @@ export function poolOfWorkerUnit(unit: string): string | null {
   return /^prefect-worker@([a-z0-9][a-z0-9_-]*)(?:\.\d+)?\.service$/.exec(unit)?.[1] ?? null;
 }
 
+/** The setting that makes the Prefect server migrate its database at start: 3.x name, then the 2.x one (an alias in 3.x). */
+export const MIGRATE_ON_START = ["PREFECT_SERVER_DATABASE_MIGRATE_ON_START", "PREFECT_API_DATABASE_MIGRATE_ON_START"] as const;
+
 const header = (cluster: string) => `# Managed by reconcile (cluster ${cluster}); local changes are overwritten.\n`;
 
 type Entry = [string, EnvValue];
@@ -125,6 +128,11 @@ export function serverEnv(cluster: ResolvedCluster, prefectVersion: string | nul
     // Else ~/.prefect/memo_store.toml, whatever PREFECT_HOME says: a folder nobody made, so every
     // start registers the blocks again, slower, with a warning.
     ["PREFECT_SERVER_MEMO_STORE_PATH", `${SERVICE_HOME}/memo_store.toml`],
+    // The database is migrated by its own step (after a backup, with the new environment, before
+    // the server starts): the server must not migrate it again at start. The planner does not
+    // know the Prefect version, so both names: 2.x and 3.0 read only PREFECT_API_…, 3.1+ reads
+    // PREFECT_SERVER_… first and PREFECT_API_… as its alias (settings/models/server/database.py).
+    ...MIGRATE_ON_START.map((key): Entry => [key, "false"]),
   ];
   const db = databaseEntry(cluster);
   const baseSecrets: Entry[] = [];

@@ -27,7 +27,7 @@ export type Action = "create" | "update" | "replace" | "delete" | "restart" | "r
 export const STAGES = ["stage", "transfer", "install", "configure", "verify"] as const;
 export type Stage = (typeof STAGES)[number];
 
-export type ResourceKind = "artifact" | "link" | "packages" | "user" | "file" | "database" | "service";
+export type ResourceKind = "artifact" | "link" | "packages" | "user" | "file" | "database" | "migration" | "service";
 
 /** A JSON value, as kept in before/after. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -120,6 +120,7 @@ export type StepDetail =
       validate?: FileValidator;
     }
   | { kind: "database"; name: string; user: string; password: { secret: string } }
+  | MigrationDetail
   | {
       kind: "service";
       unit: string;
@@ -158,6 +159,33 @@ export interface VerifyChecks {
   probes: Probe[];
   /** TCP ports whose listening sockets must all be on loopback. */
   loopbackOnly: { what: string; port: number }[];
+}
+
+/** The database a migration backs up and migrates: a PostgreSQL database and its owner role, or a SQLite file. */
+export type MigrationDatabase = { type: "postgresql"; name: string; owner: string } | { type: "sqlite"; path: string };
+
+/**
+ * The server's database migrated to the Prefect environment `env` (a link), in order: `unit`
+ * stopped when it runs (journaled, so a rollback restarts it), the database backed up (unless
+ * `backup` is null: a PostgreSQL database created in the same plan holds nothing yet; a SQLite
+ * file that does not exist yet is skipped on the node), then `prefect server database upgrade -y`
+ * run as the service user with exactly the unit's env files. The backup is journaled as
+ * `restore-db`, so a rollback restores it before the services restart.
+ */
+export interface MigrationDetail {
+  kind: "migration";
+  unit: string;
+  /** The environment link whose `bin/prefect` migrates (the new environment). */
+  env: string;
+  /** The unit's env files: `envFile` must exist; `secretsFile` is read when it exists. */
+  envFile: string;
+  secretsFile: string;
+  database: MigrationDatabase;
+  /**
+   * Backups go to `dir` as `<name>-<UTC stamp>-g<generation>.dump` (PostgreSQL, `pg_dump -Fc`) or
+   * `.sqlite`; the newest `keep` of them stay.
+   */
+  backup: { dir: string; name: string; keep: number } | null;
 }
 
 /**

@@ -93,6 +93,7 @@ export function createExecutors(o: ExecutorsOptions): Required<Executors> {
       transport,
       root: node.root,
       cluster: cluster.name,
+      generation: generationOf(name),
       journalDir: journalOf(name),
       secrets: o.secrets,
       transferSha: (artifact) => stagedFor(name, artifact, "install").sha256,

@@ -289,6 +289,16 @@ export interface PostgresqlDatabase {
    * PostgreSQL port on the server's loopback. Default 5432.
    */
   port?: number;
+  backups?: DatabaseBackups;
+}
+/**
+ * Backups of the server's database that reconcile makes on the server node (in `/var/backups/reconcile/`, root only) before it migrates the database to a new Prefect environment; a rollback restores the one it made.
+ */
+export interface DatabaseBackups {
+  /**
+   * How many of this cluster's backups of the database to keep on the node: the newest ones; older ones are deleted after each backup. Default 5.
+   */
+  keep?: number;
 }
 /**
  * SQLite file on the server node (small clusters and tests).
@@ -302,6 +312,7 @@ export interface SqliteDatabase {
    * Database file on the server node. Default `/var/lib/prefect/prefect.db`.
    */
   path?: string;
+  backups?: DatabaseBackups;
 }
 /**
  * Caddy in front of the Prefect API and UI, installed from a `deb` artifact.

@@ -11,11 +11,11 @@ import { fullFormats } from "ajv-formats/dist/formats.js";
 // A CommonJS module's default export: Node gives module.exports, bundlers its `default`.
 const ucs2length = typeof ucs2lengthModule.default === "function" ? ucs2lengthModule.default : ucs2lengthModule.default.default;
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}},"extraDirectives":{"description":"Raw Caddyfile lines placed inside the site block, after the basic auth and before `reverse_proxy`, for example `encode gzip` or `header -Server`. A line may open or close a block (`header {`, `}`). Caddy checks the whole file (`caddy validate`) before it replaces the running one: a line it rejects fails the apply and the old Caddyfile stays.","type":"array","items":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"A single Caddyfile line without control characters (no newline or tab; indent with spaces)."}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped), for the server node's address, `localhost` and `127.0.0.1` when `listen` names no host. Every worker node trusts the CA's root, copied from the server node once Caddy made it.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact, and optionally the CA that signed the certificate, which the workers then trust.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"},"ca":{"description":"Artifact (kind `file`) with the PEM certificate of the CA that signed `certificate`: written to every worker node, whose Prefect trusts it (PREFECT_API_SSL_CERT_FILE). Without it the workers use the system's trusted CAs.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://prefect-reconcile.dev/schema/cluster.schema.json","title":"ClusterSpec","description":"A self-hosted Prefect cluster on air-gapped Linux nodes, as declared in cluster.yaml and converged by `reconcile`.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","nodes","artifacts","server"],"properties":{"$schema":{"description":"Optional JSON Schema reference for editors; ignored by reconcile.","type":"string"},"apiVersion":{"description":"Version of this file format. Always `reconcile/v1`.","const":"reconcile/v1"},"kind":{"description":"Kind of document. Always `PrefectCluster`.","const":"PrefectCluster"},"metadata":{"title":"Metadata","description":"Identity of the cluster.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the cluster (for example `production`). Shown in plans, logs and lock holders.","$ref":"#/definitions/name"},"description":{"description":"Free text for humans.","type":"string"}}},"root":{"description":"Managed root on every node: the artifact store, environments and flow code live under it. Default `/opt/prefect`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"},"secrets":{"title":"SecretsSettings","description":"Where secret references (`{secret: NAME}`) are resolved. The environment variable `RECONCILE_SECRET_<NAME>` always wins over the file.","type":"object","additionalProperties":false,"properties":{"file":{"description":"A secrets file of `NAME=value` lines, relative to cluster.yaml. It must not be readable by group or others (mode 0600 or 0400).","type":"string","minLength":1}}},"tools":{"title":"Tools","description":"Helper programs that reconcile ships to the nodes, each an artifact.","type":"object","additionalProperties":false,"properties":{"pixiUnpack":{"description":"Artifact (kind `file`) holding a static `pixi-unpack` binary for the nodes' platform; required when any `pixi-pack` artifact is used.","$ref":"#/definitions/name"}}},"nodes":{"description":"Every machine reconcile manages. Other sections refer to nodes by name.","type":"array","minItems":1,"items":{"$ref":"#/definitions/node"}},"artifacts":{"description":"Package pins: every byte that crosses the air gap, by name. Each is sha256-pinned; `reconcile pin` fills the digests of local files.","type":"object","propertyNames":{"$ref":"#/definitions/name"},"additionalProperties":{"$ref":"#/definitions/artifact"}},"server":{"$ref":"#/definitions/server"},"workPools":{"description":"Prefect work pools and their queues.","type":"array","items":{"$ref":"#/definitions/workPool"}},"workers":{"description":"Nodes that run Prefect workers, one entry per node.","type":"array","items":{"$ref":"#/definitions/worker"}},"flows":{"description":"Flows with their own environment, code and deployments.","type":"array","items":{"$ref":"#/definitions/flow"}},"drift":{"title":"DriftSettings","description":"How `reconcile drift` judges differences.","type":"object","additionalProperties":false,"properties":{"ignore":{"description":"Differences that are expected and not reported as drift.","type":"array","items":{"$ref":"#/definitions/driftIgnoreRule"}}}}},"definitions":{"name":{"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"},"absolutePath":{"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"},"duration":{"description":"A duration such as `30s`, `5m` or `1h`.","type":"string","pattern":"^[1-9][0-9]*(ms|s|m|h)$"},"envName":{"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secretRef":{"title":"SecretRef","description":"A reference to a secret, never the secret itself. `{secret: PG_PASSWORD}` is read from the environment variable `RECONCILE_SECRET_PG_PASSWORD` or from the secrets file.","type":"object","additionalProperties":false,"required":["secret"],"properties":{"secret":{"description":"A secret name: uppercase letters, digits and `_` (the environment variable is `RECONCILE_SECRET_<name>`).","type":"string","pattern":"^[A-Z][A-Z0-9_]{0,127}$"}}},"settingValue":{"description":"A setting's value: text, a number, a boolean, or a secret reference.","anyOf":[{"type":"string"},{"type":"number"},{"type":"boolean"},{"$ref":"#/definitions/secretRef"}]},"prefectSettings":{"title":"PrefectSettings","description":"Extra Prefect settings as environment variables (`PREFECT_*`).","type":"object","propertyNames":{"pattern":"^PREFECT_[A-Z0-9_]+$","description":"A Prefect setting name: `PREFECT_` then uppercase letters, digits and `_`"},"additionalProperties":{"$ref":"#/definitions/settingValue"}},"sshSettings":{"title":"SshSettings","description":"How reconcile reaches a node over SSH.","type":"object","additionalProperties":false,"properties":{"user":{"description":"A login user name. Default `root`.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"port":{"description":"SSH port. Default 22.","type":"integer","minimum":1,"maximum":65535},"identityFile":{"description":"Private key file on the controller, relative to cluster.yaml or absolute (`~/` allowed). Without it, the SSH agent (`SSH_AUTH_SOCK`) is used.","type":"string","minLength":1},"knownHostsFile":{"description":"The cluster's known_hosts file, relative to cluster.yaml. Host keys are always verified; `reconcile trust` writes this file. Default `known_hosts` beside cluster.yaml.","type":"string","minLength":1},"connectTimeout":{"description":"How long to wait for a connection and handshake. Default `10s`.","$ref":"#/definitions/duration"},"commandTimeout":{"description":"Longest a single remote command may run before it is cancelled. Default `10m`.","$ref":"#/definitions/duration"},"keepaliveInterval":{"description":"Interval of SSH keepalive messages. A node that answers none for three intervals in a row counts as lost: what was under way on it fails at once, and apply reconnects (retrying with backoff) or gives up on that node. Default `15s`.","$ref":"#/definitions/duration"},"progressTimeout":{"description":"Longest an upload may go without progress (no write acknowledged by the node) before it is stopped with an error; the next try resumes it. Default `60s`.","$ref":"#/definitions/duration"},"become":{"description":"Run remote commands through `sudo -n` (non-interactive) when the login user is not root. Default: no privilege escalation.","enum":["sudo","none"]}}},"node":{"title":"Node","description":"A machine reconcile manages over SSH.","type":"object","additionalProperties":false,"required":["name","address"],"properties":{"name":{"description":"Node name used everywhere else in this file, in plans and in worker names.","$ref":"#/definitions/name"},"address":{"description":"Host name or IP address reconcile connects to.","type":"string","anyOf":[{"format":"ipv4"},{"format":"ipv6"},{"format":"hostname"}]},"root":{"description":"Managed root on this node; overrides the cluster's `root`.","$ref":"#/definitions/absolutePath"},"ssh":{"$ref":"#/definitions/sshSettings"}}},"artifact":{"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}},"server":{"title":"Server","description":"The Prefect server node: database, Prefect API and optional reverse proxy.","type":"object","additionalProperties":false,"required":["node","prefect","database"],"properties":{"node":{"description":"Name of the node (from `nodes`) that runs the server.","$ref":"#/definitions/name"},"prefect":{"$ref":"#/definitions/prefectServer"},"database":{"$ref":"#/definitions/database"},"proxy":{"$ref":"#/definitions/proxy"}}},"prefectServer":{"title":"PrefectServer","description":"The Prefect API server process.","type":"object","additionalProperties":false,"required":["env"],"properties":{"env":{"description":"Environment artifact (pixi-pack, conda-pack or tar) that contains Prefect.","$ref":"#/definitions/name"},"port":{"description":"Port the API listens on, on the server's loopback. Default 4200.","type":"integer","minimum":1,"maximum":65535},"settings":{"$ref":"#/definitions/prefectSettings"},"authString":{"$ref":"#/definitions/secretRef"}}},"database":{"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]},"postgresqlDatabase":{"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535},"backups":{"$ref":"#/definitions/databaseBackups"}}},"sqliteDatabase":{"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"},"backups":{"$ref":"#/definitions/databaseBackups"}}},"databaseBackups":{"title":"DatabaseBackups","description":"Backups of the server's database that reconcile makes on the server node (in `/var/backups/reconcile/`, root only) before it migrates the database to a new Prefect environment; a rollback restores the one it made.","type":"object","additionalProperties":false,"properties":{"keep":{"description":"How many of this cluster's backups of the database to keep on the node: the newest ones; older ones are deleted after each backup. Default 5.","type":"integer","minimum":1}}},"proxy":{"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}},"extraDirectives":{"description":"Raw Caddyfile lines placed inside the site block, after the basic auth and before `reverse_proxy`, for example `encode gzip` or `header -Server`. A line may open or close a block (`header {`, `}`). Caddy checks the whole file (`caddy validate`) before it replaces the running one: a line it rejects fails the apply and the old Caddyfile stays.","type":"array","items":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"A single Caddyfile line without control characters (no newline or tab; indent with spaces)."}}}},"tls":{"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]},"tlsInternal":{"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped), for the server node's address, `localhost` and `127.0.0.1` when `listen` names no host. Every worker node trusts the CA's root, copied from the server node once Caddy made it.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}},"tlsFiles":{"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact, and optionally the CA that signed the certificate, which the workers then trust.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"},"ca":{"description":"Artifact (kind `file`) with the PEM certificate of the CA that signed `certificate`: written to every worker node, whose Prefect trusts it (PREFECT_API_SSL_CERT_FILE). Without it the workers use the system's trusted CAs.","$ref":"#/definitions/name"}}},"tlsOff":{"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}},"basicAuthUser":{"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}},"workPool":{"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}},"workQueue":{"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}},"worker":{"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}},"workerPool":{"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}},"flow":{"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}},"deployment":{"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}},"schedule":{"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]},"cronSchedule":{"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}},"intervalSchedule":{"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"rruleSchedule":{"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}},"timezone":{"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1},"scheduleActive":{"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"},"driftIgnoreRule":{"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}}}};
 const schema12 = {"description":"A name safe in systemd unit names and file paths: lowercase letters, digits, `-` and `_`, starting with a letter or digit, at most 63 characters.","type":"string","pattern":"^[a-z0-9][a-z0-9_-]{0,62}$"};
 const schema13 = {"description":"An absolute path on the node, made of ASCII letters, digits, spaces and `+`, `@`, `,`, `:`, `=`, `~`, `.`, `_`, `-` between its `/`. Other characters are refused for now: `$`, backquotes, quotes and `\\` mean something to the node's scripts and systemd units (the scripts that write scripts cannot carry them yet), `%` is a systemd specifier, and control characters such as a newline or tab would break the unit files, env files and undo journal, which are read line by line.","type":"string","pattern":"^/[A-Za-z0-9 +@,:=~._/-]*$"};
 const schema24 = {"title":"Artifact","description":"Bytes that cross the air gap, pinned by sha256.","type":"object","additionalProperties":false,"required":["kind","source","sha256"],"properties":{"kind":{"description":"`pixi-pack`: a pixi-pack environment tar. `conda-pack`: a conda-pack archive. `tar`: a plain tar of a ready environment. `deb`: a folder of .deb files with a `SHA256SUMS` manifest. `file`: a single file.","enum":["pixi-pack","conda-pack","tar","deb","file"]},"source":{"description":"A local path (relative to cluster.yaml) or an http(s) URL that the controller fetches. A `deb` set is a local folder.","type":"string","minLength":1,"pattern":"^(https?://[^\\s]+|(?![a-zA-Z][a-zA-Z0-9+.-]*://)[^\\u0000]+)$"},"path":{"description":"A folder inside the archive, relative, `/`-separated and without `.` or `..` parts: the one that is the environment, in a `tar` or `conda-pack` archive whose files sit under one top folder (`path: prefect-3.4.25` for `prefect-3.4.25/bin/python`...). Default: the archive's root.","type":"string","pattern":"^(?!\\.\\.?(/|$))(?!.*/\\.\\.?(/|$))[A-Za-z0-9+@,=~._-]+(/[A-Za-z0-9+@,=~._-]+)*$"},"sha256":{"description":"Expected sha256 of the file, 64 lowercase hex digits (for a `deb` set: of its `SHA256SUMS` manifest). `reconcile pin` writes it.","type":"string","pattern":"^[a-f0-9]{64}$"},"packages":{"description":"`deb` only: the Debian packages the set must provide (`[postgresql, caddy]`). `reconcile fetch` resolves what the target nodes lack of them and their dependencies, against the nodes' own release, architecture and installed packages, downloads it into `source` with its manifest, and pins `sha256`.","type":"array","minItems":1,"uniqueItems":true,"items":{"description":"A Debian package name (`postgresql`, `libpq5`): at least two characters, lowercase letters, digits, `+`, `-` and `.`, starting with a letter or digit.","type":"string","pattern":"^[a-z0-9][a-z0-9+.-]+$"}},"description":{"description":"Free text for humans.","type":"string"}}};
-const schema80 = {"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}};
+const schema82 = {"title":"DriftIgnoreRule","description":"A difference that `reconcile drift` does not report.","type":"object","additionalProperties":false,"required":["reason"],"properties":{"node":{"description":"Node name or glob (`worker-*`). Default: every node.","type":"string","minLength":1},"resource":{"description":"Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.","type":"string","minLength":1},"fields":{"description":"Only these fields of the resource are ignored (for example `mode`). Default: all of them.","type":"array","minItems":1,"items":{"type":"string","minLength":1}},"reason":{"description":"Why this difference is expected; shown in drift reports.","type":"string","minLength":1}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = ucs2length;
 const pattern0 = new RegExp("^[a-z0-9][a-z0-9_-]{0,62}$", "u");
@@ -848,7 +848,8 @@ return errors === 0;
 }
 
 const schema33 = {"title":"Database","description":"The server's database: PostgreSQL installed from .debs, or SQLite.","type":"object","discriminator":{"propertyName":"type"},"oneOf":[{"$ref":"#/definitions/postgresqlDatabase"},{"$ref":"#/definitions/sqliteDatabase"}]};
-const schema34 = {"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535}}};
+const schema34 = {"title":"PostgresqlDatabase","description":"PostgreSQL on the server node, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","name","user","password"],"properties":{"type":{"description":"`postgresql`.","const":"postgresql"},"packages":{"description":"Artifact of kind `deb` with PostgreSQL and what it depends on.","$ref":"#/definitions/name"},"name":{"description":"Database name.","$ref":"#/definitions/name"},"user":{"description":"Database role that owns the database.","$ref":"#/definitions/name"},"password":{"$ref":"#/definitions/secretRef"},"port":{"description":"PostgreSQL port on the server's loopback. Default 5432.","type":"integer","minimum":1,"maximum":65535},"backups":{"$ref":"#/definitions/databaseBackups"}}};
+const schema39 = {"title":"DatabaseBackups","description":"Backups of the server's database that reconcile makes on the server node (in `/var/backups/reconcile/`, root only) before it migrates the database to a new Prefect environment; a rollback restores the one it made.","type":"object","additionalProperties":false,"properties":{"keep":{"description":"How many of this cluster's backups of the database to keep on the node: the newest ones; older ones are deleted after each backup. Default 5.","type":"integer","minimum":1}}};
 
 function validate24(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -905,7 +906,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port"))){
+if(!(((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port")) || (key0 === "backups"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err5];
@@ -1101,9 +1102,12 @@ errors++;
 }
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(data.backups !== undefined){
+let data7 = data.backups;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(key2 === "keep")){
+const err21 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1112,18 +1116,67 @@ vErrors.push(err21);
 }
 errors++;
 }
+}
+if(data7.keep !== undefined){
+let data8 = data7.keep;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err22 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err23 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data7};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
+}
+errors++;
+}
 validate24.errors = vErrors;
 return errors === 0;
 }
 
-const schema39 = {"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"}}};
+const schema40 = {"title":"SqliteDatabase","description":"SQLite file on the server node (small clusters and tests).","type":"object","additionalProperties":false,"required":["type"],"properties":{"type":{"description":"`sqlite`.","const":"sqlite"},"path":{"description":"Database file on the server node. Default `/var/lib/prefect/prefect.db`.","$ref":"#/definitions/absolutePath"},"backups":{"$ref":"#/definitions/databaseBackups"}}};
 
 function validate25(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema39.required,parentSchema:schema39,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1133,8 +1186,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "type") || (key0 === "path"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
+if(!(((key0 === "type") || (key0 === "path")) || (key0 === "backups"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1147,7 +1200,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("sqlite" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema39.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema40.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1182,14 +1235,66 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(data.backups !== undefined){
+let data2 = data.backups;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!(key1 === "keep")){
+const err5 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.keep !== undefined){
+let data3 = data2.keep;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err6 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err7 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -1252,23 +1357,23 @@ validate23.errors = vErrors;
 return errors === 0;
 }
 
-const schema41 = {"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}},"extraDirectives":{"description":"Raw Caddyfile lines placed inside the site block, after the basic auth and before `reverse_proxy`, for example `encode gzip` or `header -Server`. A line may open or close a block (`header {`, `}`). Caddy checks the whole file (`caddy validate`) before it replaces the running one: a line it rejects fails the apply and the old Caddyfile stays.","type":"array","items":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"A single Caddyfile line without control characters (no newline or tab; indent with spaces)."}}}};
-const schema50 = {"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}};
+const schema43 = {"title":"Proxy","description":"Caddy in front of the Prefect API and UI, installed from a `deb` artifact.","type":"object","additionalProperties":false,"required":["type","packages","listen"],"properties":{"type":{"description":"`caddy`.","const":"caddy"},"packages":{"description":"Artifact of kind `deb` with Caddy and what it depends on.","$ref":"#/definitions/name"},"listen":{"description":"A site address `host:port` or `:port` that Caddy serves, for example `prefect.internal:443` or `:8443`.","type":"string","pattern":"^[A-Za-z0-9.-]*:[0-9]{1,5}$"},"tls":{"$ref":"#/definitions/tls"},"basicAuth":{"description":"Users Caddy asks for before the UI (Prefect's own auth string protects the API).","type":"array","items":{"$ref":"#/definitions/basicAuthUser"}},"extraDirectives":{"description":"Raw Caddyfile lines placed inside the site block, after the basic auth and before `reverse_proxy`, for example `encode gzip` or `header -Server`. A line may open or close a block (`header {`, `}`). Caddy checks the whole file (`caddy validate`) before it replaces the running one: a line it rejects fails the apply and the old Caddyfile stays.","type":"array","items":{"type":"string","minLength":1,"pattern":"^[^\\u0000-\\u001f\\u007f]*$","description":"A single Caddyfile line without control characters (no newline or tab; indent with spaces)."}}}};
+const schema52 = {"title":"BasicAuthUser","description":"A user Caddy accepts, with a bcrypt hash (`caddy hash-password`), never a password.","type":"object","additionalProperties":false,"required":["user","passwordHash"],"properties":{"user":{"description":"A user name: letters, digits, `.`, `_` and `-`.","type":"string","pattern":"^[A-Za-z0-9._-]{1,64}$"},"passwordHash":{"description":"A bcrypt hash such as `$2a$14$...` (60 characters), as printed by `caddy hash-password`.","type":"string","pattern":"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"}}};
 const pattern26 = new RegExp("^[A-Za-z0-9.-]*:[0-9]{1,5}$", "u");
 const pattern30 = new RegExp("^[A-Za-z0-9._-]{1,64}$", "u");
 const pattern31 = new RegExp("^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$", "u");
 const pattern32 = new RegExp("^[^\\u0000-\\u001f\\u007f]*$", "u");
-const schema43 = {"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]};
-const schema48 = {"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped), for the server node's address, `localhost` and `127.0.0.1` when `listen` names no host. Every worker node trusts the CA's root, copied from the server node once Caddy made it.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}};
-const schema49 = {"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}};
-const schema44 = {"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact, and optionally the CA that signed the certificate, which the workers then trust.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"},"ca":{"description":"Artifact (kind `file`) with the PEM certificate of the CA that signed `certificate`: written to every worker node, whose Prefect trusts it (PREFECT_API_SSL_CERT_FILE). Without it the workers use the system's trusted CAs.","$ref":"#/definitions/name"}}};
+const schema45 = {"title":"Tls","description":"TLS for the proxy: Caddy's internal CA, certificate files, or off (plain HTTP).","type":"object","discriminator":{"propertyName":"mode"},"oneOf":[{"$ref":"#/definitions/tlsInternal"},{"$ref":"#/definitions/tlsFiles"},{"$ref":"#/definitions/tlsOff"}]};
+const schema50 = {"title":"TlsInternal","description":"Certificates from Caddy's local CA (no ACME: the nodes are air-gapped), for the server node's address, `localhost` and `127.0.0.1` when `listen` names no host. Every worker node trusts the CA's root, copied from the server node once Caddy made it.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`internal`.","const":"internal"}}};
+const schema51 = {"title":"TlsOff","description":"Plain HTTP.","type":"object","additionalProperties":false,"required":["mode"],"properties":{"mode":{"description":"`off`.","const":"off"}}};
+const schema46 = {"title":"TlsFiles","description":"A certificate and key you provide, each a `file` artifact, and optionally the CA that signed the certificate, which the workers then trust.","type":"object","additionalProperties":false,"required":["mode","certificate","key"],"properties":{"mode":{"description":"`files`.","const":"files"},"certificate":{"description":"Artifact (kind `file`) with the PEM certificate chain.","$ref":"#/definitions/name"},"key":{"description":"Artifact (kind `file`) with the PEM private key.","$ref":"#/definitions/name"},"ca":{"description":"Artifact (kind `file`) with the PEM certificate of the CA that signed `certificate`: written to every worker node, whose Prefect trusts it (PREFECT_API_SSL_CERT_FILE). Without it the workers use the system's trusted CAs.","$ref":"#/definitions/name"}}};
 
 function validate31(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1278,7 +1383,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.certificate === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1288,7 +1393,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.key === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1299,7 +1404,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "mode") || (key0 === "certificate")) || (key0 === "key")) || (key0 === "ca"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1312,7 +1417,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("files" !== data0){
-const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema44.properties.mode,data:data0};
+const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema46.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1399,7 +1504,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1422,7 +1527,7 @@ if(typeof tag0 == "string"){
 if(tag0 === "internal"){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err0 = {instancePath,schemaPath:"#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1433,7 +1538,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+const err1 = {instancePath,schemaPath:"#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1446,7 +1551,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("internal" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema48.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema50.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1458,7 +1563,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+const err3 = {instancePath,schemaPath:"#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1477,7 +1582,7 @@ errors = vErrors.length;
 else if(tag0 === "off"){
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err4 = {instancePath,schemaPath:"#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err4 = {instancePath,schemaPath:"#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema51.required,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1488,7 +1593,7 @@ errors++;
 }
 for(const key1 in data){
 if(!(key1 === "mode")){
-const err5 = {instancePath,schemaPath:"#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
+const err5 = {instancePath,schemaPath:"#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -1501,7 +1606,7 @@ errors++;
 if(data.mode !== undefined){
 let data1 = data.mode;
 if("off" !== data1){
-const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema49.properties.mode,data:data1};
+const err6 = {instancePath:instancePath+"/mode",schemaPath:"#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema51.properties.mode,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -1513,7 +1618,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+const err7 = {instancePath,schemaPath:"#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1524,7 +1629,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "mode", tagValue: tag0},message:"value of tag \"mode\" must be in oneOf",schema:schema43.discriminator,parentSchema:schema43,data};
+const err8 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "mapping", tag: "mode", tagValue: tag0},message:"value of tag \"mode\" must be in oneOf",schema:schema45.discriminator,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1535,7 +1640,7 @@ errors++;
 }
 }
 else {
-const err9 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "mode", tagValue: tag0},message:"tag \"mode\" must be string",schema:schema43.discriminator,parentSchema:schema43,data};
+const err9 = {instancePath,schemaPath:"#/discriminator",keyword:"discriminator",params:{error: "tag", tag: "mode", tagValue: tag0},message:"tag \"mode\" must be string",schema:schema45.discriminator,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1546,7 +1651,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema45.type,parentSchema:schema45,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1565,7 +1670,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1575,7 +1680,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.packages === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "packages"},message:"must have required property '"+"packages"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -1585,7 +1690,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.listen === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "listen"},message:"must have required property '"+"listen"+"'",schema:schema41.required,parentSchema:schema41,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "listen"},message:"must have required property '"+"listen"+"'",schema:schema43.required,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -1596,7 +1701,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "type") || (key0 === "packages")) || (key0 === "listen")) || (key0 === "tls")) || (key0 === "basicAuth")) || (key0 === "extraDirectives"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema41,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -1609,7 +1714,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("caddy" !== data0){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "caddy"},message:"must be equal to constant",schema:"caddy",parentSchema:schema41.properties.type,data:data0};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "caddy"},message:"must be equal to constant",schema:"caddy",parentSchema:schema43.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -1648,7 +1753,7 @@ if(data.listen !== undefined){
 let data2 = data.listen;
 if(typeof data2 === "string"){
 if(!pattern26.test(data2)){
-const err7 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]*:[0-9]{1,5}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]*:[0-9]{1,5}$"+"\"",schema:"^[A-Za-z0-9.-]*:[0-9]{1,5}$",parentSchema:schema41.properties.listen,data:data2};
+const err7 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9.-]*:[0-9]{1,5}$"},message:"must match pattern \""+"^[A-Za-z0-9.-]*:[0-9]{1,5}$"+"\"",schema:"^[A-Za-z0-9.-]*:[0-9]{1,5}$",parentSchema:schema43.properties.listen,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -1659,7 +1764,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.listen.type,parentSchema:schema41.properties.listen,data:data2};
+const err8 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.listen.type,parentSchema:schema43.properties.listen,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1683,7 +1788,7 @@ for(let i0=0; i0<len0; i0++){
 let data5 = data4[i0];
 if(data5 && typeof data5 == "object" && !Array.isArray(data5)){
 if(data5.user === undefined){
-const err9 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema50.required,parentSchema:schema50,data:data5};
+const err9 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "user"},message:"must have required property '"+"user"+"'",schema:schema52.required,parentSchema:schema52,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1693,7 +1798,7 @@ vErrors.push(err9);
 errors++;
 }
 if(data5.passwordHash === undefined){
-const err10 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "passwordHash"},message:"must have required property '"+"passwordHash"+"'",schema:schema50.required,parentSchema:schema50,data:data5};
+const err10 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/required",keyword:"required",params:{missingProperty: "passwordHash"},message:"must have required property '"+"passwordHash"+"'",schema:schema52.required,parentSchema:schema52,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1704,7 +1809,7 @@ errors++;
 }
 for(const key1 in data5){
 if(!((key1 === "user") || (key1 === "passwordHash"))){
-const err11 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data:data5};
+const err11 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema52,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1718,7 +1823,7 @@ if(data5.user !== undefined){
 let data6 = data5.user;
 if(typeof data6 === "string"){
 if(!pattern30.test(data6)){
-const err12 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9._-]{1,64}$"+"\"",schema:"^[A-Za-z0-9._-]{1,64}$",parentSchema:schema50.properties.user,data:data6};
+const err12 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9._-]{1,64}$"},message:"must match pattern \""+"^[A-Za-z0-9._-]{1,64}$"+"\"",schema:"^[A-Za-z0-9._-]{1,64}$",parentSchema:schema52.properties.user,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1729,7 +1834,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.user.type,parentSchema:schema50.properties.user,data:data6};
+const err13 = {instancePath:instancePath+"/basicAuth/" + i0+"/user",schemaPath:"#/definitions/basicAuthUser/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.user.type,parentSchema:schema52.properties.user,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1743,7 +1848,7 @@ if(data5.passwordHash !== undefined){
 let data7 = data5.passwordHash;
 if(typeof data7 === "string"){
 if(!pattern31.test(data7)){
-const err14 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/pattern",keyword:"pattern",params:{pattern: "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"},message:"must match pattern \""+"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"+"\"",schema:"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$",parentSchema:schema50.properties.passwordHash,data:data7};
+const err14 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/pattern",keyword:"pattern",params:{pattern: "^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"},message:"must match pattern \""+"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$"+"\"",schema:"^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$",parentSchema:schema52.properties.passwordHash,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1754,7 +1859,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema50.properties.passwordHash.type,parentSchema:schema50.properties.passwordHash,data:data7};
+const err15 = {instancePath:instancePath+"/basicAuth/" + i0+"/passwordHash",schemaPath:"#/definitions/basicAuthUser/properties/passwordHash/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema52.properties.passwordHash.type,parentSchema:schema52.properties.passwordHash,data:data7};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1766,7 +1871,7 @@ errors++;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data:data5};
+const err16 = {instancePath:instancePath+"/basicAuth/" + i0,schemaPath:"#/definitions/basicAuthUser/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema52.type,parentSchema:schema52,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1778,7 +1883,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.basicAuth.type,parentSchema:schema41.properties.basicAuth,data:data4};
+const err17 = {instancePath:instancePath+"/basicAuth",schemaPath:"#/properties/basicAuth/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.basicAuth.type,parentSchema:schema43.properties.basicAuth,data:data4};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1796,7 +1901,7 @@ for(let i1=0; i1<len1; i1++){
 let data9 = data8[i1];
 if(typeof data9 === "string"){
 if(func4(data9) < 1){
-const err18 = {instancePath:instancePath+"/extraDirectives/" + i1,schemaPath:"#/properties/extraDirectives/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema41.properties.extraDirectives.items,data:data9};
+const err18 = {instancePath:instancePath+"/extraDirectives/" + i1,schemaPath:"#/properties/extraDirectives/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema43.properties.extraDirectives.items,data:data9};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1806,7 +1911,7 @@ vErrors.push(err18);
 errors++;
 }
 if(!pattern32.test(data9)){
-const err19 = {instancePath:instancePath+"/extraDirectives/" + i1,schemaPath:"#/properties/extraDirectives/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema41.properties.extraDirectives.items,data:data9};
+const err19 = {instancePath:instancePath+"/extraDirectives/" + i1,schemaPath:"#/properties/extraDirectives/items/pattern",keyword:"pattern",params:{pattern: "^[^\\u0000-\\u001f\\u007f]*$"},message:"must match pattern \""+"^[^\\u0000-\\u001f\\u007f]*$"+"\"",schema:"^[^\\u0000-\\u001f\\u007f]*$",parentSchema:schema43.properties.extraDirectives.items,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1817,7 +1922,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/extraDirectives/" + i1,schemaPath:"#/properties/extraDirectives/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema41.properties.extraDirectives.items.type,parentSchema:schema41.properties.extraDirectives.items,data:data9};
+const err20 = {instancePath:instancePath+"/extraDirectives/" + i1,schemaPath:"#/properties/extraDirectives/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema43.properties.extraDirectives.items.type,parentSchema:schema43.properties.extraDirectives.items,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1829,7 +1934,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/extraDirectives",schemaPath:"#/properties/extraDirectives/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema41.properties.extraDirectives.type,parentSchema:schema41.properties.extraDirectives,data:data8};
+const err21 = {instancePath:instancePath+"/extraDirectives",schemaPath:"#/properties/extraDirectives/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema43.properties.extraDirectives.type,parentSchema:schema43.properties.extraDirectives,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1841,7 +1946,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema41.type,parentSchema:schema41,data};
+const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema43.type,parentSchema:schema43,data};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1959,15 +2064,15 @@ validate16.errors = vErrors;
 return errors === 0;
 }
 
-const schema51 = {"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}};
-const schema53 = {"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}};
+const schema53 = {"title":"WorkPool","description":"A Prefect work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Pool name. Names starting with `prefect` are reserved by Prefect.","$ref":"#/definitions/name"},"type":{"description":"Worker type. Only `process` (the default) is supported.","enum":["process"]},"description":{"description":"Shown in the Prefect UI.","type":"string"},"concurrencyLimit":{"description":"Most flow runs the pool runs at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused pool hands out no runs. Default false.","type":"boolean"},"baseJobTemplate":{"description":"Base job template of the pool. Default: Prefect's process worker template.","type":"object"},"queues":{"description":"Queues of the pool. Prefect always adds a `default` queue.","type":"array","items":{"$ref":"#/definitions/workQueue"}}}};
+const schema55 = {"title":"WorkQueue","description":"A queue inside a work pool.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Queue name, unique within its pool.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"priority":{"description":"1 is the highest. Unique within the pool (Prefect shifts clashing priorities, which would never converge).","type":"integer","minimum":1},"concurrencyLimit":{"description":"Most flow runs from this queue at once. Unset means no limit.","type":"integer","minimum":0},"paused":{"description":"A paused queue hands out no runs. Default false.","type":"boolean"}}};
 
 function validate37(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema53.required,parentSchema:schema53,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema55.required,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -1978,7 +2083,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((key0 === "name") || (key0 === "description")) || (key0 === "priority")) || (key0 === "concurrencyLimit")) || (key0 === "paused"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2016,7 +2121,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.description.type,parentSchema:schema53.properties.description,data:data1};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema55.properties.description.type,parentSchema:schema55.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2029,7 +2134,7 @@ errors++;
 if(data.priority !== undefined){
 let data2 = data.priority;
 if(!(((typeof data2 == "number") && (!(data2 % 1) && !isNaN(data2))) && (isFinite(data2)))){
-const err5 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.priority.type,parentSchema:schema53.properties.priority,data:data2};
+const err5 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema55.properties.priority.type,parentSchema:schema55.properties.priority,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2040,7 +2145,7 @@ errors++;
 }
 if((typeof data2 == "number") && (isFinite(data2))){
 if(data2 < 1 || isNaN(data2)){
-const err6 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema53.properties.priority,data:data2};
+const err6 = {instancePath:instancePath+"/priority",schemaPath:"#/properties/priority/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema55.properties.priority,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2054,7 +2159,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data3 = data.concurrencyLimit;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.concurrencyLimit.type,parentSchema:schema53.properties.concurrencyLimit,data:data3};
+const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema55.properties.concurrencyLimit.type,parentSchema:schema55.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2065,7 +2170,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err8 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema53.properties.concurrencyLimit,data:data3};
+const err8 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema55.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2079,7 +2184,7 @@ errors++;
 if(data.paused !== undefined){
 let data4 = data.paused;
 if(typeof data4 !== "boolean"){
-const err9 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema53.properties.paused.type,parentSchema:schema53.properties.paused,data:data4};
+const err9 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema55.properties.paused.type,parentSchema:schema55.properties.paused,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2091,7 +2196,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
+const err10 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2110,7 +2215,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema51.required,parentSchema:schema51,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema53.required,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2121,7 +2226,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((((((key0 === "name") || (key0 === "type")) || (key0 === "description")) || (key0 === "concurrencyLimit")) || (key0 === "paused")) || (key0 === "baseJobTemplate")) || (key0 === "queues"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2159,7 +2264,7 @@ errors++;
 if(data.type !== undefined){
 let data1 = data.type;
 if(!(data1 === "process")){
-const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema51.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema51.properties.type.enum,parentSchema:schema51.properties.type,data:data1};
+const err4 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/enum",keyword:"enum",params:{allowedValues: schema53.properties.type.enum},message:"must be equal to one of the allowed values",schema:schema53.properties.type.enum,parentSchema:schema53.properties.type,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2172,7 +2277,7 @@ errors++;
 if(data.description !== undefined){
 let data2 = data.description;
 if(typeof data2 !== "string"){
-const err5 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema51.properties.description.type,parentSchema:schema51.properties.description,data:data2};
+const err5 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema53.properties.description.type,parentSchema:schema53.properties.description,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2185,7 +2290,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data3 = data.concurrencyLimit;
 if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
-const err6 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema51.properties.concurrencyLimit.type,parentSchema:schema51.properties.concurrencyLimit,data:data3};
+const err6 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema53.properties.concurrencyLimit.type,parentSchema:schema53.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2196,7 +2301,7 @@ errors++;
 }
 if((typeof data3 == "number") && (isFinite(data3))){
 if(data3 < 0 || isNaN(data3)){
-const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema51.properties.concurrencyLimit,data:data3};
+const err7 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema53.properties.concurrencyLimit,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2210,7 +2315,7 @@ errors++;
 if(data.paused !== undefined){
 let data4 = data.paused;
 if(typeof data4 !== "boolean"){
-const err8 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema51.properties.paused.type,parentSchema:schema51.properties.paused,data:data4};
+const err8 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema53.properties.paused.type,parentSchema:schema53.properties.paused,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2223,7 +2328,7 @@ errors++;
 if(data.baseJobTemplate !== undefined){
 let data5 = data.baseJobTemplate;
 if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
-const err9 = {instancePath:instancePath+"/baseJobTemplate",schemaPath:"#/properties/baseJobTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.properties.baseJobTemplate.type,parentSchema:schema51.properties.baseJobTemplate,data:data5};
+const err9 = {instancePath:instancePath+"/baseJobTemplate",schemaPath:"#/properties/baseJobTemplate/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.properties.baseJobTemplate.type,parentSchema:schema53.properties.baseJobTemplate,data:data5};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2245,7 +2350,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema51.properties.queues.type,parentSchema:schema51.properties.queues,data:data6};
+const err10 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema53.properties.queues.type,parentSchema:schema53.properties.queues,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2257,7 +2362,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema53.type,parentSchema:schema53,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2270,15 +2375,15 @@ validate36.errors = vErrors;
 return errors === 0;
 }
 
-const schema55 = {"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}};
-const schema58 = {"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}};
+const schema57 = {"title":"Worker","description":"Prefect workers on one node.","type":"object","additionalProperties":false,"required":["node","env","pools"],"properties":{"node":{"description":"Name of the node (from `nodes`).","$ref":"#/definitions/name"},"env":{"description":"Base environment artifact (pixi-pack, conda-pack or tar) that contains Prefect; workers run from it.","$ref":"#/definitions/name"},"pools":{"description":"Pools this node serves; one systemd unit `prefect-worker@<pool>.service` each.","type":"array","minItems":1,"items":{"$ref":"#/definitions/workerPool"}},"processes":{"description":"Worker processes per pool on this node. Default 1.","type":"integer","minimum":1,"maximum":64},"limit":{"description":"Most flow runs one worker process runs at once. Unset means no limit.","type":"integer","minimum":1},"settings":{"$ref":"#/definitions/prefectSettings"}}};
+const schema60 = {"title":"WorkerPool","description":"A pool a worker node serves.","type":"object","additionalProperties":false,"required":["pool"],"properties":{"pool":{"description":"Name of a pool in `workPools`.","$ref":"#/definitions/name"},"queues":{"description":"Queues of that pool to poll. Default: all of them.","type":"array","minItems":1,"items":{"$ref":"#/definitions/name"}}}};
 
 function validate41(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.pool === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema58.required,parentSchema:schema58,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema60.required,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2289,7 +2394,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((key0 === "pool") || (key0 === "queues"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema58,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2328,7 +2433,7 @@ if(data.queues !== undefined){
 let data1 = data.queues;
 if(Array.isArray(data1)){
 if(data1.length < 1){
-const err4 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema58.properties.queues,data:data1};
+const err4 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema60.properties.queues,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2365,7 +2470,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema58.properties.queues.type,parentSchema:schema58.properties.queues,data:data1};
+const err7 = {instancePath:instancePath+"/queues",schemaPath:"#/properties/queues/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema60.properties.queues.type,parentSchema:schema60.properties.queues,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2377,7 +2482,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema58.type,parentSchema:schema58,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema60.type,parentSchema:schema60,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2396,7 +2501,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.node === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema55.required,parentSchema:schema55,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "node"},message:"must have required property '"+"node"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2406,7 +2511,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema55.required,parentSchema:schema55,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2416,7 +2521,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.pools === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pools"},message:"must have required property '"+"pools"+"'",schema:schema55.required,parentSchema:schema55,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pools"},message:"must have required property '"+"pools"+"'",schema:schema57.required,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2427,7 +2532,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "node") || (key0 === "env")) || (key0 === "pools")) || (key0 === "processes")) || (key0 === "limit")) || (key0 === "settings"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema55,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2491,7 +2596,7 @@ if(data.pools !== undefined){
 let data2 = data.pools;
 if(Array.isArray(data2)){
 if(data2.length < 1){
-const err8 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema55.properties.pools,data:data2};
+const err8 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema57.properties.pools,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2509,7 +2614,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err9 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema55.properties.pools.type,parentSchema:schema55.properties.pools,data:data2};
+const err9 = {instancePath:instancePath+"/pools",schemaPath:"#/properties/pools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema57.properties.pools.type,parentSchema:schema57.properties.pools,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2522,7 +2627,7 @@ errors++;
 if(data.processes !== undefined){
 let data4 = data.processes;
 if(!(((typeof data4 == "number") && (!(data4 % 1) && !isNaN(data4))) && (isFinite(data4)))){
-const err10 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema55.properties.processes.type,parentSchema:schema55.properties.processes,data:data4};
+const err10 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema57.properties.processes.type,parentSchema:schema57.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2533,7 +2638,7 @@ errors++;
 }
 if((typeof data4 == "number") && (isFinite(data4))){
 if(data4 > 64 || isNaN(data4)){
-const err11 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema55.properties.processes,data:data4};
+const err11 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 64},message:"must be <= 64",schema:64,parentSchema:schema57.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2543,7 +2648,7 @@ vErrors.push(err11);
 errors++;
 }
 if(data4 < 1 || isNaN(data4)){
-const err12 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema55.properties.processes,data:data4};
+const err12 = {instancePath:instancePath+"/processes",schemaPath:"#/properties/processes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema57.properties.processes,data:data4};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2557,7 +2662,7 @@ errors++;
 if(data.limit !== undefined){
 let data5 = data.limit;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err13 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema55.properties.limit.type,parentSchema:schema55.properties.limit,data:data5};
+const err13 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema57.properties.limit.type,parentSchema:schema57.properties.limit,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -2568,7 +2673,7 @@ errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
 if(data5 < 1 || isNaN(data5)){
-const err14 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema55.properties.limit,data:data5};
+const err14 = {instancePath:instancePath+"/limit",schemaPath:"#/properties/limit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema57.properties.limit,data:data5};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -2587,7 +2692,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema55.type,parentSchema:schema55,data};
+const err15 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema57.type,parentSchema:schema57,data};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -2600,22 +2705,22 @@ validate40.errors = vErrors;
 return errors === 0;
 }
 
-const schema61 = {"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}};
+const schema63 = {"title":"Flow","description":"A flow with its own environment and code, installed on every worker of its pool.","type":"object","additionalProperties":false,"required":["name","env","source","entrypoint","pool"],"properties":{"name":{"description":"Flow name as Prefect knows it.","$ref":"#/definitions/name"},"env":{"description":"The flow's own environment artifact (pixi-pack, conda-pack or tar); it must contain Prefect.","$ref":"#/definitions/name"},"source":{"description":"Folder with the flow's code, relative to cluster.yaml; packed deterministically (`.git` and `__pycache__` left out).","type":"string","minLength":1},"entrypoint":{"description":"`path/to/file.py:function`, relative to `source` and inside it (no leading `/`, no `..`).","type":"string","pattern":"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},"pool":{"description":"Pool whose workers run this flow.","$ref":"#/definitions/name"},"deployments":{"description":"Deployments of this flow.","type":"array","items":{"$ref":"#/definitions/deployment"}}}};
 const pattern41 = new RegExp("^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema65 = {"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}};
-const schema79 = {"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
+const schema67 = {"title":"Deployment","description":"A Prefect deployment: schedules, parameters and the queue its runs go to.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Deployment name, unique within the flow.","$ref":"#/definitions/name"},"description":{"description":"Shown in the Prefect UI.","type":"string"},"queue":{"description":"Queue of the flow's pool the runs go to. Default `default`.","$ref":"#/definitions/name"},"schedules":{"description":"When runs are created. None means runs only start on demand.","type":"array","items":{"$ref":"#/definitions/schedule"}},"parameters":{"description":"Parameters passed to the flow function.","type":"object"},"tags":{"description":"Tags on the deployment and its runs.","type":"array","uniqueItems":true,"items":{"type":"string","minLength":1}},"paused":{"description":"A paused deployment creates no scheduled runs. Default false.","type":"boolean"},"concurrencyLimit":{"description":"Most runs of this deployment at once (Prefect 3.x). Unset means no limit.","type":"integer","minimum":1},"env":{"description":"Extra environment variables for the flow runs.","type":"object","propertyNames":{"$ref":"#/definitions/envName"},"additionalProperties":{"$ref":"#/definitions/settingValue"}}}};
+const schema81 = {"description":"An environment variable name.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"};
 const pattern46 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
-const schema68 = {"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]};
-const schema69 = {"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}};
-const schema70 = {"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1};
-const schema71 = {"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"};
+const schema70 = {"title":"Schedule","description":"Exactly one of `cron`, `interval` or `rrule`.","oneOf":[{"$ref":"#/definitions/cronSchedule"},{"$ref":"#/definitions/intervalSchedule"},{"$ref":"#/definitions/rruleSchedule"}]};
+const schema71 = {"title":"CronSchedule","description":"A cron schedule.","type":"object","additionalProperties":false,"required":["cron"],"properties":{"cron":{"description":"Five-field cron expression, for example `0 6 * * 1-5`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"dayOr":{"description":"When both day-of-month and day-of-week are set, run when either matches (cron's usual rule). Default true.","type":"boolean"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema72 = {"description":"IANA time zone such as `Europe/Berlin`. Default `UTC`.","type":"string","minLength":1};
+const schema73 = {"description":"An inactive schedule is kept but creates no runs. Default true.","type":"boolean"};
 
 function validate48(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cron === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema69.required,parentSchema:schema69,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema71.required,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2626,7 +2731,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "cron") || (key0 === "timezone")) || (key0 === "dayOr")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2640,7 +2745,7 @@ if(data.cron !== undefined){
 let data0 = data.cron;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.cron,data:data0};
+const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2651,7 +2756,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.cron.type,parentSchema:schema69.properties.cron,data:data0};
+const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.cron.type,parentSchema:schema71.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2665,7 +2770,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2676,7 +2781,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.type,parentSchema:schema70,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.type,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -2689,7 +2794,7 @@ errors++;
 if(data.dayOr !== undefined){
 let data2 = data.dayOr;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.dayOr.type,parentSchema:schema69.properties.dayOr,data:data2};
+const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.dayOr.type,parentSchema:schema71.properties.dayOr,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2702,7 +2807,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.type,parentSchema:schema71,data:data3};
+const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.type,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2714,7 +2819,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2727,7 +2832,7 @@ validate48.errors = vErrors;
 return errors === 0;
 }
 
-const schema72 = {"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema74 = {"title":"IntervalSchedule","description":"A fixed interval.","type":"object","additionalProperties":false,"required":["interval"],"properties":{"interval":{"description":"Interval: seconds, or a duration such as `15m` or `1h`.","oneOf":[{"type":"integer","minimum":1},{"$ref":"#/definitions/duration"}]},"anchorDate":{"description":"Date and time the intervals are counted from (ISO 8601).","type":"string","format":"date-time"},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
 const formats6 = fullFormats["date-time"];
 
 function validate50(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2735,7 +2840,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.interval === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema72.required,parentSchema:schema72,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema74.required,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2746,7 +2851,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "interval") || (key0 === "anchorDate")) || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2763,7 +2868,7 @@ let valid1 = false;
 let passing0 = null;
 const _errs4 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.interval.oneOf[0].type,parentSchema:schema72.properties.interval.oneOf[0],data:data0};
+const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema74.properties.interval.oneOf[0].type,parentSchema:schema74.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2774,7 +2879,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.interval.oneOf[0],data:data0};
+const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema74.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2824,7 +2929,7 @@ passing0 = 1;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema72.properties.interval.oneOf,parentSchema:schema72.properties.interval,data:data0};
+const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema74.properties.interval.oneOf,parentSchema:schema74.properties.interval,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -2849,7 +2954,7 @@ if(data.anchorDate !== undefined){
 let data1 = data.anchorDate;
 if(typeof data1 === "string"){
 if(!(formats6.validate(data1))){
-const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema72.properties.anchorDate,data:data1};
+const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema74.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -2860,7 +2965,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.anchorDate.type,parentSchema:schema72.properties.anchorDate,data:data1};
+const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.anchorDate.type,parentSchema:schema74.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -2874,7 +2979,7 @@ if(data.timezone !== undefined){
 let data2 = data.timezone;
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70,data:data2};
+const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -2885,7 +2990,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.type,parentSchema:schema70,data:data2};
+const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.type,parentSchema:schema72,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -2898,7 +3003,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.type,parentSchema:schema71,data:data3};
+const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.type,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -2910,7 +3015,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -2923,14 +3028,14 @@ validate50.errors = vErrors;
 return errors === 0;
 }
 
-const schema76 = {"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
+const schema78 = {"title":"RRuleSchedule","description":"An RFC 5545 recurrence rule.","type":"object","additionalProperties":false,"required":["rrule"],"properties":{"rrule":{"description":"Recurrence rule, for example `FREQ=WEEKLY;BYDAY=MO,WE;BYHOUR=7`.","type":"string","minLength":1},"timezone":{"$ref":"#/definitions/timezone"},"active":{"$ref":"#/definitions/scheduleActive"}}};
 
 function validate52(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.rrule === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema76.required,parentSchema:schema76,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema78.required,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -2941,7 +3046,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "rrule") || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -2955,7 +3060,7 @@ if(data.rrule !== undefined){
 let data0 = data.rrule;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.rrule,data:data0};
+const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -2966,7 +3071,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.rrule.type,parentSchema:schema76.properties.rrule,data:data0};
+const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.rrule.type,parentSchema:schema78.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -2980,7 +3085,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -2991,7 +3096,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.type,parentSchema:schema70,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.type,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3004,7 +3109,7 @@ errors++;
 if(data.active !== undefined){
 let data2 = data.active;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.type,parentSchema:schema71,data:data2};
+const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.type,parentSchema:schema73,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3016,7 +3121,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3079,7 +3184,7 @@ passing0 = 2;
 }
 }
 if(!valid0){
-const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema68.oneOf,parentSchema:schema68,data};
+const err0 = {instancePath,schemaPath:"#/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema70.oneOf,parentSchema:schema70,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3109,7 +3214,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema65.required,parentSchema:schema65,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema67.required,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3119,8 +3224,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!(func2.call(schema65.properties, key0))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema65,data};
+if(!(func2.call(schema67.properties, key0))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3158,7 +3263,7 @@ errors++;
 if(data.description !== undefined){
 let data1 = data.description;
 if(typeof data1 !== "string"){
-const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.description.type,parentSchema:schema65.properties.description,data:data1};
+const err4 = {instancePath:instancePath+"/description",schemaPath:"#/properties/description/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.description.type,parentSchema:schema67.properties.description,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3205,7 +3310,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err7 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.schedules.type,parentSchema:schema65.properties.schedules,data:data3};
+const err7 = {instancePath:instancePath+"/schedules",schemaPath:"#/properties/schedules/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.schedules.type,parentSchema:schema67.properties.schedules,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3218,7 +3323,7 @@ errors++;
 if(data.parameters !== undefined){
 let data5 = data.parameters;
 if(!(data5 && typeof data5 == "object" && !Array.isArray(data5))){
-const err8 = {instancePath:instancePath+"/parameters",schemaPath:"#/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.properties.parameters.type,parentSchema:schema65.properties.parameters,data:data5};
+const err8 = {instancePath:instancePath+"/parameters",schemaPath:"#/properties/parameters/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.properties.parameters.type,parentSchema:schema67.properties.parameters,data:data5};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3236,7 +3341,7 @@ for(let i1=0; i1<len1; i1++){
 let data7 = data6[i1];
 if(typeof data7 === "string"){
 if(func4(data7) < 1){
-const err9 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema65.properties.tags.items,data:data7};
+const err9 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema67.properties.tags.items,data:data7};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3247,7 +3352,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema65.properties.tags.items.type,parentSchema:schema65.properties.tags.items,data:data7};
+const err10 = {instancePath:instancePath+"/tags/" + i1,schemaPath:"#/properties/tags/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema67.properties.tags.items.type,parentSchema:schema67.properties.tags.items,data:data7};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3268,7 +3373,7 @@ continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err11 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema65.properties.tags,data:data6};
+const err11 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/uniqueItems",keyword:"uniqueItems",params:{i: i2, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i2+" are identical)",schema:true,parentSchema:schema67.properties.tags,data:data6};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3283,7 +3388,7 @@ indices0[item0] = i2;
 }
 }
 else {
-const err12 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema65.properties.tags.type,parentSchema:schema65.properties.tags,data:data6};
+const err12 = {instancePath:instancePath+"/tags",schemaPath:"#/properties/tags/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema67.properties.tags.type,parentSchema:schema67.properties.tags,data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3296,7 +3401,7 @@ errors++;
 if(data.paused !== undefined){
 let data8 = data.paused;
 if(typeof data8 !== "boolean"){
-const err13 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema65.properties.paused.type,parentSchema:schema65.properties.paused,data:data8};
+const err13 = {instancePath:instancePath+"/paused",schemaPath:"#/properties/paused/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema67.properties.paused.type,parentSchema:schema67.properties.paused,data:data8};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3309,7 +3414,7 @@ errors++;
 if(data.concurrencyLimit !== undefined){
 let data9 = data.concurrencyLimit;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err14 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema65.properties.concurrencyLimit.type,parentSchema:schema65.properties.concurrencyLimit,data:data9};
+const err14 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema67.properties.concurrencyLimit.type,parentSchema:schema67.properties.concurrencyLimit,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3320,7 +3425,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 < 1 || isNaN(data9)){
-const err15 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema65.properties.concurrencyLimit,data:data9};
+const err15 = {instancePath:instancePath+"/concurrencyLimit",schemaPath:"#/properties/concurrencyLimit/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema67.properties.concurrencyLimit,data:data9};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3338,7 +3443,7 @@ for(const key1 in data10){
 const _errs25 = errors;
 if(typeof key1 === "string"){
 if(!pattern46.test(key1)){
-const err16 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema79,data:key1,propertyName:key1};
+const err16 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema81,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3349,7 +3454,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema79.type,parentSchema:schema79,data:key1,propertyName:key1};
+const err17 = {instancePath:instancePath+"/env",schemaPath:"#/definitions/envName/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data:key1,propertyName:key1};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3360,7 +3465,7 @@ errors++;
 }
 var valid8 = _errs25 === errors;
 if(!valid8){
-const err18 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema65.properties.env.propertyNames,parentSchema:schema65.properties.env,data:data10};
+const err18 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key1},message:"property name must be valid",schema:schema67.properties.env.propertyNames,parentSchema:schema67.properties.env,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3378,7 +3483,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err19 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.properties.env.type,parentSchema:schema65.properties.env,data:data10};
+const err19 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.properties.env.type,parentSchema:schema67.properties.env,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3390,7 +3495,7 @@ errors++;
 }
 }
 else {
-const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema65.type,parentSchema:schema65,data};
+const err20 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema67.type,parentSchema:schema67,data};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3409,7 +3514,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.name === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema63.required,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3419,7 +3524,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.env === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "env"},message:"must have required property '"+"env"+"'",schema:schema63.required,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3429,7 +3534,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.source === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "source"},message:"must have required property '"+"source"+"'",schema:schema63.required,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -3439,7 +3544,7 @@ vErrors.push(err2);
 errors++;
 }
 if(data.entrypoint === undefined){
-const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entrypoint"},message:"must have required property '"+"entrypoint"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err3 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "entrypoint"},message:"must have required property '"+"entrypoint"+"'",schema:schema63.required,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -3449,7 +3554,7 @@ vErrors.push(err3);
 errors++;
 }
 if(data.pool === undefined){
-const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema61.required,parentSchema:schema61,data};
+const err4 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "pool"},message:"must have required property '"+"pool"+"'",schema:schema63.required,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3460,7 +3565,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((((key0 === "name") || (key0 === "env")) || (key0 === "source")) || (key0 === "entrypoint")) || (key0 === "pool")) || (key0 === "deployments"))){
-const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema61,data};
+const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3524,7 +3629,7 @@ if(data.source !== undefined){
 let data2 = data.source;
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema61.properties.source,data:data2};
+const err10 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema63.properties.source,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3535,7 +3640,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.source.type,parentSchema:schema61.properties.source,data:data2};
+const err11 = {instancePath:instancePath+"/source",schemaPath:"#/properties/source/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.source.type,parentSchema:schema63.properties.source,data:data2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3549,7 +3654,7 @@ if(data.entrypoint !== undefined){
 let data3 = data.entrypoint;
 if(typeof data3 === "string"){
 if(!pattern41.test(data3)){
-const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema61.properties.entrypoint,data:data3};
+const err12 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/pattern",keyword:"pattern",params:{pattern: "^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^(?!/)(?!(.*/)?\\.\\.(/|:))[^:\\s]+\\.py:[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema63.properties.entrypoint,data:data3};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3560,7 +3665,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema61.properties.entrypoint.type,parentSchema:schema61.properties.entrypoint,data:data3};
+const err13 = {instancePath:instancePath+"/entrypoint",schemaPath:"#/properties/entrypoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema63.properties.entrypoint.type,parentSchema:schema63.properties.entrypoint,data:data3};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3607,7 +3712,7 @@ errors = vErrors.length;
 }
 }
 else {
-const err16 = {instancePath:instancePath+"/deployments",schemaPath:"#/properties/deployments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema61.properties.deployments.type,parentSchema:schema61.properties.deployments,data:data5};
+const err16 = {instancePath:instancePath+"/deployments",schemaPath:"#/properties/deployments/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema63.properties.deployments.type,parentSchema:schema63.properties.deployments,data:data5};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3619,7 +3724,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema61.type,parentSchema:schema61,data};
+const err17 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema63.type,parentSchema:schema63,data};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -4380,7 +4485,7 @@ for(let i6=0; i6<len5; i6++){
 let data32 = data31[i6];
 if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
 if(data32.reason === undefined){
-const err55 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema80.required,parentSchema:schema80,data:data32};
+const err55 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema82.required,parentSchema:schema82,data:data32};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -4391,7 +4496,7 @@ errors++;
 }
 for(const key8 in data32){
 if(!((((key8 === "node") || (key8 === "resource")) || (key8 === "fields")) || (key8 === "reason"))){
-const err56 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema80,data:data32};
+const err56 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema82,data:data32};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -4405,7 +4510,7 @@ if(data32.node !== undefined){
 let data33 = data32.node;
 if(typeof data33 === "string"){
 if(func4(data33) < 1){
-const err57 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema80.properties.node,data:data33};
+const err57 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.node,data:data33};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -4416,7 +4521,7 @@ errors++;
 }
 }
 else {
-const err58 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.node.type,parentSchema:schema80.properties.node,data:data33};
+const err58 = {instancePath:instancePath+"/drift/ignore/" + i6+"/node",schemaPath:"#/definitions/driftIgnoreRule/properties/node/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.node.type,parentSchema:schema82.properties.node,data:data33};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -4430,7 +4535,7 @@ if(data32.resource !== undefined){
 let data34 = data32.resource;
 if(typeof data34 === "string"){
 if(func4(data34) < 1){
-const err59 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema80.properties.resource,data:data34};
+const err59 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.resource,data:data34};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4441,7 +4546,7 @@ errors++;
 }
 }
 else {
-const err60 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.resource.type,parentSchema:schema80.properties.resource,data:data34};
+const err60 = {instancePath:instancePath+"/drift/ignore/" + i6+"/resource",schemaPath:"#/definitions/driftIgnoreRule/properties/resource/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.resource.type,parentSchema:schema82.properties.resource,data:data34};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4455,7 +4560,7 @@ if(data32.fields !== undefined){
 let data35 = data32.fields;
 if(Array.isArray(data35)){
 if(data35.length < 1){
-const err61 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema80.properties.fields,data:data35};
+const err61 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema82.properties.fields,data:data35};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4469,7 +4574,7 @@ for(let i7=0; i7<len6; i7++){
 let data36 = data35[i7];
 if(typeof data36 === "string"){
 if(func4(data36) < 1){
-const err62 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema80.properties.fields.items,data:data36};
+const err62 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.fields.items,data:data36};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4480,7 +4585,7 @@ errors++;
 }
 }
 else {
-const err63 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.fields.items.type,parentSchema:schema80.properties.fields.items,data:data36};
+const err63 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields/" + i7,schemaPath:"#/definitions/driftIgnoreRule/properties/fields/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.fields.items.type,parentSchema:schema82.properties.fields.items,data:data36};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4492,7 +4597,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema80.properties.fields.type,parentSchema:schema80.properties.fields,data:data35};
+const err64 = {instancePath:instancePath+"/drift/ignore/" + i6+"/fields",schemaPath:"#/definitions/driftIgnoreRule/properties/fields/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema82.properties.fields.type,parentSchema:schema82.properties.fields,data:data35};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4506,7 +4611,7 @@ if(data32.reason !== undefined){
 let data37 = data32.reason;
 if(typeof data37 === "string"){
 if(func4(data37) < 1){
-const err65 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema80.properties.reason,data:data37};
+const err65 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema82.properties.reason,data:data37};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4517,7 +4622,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema80.properties.reason.type,parentSchema:schema80.properties.reason,data:data37};
+const err66 = {instancePath:instancePath+"/drift/ignore/" + i6+"/reason",schemaPath:"#/definitions/driftIgnoreRule/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema82.properties.reason.type,parentSchema:schema82.properties.reason,data:data37};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4529,7 +4634,7 @@ errors++;
 }
 }
 else {
-const err67 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema80.type,parentSchema:schema80,data:data32};
+const err67 = {instancePath:instancePath+"/drift/ignore/" + i6,schemaPath:"#/definitions/driftIgnoreRule/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema82.type,parentSchema:schema82,data:data32};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4579,13 +4684,13 @@ return errors === 0;
 }
 
 export const branch0 = validate58;
-const schema81 = {"type":"string"};
+const schema83 = {"type":"string"};
 
 function validate58(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "string"){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema81.type,parentSchema:schema81,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema83.type,parentSchema:schema83,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4599,13 +4704,13 @@ return errors === 0;
 }
 
 export const branch1 = validate59;
-const schema82 = {"type":"number"};
+const schema84 = {"type":"number"};
 
 function validate59(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!((typeof data == "number") && (isFinite(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema82.type,parentSchema:schema82,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema84.type,parentSchema:schema84,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4619,13 +4724,13 @@ return errors === 0;
 }
 
 export const branch2 = validate60;
-const schema83 = {"type":"boolean"};
+const schema85 = {"type":"boolean"};
 
 function validate60(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data !== "boolean"){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema83.type,parentSchema:schema83,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema85.type,parentSchema:schema85,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4639,7 +4744,7 @@ return errors === 0;
 }
 
 export const branch3 = validate61;
-const schema84 = {"$ref":"cluster#/definitions/secretRef"};
+const schema86 = {"$ref":"cluster#/definitions/secretRef"};
 
 function validate61(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4708,14 +4813,14 @@ return errors === 0;
 }
 
 export const branch4 = validate62;
-const schema86 = {"format":"ipv4"};
+const schema88 = {"format":"ipv4"};
 
 function validate62(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats0.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema86,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema88,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4730,14 +4835,14 @@ return errors === 0;
 }
 
 export const branch5 = validate63;
-const schema87 = {"format":"ipv6"};
+const schema89 = {"format":"ipv6"};
 
 function validate63(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats2.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema87,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "ipv6"},message:"must match format \""+"ipv6"+"\"",schema:"ipv6",parentSchema:schema89,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4752,14 +4857,14 @@ return errors === 0;
 }
 
 export const branch6 = validate64;
-const schema88 = {"format":"hostname"};
+const schema90 = {"format":"hostname"};
 
 function validate64(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(typeof data === "string"){
 if(!(formats4.test(data))){
-const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema88,data};
+const err0 = {instancePath,schemaPath:"#/format",keyword:"format",params:{format: "hostname"},message:"must match format \""+"hostname"+"\"",schema:"hostname",parentSchema:schema90,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -4774,7 +4879,7 @@ return errors === 0;
 }
 
 export const branch7 = validate65;
-const schema89 = {"$ref":"cluster#/definitions/postgresqlDatabase"};
+const schema91 = {"$ref":"cluster#/definitions/postgresqlDatabase"};
 
 function validate66(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -4831,7 +4936,7 @@ vErrors.push(err4);
 errors++;
 }
 for(const key0 in data){
-if(!((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port"))){
+if(!(((((((key0 === "type") || (key0 === "packages")) || (key0 === "name")) || (key0 === "user")) || (key0 === "password")) || (key0 === "port")) || (key0 === "backups"))){
 const err5 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema34,data};
 if(vErrors === null){
 vErrors = [err5];
@@ -5027,14 +5132,66 @@ errors++;
 }
 }
 }
-}
-else {
-const err21 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(data.backups !== undefined){
+let data7 = data.backups;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(key2 === "keep")){
+const err21 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data7};
 if(vErrors === null){
 vErrors = [err21];
 }
 else {
 vErrors.push(err21);
+}
+errors++;
+}
+}
+if(data7.keep !== undefined){
+let data8 = data7.keep;
+if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
+const err22 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err22];
+}
+else {
+vErrors.push(err22);
+}
+errors++;
+}
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err23 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data8};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err24 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data7};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
+}
+errors++;
+}
+}
+}
+else {
+const err25 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema34.type,parentSchema:schema34,data};
+if(vErrors === null){
+vErrors = [err25];
+}
+else {
+vErrors.push(err25);
 }
 errors++;
 }
@@ -5055,14 +5212,14 @@ return errors === 0;
 }
 
 export const branch8 = validate68;
-const schema95 = {"$ref":"cluster#/definitions/sqliteDatabase"};
+const schema98 = {"$ref":"cluster#/definitions/sqliteDatabase"};
 
 function validate69(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.type === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema39.required,parentSchema:schema39,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema40.required,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5072,8 +5229,8 @@ vErrors.push(err0);
 errors++;
 }
 for(const key0 in data){
-if(!((key0 === "type") || (key0 === "path"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
+if(!(((key0 === "type") || (key0 === "path")) || (key0 === "backups"))){
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema40,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5086,7 +5243,7 @@ errors++;
 if(data.type !== undefined){
 let data0 = data.type;
 if("sqlite" !== data0){
-const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema39.properties.type,data:data0};
+const err2 = {instancePath:instancePath+"/type",schemaPath:"#/properties/type/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema40.properties.type,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5121,14 +5278,66 @@ vErrors.push(err4);
 errors++;
 }
 }
-}
-else {
-const err5 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(data.backups !== undefined){
+let data2 = data.backups;
+if(data2 && typeof data2 == "object" && !Array.isArray(data2)){
+for(const key1 in data2){
+if(!(key1 === "keep")){
+const err5 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
 else {
 vErrors.push(err5);
+}
+errors++;
+}
+}
+if(data2.keep !== undefined){
+let data3 = data2.keep;
+if(!(((typeof data3 == "number") && (!(data3 % 1) && !isNaN(data3))) && (isFinite(data3)))){
+const err6 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.keep.type,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err6];
+}
+else {
+vErrors.push(err6);
+}
+errors++;
+}
+if((typeof data3 == "number") && (isFinite(data3))){
+if(data3 < 1 || isNaN(data3)){
+const err7 = {instancePath:instancePath+"/backups/keep",schemaPath:"#/definitions/databaseBackups/properties/keep/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.keep,data:data3};
+if(vErrors === null){
+vErrors = [err7];
+}
+else {
+vErrors.push(err7);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err8 = {instancePath:instancePath+"/backups",schemaPath:"#/definitions/databaseBackups/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data:data2};
+if(vErrors === null){
+vErrors = [err8];
+}
+else {
+vErrors.push(err8);
+}
+errors++;
+}
+}
+}
+else {
+const err9 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema40.type,parentSchema:schema40,data};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
 }
 errors++;
 }
@@ -5149,14 +5358,14 @@ return errors === 0;
 }
 
 export const branch9 = validate71;
-const schema98 = {"$ref":"cluster#/definitions/tlsInternal"};
+const schema102 = {"$ref":"cluster#/definitions/tlsInternal"};
 
 function validate71(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema48.required,parentSchema:schema48,data};
+const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema50.required,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5167,7 +5376,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema48,data};
+const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5180,7 +5389,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("internal" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema48.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsInternal/properties/mode/const",keyword:"const",params:{allowedValue: "internal"},message:"must be equal to constant",schema:"internal",parentSchema:schema50.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5192,7 +5401,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema48.type,parentSchema:schema48,data};
+const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsInternal/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema50.type,parentSchema:schema50,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5206,14 +5415,14 @@ return errors === 0;
 }
 
 export const branch10 = validate72;
-const schema100 = {"$ref":"cluster#/definitions/tlsFiles"};
+const schema104 = {"$ref":"cluster#/definitions/tlsFiles"};
 
 function validate73(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5223,7 +5432,7 @@ vErrors.push(err0);
 errors++;
 }
 if(data.certificate === undefined){
-const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err1 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "certificate"},message:"must have required property '"+"certificate"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5233,7 +5442,7 @@ vErrors.push(err1);
 errors++;
 }
 if(data.key === undefined){
-const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema44.required,parentSchema:schema44,data};
+const err2 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema46.required,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5244,7 +5453,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "mode") || (key0 === "certificate")) || (key0 === "key")) || (key0 === "ca"))){
-const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema44,data};
+const err3 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5257,7 +5466,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("files" !== data0){
-const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema44.properties.mode,data:data0};
+const err4 = {instancePath:instancePath+"/mode",schemaPath:"#/properties/mode/const",keyword:"const",params:{allowedValue: "files"},message:"must be equal to constant",schema:"files",parentSchema:schema46.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5344,7 +5553,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema44.type,parentSchema:schema44,data};
+const err11 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema46.type,parentSchema:schema46,data};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5370,14 +5579,14 @@ return errors === 0;
 }
 
 export const branch11 = validate75;
-const schema105 = {"$ref":"cluster#/definitions/tlsOff"};
+const schema109 = {"$ref":"cluster#/definitions/tlsOff"};
 
 function validate75(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.mode === undefined){
-const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema49.required,parentSchema:schema49,data};
+const err0 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/required",keyword:"required",params:{missingProperty: "mode"},message:"must have required property '"+"mode"+"'",schema:schema51.required,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5388,7 +5597,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(key0 === "mode")){
-const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema49,data};
+const err1 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5401,7 +5610,7 @@ errors++;
 if(data.mode !== undefined){
 let data0 = data.mode;
 if("off" !== data0){
-const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema49.properties.mode,data:data0};
+const err2 = {instancePath:instancePath+"/mode",schemaPath:"cluster#/definitions/tlsOff/properties/mode/const",keyword:"const",params:{allowedValue: "off"},message:"must be equal to constant",schema:"off",parentSchema:schema51.properties.mode,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5413,7 +5622,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema49.type,parentSchema:schema49,data};
+const err3 = {instancePath,schemaPath:"cluster#/definitions/tlsOff/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema51.type,parentSchema:schema51,data};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5427,14 +5636,14 @@ return errors === 0;
 }
 
 export const branch12 = validate76;
-const schema107 = {"$ref":"cluster#/definitions/cronSchedule"};
+const schema111 = {"$ref":"cluster#/definitions/cronSchedule"};
 
 function validate77(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.cron === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema69.required,parentSchema:schema69,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "cron"},message:"must have required property '"+"cron"+"'",schema:schema71.required,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5445,7 +5654,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "cron") || (key0 === "timezone")) || (key0 === "dayOr")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema69,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5459,7 +5668,7 @@ if(data.cron !== undefined){
 let data0 = data.cron;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema69.properties.cron,data:data0};
+const err2 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema71.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5470,7 +5679,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema69.properties.cron.type,parentSchema:schema69.properties.cron,data:data0};
+const err3 = {instancePath:instancePath+"/cron",schemaPath:"#/properties/cron/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema71.properties.cron.type,parentSchema:schema71.properties.cron,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5484,7 +5693,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5495,7 +5704,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.type,parentSchema:schema70,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.type,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5508,7 +5717,7 @@ errors++;
 if(data.dayOr !== undefined){
 let data2 = data.dayOr;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema69.properties.dayOr.type,parentSchema:schema69.properties.dayOr,data:data2};
+const err6 = {instancePath:instancePath+"/dayOr",schemaPath:"#/properties/dayOr/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.properties.dayOr.type,parentSchema:schema71.properties.dayOr,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5521,7 +5730,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.type,parentSchema:schema71,data:data3};
+const err7 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.type,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5533,7 +5742,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema69.type,parentSchema:schema69,data};
+const err8 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema71.type,parentSchema:schema71,data};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5559,14 +5768,14 @@ return errors === 0;
 }
 
 export const branch13 = validate79;
-const schema111 = {"$ref":"cluster#/definitions/intervalSchedule"};
+const schema115 = {"$ref":"cluster#/definitions/intervalSchedule"};
 
 function validate80(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.interval === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema72.required,parentSchema:schema72,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "interval"},message:"must have required property '"+"interval"+"'",schema:schema74.required,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5577,7 +5786,7 @@ errors++;
 }
 for(const key0 in data){
 if(!((((key0 === "interval") || (key0 === "anchorDate")) || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema72,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5594,7 +5803,7 @@ let valid1 = false;
 let passing0 = null;
 const _errs4 = errors;
 if(!(((typeof data0 == "number") && (!(data0 % 1) && !isNaN(data0))) && (isFinite(data0)))){
-const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema72.properties.interval.oneOf[0].type,parentSchema:schema72.properties.interval.oneOf[0],data:data0};
+const err2 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema74.properties.interval.oneOf[0].type,parentSchema:schema74.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5605,7 +5814,7 @@ errors++;
 }
 if((typeof data0 == "number") && (isFinite(data0))){
 if(data0 < 1 || isNaN(data0)){
-const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema72.properties.interval.oneOf[0],data:data0};
+const err3 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema74.properties.interval.oneOf[0],data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5655,7 +5864,7 @@ passing0 = 1;
 }
 }
 if(!valid1){
-const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema72.properties.interval.oneOf,parentSchema:schema72.properties.interval,data:data0};
+const err6 = {instancePath:instancePath+"/interval",schemaPath:"#/properties/interval/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema74.properties.interval.oneOf,parentSchema:schema74.properties.interval,data:data0};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5680,7 +5889,7 @@ if(data.anchorDate !== undefined){
 let data1 = data.anchorDate;
 if(typeof data1 === "string"){
 if(!(formats6.validate(data1))){
-const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema72.properties.anchorDate,data:data1};
+const err7 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema74.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5691,7 +5900,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.properties.anchorDate.type,parentSchema:schema72.properties.anchorDate,data:data1};
+const err8 = {instancePath:instancePath+"/anchorDate",schemaPath:"#/properties/anchorDate/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema74.properties.anchorDate.type,parentSchema:schema74.properties.anchorDate,data:data1};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -5705,7 +5914,7 @@ if(data.timezone !== undefined){
 let data2 = data.timezone;
 if(typeof data2 === "string"){
 if(func4(data2) < 1){
-const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70,data:data2};
+const err9 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72,data:data2};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -5716,7 +5925,7 @@ errors++;
 }
 }
 else {
-const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.type,parentSchema:schema70,data:data2};
+const err10 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.type,parentSchema:schema72,data:data2};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -5729,7 +5938,7 @@ errors++;
 if(data.active !== undefined){
 let data3 = data.active;
 if(typeof data3 !== "boolean"){
-const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.type,parentSchema:schema71,data:data3};
+const err11 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.type,parentSchema:schema73,data:data3};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -5741,7 +5950,7 @@ errors++;
 }
 }
 else {
-const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema72.type,parentSchema:schema72,data};
+const err12 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema74.type,parentSchema:schema74,data};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -5767,14 +5976,14 @@ return errors === 0;
 }
 
 export const branch14 = validate82;
-const schema116 = {"$ref":"cluster#/definitions/rruleSchedule"};
+const schema120 = {"$ref":"cluster#/definitions/rruleSchedule"};
 
 function validate83(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 if(data.rrule === undefined){
-const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema76.required,parentSchema:schema76,data};
+const err0 = {instancePath,schemaPath:"#/required",keyword:"required",params:{missingProperty: "rrule"},message:"must have required property '"+"rrule"+"'",schema:schema78.required,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5785,7 +5994,7 @@ errors++;
 }
 for(const key0 in data){
 if(!(((key0 === "rrule") || (key0 === "timezone")) || (key0 === "active"))){
-const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema76,data};
+const err1 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5799,7 +6008,7 @@ if(data.rrule !== undefined){
 let data0 = data.rrule;
 if(typeof data0 === "string"){
 if(func4(data0) < 1){
-const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema76.properties.rrule,data:data0};
+const err2 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema78.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -5810,7 +6019,7 @@ errors++;
 }
 }
 else {
-const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema76.properties.rrule.type,parentSchema:schema76.properties.rrule,data:data0};
+const err3 = {instancePath:instancePath+"/rrule",schemaPath:"#/properties/rrule/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema78.properties.rrule.type,parentSchema:schema78.properties.rrule,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -5824,7 +6033,7 @@ if(data.timezone !== undefined){
 let data1 = data.timezone;
 if(typeof data1 === "string"){
 if(func4(data1) < 1){
-const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema70,data:data1};
+const err4 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -5835,7 +6044,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema70.type,parentSchema:schema70,data:data1};
+const err5 = {instancePath:instancePath+"/timezone",schemaPath:"#/definitions/timezone/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema72.type,parentSchema:schema72,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -5848,7 +6057,7 @@ errors++;
 if(data.active !== undefined){
 let data2 = data.active;
 if(typeof data2 !== "boolean"){
-const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema71.type,parentSchema:schema71,data:data2};
+const err6 = {instancePath:instancePath+"/active",schemaPath:"#/definitions/scheduleActive/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema73.type,parentSchema:schema73,data:data2};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -5860,7 +6069,7 @@ errors++;
 }
 }
 else {
-const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema76.type,parentSchema:schema76,data};
+const err7 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema78.type,parentSchema:schema78,data};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -5886,13 +6095,13 @@ return errors === 0;
 }
 
 export const branch15 = validate85;
-const schema120 = {"type":"integer","minimum":1};
+const schema124 = {"type":"integer","minimum":1};
 
 function validate85(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
 let errors = 0;
 if(!(((typeof data == "number") && (!(data % 1) && !isNaN(data))) && (isFinite(data)))){
-const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema120.type,parentSchema:schema120,data};
+const err0 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema124.type,parentSchema:schema124,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -5903,7 +6112,7 @@ errors++;
 }
 if((typeof data == "number") && (isFinite(data))){
 if(data < 1 || isNaN(data)){
-const err1 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema120,data};
+const err1 = {instancePath,schemaPath:"#/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema124,data};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -5918,7 +6127,7 @@ return errors === 0;
 }
 
 export const branch16 = validate86;
-const schema121 = {"$ref":"cluster#/definitions/duration"};
+const schema125 = {"$ref":"cluster#/definitions/duration"};
 
 function validate86(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;

@@ -18,6 +18,8 @@ import { isUrlSource, localPath } from "./sources.js";
 
 export const DEFAULT_ROOT = "/opt/prefect";
 export const DEFAULT_SQLITE_PATH = "/var/lib/prefect/prefect.db";
+/** Backups of the server's database kept on the server node when `server.database.backups.keep` is unset. */
+export const DEFAULT_BACKUPS_KEPT = 5;
 const SSH_DEFAULTS = {
   user: "root",
   port: 22,
@@ -93,6 +95,7 @@ function server(spec: ClusterSpec): ResolvedServer {
   const db = s.database;
   const written = s.proxy?.tls ?? { mode: "internal" };
   const tls: ResolvedTls = written.mode === "files" ? { mode: "files", certificate: written.certificate, key: written.key, ca: written.ca ?? null } : written;
+  const backups = { keep: db.backups?.keep ?? DEFAULT_BACKUPS_KEPT };
   return {
     node: s.node,
     prefect: {
@@ -103,8 +106,8 @@ function server(spec: ClusterSpec): ResolvedServer {
     },
     database:
       db.type === "postgresql"
-        ? { type: "postgresql", packages: db.packages, name: db.name, user: db.user, password: db.password, port: db.port ?? DEFAULT_POSTGRES_PORT }
-        : { type: "sqlite", path: db.path ?? DEFAULT_SQLITE_PATH },
+        ? { type: "postgresql", packages: db.packages, name: db.name, user: db.user, password: db.password, port: db.port ?? DEFAULT_POSTGRES_PORT, backups }
+        : { type: "sqlite", path: db.path ?? DEFAULT_SQLITE_PATH, backups },
     proxy:
       s.proxy === undefined
         ? null

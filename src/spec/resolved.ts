@@ -54,9 +54,14 @@ export interface ResolvedArtifact {
   packages: string[];
 }
 
+/** How many backups of the server's database the server node keeps (the newest), ≥ 1. */
+export interface ResolvedBackups {
+  keep: number;
+}
+
 export type ResolvedDatabase =
-  | { type: "postgresql"; packages: string; name: string; user: string; password: SecretRef; port: number }
-  | { type: "sqlite"; path: string };
+  | { type: "postgresql"; packages: string; name: string; user: string; password: SecretRef; port: number; backups: ResolvedBackups }
+  | { type: "sqlite"; path: string; backups: ResolvedBackups };
 
 /** `files`: `ca` is the artifact with the CA that signed the certificate (the workers trust it), null when not given. */
 export type ResolvedTls = { mode: "internal" } | { mode: "files"; certificate: string; key: string; ca: string | null } | { mode: "off" };

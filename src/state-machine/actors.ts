@@ -6,7 +6,10 @@
  */
 import { fromPromise } from "xstate";
 import { ConnectError, RemoteCommandError } from "../errors.js";
+import type { RollbackReport } from "../executors/steps/runner.js";
 import type { Stage, Step } from "../planner/types.js";
+
+export type { RollbackReport };
 
 /**
  * How each stage is carried out on one node. Every method gets only that stage's steps (in plan
@@ -43,9 +46,13 @@ export interface Executors {
    * (fakes in tests).
    */
   record?(node: string, signal: AbortSignal): Promise<void>;
-  /** Switches the node back to its previous generation (links, units) and restarts what changed. */
-  rollback(node: string, signal: AbortSignal): Promise<void>;
+  /**
+   * Switches the node back to its previous generation (links, units, a database restored from its
+   * backup) and restarts what changed; may say what it did besides links, files and units.
+   */
+  rollback(node: string, signal: AbortSignal): Promise<RollbackReport | void>;
 }
+
 
 /** What a stage actor receives as `input`. */
 export interface StageInput {
@@ -86,7 +93,7 @@ export function actorsFrom(executors: Executors) {
     configure: stage("configure"),
     verify: stage("verify"),
     record: fromPromise<void, StageInput>(({ input, signal }) => executors.record?.(input.node, signal) ?? Promise.resolve()),
-    rollback: fromPromise<void, RollbackInput>(({ input, signal }) => executors.rollback(input.node, signal)),
+    rollback: fromPromise<RollbackReport, RollbackInput>(async ({ input, signal }) => (await executors.rollback(input.node, signal)) ?? { notes: [] }),
   };
 }
 
@@ -105,6 +112,6 @@ export function missingActors() {
     // Recording is optional (a machine given only the stage actors records nothing): it cannot
     // be reached without the stage actors, which fail loudly when missing.
     record: fromPromise<void, StageInput>(() => Promise.resolve()),
-    rollback: fromPromise<void, RollbackInput>(missing("rollback")),
+    rollback: fromPromise<RollbackReport, RollbackInput>(missing("rollback")),
   };
 }

@@ -24,7 +24,7 @@
  */
 import { assign, emit, setup } from "xstate";
 import type { NodePlan, Stage, Step } from "../planner/types.js";
-import { actorsFrom, isTransient, missingActors, type Executors, type RollbackInput, type StageInput } from "./actors.js";
+import { actorsFrom, isTransient, missingActors, type Executors, type RollbackInput, type RollbackReport, type StageInput } from "./actors.js";
 
 /** How transient errors are retried. */
 export interface RetryPolicy {
@@ -76,7 +76,17 @@ export type NodeResult =
       rollback: { generation: number; error: unknown } | null;
       message: string;
     }
-  | { node: string; status: "rolledBack"; stage: Stage; error: unknown; attempts: number; generation: number; message: string };
+  | {
+      node: string;
+      status: "rolledBack";
+      stage: Stage;
+      error: unknown;
+      attempts: number;
+      generation: number;
+      /** What the rollback did besides links, files and units (`database prefect restored from …`); also in `message`. */
+      restored: string[];
+      message: string;
+    };
 
 /**
  * The parts a node's run goes through: the stages, with install split around the rolling gate.
@@ -109,6 +119,8 @@ interface NodeContext {
   ran: Stage[];
   failure: { stage: Stage; error: unknown; attempts: number } | null;
   rollbackError: unknown;
+  /** The notes of the rollback that succeeded. */
+  restored: string[];
 }
 
 function groupByPhase(steps: readonly Step[]): Record<Phase, Step[]> {
@@ -177,6 +189,7 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
         failure: { stage: STAGE_OF[params.phase], error: (event as { error?: unknown }).error, attempts: context.failures + 1 },
       })),
       recordRollbackError: assign(({ event }) => ({ rollbackError: (event as { error?: unknown }).error })),
+      recordRollback: assign(({ event }) => ({ restored: (event as { output?: RollbackReport }).output?.notes ?? [] })),
       requestSlot: emit(({ context }) => ({ type: "slot.requested" as const, node: context.node })),
     },
     delays: {
@@ -230,6 +243,7 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
       ran: [],
       failure: null,
       rollbackError: null,
+      restored: [],
     }),
     initial: "idle",
     states: {
@@ -277,7 +291,7 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
             invoke: {
               src: "rollback",
               input: ({ context }): RollbackInput => ({ node: context.node, generation: context.generation ?? 0 }),
-              onDone: { target: "#node.rolledBack" },
+              onDone: { target: "#node.rolledBack", actions: "recordRollback" },
               onError: [
                 { guard: "canRetry", target: "backoff", actions: ["countFailure", { type: "announceRetry", params: { stage: "rollback" } }] },
                 { target: "#node.failed", actions: "recordRollbackError" },
@@ -303,7 +317,9 @@ export function defineNodeMachine(options: NodeMachineOptions = {}) {
             error: f.error,
             attempts: f.attempts,
             generation,
-            message: `rolled back to generation ${generation} after ${f.stage} failed${tries(f.attempts)}: ${describe(f.error)}`,
+            restored: context.restored,
+            // `rolled back to generation 3 (database prefect restored from /var/backups/…) after verify failed: …`
+            message: `rolled back to generation ${generation}${context.restored.length === 0 ? "" : ` (${context.restored.join("; ")})`} after ${f.stage} failed${tries(f.attempts)}: ${describe(f.error)}`,
           };
         },
       },

@@ -49,8 +49,9 @@ describe("renderPlan: fresh cluster", () => {
     expect(lines).toContain(server("packages pg-debs", "not installed"));
     expect(lines).toContain(server("database prefect", "not created by reconcile yet"));
     expect(lines).toContain(server("service prefect-server.service", "new unit"));
+    expect(lines).toContain(server("migration prefect-server", "prefect-env is new and database prefect is new: nothing to back up yet; migrate prefect"));
     expect(lines).toContain(server("link /opt/prefect/envs/prefect-env", `/opt/prefect/store/${A1}`));
-    expect(lines.filter((l) => /^ {2}[+~-] |^-\/\+ /.test(l))).toHaveLength(42);
+    expect(lines.filter((l) => /^ {2}[+~-] |^-\/\+ /.test(l))).toHaveLength(43);
     expect(lines.filter((l) => /^ {2}[~-] |^-\/\+ /.test(l))).toEqual([]);
   });
 
@@ -63,12 +64,14 @@ describe("renderPlan: fresh cluster", () => {
     expect(followers(lines, server("file /etc/prefect/server.env", "no such file"))).toEqual([
       "      --- /etc/prefect/server.env",
       "      +++ /etc/prefect/server.env",
-      "      @@ -0,0 +1,8 @@",
+      "      @@ -0,0 +1,10 @@",
       "      +# Managed by reconcile (cluster plant); local changes are overwritten.",
+      '      +PREFECT_API_DATABASE_MIGRATE_ON_START="false"',
       '      +PREFECT_HOME="/var/lib/prefect"',
       '      +PREFECT_SERVER_ANALYTICS_ENABLED="false"',
       '      +PREFECT_SERVER_API_HOST="127.0.0.1"',
       '      +PREFECT_SERVER_API_PORT="4200"',
+      '      +PREFECT_SERVER_DATABASE_MIGRATE_ON_START="false"',
       '      +PREFECT_SERVER_MEMO_STORE_PATH="/var/lib/prefect/memo_store.toml"',
       '      +PREFECT_UI_API_URL="https://prefect.internal/api"',
       '      +PREFECT_UI_STATIC_DIRECTORY="/var/lib/prefect/ui"',
@@ -84,7 +87,7 @@ describe("renderPlan: fresh cluster", () => {
       "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
       "    to send: 400.6 MiB; to unpack: about 629.4 MiB",
     ]);
-    expect(lines.at(-1)).toBe("Plan: 42 to add, 0 to change, 0 to destroy.");
+    expect(lines.at(-1)).toBe("Plan: 43 to add, 0 to change, 0 to destroy.");
     expect(lines.filter((l) => l.startsWith("Plan:") || l.startsWith("No changes"))).toHaveLength(1);
   });
 
@@ -119,7 +122,7 @@ describe("renderPlan: changes to a converged cluster", () => {
       '      +PREFECT_WORKER_QUERY_SECONDS="10"',
     ]);
     expect(lines).toContain("    (11 unchanged)");
-    expect(lines.filter((l) => l.startsWith("    no changes"))).toEqual(["    no changes (11 resources as declared)", "    no changes (15 resources as declared)"]);
+    expect(lines.filter((l) => l.startsWith("    no changes"))).toEqual(["    no changes (12 resources as declared)", "    no changes (15 resources as declared)"]);
     expect(lines.some((l) => l.includes("to send:"))).toBe(false);
     expect(lines.at(-1)).toBe("Plan: 0 to add, 2 to change, 0 to destroy.");
   });
@@ -203,7 +206,7 @@ describe("renderPlan: converged, unreachable, errored", () => {
   it("a converged cluster: one line per node and `No changes.`", () => {
     expect(rendered("converged")).toEqual([
       "node server (198.51.100.11) [server]",
-      "    no changes (11 resources as declared)",
+      "    no changes (12 resources as declared)",
       "",
       "node worker-1 (198.51.100.12) [worker]",
       "    no changes (13 resources as declared)",
@@ -262,7 +265,7 @@ describe("renderPlan: style", () => {
     expect(changed).toContain('      <add>+PREFECT_WORKER_QUERY_SECONDS="10"</add>');
     expect(changed).toContain("      <muted>--- /etc/prefect/worker.env</muted>");
     expect(changed).toContain("      <heading>@@ -2,4 +2,4 @@</heading>");
-    expect(changed).toContain("<muted>    no changes (11 resources as declared)</muted>");
+    expect(changed).toContain("<muted>    no changes (12 resources as declared)</muted>");
     expect(changed.at(-1)).toBe("Plan: 0 to add, 2 to change, 0 to destroy.");
 
     const fresh = renderPlan(planOf("fresh-cluster"), { style: tagged });
@@ -306,6 +309,6 @@ describe("renderPlan: not enough disk", () => {
       "<warning>  warning: not enough disk: /opt/prefect/store (mounted at /opt/prefect/store) has 572.2 MiB free, about 629.4 MiB needed to receive and unpack (with a safety margin of 57.2 MiB)</warning>",
     );
     expect(text.filter((l) => l.includes("not enough disk"))).toHaveLength(1);
-    expect(text.at(-1)).toBe("Plan: 3 to add, 7 to change, 0 to destroy.");
+    expect(text.at(-1)).toBe("Plan: 3 to add, 8 to change, 0 to destroy.");
   });
 });

@@ -178,7 +178,7 @@ describe("a file read from another node at apply time", () => {
     for (const s of [steps[0], steps[2]]) expect(s?.detail.kind === "file" && "content" in s.detail ? s.detail.content : null).toEqual({ type: "text", text: readFileSync(root, "utf8") });
     expect(steps[1]).toBe(other);
     // The step's script then carries it on stdin.
-    const script = stepScript(steps[0]!, { root: "/opt/prefect", cluster: "c", journalDir: "/j", secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 }, "w1");
+    const script = stepScript(steps[0]!, { root: "/opt/prefect", cluster: "c", generation: 1, journalDir: "/j", secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 }, "w1");
     expect(script?.stdin).toBe(readFileSync(root, "utf8"));
   });
 
@@ -191,6 +191,6 @@ describe("a file read from another node at apply time", () => {
   });
 
   it("a step whose remote content was never read is refused, not written empty", () => {
-    expect(() => stepScript(remoteStep("/x"), { root: "/opt/prefect", cluster: "c", journalDir: "/j", secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 }, "w1")).toThrow(/was not read before the step/);
+    expect(() => stepScript(remoteStep("/x"), { root: "/opt/prefect", cluster: "c", generation: 1, journalDir: "/j", secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 }, "w1")).toThrow(/was not read before the step/);
   });
 });

@@ -35,7 +35,7 @@ describe("databaseSql", () => {
 });
 
 describe("the database step on a node", () => {
-  const context = { root: "/nowhere", cluster: "c", journalDir: "/nowhere/j", secrets: new Map([["PG_PASSWORD", new Sensitive(PASSWORD)]]), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 };
+  const context = { root: "/nowhere", cluster: "c", generation: 1, journalDir: "/nowhere/j", secrets: new Map([["PG_PASSWORD", new Sensitive(PASSWORD)]]), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 };
   const step: Step = {
     id: "srv/configure/database:prefect",
     node: "srv",
@@ -78,7 +78,7 @@ describe("the database step on a node", () => {
 });
 
 describe("deletes are told by the action", () => {
-  const context = { root: "/r", cluster: "c", journalDir: "/j", secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 };
+  const context = { root: "/r", cluster: "c", generation: 1, journalDir: "/j", secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 };
   const base = { node: "n", stage: "configure" as const, dependsOn: [], facts: [], bytes: null };
   it("a file, a link and a service each get their removal script", () => {
     const file = stepScript({ ...base, id: "n/configure/file:/etc/x", address: "file:/etc/x", action: "delete", detail: { kind: "file", path: "/etc/x" } }, context, "n");

@@ -147,7 +147,7 @@ describe("the packages step with stand-in apt-get and dpkg", () => {
     const saved = process.env.PATH;
     process.env.PATH = path;
     try {
-      return await runNodeSteps([step], { transport: new LocalTransport("n1"), root: n.root, cluster: "c", journalDir: join(n.dir, "journal"), secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 }).then(
+      return await runNodeSteps([step], { transport: new LocalTransport("n1"), root: n.root, cluster: "c", generation: 1, journalDir: join(n.dir, "journal"), secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 }).then(
         () => null,
         (e: unknown) => e,
       );

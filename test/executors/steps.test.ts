@@ -438,7 +438,7 @@ describe("runNodeSteps", () => {
     }
   }
   const step = (stage: Step["stage"], address: Address, detail: StepDetail): Step => ({ id: `n1/${stage}/${address}`, node: "n1", stage, action: "create", address, dependsOn: [], facts: [], bytes: null, detail });
-  const context = (transport: LocalTransport, journalDir: string) => ({ transport, root: "/nowhere", cluster: "c", journalDir, secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 });
+  const context = (transport: LocalTransport, journalDir: string) => ({ transport, root: "/nowhere", cluster: "c", generation: 1, journalDir, secrets: new Map(), transferSha: () => "", pixiUnpack: null, settleSeconds: 0, probeTimeoutSeconds: 5 });
 
   it("runs a stage's steps as ONE `sh -s`, a file's content reaching its step as the script's input", async () => {
     const dir = temp();

@@ -287,11 +287,14 @@ EMPTY=""
     const env = serverEnv(c);
     expect(env.plain.entries).toEqual([
       ["PREFECT_API_DATABASE_CONNECTION_URL", "sqlite+aiosqlite:////var/lib/prefect/prefect.db"],
+      // The migration step migrates the database; the server must not at start (2.x/3.0 name, then 3.x).
+      ["PREFECT_API_DATABASE_MIGRATE_ON_START", "false"],
       ["PREFECT_HOME", "/var/lib/prefect"],
       ["PREFECT_LOGGING_LEVEL", "DEBUG"],
       ["PREFECT_SERVER_ANALYTICS_ENABLED", "false"],
       ["PREFECT_SERVER_API_HOST", "0.0.0.0"],
       ["PREFECT_SERVER_API_PORT", "4300"],
+      ["PREFECT_SERVER_DATABASE_MIGRATE_ON_START", "false"],
       ["PREFECT_SERVER_MEMO_STORE_PATH", "/var/lib/prefect/memo_store.toml"],
       ["PREFECT_UI_API_URL", "https://ui.example/api"],
       ["PREFECT_UI_STATIC_DIRECTORY", "/var/lib/prefect/ui"],

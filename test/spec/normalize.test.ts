@@ -36,7 +36,7 @@ describe("normalize", () => {
     expect(c.server).toEqual({
       node: "node-1",
       prefect: { env: "prefect-env", port: 4200, settings: {}, authString: null },
-      database: { type: "sqlite", path: "/var/lib/prefect/prefect.db" },
+      database: { type: "sqlite", path: "/var/lib/prefect/prefect.db", backups: { keep: 5 } },
       proxy: null,
     });
     expect(c.artifacts["prefect-env"]).toEqual({
@@ -72,6 +72,11 @@ describe("normalize", () => {
     expect(c.secretsFile).toBe("/work/secrets.env");
     const home = resolved(fixture("valid/minimal.yaml").replace("nodes:", "ssh:\n  identityFile: ~/.ssh/id_ed25519\nnodes:"));
     expect(home.nodes[0]?.ssh.identityFile).toBe("/home/ops/.ssh/id_ed25519");
+  });
+
+  it("keeps the declared number of database backups, 5 when unset", () => {
+    expect(resolved(fixture("valid/full.yaml")).server.database.backups).toEqual({ keep: 3 });
+    expect(resolved(fixture("base.yaml")).server.database.backups).toEqual({ keep: 5 });
   });
 
   it("adds Prefect's default queue unless declared, keeping declared order", () => {

@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { createActor, fromPromise, SimulatedClock, toPromise } from "xstate";
 import { ConnectError, RemoteCommandError, type ConnectCategory } from "../../src/errors.js";
 import type { Stage } from "../../src/planner/types.js";
-import { isTransient, type RollbackInput, type StageInput } from "../../src/state-machine/actors.js";
+import { isTransient, type RollbackInput, type RollbackReport, type StageInput } from "../../src/state-machine/actors.js";
 import { createNodeMachine, defineNodeMachine, nodeMachine, retryDelayMs, type NodeMachineEmitted } from "../../src/state-machine/node-machine.js";
+import { outcomeLines } from "../../src/display/events.js";
 import { deferred, FakeExecutors, flush, FULL, nodePlan } from "./helpers.js";
 
 const closed = () => new ConnectError("n1", "closed", "connection closed");
@@ -19,7 +20,10 @@ describe("node machine", () => {
         install: record("install"),
         configure: record("configure"),
         verify: record("verify"),
-        rollback: fromPromise<void, RollbackInput>(async () => void seen.push({ stage: "rollback", input: { node: "?", steps: [] } })),
+        rollback: fromPromise<RollbackReport, RollbackInput>(async () => {
+          seen.push({ stage: "rollback", input: { node: "?", steps: [] } });
+          return { notes: [] };
+        }),
       },
     });
     const plan = nodePlan("n1", { stage: 1, transfer: 2, install: 1, configure: 3, verify: 1 });
@@ -144,6 +148,16 @@ describe("node machine", () => {
       expect(fake.stagesOf("n1")).toEqual(["stage", "transfer", "install", "configure", "verify", "rollback"]);
       expect(result).toMatchObject({ node: "n1", status: "rolledBack", stage: "verify", generation: 7, attempts: 1 });
       expect(result.message).toBe("rolled back to generation 7 after verify failed: node n1: prefect-server.service is not active");
+    });
+
+    it("says what the rollback restored besides links and files (a database from its backup)", async () => {
+      const fake = failAt("verify", new RemoteCommandError("n1", "exit", "prefect-server.service is not active"));
+      const backup = "/var/backups/reconcile/plant-prefect-20261206T124400Z-g8.dump";
+      const machine = createNodeMachine({ ...fake, rollback: async () => ({ notes: [`database prefect restored from ${backup}`] }) });
+      const result = await toPromise(createActor(machine, { input: { plan: nodePlan("n1", FULL), generation: 7 } }).start());
+      expect(result).toMatchObject({ status: "rolledBack", generation: 7, restored: [`database prefect restored from ${backup}`] });
+      expect(result.message).toBe(`rolled back to generation 7 (database prefect restored from ${backup}) after verify failed: node n1: prefect-server.service is not active`);
+      expect(outcomeLines(result)).toEqual([`node n1: ${result.message}`]);
     });
 
     it.each(["install", "configure"] as const)("rolls back a failed %s", async (stage) => {

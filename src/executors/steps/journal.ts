@@ -5,8 +5,10 @@
  * generation. Also the script that drops the journals no longer needed once a generation is recorded.
  */
 import { posix } from "node:path";
-import { STATE_DIR } from "../../facts/layout.js";
+import { SERVICE_USER, STATE_DIR } from "../../facts/layout.js";
 import { shellQuote as q } from "../../facts/shell.js";
+import { SERVER_UNIT } from "../../planner/templates.js";
+import { MARKER_PREFIX } from "../remote-script.js";
 
 /** Where the undo journals live: one folder per generation, 0700 (they hold copies of secret files). */
 export const ROLLBACK_ROOT = `${STATE_DIR}/rollback`;
@@ -28,15 +30,22 @@ export const rollbackDir = (generation: number, stateDir: string = STATE_DIR) =>
  *   remove-link PATH            PATH was no link
  *   enable UNIT                 UNIT was enabled (the generation disables it)
  *   disable UNIT                UNIT was not enabled (the generation enables it)
- *   once KIND KEY               KIND (file, link, enable, disable) of KEY is journaled already in
- *                               this generation (KIND is a plain word); the replay skips it
+ *   restore-db postgresql DB OWNER FILE
+ *                               database DB (owned by role OWNER) is dropped, made again and
+ *                               restored from the pg_dump archive FILE (as postgres)
+ *   restore-db sqlite PATH FILE the SQLite database PATH is replaced by the copy FILE (owned by the
+ *                               service user; its -wal and -shm removed)
+ *                               Both stop the Prefect server first, and print a marker line (see
+ *                               {@link RESTORED_MARKER}) on stdout; the type is a plain word.
+ *   once KIND KEY               KIND (file, link, enable, disable, db) of KEY is journaled already
+ *                               in this generation (KIND is a plain word); the replay skips it
  * `services` (replayed newest first, after the undo and a daemon-reload):
  *   restart UNIT                UNIT was active
  *   reload UNIT                 UNIT was active and the generation only reloaded it: it reads its
  *                               old files again (`systemctl reload-or-restart`: started if it died)
  *   stop UNIT                   UNIT was not active
- * Step scripts append records whose values are known here as constant text; the only value read
- * on the node, a link's old target, goes from `readlink -n` straight through `base64 -w0`.
+ * Step scripts append records whose values are known here as constant text; the only values made
+ * on the node, a link's old target and a backup's file name, go straight through `base64 -w0`.
  * One fixed script ({@link rollbackScript}) reads the records and carries them out.
  */
 const UNDO = "undo";
@@ -47,9 +56,39 @@ const backupPath = (journalDir: string, path: string) => `${journalDir}/files${p
 
 type UndoOperation = "restore-file" | "remove-file" | "restore-link" | "remove-link" | "enable" | "disable";
 type ServiceOperation = "restart" | "reload" | "stop";
-type JournalKind = "file" | "link" | "enable" | "disable";
+type JournalKind = "file" | "link" | "enable" | "disable" | "db";
 
-const base64 = (value: string) => Buffer.from(value, "utf8").toString("base64");
+/**
+ * What the replay prints on stdout for each database it restored:
+ * `@@reconcile-restored-db <type> <base64 database name or path> <base64 backup file>`
+ * ({@link parseRestoredMarkers} reads it back).
+ */
+export const RESTORED_MARKER = `${MARKER_PREFIX}restored-db`;
+
+/** A database the replay restored, as its marker line says. */
+export interface RestoredDatabase {
+  type: "postgresql" | "sqlite";
+  /** The PostgreSQL database's name, or the SQLite file's path. */
+  database: string;
+  backup: string;
+}
+
+/** The databases a replay's output says it restored, in the order it restored them. */
+export function parseRestoredMarkers(stdout: string): RestoredDatabase[] {
+  const out: RestoredDatabase[] = [];
+  const line = new RegExp(`^${RESTORED_MARKER} (postgresql|sqlite) ([A-Za-z0-9+/=]+) ([A-Za-z0-9+/=]+)$`, "gm");
+  for (const m of stdout.matchAll(line)) {
+    out.push({ type: m[1] as RestoredDatabase["type"], database: Buffer.from(m[2]!, "base64").toString("utf8"), backup: Buffer.from(m[3]!, "base64").toString("utf8") });
+  }
+  return out;
+}
+
+/** `database prefect restored from /var/backups/reconcile/…`, for the rollback's outcome. */
+export function describeRestored(r: RestoredDatabase): string {
+  return `${r.type === "postgresql" ? `database ${r.database}` : `SQLite database ${r.database}`} restored from ${r.backup}`;
+}
+
+export const base64 = (value: string) => Buffer.from(value, "utf8").toString("base64");
 /** One journal record with values known here: `<operation> <base64 value>...`. */
 export const journalRecord = (operation: UndoOperation | ServiceOperation, ...values: string[]) => [operation, ...values.map(base64)].join(" ");
 
@@ -130,25 +169,77 @@ decode() {
   v=${"$"}{v%.}
   [ -n "$v" ] && [ "$(printf '%s' "$v" | base64 -w0)" = "$1" ]
 }
-# v is a path ($1 = path) or a unit name ($1 = unit).
+# v is a path ($1 = path), a unit name ($1 = unit) or a PostgreSQL name on one line ($1 = name).
 valid() {
-  case $1:$v in path:/*) return 0 ;; unit:-* | unit:*/*) return 1 ;; unit:*) return 0 ;; esac
+  case $1:$v in path:/*) return 0 ;; unit:-* | unit:*/*) return 1 ;; unit:*) return 0 ;; name:*"$NL"*) return 1 ;; name:*) return 0 ;; esac
   return 1
+}
+NL='
+'
+# A PostgreSQL identifier, double-quoted ("" inside), and a connection string naming database $1
+# (single-quoted, \ and ' escaped), so no name is ever taken for SQL, an option or a conninfo.
+pg_ident() { printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')"; }
+pg_conninfo() { printf "dbname='%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g")"; }
+# The Prefect server stops before its database is put back (it may run the new environment).
+stop_server() { systemctl stop ${SERVER_UNIT} 2>/dev/null || ! systemctl is-active --quiet ${SERVER_UNIT}; }
+# Database $1 owned by $2 dropped, made again (from template0, as pg_restore wants: nothing that
+# template1 may hold clashes) and restored from archive $3, as postgres. The archive is root's:
+# pg_restore reads it on its stdin.
+restore_pg() {
+  db=$(pg_ident "$1") && owner=$(pg_ident "$2") && info=$(pg_conninfo "$1") || return 1
+  printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s OWNER %s TEMPLATE template0;\n' "$db" "$db" "$owner" |
+    (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres) &&
+    (cd / && runuser -u postgres -- pg_restore --exit-on-error --single-transaction --no-password -d "$info") < "$3"
+}
+# SQLite file $1 replaced by copy $2 in one rename, the service user's; its -wal and -shm (of the
+# database it replaces) go first.
+restore_sqlite() {
+  cp -- "$2" "$1.reconcile-rb" && chown ${SERVICE_USER}:${SERVICE_USER} "$1.reconcile-rb" && chmod 0600 "$1.reconcile-rb" &&
+    rm -f -- "$1-wal" "$1-shm" && mv -f -- "$1.reconcile-rb" "$1"
+}
+# restore-db, as undo_record: $1 check or apply, $2 where, $4 the type, $5... its values.
+restore_db() {
+  case $4 in
+    postgresql)
+      [ -n "$7" ] && [ -z "$8" ] || { say "$2: restore-db postgresql takes a database, its owner and a backup file"; return 1; }
+      decode "$5" && valid name || { say "$2: '$5' is not the base64 of a database name"; return 1; }
+      name=$v
+      decode "$6" && valid name || { say "$2: '$6' is not the base64 of a role name"; return 1; }
+      owner_name=$v
+      file_b64=$7 ;;
+    sqlite)
+      [ -n "$6" ] && [ -z "$7$8" ] || { say "$2: restore-db sqlite takes a database file and a backup file"; return 1; }
+      decode "$5" && valid path || { say "$2: '$5' is not the base64 of a path"; return 1; }
+      name=$v
+      file_b64=$6 ;;
+    *) say "$2: unknown database type '$4'"; return 1 ;;
+  esac
+  decode "$file_b64" && valid path || { say "$2: '$file_b64' is not the base64 of a path"; return 1; }
+  file=$v
+  if [ "$1" = check ]; then
+    [ -f "$file" ] || { say "$2: the backup $file of $name is missing"; return 1; }
+    return 0
+  fi
+  stop_server || { say "$2: could not stop ${SERVER_UNIT} to restore $name"; return 1; }
+  if [ "$4" = postgresql ]; then restore_pg "$name" "$owner_name" "$file"; else restore_sqlite "$name" "$file"; fi ||
+    { say "$2: could not restore $name from $file"; return 1; }
+  printf '%s %s %s %s\n' ${q(RESTORED_MARKER)} "$4" "$5" "$file_b64"
 }
 # One record of the undo file: $1 check or apply, $2 where it is, $3 the operation, $4... its values.
 undo_record() {
   case $3 in
     once)
-      case $4 in file | link | enable | disable) ;; *) say "$2: unknown kind '$4'"; return 1 ;; esac
-      [ -n "$5" ] && [ -z "$6" ] || { say "$2: once takes a kind and one value"; return 1; }
+      case $4 in file | link | enable | disable | db) ;; *) say "$2: unknown kind '$4'"; return 1 ;; esac
+      [ -n "$5" ] && [ -z "$6$7$8" ] || { say "$2: once takes a kind and one value"; return 1; }
       decode "$5" || { say "$2: '$5' is not the base64 of a key"; return 1; }
       return 0 ;;
     restore-link)
-      [ -n "$4" ] && [ -n "$5" ] && [ -z "$6" ] || { say "$2: restore-link takes two values"; return 1; }
+      [ -n "$4" ] && [ -n "$5" ] && [ -z "$6$7$8" ] || { say "$2: restore-link takes two values"; return 1; }
       decode "$5" || { say "$2: '$5' is not the base64 of a link target"; return 1; }
       t=$v ;;
+    restore-db) restore_db "$@"; return ;;
     restore-file | remove-file | remove-link | enable | disable)
-      [ -n "$4" ] && [ -z "$5$6" ] || { say "$2: $3 takes one value"; return 1; } ;;
+      [ -n "$4" ] && [ -z "$5$6$7$8" ] || { say "$2: $3 takes one value"; return 1; } ;;
     *) say "$2: unknown operation '$3'"; return 1 ;;
   esac
   case $3 in enable | disable) kind=unit ;; *) kind=path ;; esac
@@ -168,7 +259,7 @@ undo_record() {
 # One record of the services file, as undo_record.
 service_record() {
   case $3 in restart | reload | stop) ;; *) say "$2: unknown operation '$3'"; return 1 ;; esac
-  [ -n "$4" ] && [ -z "$5$6" ] || { say "$2: $3 takes one value"; return 1; }
+  [ -n "$4" ] && [ -z "$5$6$7$8" ] || { say "$2: $3 takes one value"; return 1; }
   decode "$4" && valid unit || { say "$2: '$4' is not the base64 of a unit"; return 1; }
   [ "$1" = check ] && return 0
   case $3 in
@@ -186,9 +277,9 @@ replay() {
   [ -z "$last" ] || { say "$2: its last record is cut off (no newline at its end)"; return 1; }
   grep -an '' -- "$2" | tac | {
     rc=0 seen=0
-    while IFS=' ' read -r at a b c; do
+    while IFS=' ' read -r at a b c d e; do
       seen=$((seen + 1))
-      "$1" "$3" "$2, record ${"$"}{at%%:*}" "${"$"}{at#*:}" "$a" "$b" "$c" && continue
+      "$1" "$3" "$2, record ${"$"}{at%%:*}" "${"$"}{at#*:}" "$a" "$b" "$c" "$d" "$e" && continue
       rc=1
       [ "$4" = go-on ] || break
     done

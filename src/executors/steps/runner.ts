@@ -13,7 +13,7 @@ import type { Step } from "../../planner/types.js";
 import type { Logger } from "../../log.js";
 import { MARKER_PREFIX, runScriptOrThrow, shellBlock } from "../remote-script.js";
 import type { Transport } from "../transport.js";
-import { rollbackScript } from "./journal.js";
+import { describeRestored, parseRestoredMarkers, rollbackScript } from "./journal.js";
 import { packagesRefusal } from "./package-check.js";
 import { stepScript, type StepScriptContext } from "./script-for-step.js";
 
@@ -72,7 +72,20 @@ export async function runNodeSteps(steps: readonly Step[], ctx: StepContext): Pr
   });
 }
 
-/** Rolls the node back to how it was before the generation whose journal is `journalDir` started. */
-export async function rollbackNode(transport: Transport, journalDir: string, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<void> {
-  await runScriptOrThrow(transport, { step: "rollback", script: rollbackScript(journalDir), ...options });
+/** What a rollback did besides putting links, files and units back: lines for people, in order. */
+export interface RollbackReport {
+  /** `database prefect restored from /var/backups/reconcile/plant-prefect-20261206T124400Z-g4.dump`. */
+  notes: string[];
+}
+
+/**
+ * Rolls the node back to how it was before the generation whose journal is `journalDir` started.
+ * Resolves with what it did besides links, files and units, for people: each database it restored
+ * (`database prefect restored from /var/backups/reconcile/…`), also logged as a `rollback.restored` event.
+ */
+export async function rollbackNode(transport: Transport, journalDir: string, options: { signal?: AbortSignal; log?: Logger } = {}): Promise<RollbackReport> {
+  const r = await runScriptOrThrow(transport, { step: "rollback", script: rollbackScript(journalDir), ...options });
+  const restored = parseRestoredMarkers(r.stdout);
+  for (const db of restored) options.log?.info({ event: "rollback.restored", node: transport.node, database: db.database, type: db.type, backup: db.backup }, "database restored");
+  return { notes: restored.map(describeRestored) };
 }

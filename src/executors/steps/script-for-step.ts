@@ -11,6 +11,7 @@ import { installArtifactScript, installPackagesScript } from "./artifacts.js";
 import { databaseScript, databaseSql } from "./database.js";
 import { deleteFileScript, removeLinkScript, switchLinkScript, writeFileScript } from "./files.js";
 import { serviceScript, stopServiceScript, verifyScript } from "./services.js";
+import { migrationScript } from "./migration.js";
 import { probesScript } from "./probes.js";
 import { createUserScript } from "./users.js";
 
@@ -18,6 +19,8 @@ import { createUserScript } from "./users.js";
 export interface StepScriptContext {
   root: string;
   cluster: string;
+  /** The generation this run makes on the node (G), whose undo journal is `journalDir`. */
+  generation: number;
   /** The generation's undo journal on the node: rollbackDir(G) of ./journal.ts. */
   journalDir: string;
   secrets: ReadonlyMap<string, Sensitive>;
@@ -78,6 +81,8 @@ export function stepScript(step: Step, ctx: StepScriptContext, node: string): { 
       if (password === undefined) throw new StepError(node, `${step.stage} ${step.address}`, `secret ${d.password.secret} is not set`);
       return { script: databaseScript(), stdin: databaseSql(d.name, d.user, password.reveal()) };
     }
+    case "migration":
+      return { script: migrationScript(d, ctx.journalDir, ctx.generation) };
     case "verify": {
       const missing = d.probes.flatMap((p) => (p.auth !== null && !ctx.secrets.has(p.auth.secret) ? [p.auth.secret] : []));
       if (missing.length > 0) throw new StepError(node, `${step.stage} ${step.address}`, `secret ${missing[0]} is not set`);

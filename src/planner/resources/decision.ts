@@ -27,6 +27,8 @@ export interface DecideContext {
   secrets: ReadonlyMap<string, Sensitive>;
   /** Whether a resource decided earlier on this node changes (any action but noop). */
   changed: (address: Address) => boolean;
+  /** The action decided for a resource earlier on this node, or null when it was not decided (yet). */
+  actionOf: (address: Address) => Action | null;
 }
 
 export const change = (d: { address: Address; kind: Change["kind"] }, action: Action, before: Json, after: Json, reason: string, extra: Partial<Change> = {}): Change => ({
