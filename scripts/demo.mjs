@@ -1,29 +1,44 @@
 #!/usr/bin/env node
 /**
- * `npm run demo`: boots three Debian nodes on this machine (the test bed: systemd-nspawn on a
- * private bridge), writes a demo cluster into ./demo/ (a server with PostgreSQL and Caddy, two
- * workers, one flow), then runs the real CLI on it: pin, trust --yes, plan.
+ * `npm run demo`: a real Prefect cluster on three Debian 13 nodes booted on this machine (the test
+ * bed: systemd-nspawn on a private bridge, no way out to the internet), set up the way reconcile
+ * is meant to be used on an isolated network:
  *
- *   npm run demo            # boot (or reuse) the nodes and plan
+ *   1. boot n1, n2, n3 (or reuse them) and build the real Prefect 3.4.25 bundle (cached);
+ *   2. write ./demo/cluster.yaml: the server on n1 (PostgreSQL, the Prefect server, Caddy with TLS
+ *      from its own CA and basic auth), process workers on n2 and n3 in pool `production` with
+ *      queues `prod-main` and `prod-secondary`; secrets in ./demo/secrets.env (0600, made once);
+ *   3. `reconcile trust --yes`, `reconcile fetch` (the PostgreSQL and Caddy .debs the nodes lack,
+ *      resolved against their own dpkg status), `reconcile apply --yes`;
+ *   4. print how to reach the UI and the API, and what to try next.
+ *
+ *   npm run demo            # all of the above; run again, it converges (nothing to do)
  *   npm run demo -- --down  # stop the nodes and remove ./demo
  *
- * Needs root, systemd-container and debootstrap; the first run builds the node image (about a minute).
+ * Needs root, systemd-container and debootstrap, and Debian's archive the first time (node image,
+ * Prefect bundle, the .debs); later runs work offline.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { acquireSession, down, prerequisiteProblems, releaseSession, up } from "../test/testbed/testbed.mjs";
-import { SECRET_ENV, writeClusterFiles } from "../test/e2e/cluster-files.mjs";
+import bcrypt from "bcryptjs";
+import { acquireSession, down, prerequisiteProblems, releaseSession, sshExec, up } from "../test/testbed/testbed.mjs";
+import { BUNDLE_FOLDER, prefectBundle } from "../test/e2e/prefect-bundle.mjs";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const DEMO = join(REPO, "demo");
+const PORT = 8443;
 const log = (m) => process.stderr.write(`[demo] ${m}\n`);
 
 if (process.argv.includes("--down")) {
   await acquireSession({ log });
-  await down({ log });
-  releaseSession();
+  try {
+    await down({ log });
+  } finally {
+    releaseSession();
+  }
   rmSync(DEMO, { recursive: true, force: true });
   log("nodes stopped, ./demo removed");
   process.exit(0);
@@ -34,6 +49,7 @@ if (problems.length > 0) {
   log("without them, try: npx reconcile validate cluster.yaml.example");
   process.exit(1);
 }
+
 await acquireSession({ log });
 let testbed;
 try {
@@ -41,16 +57,132 @@ try {
 } finally {
   releaseSession();
 }
-if (!existsSync(join(DEMO, "cluster.yaml"))) {
-  mkdirSync(DEMO, { recursive: true });
-  writeClusterFiles(DEMO, testbed.nodes.slice(0, 3), testbed.identityFile);
-}
+const [server, ...workers] = testbed.nodes.slice(0, 3);
+log("building (or finding in the cache) the real Prefect 3.4.25 bundle");
+const bundle = prefectBundle();
+
+mkdirSync(DEMO, { recursive: true });
+const secrets = loadSecrets(join(DEMO, "secrets.env"));
+const file = join(DEMO, "cluster.yaml");
+if (!existsSync(file)) writeFileSync(file, clusterYaml(secrets));
+
+const env = { ...process.env, ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`RECONCILE_SECRET_${k}`, v])) };
 const reconcile = (args) => {
   process.stdout.write(`\n$ reconcile ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [join(REPO, "bin", "reconcile.js"), ...args], { cwd: DEMO, stdio: "inherit", env: { ...process.env, ...SECRET_ENV } });
+  const r = spawnSync(process.execPath, [join(REPO, "bin", "reconcile.js"), ...args], { cwd: DEMO, stdio: "inherit", env });
   return r.status ?? 1;
 };
-for (const step of [["pin"], ["trust", "--yes"]]) if (reconcile(step) !== 0) process.exit(1);
-const code = reconcile(["plan", "--detailed-exitcode"]);
-log(`plan exited ${code} (2: changes pending). The demo cluster is in ./demo; the nodes keep running (npm run demo -- --down stops them).`);
-process.exit(code === 2 || code === 0 ? 0 : 1);
+for (const step of [["trust", "--yes"], ["fetch"], ["apply", "--yes"]]) {
+  const code = reconcile(step);
+  if (code !== 0) {
+    log(`\`reconcile ${step.join(" ")}\` exited ${code}; the nodes keep running (npm run demo -- --down stops them)`);
+    process.exit(1);
+  }
+}
+
+// The CA that signed Caddy's certificate, for a browser or a CLI on this machine to trust.
+const ca = await sshExec(server.name, "cat /var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt");
+const caFile = join(DEMO, "caddy-root.crt");
+if (ca.code === 0) writeFileSync(caFile, ca.stdout);
+const [user, password] = [secrets.PREFECT_AUTH.split(":")[0], secrets.PREFECT_AUTH.slice(secrets.PREFECT_AUTH.indexOf(":") + 1)];
+process.stdout.write(`
+The cluster is up: PostgreSQL, the Prefect server and Caddy on ${server.name} (${server.address}), process
+workers on ${workers.map((w) => w.name).join(" and ")} in pool production (queues prod-main, prod-secondary).
+
+Reach the UI and the API through Caddy (TLS from Caddy's own CA, basic auth):
+  from this machine:   https://${server.address}:${PORT}/
+  from another one:    ssh -L ${PORT}:${server.address}:${PORT} root@<this machine>   then https://localhost:${PORT}/
+  user ${user}, password ${password}   (demo/secrets.env)
+  the CA to trust:     ${caFile}
+
+The API from a Prefect client:
+  PREFECT_API_URL=https://${server.address}:${PORT}/api PREFECT_API_AUTH_STRING='${secrets.PREFECT_AUTH}' \\
+  PREFECT_API_SSL_CERT_FILE=${caFile} prefect work-pool ls
+
+Try next (in ./demo, with the secrets: set -a; . ./secrets.env; set +a, and RECONCILE_SECRET_ names):
+  npx reconcile plan            nothing to do: the cluster is converged
+  edit cluster.yaml (say, processes: 2 on a worker), then npx reconcile plan, npx reconcile apply
+  npx reconcile facts ${server.name}      what reconcile reads from a node
+  npm run demo -- --down        stop the nodes and remove ./demo
+`);
+
+/** The demo's secrets, made once and kept 0600 beside the cluster. */
+function loadSecrets(path) {
+  if (existsSync(path)) {
+    return Object.fromEntries(
+      readFileSync(path, "utf8")
+        .split("\n")
+        .filter((l) => l.includes("="))
+        .map((l) => [l.slice(0, l.indexOf("=")).replace(/^RECONCILE_SECRET_/, ""), l.slice(l.indexOf("=") + 1).replace(/^'|'$/g, "")]),
+    );
+  }
+  const word = () => randomBytes(12).toString("base64url");
+  const values = { PG_PASSWORD: word(), PREFECT_AUTH: `admin:${word()}` };
+  writeFileSync(path, Object.entries(values).map(([k, v]) => `RECONCILE_SECRET_${k}='${v}'\n`).join(""), { mode: 0o600 });
+  return values;
+}
+
+/**
+ * The demo cluster. The UI's user is the auth string's: a browser that logged in to Caddy sends
+ * the same header to the API, so the UI asks once.
+ */
+function clusterYaml(s) {
+  const [uiUser, uiPassword] = [s.PREFECT_AUTH.split(":")[0], s.PREFECT_AUTH.slice(s.PREFECT_AUTH.indexOf(":") + 1)];
+  return `# The cluster npm run demo made: three Debian 13 nodes on this machine's test bed.
+apiVersion: reconcile/v1
+kind: PrefectCluster
+metadata:
+  name: demo
+ssh:
+  user: root
+  identityFile: ${testbed.identityFile}
+  knownHostsFile: known_hosts
+nodes:
+${testbed.nodes
+  .slice(0, 3)
+  .map((n) => `  - name: ${n.name}\n    address: ${n.address}`)
+  .join("\n")}
+artifacts:
+  prefect-env:
+    kind: tar
+    source: ${bundle.file}
+    path: ${BUNDLE_FOLDER}
+    sha256: ${bundle.sha256}
+  pg-debs:
+    kind: deb
+    source: debs/postgresql
+    packages: [postgresql]
+  caddy-debs:
+    kind: deb
+    source: debs/caddy
+    packages: [caddy]
+server:
+  node: ${server.name}
+  prefect:
+    env: prefect-env
+    authString: {secret: PREFECT_AUTH}
+  database:
+    type: postgresql
+    packages: pg-debs
+    name: prefect
+    user: prefect
+    password: {secret: PG_PASSWORD}
+  proxy:
+    type: caddy
+    packages: caddy-debs
+    listen: ":${PORT}"
+    tls: {mode: internal}
+    basicAuth:
+      - user: ${uiUser}
+        passwordHash: "${bcrypt.hashSync(uiPassword, 10)}"
+workPools:
+  - name: production
+    queues:
+      - name: prod-main
+        priority: 1
+      - name: prod-secondary
+        priority: 2
+workers:
+${workers.map((w) => `  - node: ${w.name}\n    env: prefect-env\n    limit: 4\n    pools:\n      - pool: production`).join("\n")}
+`;
+}

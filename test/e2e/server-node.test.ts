@@ -1,22 +1,42 @@
 /**
- * Issue 11, end to end on real Debian 13 nodes: `reconcile fetch` resolves the PostgreSQL and
- * Caddy deb sets against the server node's own dpkg status and pins them; one apply installs
- * PostgreSQL, creates the role and database, runs the real Prefect 3.4.25 server on it behind Caddy,
- * and a worker on another node registers through Caddy; the next plan is empty; a rotated
- * database password reaches the role and restarts only the Prefect server.
+ * Issue 11, end to end on fresh Debian 13 nodes:
+ * - `reconcile fetch` resolves the PostgreSQL and Caddy deb sets against the server node's own dpkg
+ *   status and pins them;
+ * - one `apply --yes` brings up PostgreSQL (loopback only), the role and database, the real
+ *   Prefect 3.4.25 server migrated onto it, and Caddy with TLS from its own CA and basic auth; the
+ *   worker node gets Caddy's root as a managed file, and its worker registers through Caddy;
+ * - from the worker node, /api/health answers through Caddy over verified TLS with the
+ *   credentials; without them the UI and the API are refused;
+ * - the UI loads in headless Chromium through Caddy and shows the server's data (screenshot kept);
+ * - the next plan is empty;
+ * - a rotated database password reaches the role and restarts only the Prefect server;
+ * - a Caddyfile that `caddy validate` rejects is not applied and the old one keeps serving;
+ * - a new Prefect environment is preceded by a backup, and when its server then fails verify, the
+ *   node switches the environment back and restores the database (the objects made before are
+ *   back), and the run says so.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import bcrypt from "bcryptjs";
+import { parse as parseYaml } from "yaml";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { shellQuote } from "../../src/facts/shell.js";
 import { looksLikeACrash, reconcile, tempDir } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
-import { clusterHead } from "./cluster-files.mjs";
+import { launchBrowser, screenshotPath } from "./browser.js";
+import { PREFECT_MAIN, clusterHead, writeTestEnv } from "./cluster-files.mjs";
 import { until } from "./on-node.js";
-import { BUNDLE_FOLDER, prefectBundle } from "./prefect-bundle.mjs";
+import { BUNDLE_FOLDER, PREFECT_VERSION, prefectBundle } from "./prefect-bundle.mjs";
 
 const PASSWORDS = ["pg first 'pass' $1", "pg-Second\\pass\"2"];
+/** Prefect's auth string, and the same user and password for Caddy: the browser then logs in once. */
+const USER = "admin";
+const UI_PASSWORD = "ui-Pa55 word";
+const AUTH = `${USER}:${UI_PASSWORD}`;
+const PORT = 8443;
+const CA_ON_SERVER = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt";
+const CA_ON_WORKER = "/etc/prefect/proxy-ca.crt";
 
 describeE2E("the server node from fetched packages on the test bed", (testbed) => {
   const nodes = testbed.nodes.slice(0, 2);
@@ -24,60 +44,92 @@ describeE2E("the server node from fetched packages on the test bed", (testbed) =
   const dir = tempDir("reconcile-server-node-");
   const file = join(dir, "cluster.yaml");
   let password = PASSWORDS[0]!;
-  const run = (args: string[], timeoutMs?: number) => reconcile(["-f", file, ...args], { cwd: dir, env: { RECONCILE_SECRET_PG_PASSWORD: password }, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+  const run = (args: string[], timeoutMs?: number) =>
+    reconcile(["-f", file, ...args], { cwd: dir, env: { RECONCILE_SECRET_PG_PASSWORD: password, RECONCILE_SECRET_PREFECT_AUTH: AUTH }, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
   const onNode = async (name: string, command: string) => {
     const r = await sshExec(name, command);
     expect(r.code, `${name}: ${command}: ${r.stderr}`).toBe(0);
     return r.stdout.trim();
   };
-  const get = (url: string) => `python3 -c ${shellQuote(`import urllib.request; print(urllib.request.urlopen('${url}', timeout=5).read().decode())`)}`;
+  const api = `https://${server?.address}:${PORT}/api`;
+  /**
+   * A request from a node with its python3, TLS verified with `ca`: prints `<status> <body>`.
+   * `auth` is Basic user:password, or none.
+   */
+  const request = (url: string, ca: string, auth: string | null, method = "GET", body: string | null = null) =>
+    `python3 -c ${shellQuote(`
+import base64, ssl, sys, urllib.error, urllib.request
+req = urllib.request.Request(${JSON.stringify(url)}, method=${JSON.stringify(method)}, data=${body === null ? "None" : `${JSON.stringify(body)}.encode()`}, headers={"Content-Type": "application/json"})
+auth = ${auth === null ? "None" : JSON.stringify(auth)}
+if auth: req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
+try:
+    r = urllib.request.urlopen(req, timeout=10, context=ssl.create_default_context(cafile=${JSON.stringify(ca)}))
+    print(r.status, r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+`)}`;
   const since = (name: string, unit: string) => onNode(name, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`);
-
-  beforeAll(async () => {
-    if (server === undefined || worker === undefined) throw new Error("needs 2 nodes");
+  const writeCluster = (options: { env?: { source: string; sha256?: string }; extraDirectives?: string[] } = {}) => {
     const bundle = prefectBundle();
-    await Promise.all(nodes.map((n) => resetNode(n.name)));
+    const env = options.env ?? { source: bundle.file, sha256: bundle.sha256 };
     writeFileSync(
       file,
       `${clusterHead("e2e-server", nodes, testbed.identityFile)}
 artifacts:
   prefect-env:
     kind: tar
-    source: ${bundle.file}
+    source: ${env.source}
     path: ${BUNDLE_FOLDER}
-    sha256: ${bundle.sha256}
-  pg-debs:
+${env.sha256 === undefined ? "" : `    sha256: ${env.sha256}\n`}  pg-debs:
     kind: deb
     source: debs/postgresql
     packages: [postgresql]
-  caddy-debs:
+${debPins["pg-debs"] === undefined ? "" : `    sha256: ${debPins["pg-debs"]}\n`}  caddy-debs:
     kind: deb
     source: debs/caddy
     packages: [caddy]
-server:
-  node: ${server.name}
+${debPins["caddy-debs"] === undefined ? "" : `    sha256: ${debPins["caddy-debs"]}\n`}server:
+  node: ${server!.name}
   prefect:
     env: prefect-env
+    authString: {secret: PREFECT_AUTH}
   database:
     type: postgresql
     packages: pg-debs
     name: prefect
     user: prefect
     password: {secret: PG_PASSWORD}
+    backups: {keep: 3}
   proxy:
     type: caddy
     packages: caddy-debs
-    listen: ":8080"
-    tls: {mode: "off"}
-workPools:
+    listen: ":${PORT}"
+    tls: {mode: internal}
+    basicAuth:
+      - user: ${USER}
+        passwordHash: "${HASH}"
+${options.extraDirectives === undefined ? "" : `    extraDirectives:\n${options.extraDirectives.map((d) => `      - ${JSON.stringify(d)}`).join("\n")}\n`}workPools:
   - name: production
 workers:
-  - node: ${worker.name}
+  - node: ${worker!.name}
     env: prefect-env
     pools:
       - pool: production
 `,
     );
+  };
+  const HASH = bcrypt.hashSync(UI_PASSWORD, 10);
+  /** The deb sets' pins that fetch wrote, kept across rewrites of the file. */
+  const debPins: Record<string, string> = {};
+  const keepPins = () => {
+    const artifacts = (parseYaml(readFileSync(file, "utf8")) as { artifacts: Record<string, { sha256?: string }> }).artifacts;
+    for (const name of ["pg-debs", "caddy-debs"]) if (artifacts[name]?.sha256 !== undefined) debPins[name] = artifacts[name].sha256;
+  };
+
+  beforeAll(async () => {
+    if (server === undefined || worker === undefined) throw new Error("needs 2 nodes");
+    await Promise.all(nodes.map((n) => resetNode(n.name)));
+    writeCluster();
     expect(run(["trust", "--yes"]).code).toBe(0);
   });
   afterAll(async () => {
@@ -94,24 +146,66 @@ workers:
     expect(readFileSync(join(dir, "debs", "caddy", "SHA256SUMS"), "utf8")).toMatch(/ {2}caddy_[^ ]+_amd64\.deb$/m);
     // Pinned: the spec now validates strictly.
     expect(run(["validate", "--strict"]).code).toBe(0);
+    keepPins();
+    expect(Object.keys(debPins).sort()).toEqual(["caddy-debs", "pg-debs"]);
   });
 
-  it("one apply installs PostgreSQL, the role and database, the real Prefect server on it and Caddy; the worker registers through Caddy", async () => {
+  it("one apply brings up PostgreSQL, the real Prefect server on it and Caddy with TLS and basic auth; the worker registers through Caddy", async () => {
     const r = run(["apply", "--yes"], 400_000);
     expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout + r.stderr).not.toContain(password);
+    for (const secret of [password, UI_PASSWORD]) expect(r.stdout + r.stderr).not.toContain(secret);
     for (const unit of ["postgresql.service", "prefect-server.service", "caddy.service"]) expect(await onNode(server!.name, `systemctl is-active ${unit}`)).toBe("active");
     // PostgreSQL listens on loopback only.
     const listening = await onNode(server!.name, "ss -Hltn 'sport = :5432' | awk '{print $4}' | sort");
     expect(listening.split("\n").every((a) => a.startsWith("127.0.0.1:") || a.startsWith("[::1]:"))).toBe(true);
     expect(await onNode(server!.name, `runuser -u postgres -- psql -Atc "select rolname from pg_roles where rolname = 'prefect'"`)).toBe("prefect");
-    // The server migrated onto PostgreSQL: its extension is there.
-    expect(await until(server!.name, `runuser -u postgres -- psql -d prefect -Atc "select extname from pg_extension where extname = 'pg_trgm'" | grep pg_trgm`, 90)).toBe("pg_trgm");
-    // From the worker node, through Caddy.
-    expect(await until(worker!.name, get(`http://${server!.address}:8080/api/health`), 90)).toBe("true");
-    const workers = await until(server!.name, `python3 -c ${shellQuote("import urllib.request; r = urllib.request.Request('http://127.0.0.1:4200/api/work_pools/production/workers/filter', data=b'{}', headers={'Content-Type': 'application/json'}); print(urllib.request.urlopen(r, timeout=5).read().decode())")} | grep -F '"name":"${worker!.name}-production"'`, 120);
-    expect(workers).toContain(`${worker!.name}-production`);
+    // The migration ran as its own step before the server started: pg_trgm is there.
+    expect(await onNode(server!.name, `runuser -u postgres -- psql -d prefect -Atc "select extname from pg_extension where extname = 'pg_trgm'"`)).toBe("pg_trgm");
+    expect(await onNode(server!.name, "cat /etc/prefect/server.env")).toContain('PREFECT_SERVER_DATABASE_MIGRATE_ON_START="false"');
+    // The worker node trusts Caddy's own CA through a managed copy of its root, and its workers use it.
+    expect(await onNode(worker!.name, `cat ${CA_ON_WORKER}`)).toBe(await onNode(server!.name, `cat ${CA_ON_SERVER}`));
+    expect(await onNode(worker!.name, "cat /etc/prefect/worker.env")).toContain(`PREFECT_API_SSL_CERT_FILE="${CA_ON_WORKER}"`);
+    const workers = await until(worker!.name, `${request(`${api}/work_pools/production/workers/filter`, CA_ON_WORKER, AUTH, "POST", "{}")} | grep -F '"name":"${worker!.name}-production"'`, 120);
+    expect(workers).toMatch(/^200 /);
+  });
+
+  it("from the worker node, the API answers through Caddy over verified TLS with the credentials; without them the UI and the API are refused", async () => {
+    expect(await onNode(worker!.name, request(`${api}/health`, CA_ON_WORKER, AUTH))).toBe("200 true");
+    expect(await onNode(worker!.name, request(`${api}/admin/version`, CA_ON_WORKER, AUTH))).toBe(`200 ${JSON.stringify(PREFECT_VERSION)}`);
+    expect(await onNode(worker!.name, request(`${api}/admin/version`, CA_ON_WORKER, null))).toMatch(/^401 /);
+    expect(await onNode(worker!.name, request(`${api}/work_pools/filter`, CA_ON_WORKER, `${USER}:wrong`, "POST", "{}"))).toMatch(/^401 /);
+    expect(await onNode(worker!.name, request(`https://${server!.address}:${PORT}/`, CA_ON_WORKER, null))).toMatch(/^401 /);
+    expect(await onNode(worker!.name, request(`https://${server!.address}:${PORT}/work-pools`, CA_ON_WORKER, null))).toMatch(/^401 /);
+    // The certificate is Caddy's, checked against its root: the system's trust alone refuses it.
+    const untrusted = await sshExec(worker!.name, request(`${api}/health`, "/etc/ssl/certs/ca-certificates.crt", AUTH));
+    expect(untrusted.stderr).toContain("CERTIFICATE_VERIFY_FAILED");
+  });
+
+  it("the UI loads in headless Chromium through Caddy and shows the server's work pools; without credentials it gets 401", async () => {
+    const ca = await onNode(server!.name, `cat ${CA_ON_SERVER}`);
+    const browser = await launchBrowser(ca);
+    try {
+      const anonymous = await browser.newPage();
+      const refused = await anonymous.goto(`https://${server!.address}:${PORT}/work-pools`);
+      expect(refused?.status()).toBe(401);
+      await anonymous.close();
+
+      const page = await browser.newPage();
+      await page.setViewport({ width: 1280, height: 800 });
+      await page.authenticate({ username: USER, password: UI_PASSWORD });
+      const answered = await page.goto(`https://${server!.address}:${PORT}/work-pools`, { waitUntil: "networkidle0", timeout: 60_000 });
+      expect(answered?.status()).toBe(200);
+      // The server's data, fetched by the UI from the API through Caddy: the pool and its worker type.
+      await page.waitForFunction('document.body.innerText.includes("production")', { timeout: 60_000 });
+      expect(page.url()).not.toContain("/login");
+      await page.screenshot({ path: screenshotPath("server-node-ui-work-pools.png"), fullPage: true });
+      const text = String(await page.evaluate("document.body.innerText"));
+      expect(text).toContain("production");
+      expect(text).not.toMatch(/Authentication failed|Can't connect to Server API/);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("then the plan is empty", () => {
@@ -134,6 +228,61 @@ workers:
     expect(await since(server!.name, "prefect-server.service")).not.toBe(before.prefect);
     expect(await since(server!.name, "postgresql.service")).toBe(before.postgres);
     expect(await since(server!.name, "caddy.service")).toBe(before.caddy);
-    expect(await until(worker!.name, get(`http://${server!.address}:8080/api/health`), 90)).toBe("true");
+    expect(await onNode(worker!.name, request(`${api}/health`, CA_ON_WORKER, AUTH))).toBe("200 true");
+  });
+
+  it("a Caddyfile that caddy validate rejects is not applied, and the old one keeps serving", async () => {
+    const caddyfile = await onNode(server!.name, "cat /etc/caddy/Caddyfile");
+    const caddySince = await since(server!.name, "caddy.service");
+    const listing = await onNode(server!.name, "ls -A /etc/caddy");
+    writeCluster({ extraDirectives: ["no_such_directive on"] });
+    const r = run(["apply", "--yes"], 300_000);
+    expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`node ${server!.name}: .*file:/etc/caddy/Caddyfile`));
+    expect(r.stdout + r.stderr).toContain("no_such_directive");
+    expect(await onNode(server!.name, "cat /etc/caddy/Caddyfile")).toBe(caddyfile);
+    expect(await onNode(server!.name, "ls -A /etc/caddy")).toBe(listing);
+    expect(await since(server!.name, "caddy.service")).toBe(caddySince);
+    expect(await onNode(worker!.name, request(`${api}/health`, CA_ON_WORKER, AUTH))).toBe("200 true");
+    writeCluster();
+    expect(run(["plan", "--detailed-exitcode"]).code).toBe(0);
+  });
+
+  it("a new Prefect environment is preceded by a backup; when its server fails verify, the environment and the database come back", async () => {
+    // An object made before the upgrade: the broken release's "migration" wipes every table.
+    expect(await onNode(worker!.name, request(`${api}/work_pools/`, CA_ON_WORKER, AUTH, "POST", '{"name":"made-before-upgrade","type":"process"}'))).toMatch(/^201 /);
+    const linkBefore = await onNode(server!.name, "readlink /opt/prefect/envs/prefect-env");
+    // A release whose migration resets the database and whose server cannot start.
+    const broken = writeTestEnv(
+      dir,
+      "resets-and-breaks",
+      false,
+      0,
+      `#!/bin/sh
+py="$(dirname "$(readlink -f "$0")")/python"
+case "$*" in
+  "server database upgrade -y") exec "$py" -c '${PREFECT_MAIN}' server database reset -y ;;
+  "server start"*) echo "this release cannot start" >&2; exit 1 ;;
+esac
+exec "$py" -c '${PREFECT_MAIN}' "$@"
+`,
+    );
+    writeCluster({ env: { source: broken } });
+    expect(run(["pin"]).code).toBe(0);
+    const planned = run(["plan"]);
+    expect(planned.stdout).toMatch(/migration/);
+    const r = run(["apply", "--yes"], 400_000);
+    expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(new RegExp(`node ${server!.name}: .*rolled back to generation \\d+`));
+    expect(r.stdout + r.stderr).toMatch(/database prefect restored from \/var\/backups\/reconcile\/\S+/);
+    // The backup is there, root's only.
+    expect(await onNode(server!.name, "stat -c '%a %U' /var/backups/reconcile")).toBe("700 root");
+    expect(await onNode(server!.name, "ls /var/backups/reconcile | wc -l")).not.toBe("0");
+    // The old environment runs again on the restored database: the object made before is back.
+    expect(await onNode(server!.name, "readlink /opt/prefect/envs/prefect-env")).toBe(linkBefore);
+    expect(await onNode(server!.name, "systemctl is-active prefect-server.service")).toBe("active");
+    expect(await until(worker!.name, `${request(`${api}/work_pools/made-before-upgrade`, CA_ON_WORKER, AUTH)} | grep '^200 '`, 90)).toMatch(/"name":"made-before-upgrade"/);
   });
 });
