@@ -84,7 +84,8 @@ for (const step of [["trust", "--yes"], ["fetch"], ["apply", "--yes"]]) {
 const ca = await sshExec(server.name, "cat /var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt");
 const caFile = join(DEMO, "caddy-root.crt");
 if (ca.code === 0) writeFileSync(caFile, ca.stdout);
-const [user, password] = [secrets.PREFECT_AUTH.split(":")[0], secrets.PREFECT_AUTH.slice(secrets.PREFECT_AUTH.indexOf(":") + 1)];
+const user = secrets.PREFECT_AUTH.split(":")[0];
+const secretsFile = join(DEMO, "secrets.env");
 process.stdout.write(`
 The cluster is up: PostgreSQL, the Prefect server and Caddy on ${server.name} (${server.address}), process
 workers on ${workers.map((w) => w.name).join(" and ")} in pool production (queues prod-main, prod-secondary).
@@ -92,14 +93,15 @@ workers on ${workers.map((w) => w.name).join(" and ")} in pool production (queue
 Reach the UI and the API through Caddy (TLS from Caddy's own CA, basic auth):
   from this machine:   https://${server.address}:${PORT}/
   from another one:    ssh -L ${PORT}:${server.address}:${PORT} root@<this machine>   then https://localhost:${PORT}/
-  user ${user}, password ${password}   (demo/secrets.env)
+  user ${user}; the password is the part after "${user}:" of RECONCILE_SECRET_PREFECT_AUTH in ${secretsFile}
   the CA to trust:     ${caFile}
 
 The API from a Prefect client:
-  PREFECT_API_URL=https://${server.address}:${PORT}/api PREFECT_API_AUTH_STRING='${secrets.PREFECT_AUTH}' \\
-  PREFECT_API_SSL_CERT_FILE=${caFile} prefect work-pool ls
+  export PREFECT_API_URL=https://${server.address}:${PORT}/api PREFECT_API_SSL_CERT_FILE=${caFile}
+  export PREFECT_API_AUTH_STRING="$(. ${secretsFile}; echo "$RECONCILE_SECRET_PREFECT_AUTH")"
+  prefect work-pool ls
 
-Try next (in ./demo, with the secrets: set -a; . ./secrets.env; set +a, and RECONCILE_SECRET_ names):
+Try next, in ./demo (set -a; . ./secrets.env; set +a gives reconcile the secrets):
   npx reconcile plan            nothing to do: the cluster is converged
   edit cluster.yaml (say, processes: 2 on a worker), then npx reconcile plan, npx reconcile apply
   npx reconcile facts ${server.name}      what reconcile reads from a node

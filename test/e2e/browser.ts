@@ -1,10 +1,11 @@
 /**
  * The Prefect UI in a real browser: Debian's Chromium, headless, driven by puppeteer-core. TLS is
- * verified against the CA the test names (Chromium trusts exactly that key: its SPKI hash), never
- * switched off. Screenshots are kept under test-artifacts/ as the test's artifacts.
+ * verified against the CA the test names, put in the browser's own NSS database (a HOME of its
+ * own; `certutil` from Debian's libnss3-tools), never switched off. Screenshots are kept under
+ * test-artifacts/ as the test's artifacts.
  */
-import { createHash, X509Certificate } from "node:crypto";
-import { existsSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import puppeteer, { type Browser } from "puppeteer-core";
@@ -14,20 +15,25 @@ export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 /** Where screenshots are kept: test-artifacts/ at the top of the repository (ignored by git). */
 export const ARTIFACTS = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test-artifacts");
 
-/** base64 of the sha256 of a certificate's public key: what --ignore-certificate-errors-spki-list takes. */
-export function spkiHash(pem: string): string {
-  const der = new X509Certificate(pem).publicKey.export({ type: "spki", format: "der" });
-  return createHash("sha256").update(der).digest("base64");
-}
-
-/** A headless Chromium that accepts certificate chains holding the CA `caPem`, and no other errors. */
+/** A headless Chromium whose only trusted CA beyond the system's is `caPem`. */
 export async function launchBrowser(caPem: string): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium is not at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM`);
+  const home = tempDir("reconcile-chromium-home-");
+  const nssdb = join(home, ".pki", "nssdb");
+  mkdirSync(nssdb, { recursive: true });
+  writeFileSync(join(home, "ca.crt"), caPem);
+  try {
+    execFileSync("certutil", ["-d", `sql:${nssdb}`, "-N", "--empty-password"], { stdio: "pipe" });
+    execFileSync("certutil", ["-d", `sql:${nssdb}`, "-A", "-t", "C,,", "-n", "test CA", "-i", join(home, "ca.crt")], { stdio: "pipe" });
+  } catch (error) {
+    throw new Error(`certutil could not make the browser's CA store (install Debian's libnss3-tools): ${String(error)}`);
+  }
   return puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
-    userDataDir: tempDir("reconcile-chromium-"),
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", `--ignore-certificate-errors-spki-list=${spkiHash(caPem)}`],
+    userDataDir: join(home, "profile"),
+    env: { ...process.env, HOME: home },
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
   });
 }
 

@@ -15,7 +15,8 @@
  *   node switches the environment back and restores the database (the objects made before are
  *   back), and the run says so.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { parse as parseYaml } from "yaml";
@@ -69,7 +70,7 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode())
 `)}`;
   const since = (name: string, unit: string) => onNode(name, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`);
-  const writeCluster = (options: { env?: { source: string; sha256?: string }; extraDirectives?: string[] } = {}) => {
+  const writeCluster = (options: { env?: { source: string; sha256?: string }; extraDirectives?: string[]; prefectPort?: number } = {}) => {
     const bundle = prefectBundle();
     const env = options.env ?? { source: bundle.file, sha256: bundle.sha256 };
     writeFileSync(
@@ -93,7 +94,7 @@ ${debPins["caddy-debs"] === undefined ? "" : `    sha256: ${debPins["caddy-debs"
   prefect:
     env: prefect-env
     authString: {secret: PREFECT_AUTH}
-  database:
+${options.prefectPort === undefined ? "" : `    port: ${options.prefectPort}\n`}  database:
     type: postgresql
     packages: pg-debs
     name: prefect
@@ -150,6 +151,27 @@ workers:
     expect(Object.keys(debPins).sort()).toEqual(["caddy-debs", "pg-debs"]);
   });
 
+  it("a deb set that cannot install (a dependency left out) is refused before dpkg changes anything, naming what is missing", async () => {
+    const setDir = join(dir, "debs", "postgresql");
+    const llvm = readdirSync(setDir).find((f) => f.startsWith("libllvm19_"));
+    expect(llvm).toBeDefined();
+    renameSync(join(setDir, llvm!), join(dir, llvm!));
+    try {
+      expect(run(["pin", "pg-debs"]).code).toBe(0);
+      const r = run(["apply", "--yes"], 300_000);
+      expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(new RegExp(`node ${server!.name}: .*install packages:pg-debs.*the set cannot install: postgresql-17 needs libllvm19 .*which is neither installed nor in the set`));
+      expect(r.stdout + r.stderr).toContain("hint: run `reconcile fetch pg-debs` against this node's status, then `reconcile pin`");
+      // dpkg changed nothing: no PostgreSQL package is installed, half or whole.
+      expect(await onNode(server!.name, "dpkg-query -W -f '${db:Status-Abbrev}${Package}\\n' 'postgresql*' 2>/dev/null | grep -v '^un' | wc -l")).toBe("0");
+    } finally {
+      renameSync(join(dir, llvm!), join(setDir, llvm!));
+      expect(run(["pin", "pg-debs"]).code).toBe(0);
+    }
+    keepPins();
+  });
+
   it("one apply brings up PostgreSQL, the real Prefect server on it and Caddy with TLS and basic auth; the worker registers through Caddy", async () => {
     const r = run(["apply", "--yes"], 400_000);
     expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
@@ -175,8 +197,8 @@ workers:
     expect(await onNode(worker!.name, request(`${api}/admin/version`, CA_ON_WORKER, AUTH))).toBe(`200 ${JSON.stringify(PREFECT_VERSION)}`);
     expect(await onNode(worker!.name, request(`${api}/admin/version`, CA_ON_WORKER, null))).toMatch(/^401 /);
     expect(await onNode(worker!.name, request(`${api}/work_pools/filter`, CA_ON_WORKER, `${USER}:wrong`, "POST", "{}"))).toMatch(/^401 /);
-    expect(await onNode(worker!.name, request(`https://${server!.address}:${PORT}/`, CA_ON_WORKER, null))).toMatch(/^401 /);
-    expect(await onNode(worker!.name, request(`https://${server!.address}:${PORT}/work-pools`, CA_ON_WORKER, null))).toMatch(/^401 /);
+    expect(await onNode(worker!.name, request(`https://${server!.address}:${PORT}/`, CA_ON_WORKER, null))).toMatch(/^401\b/);
+    expect(await onNode(worker!.name, request(`https://${server!.address}:${PORT}/work-pools`, CA_ON_WORKER, null))).toMatch(/^401\b/);
     // The certificate is Caddy's, checked against its root: the system's trust alone refuses it.
     const untrusted = await sshExec(worker!.name, request(`${api}/health`, "/etc/ssl/certs/ca-certificates.crt", AUTH));
     expect(untrusted.stderr).toContain("CERTIFICATE_VERIFY_FAILED");
@@ -186,9 +208,18 @@ workers:
     const ca = await onNode(server!.name, `cat ${CA_ON_SERVER}`);
     const browser = await launchBrowser(ca);
     try {
+      // Without credentials Caddy asks for them (401, WWW-Authenticate: Basic); a browser that has
+      // none cannot load the page.
+      const challenge = await new Promise<{ status: number | undefined; authenticate: string | undefined }>((resolve, reject) => {
+        httpsGet(`https://${server!.address}:${PORT}/work-pools`, { ca }, (res) => {
+          res.resume();
+          resolve({ status: res.statusCode, authenticate: res.headers["www-authenticate"] });
+        }).on("error", reject);
+      });
+      expect(challenge.status).toBe(401);
+      expect(challenge.authenticate).toMatch(/^Basic /);
       const anonymous = await browser.newPage();
-      const refused = await anonymous.goto(`https://${server!.address}:${PORT}/work-pools`);
-      expect(refused?.status()).toBe(401);
+      await expect(anonymous.goto(`https://${server!.address}:${PORT}/work-pools`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
       await anonymous.close();
 
       const page = await browser.newPage();
@@ -229,6 +260,50 @@ workers:
     expect(await since(server!.name, "postgresql.service")).toBe(before.postgres);
     expect(await since(server!.name, "caddy.service")).toBe(before.caddy);
     expect(await onNode(worker!.name, request(`${api}/health`, CA_ON_WORKER, AUTH))).toBe("200 true");
+  });
+
+  it("PostgreSQL down (and unable to start): the database step fails naming node, step and psql's words, and the node is put back", async () => {
+    // Down, with a setting that keeps it from starting again (Debian's postgresql.service itself
+    // is a placeholder that "starts" whatever the cluster does).
+    const broken = "/etc/postgresql/17/main/conf.d/zz-broken.conf";
+    await onNode(server!.name, `systemctl stop postgresql.service && echo 'shared_buffers = nonsense' > ${broken}`);
+    try {
+      password = PASSWORDS[0]!;
+      const r = run(["apply", "--yes"], 300_000);
+      expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(new RegExp(`node ${server!.name}: .*database:prefect`));
+      expect(r.stdout + r.stderr).toMatch(/connection to server on socket .* failed|could not connect to server|No such file or directory/);
+      expect(r.stdout + r.stderr).toMatch(/rolled back to generation \d+/);
+      expect(r.stdout + r.stderr).not.toContain(password);
+      console.info(`PostgreSQL down: ${(r.stdout + r.stderr).split("\n").filter((l) => l.includes("database:prefect")).join("\n")}`);
+    } finally {
+      await onNode(server!.name, `rm -f ${broken} && systemctl restart postgresql.service`);
+    }
+    // With PostgreSQL back, the same change converges.
+    const again = run(["apply", "--yes"], 300_000);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await onNode(worker!.name, request(`${api}/health`, CA_ON_WORKER, AUTH))).toBe("200 true");
+  });
+
+  it("a port already taken on the node: verify fails naming what answered, and the server is put back on its old port", async () => {
+    // Something else holds the port the spec moves the server to.
+    await onNode(server!.name, "systemd-run --unit=squatter -p DynamicUser=yes python3 -m http.server 4300 --bind 127.0.0.1");
+    try {
+      writeCluster({ prefectPort: 4300 });
+      const r = run(["apply", "--yes"], 400_000);
+      expect(looksLikeACrash(r.stdout + r.stderr)).toBe(false);
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(new RegExp(`node ${server!.name}: .*rolled back to generation \\d+ after verify failed`));
+      expect(r.stdout + r.stderr).toMatch(/address already in use|4300/);
+      console.info(`port taken: ${(r.stdout + r.stderr).split("\n").filter((l) => l.includes("verify failed") || l.startsWith("  hint:")).join("\n")}`);
+      expect(await onNode(server!.name, "grep PREFECT_SERVER_API_PORT /etc/prefect/server.env")).toBe('PREFECT_SERVER_API_PORT="4200"');
+      expect(await until(worker!.name, `${request(`${api}/health`, CA_ON_WORKER, AUTH)} | grep '^200 true$'`, 90)).toBe("200 true");
+    } finally {
+      await onNode(server!.name, "systemctl stop squatter.service || true");
+    }
+    writeCluster();
+    expect(run(["plan", "--detailed-exitcode"]).code).toBe(0);
   });
 
   it("a Caddyfile that caddy validate rejects is not applied, and the old one keeps serving", async () => {

@@ -47,7 +47,11 @@ export function stopServiceScript(unit: string, journalDir: string): string {
 
 /** Units that must be active now and still active after `settleSeconds`, and links that must resolve. */
 export function verifyScript(units: readonly string[], paths: readonly string[], settleSeconds: number): string {
-  const check = units.length === 0 ? ":" : `for u in ${units.map(q).join(" ")}; do systemctl is-active --quiet "$u" || { echo "$u is $(systemctl is-active "$u")" >&2; bad=1; }; done`;
+  // A unit that is not active says why in its own words: the last error lines of its journal
+  // (a port already taken, a database that refuses), then its state, last (the error's tail).
+  // Its last run only (its invocation), not the errors of runs before.
+  const why = `inv=$(systemctl show -p InvocationID --value "$u" 2>/dev/null); { if [ -n "$inv" ]; then journalctl _SYSTEMD_INVOCATION_ID="$inv" -o cat --no-pager; else journalctl -u "$u" -n 50 -o cat --no-pager; fi; } 2>/dev/null | grep -iE 'error|exception|denied|refused|failed|in use' | tail -n 2 >&2`;
+  const check = units.length === 0 ? ":" : `for u in ${units.map(q).join(" ")}; do systemctl is-active --quiet "$u" || { ${why}; echo "$u is $(systemctl is-active "$u")" >&2; bad=1; }; done`;
   return [
     "bad=0",
     ...paths.map((p) => `[ -e ${q(p)}/ ] || { echo ${q(`${p} does not resolve`)} >&2; bad=1; }`),
