@@ -5,7 +5,7 @@
  * "exit 2" becomes "no space left" with a hint that fits. Pure.
  */
 
-export type RemoteFailureStatus = "config-rejected" | "no-space" | "read-only" | "permission-denied" | "no-such-file" | "io-error";
+export type RemoteFailureStatus = "config-rejected" | "database-down" | "database-auth" | "no-space" | "read-only" | "permission-denied" | "no-such-file" | "io-error";
 
 export interface RemoteFailure {
   status: RemoteFailureStatus;
@@ -26,6 +26,23 @@ const KNOWN: { pattern: RegExp; failure: RemoteFailure }[] = [
       status: "config-rejected",
       meaning: "Caddy rejected the new Caddyfile",
       hint: "the Caddyfile is made from server.proxy in cluster.yaml: fix server.proxy.extraDirectives (or the listen address or TLS settings) there, then apply again; Caddy keeps serving the old one meanwhile",
+    },
+  },
+  {
+    // Before "No such file": psql says that of the socket of a PostgreSQL that does not run.
+    pattern: /connection to server (on socket|at) .* failed: (No such file or directory|Connection refused)|could not connect to server/,
+    failure: {
+      status: "database-down",
+      meaning: "PostgreSQL does not run on the node",
+      hint: "see why on the node (`systemctl status 'postgresql@*'`, `journalctl -u 'postgresql@*'`: a setting it cannot read, a full disk, its port taken), fix it, then apply again",
+    },
+  },
+  {
+    pattern: /password authentication failed for user|FATAL: {2}role ".*" does not exist/,
+    failure: {
+      status: "database-auth",
+      meaning: "PostgreSQL refused the database user's credentials",
+      hint: "the role's password on the node differs from the secret (set by hand?): apply sets it again when the secret changes; `reconcile apply` after rotating the secret, or set it back on the node",
     },
   },
   {

@@ -20,6 +20,10 @@ describe("explainRemoteFailure", () => {
     ["dpkg: error: error reading x: Input/output error", "io-error"],
     ["mv: cannot move 'a' to 'b': Permission denied", "permission-denied"],
     ["sh: 1: cannot open /x: No such file or directory", "no-such-file"],
+    // psql on Debian 13, PostgreSQL stopped (seen on the test bed): the socket is missing, the database is the cause.
+    ['psql: error: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: No such file or directory | \tIs the server running locally and accepting connections on that socket?', "database-down"],
+    ['psql: error: connection to server at "127.0.0.1", port 5432 failed: Connection refused', "database-down"],
+    ['psql: error: connection to server at "127.0.0.1", port 5432 failed: FATAL:  password authentication failed for user "prefect"', "database-auth"],
     // A full disk makes later commands miss files too: the full disk is the cause.
     ["tar: x: Cannot write: No space left on device\nmv: cannot stat 'x': No such file or directory", "no-space"],
   ])("%j → %s", (stderr, status) => {

@@ -40,14 +40,16 @@ def judge(p):
     except Exception as e:
         reason = getattr(e, "reason", e)
         return "%s" % (reason,)
-    text = body.strip()
+    text = " ".join(body.split())
     want = p["expect"]
     if want == "unauthorized":
         return None if status == 401 else "HTTP %d without credentials (401 expected)" % status
+    if status == 404:
+        return "HTTP 404: not Prefect's API (another program on that port, or a wrong path?)"
     if status != 200:
-        return "HTTP %d: %s" % (status, text[:200])
+        return "HTTP %d: %s" % (status, text[:120])
     if want == "health" and text != "true":
-        return "HTTP 200 but not healthy: %s" % text[:200]
+        return "HTTP 200 but not healthy: %s" % text[:120]
     if want == "version":
         try:
             got = json.loads(text)
@@ -59,19 +61,35 @@ def judge(p):
     return None
 pending = list(spec["probes"])
 last = {}
+# A 404 does not go away as a server starts: 10 s of it and the probe stops waiting.
+since404 = {}
+final = set()
+started = time.monotonic()
 while True:
     still = []
     for p in pending:
-        why = judge(p)
-        if why is not None:
-            last[id(p)] = why
+        if id(p) in final:
             still.append(p)
+            continue
+        why = judge(p)
+        if why is None:
+            continue
+        last[id(p)] = why
+        still.append(p)
+        if why.startswith("HTTP 404"):
+            since404.setdefault(id(p), time.monotonic())
+            if time.monotonic() - since404[id(p)] >= 10:
+                final.add(id(p))
+        else:
+            since404.pop(id(p), None)
     pending = still
-    if not pending or time.monotonic() >= deadline:
+    if not pending or time.monotonic() >= deadline or all(id(p) in final for p in pending):
         break
     time.sleep(1)
-for p in pending:
-    sys.stderr.write("%s (%s): %s after %d s\n" % (p["what"], p["url"], last[id(p)], spec["timeout"]))
+# The first probe still failing goes last: the error's tail shows it (the others usually follow from it).
+waited = int(round(time.monotonic() - started))
+for p in pending[1:] + pending[:1]:
+    sys.stderr.write("%s (%s): %s after %d s\n" % (p["what"], p["url"], last[id(p)], waited))
 sys.exit(1 if pending else 0)
 `;
 
