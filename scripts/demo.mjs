@@ -6,8 +6,9 @@
  *
  *   1. boot n1, n2, n3 (or reuse them) and build the real Prefect 3.4.25 bundle (cached);
  *   2. write ./demo/cluster.yaml: the server on n1 (PostgreSQL, the Prefect server, Caddy with TLS
- *      from its own CA and basic auth), process workers on n2 and n3 in pool `production` with
- *      queues `prod-main` and `prod-secondary`; secrets in ./demo/secrets.env (0600, made once);
+ *      from its own CA and basic auth), process workers on n2 and n3 serving pool `production`
+ *      (queues `prod-main` and `prod-secondary` declared); secrets in ./demo/secrets.env (0600,
+ *      made once);
  *   3. `reconcile trust --yes`, `reconcile fetch` (the PostgreSQL and Caddy .debs the nodes lack,
  *      resolved against their own dpkg status), `reconcile apply --yes`;
  *   4. print how to reach the UI and the API, and what to try next.
@@ -88,7 +89,8 @@ const user = secrets.PREFECT_AUTH.split(":")[0];
 const secretsFile = join(DEMO, "secrets.env");
 process.stdout.write(`
 The cluster is up: PostgreSQL, the Prefect server and Caddy on ${server.name} (${server.address}), process
-workers on ${workers.map((w) => w.name).join(" and ")} in pool production (queues prod-main, prod-secondary).
+workers on ${workers.map((w) => w.name).join(" and ")} serving pool production (its queues prod-main and prod-secondary
+are declared in cluster.yaml; reconcile creates Prefect's objects from them in a coming version).
 
 Reach the UI and the API through Caddy (TLS from Caddy's own CA, basic auth):
   from this machine:   https://${server.address}:${PORT}/
