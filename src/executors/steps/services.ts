@@ -45,22 +45,40 @@ export function stopServiceScript(unit: string, journalDir: string): string {
   ].join("\n");
 }
 
-/** Units that must be active now and still active after `settleSeconds`, and links that must resolve. */
-export function verifyScript(units: readonly string[], paths: readonly string[], settleSeconds: number): string {
+/**
+ * Units that must come up (within `startSeconds`: a unit systemd restarts after a failed start may
+ * come up the second time, as when two workers create their work pool at once) and then stay up
+ * for `settleSeconds` without systemd restarting them (NRestarts unchanged: a unit that fails
+ * again within that time is flapping, even if it reads active at the end); and links that must
+ * resolve, with a Python that starts.
+ */
+export function verifyScript(units: readonly string[], paths: readonly string[], settleSeconds: number, startSeconds = 30): string {
   // A unit that is not active says why in its own words: the last error lines of its journal
   // (a port already taken, a database that refuses), then its state, last (the error's tail).
   // Its last run only (its invocation), not the errors of runs before.
   const why = `inv=$(systemctl show -p InvocationID --value "$u" 2>/dev/null); { if [ -n "$inv" ]; then journalctl _SYSTEMD_INVOCATION_ID="$inv" -o cat --no-pager; else journalctl -u "$u" -n 50 -o cat --no-pager; fi; } 2>/dev/null | grep -iE 'error|exception|denied|refused|failed|in use' | tail -n 2 >&2`;
-  const check = units.length === 0 ? ":" : `for u in ${units.map(q).join(" ")}; do systemctl is-active --quiet "$u" || { ${why}; echo "$u is $(systemctl is-active "$u")" >&2; bad=1; }; done`;
-  return [
+  const list = units.map(q).join(" ");
+  const lines = [
     "bad=0",
     ...paths.map((p) => `[ -e ${q(p)}/ ] || { echo ${q(`${p} does not resolve`)} >&2; bad=1; }`),
     // An environment with a Python must be able to start it.
     ...paths.map((p) => `if [ -x ${q(`${p}/bin/python`)} ]; then ${q(`${p}/bin/python`)} -c 'import sys' >/dev/null 2>&1 || { echo ${q(`${p}/bin/python does not run`)} >&2; bad=1; }; fi`),
-    check,
     `[ "$bad" = 0 ] || exit 1`,
-    units.length === 0 ? ":" : `sleep ${settleSeconds}`,
-    check,
+  ];
+  if (units.length === 0) return lines.join("\n");
+  lines.push(
+    `end=$(( $(date +%s) + ${startSeconds} ))`,
+    `for u in ${list}; do while ! systemctl is-active --quiet "$u" && [ "$(date +%s)" -lt "$end" ]; do sleep 1; done; done`,
+    `for u in ${list}; do systemctl is-active --quiet "$u" || { ${why}; echo "$u is $(systemctl is-active "$u")" >&2; bad=1; }; done`,
     `[ "$bad" = 0 ] || exit 1`,
-  ].join("\n");
+    // Restarts are counted from here, one variable per unit.
+    ...units.map((u, i) => `restarts_${i}=$(systemctl show -p NRestarts --value ${q(u)})`),
+    `sleep ${settleSeconds}`,
+    ...units.map(
+      (u, i) =>
+        `u=${q(u)}; n=$(systemctl show -p NRestarts --value "$u"); if ! systemctl is-active --quiet "$u" || [ "$n" != "$restarts_${i}" ]; then ${why}; echo "$u did not stay up for ${settleSeconds} s: $(systemctl is-active "$u") now, restarted $(( \${n:-0} - \${restarts_${i}:-0} )) times by systemd meanwhile" >&2; bad=1; fi`,
+    ),
+    `[ "$bad" = 0 ] || exit 1`,
+  );
+  return lines.join("\n");
 }
