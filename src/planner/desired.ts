@@ -206,6 +206,8 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
       if (proxy.tls.mode === "files") {
         artifact(proxy.tls.certificate);
         artifact(proxy.tls.key);
+        // Verify on this node checks Caddy's certificate against it too.
+        if (proxy.tls.ca !== null) artifact(proxy.tls.ca);
       }
       // Caddy checks it before it replaces the file the running Caddy serves.
       file(CADDYFILE, { type: "text", text }, { needs: [address.packages(proxy.packages)], validate: "caddy" });

@@ -8,7 +8,7 @@
  *   credentials while without them everything but the health check is refused.
  * - A worker node: the API through the proxy, with the CA and credentials the workers use.
  */
-import { envLink } from "../facts/layout.js";
+import { envLink, storeFile } from "../facts/layout.js";
 import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
 import { CADDY_ROOT_CERT, PROXY_CA_FILE, apiUrl, proxyCaNeeded } from "./templates.js";
 import type { Probe, VerifyChecks } from "./types.js";
@@ -17,11 +17,14 @@ import { prefectHasAuthString } from "./versions.js";
 /** Where a node's probes run from: the Prefect environment's own interpreter. */
 const pythonOf = (node: ResolvedNode, env: string) => `${envLink(node.root, env)}/bin/python`;
 
-/** The CA a client verifies the proxy's certificate with; null for the system's trust (or no TLS). */
-function proxyCa(cluster: ResolvedCluster, onServer: boolean): string | null {
-  if (!proxyCaNeeded(cluster)) return null;
-  // The server node reads Caddy's own root; the others have their managed copy (or tls.ca).
-  return onServer && cluster.server.proxy?.tls.mode === "internal" ? CADDY_ROOT_CERT : PROXY_CA_FILE;
+/** The CA a client on `node` verifies the proxy's certificate with; null for the system's trust (or no TLS). */
+function proxyCa(cluster: ResolvedCluster, node: ResolvedNode): string | null {
+  const tls = cluster.server.proxy?.tls;
+  if (tls === undefined || !proxyCaNeeded(cluster)) return null;
+  if (!node.server) return PROXY_CA_FILE;
+  // The server node reads Caddy's own root, or the CA artifact in its store.
+  if (tls.mode === "files" && tls.ca !== null) return storeFile(node.root, cluster.artifacts[tls.ca]?.sha256 ?? "", tls.ca);
+  return CADDY_ROOT_CERT;
 }
 
 /** `serverPrefect`: the Prefect version of the server's environment (null when unknown: as 3.x). */
@@ -41,18 +44,19 @@ export function verifyChecks(cluster: ResolvedCluster, node: ResolvedNode, serve
     probes.push({ what: "the API on loopback", url: `${local}/admin/version`, caFile: null, auth, expect: "version" });
     if (server.database.type === "postgresql") loopbackOnly.push({ what: "PostgreSQL", port: server.database.port });
     if (server.proxy !== null) {
-      const caFile = proxyCa(cluster, true);
+      const caFile = proxyCa(cluster, node);
       probes.push({ what: "the API through the proxy", url: `${api}/health`, caFile, auth, expect: "health" });
       probes.push({ what: "the API through the proxy", url: `${api}/admin/version`, caFile, auth, expect: "version" });
       // Without credentials: the API (Prefect's auth string) and the UI (the proxy's users) refuse.
-      if (auth !== null) probes.push({ what: "the API through the proxy without credentials", url: `${api}/admin/version`, caFile, auth: null, expect: "unauthorized" });
+      // Only where the server's version is known to have an auth string of its own (3.1.8+).
+      if (auth !== null && serverPrefect !== null) probes.push({ what: "the API through the proxy without credentials", url: `${api}/admin/version`, caFile, auth: null, expect: "unauthorized" });
       if (server.proxy.basicAuth.length > 0) probes.push({ what: "the UI through the proxy without credentials", url: root, caFile, auth: null, expect: "unauthorized" });
     }
   }
   const worker = cluster.workers.find((w) => w.node === node.name);
   if (worker !== undefined && !node.server) {
     python = pythonOf(node, worker.env);
-    const caFile = proxyCa(cluster, false);
+    const caFile = proxyCa(cluster, node);
     probes.push({ what: "the API as the workers reach it", url: `${api}/health`, caFile, auth, expect: "health" });
     probes.push({ what: "the API as the workers reach it", url: `${api}/admin/version`, caFile, auth, expect: "ok" });
   }

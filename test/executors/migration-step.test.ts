@@ -220,11 +220,16 @@ describe("the replay restores the database before the services restart", () => {
       "systemctl stop prefect-server.service",
       "runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres",
       "psql -X -q -v ON_ERROR_STOP=1 -d postgres",
-      `  stdin: DROP DATABASE IF EXISTS "prefect" WITH (FORCE);`,
-      `CREATE DATABASE "prefect" OWNER "prefect_owner" TEMPLATE template0;`,
-      "runuser -u postgres -- pg_restore --exit-on-error --single-transaction --no-password -d dbname='prefect'",
-      "pg_restore --exit-on-error --single-transaction --no-password -d dbname='prefect'",
+      // Restored beside the database first; swapped in only once pg_restore succeeded.
+      `  stdin: DROP DATABASE IF EXISTS "reconcile_restore" WITH (FORCE);`,
+      `CREATE DATABASE "reconcile_restore" OWNER "prefect_owner" TEMPLATE template0;`,
+      "runuser -u postgres -- pg_restore --exit-on-error --single-transaction --no-password -d dbname='reconcile_restore'",
+      "pg_restore --exit-on-error --single-transaction --no-password -d dbname='reconcile_restore'",
       "  stdin: PGDMP archive of -Fc -d dbname='prefect'",
+      "runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres",
+      "psql -X -q -v ON_ERROR_STOP=1 -d postgres",
+      `  stdin: DROP DATABASE IF EXISTS "prefect" WITH (FORCE);`,
+      `ALTER DATABASE "reconcile_restore" RENAME TO "prefect";`,
       "systemctl daemon-reload",
       "systemctl restart prefect-server.service",
     ]);
@@ -233,6 +238,15 @@ describe("the replay restores the database before the services restart", () => {
     expect(existsSync(node.journal)).toBe(false);
     // The backup stays (the newest `keep` are kept whatever happens).
     expect(existsSync(backup)).toBe(true);
+  });
+
+  it("a restore that fails leaves the database as it was: nothing is dropped or renamed, and the rollback fails", () => {
+    const node = fakeNode({ fail: ["pg_restore"] });
+    expect(node.run(migrationScript(detail(node.backups, PG), node.journal, 4)).status).toBe(0);
+    const r = node.run(rollbackScript(node.journal));
+    expect(r.status).not.toBe(0);
+    expect(r.calls.join("\n")).not.toContain(`DROP DATABASE IF EXISTS "prefect"`);
+    expect(r.calls.join("\n")).not.toContain("RENAME TO");
   });
 
   it("names from the journal are quoted as identifiers and connection strings, and nothing in them runs", () => {
@@ -247,8 +261,8 @@ describe("the replay restores the database before the services restart", () => {
     const r = node.run(rollbackScript(node.journal));
     expect(r.status, r.stderr).toBe(0);
     expect(r.calls).toContain(`  stdin: DROP DATABASE IF EXISTS "we""ird' $(touch ${pwned}) \\" WITH (FORCE);`);
-    expect(r.calls).toContain(`CREATE DATABASE "we""ird' $(touch ${pwned}) \\" OWNER "o""wner; DROP ROLE x" TEMPLATE template0;`);
-    expect(r.calls).toContain(`pg_restore --exit-on-error --single-transaction --no-password -d ${pgConninfo(name)}`);
+    expect(r.calls).toContain(`CREATE DATABASE "reconcile_restore" OWNER "o""wner; DROP ROLE x" TEMPLATE template0;`);
+    expect(r.calls).toContain(`ALTER DATABASE "reconcile_restore" RENAME TO "we""ird' $(touch ${pwned}) \\";`);
     expect(existsSync(pwned)).toBe(false);
   });
 

@@ -6,7 +6,7 @@ import { check } from "../helpers/spec.js";
 
 const SHA = "a1".repeat(32);
 
-function cluster(server: string): ResolvedCluster {
+function cluster(server: string, artifacts = ""): ResolvedCluster {
   const text = `apiVersion: reconcile/v1
 kind: PrefectCluster
 metadata:
@@ -20,7 +20,7 @@ artifacts:
   prefect-env: { kind: tar, source: a.tar, sha256: ${SHA} }
   caddy-debs: { kind: deb, source: debs/caddy, sha256: ${"c1".repeat(32)} }
   pg-debs: { kind: deb, source: debs/pg, sha256: ${"d1".repeat(32)} }
-server:
+${artifacts}server:
   node: srv
   prefect:
     env: prefect-env
@@ -58,7 +58,7 @@ const PG_CADDY = `    authString: { secret: PREFECT_AUTH }
 describe("verifyChecks", () => {
   it("on the server node: loopback health and version, PostgreSQL on loopback only, and through the proxy over TLS with and without credentials", () => {
     const c = cluster(PG_CADDY);
-    const checks = verifyChecks(c, c.nodes[0]!, null);
+    const checks = verifyChecks(c, c.nodes[0]!, "3.4.25");
     expect(checks.python).toBe("/opt/prefect/envs/prefect-env/bin/python");
     expect(checks.loopbackOnly).toEqual([{ what: "PostgreSQL", port: 5432 }]);
     const ca = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/root.crt";
@@ -89,6 +89,18 @@ describe("verifyChecks", () => {
     const probes = verifyChecks(c, c.nodes[0]!, "2.20.0").probes;
     expect(probes.every((p) => p.auth === null)).toBe(true);
     expect(probes.map((p) => p.what)).toEqual(["the API on loopback", "the API on loopback", "the API through the proxy", "the API through the proxy", "the UI through the proxy without credentials"]);
+  });
+
+  it("with the server's Prefect version unknown, no probe expects the API to refuse (a 2.x or 3.0 server would answer)", () => {
+    const c = cluster(PG_CADDY);
+    const probes = verifyChecks(c, c.nodes[0]!, null).probes;
+    expect(probes.filter((p) => p.expect === "unauthorized").map((p) => p.what)).toEqual(["the UI through the proxy without credentials"]);
+  });
+
+  it("with certificate files and their CA, the server node verifies against the CA artifact in its store, the workers against their copy", () => {
+    const c = cluster(PG_CADDY.replace("tls: { mode: internal }", "tls: { mode: files, certificate: cert, key: key, ca: ca }"), `  cert: { kind: file, source: c.pem, sha256: ${"e1".repeat(32)} }\n  key: { kind: file, source: k.pem, sha256: ${"e2".repeat(32)} }\n  ca: { kind: file, source: ca.pem, sha256: ${"e3".repeat(32)} }\n`);
+    expect(new Set(verifyChecks(c, c.nodes[0]!, "3.4.25").probes.filter((p) => p.url.startsWith("https:")).map((p) => p.caFile))).toEqual(new Set([`/opt/prefect/store/${"e3".repeat(32)}/ca`]));
+    expect(new Set(verifyChecks(c, c.nodes[1]!, "3.4.25").probes.map((p) => p.caFile))).toEqual(new Set(["/etc/prefect/proxy-ca.crt"]));
   });
 
   it("without proxy, auth or PostgreSQL: the API directly, nothing else", () => {

@@ -29,7 +29,9 @@ export function writeFileScript(path: string, mode: string, owner: string, group
     makeJournalDir(journalDir),
     `mkdir -p ${q(dir)}`,
     `t=$(mktemp ${q(`${dir}/.reconcile.XXXXXX`)})`,
+    // Also on a signal (a cancelled run): dash runs no EXIT trap when a signal ends it.
     `trap 'rm -f "$t"' EXIT`,
+    `trap 'rm -f "$t"; exit 143' HUP INT TERM`,
     options.from === undefined ? `cat > "$t"` : `cat -- ${q(options.from)} > "$t"`,
     `chmod ${q(mode)} "$t"`,
     `chown ${q(`${owner}:${group}`)} "$t"`,
@@ -37,7 +39,7 @@ export function writeFileScript(path: string, mode: string, owner: string, group
     ...(options.validate === undefined ? [] : [validateScript(options.validate, path)]),
     rememberFile(path, journalDir),
     `mv -f "$t" ${q(path)}`,
-    "trap - EXIT",
+    "trap - EXIT HUP INT TERM",
   ].join("\n");
 }
 

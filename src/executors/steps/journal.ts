@@ -186,10 +186,14 @@ stop_server() { systemctl stop ${SERVER_UNIT} 2>/dev/null || ! systemctl is-acti
 # template1 may hold clashes) and restored from archive $3, as postgres. The archive is root's:
 # pg_restore reads it on its stdin.
 restore_pg() {
-  db=$(pg_ident "$1") && owner=$(pg_ident "$2") && info=$(pg_conninfo "$1") || return 1
-  printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s OWNER %s TEMPLATE template0;\n' "$db" "$db" "$owner" |
+  # Restored into a database of its own first, and swapped in only once pg_restore succeeded: a
+  # restore that fails (a full disk, a damaged archive) leaves the database as it was.
+  db=$(pg_ident "$1") && owner=$(pg_ident "$2") && side=$(pg_ident reconcile_restore) && info=$(pg_conninfo reconcile_restore) || return 1
+  printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nCREATE DATABASE %s OWNER %s TEMPLATE template0;\n' "$side" "$side" "$owner" |
     (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres) &&
-    (cd / && runuser -u postgres -- pg_restore --exit-on-error --single-transaction --no-password -d "$info") < "$3"
+    (cd / && runuser -u postgres -- pg_restore --exit-on-error --single-transaction --no-password -d "$info") < "$3" &&
+    printf 'DROP DATABASE IF EXISTS %s WITH (FORCE);\nALTER DATABASE %s RENAME TO %s;\n' "$db" "$side" "$db" |
+    (cd / && runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -d postgres)
 }
 # SQLite file $1 replaced by copy $2 in one rename, the service user's; its -wal and -shm (of the
 # database it replaces) go first.

@@ -35,6 +35,8 @@ function backupShell(d: MigrationDetail, backup: NonNullable<MigrationDetail["ba
   const lines = [
     `dir=${q(backup.dir)}`,
     `(umask 077 && mkdir -p "$dir") && chmod 0700 "$dir"`,
+    // What a backup cut short (a cancelled or timed-out run) left behind.
+    `for p in "$dir"/${q(`${backup.name}-`)}*.part; do if [ -f "$p" ]; then rm -f -- "$p"; fi; done`,
     `f="$dir"/${q(`${backup.name}-`)}"$(date -u +%Y%m%dT%H%M%SZ)"${q(`-g${generation}.${ext}`)}`,
   ];
   const failed = (what: string) => `{ rm -f -- "$f.part"; echo ${q(`${what}: the database was not backed up, so it was not migrated`)} >&2; exit 1; }`;
