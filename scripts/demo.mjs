@@ -27,6 +27,7 @@ import { fileURLToPath } from "node:url";
 import bcrypt from "bcryptjs";
 import { acquireSession, down, prerequisiteProblems, releaseSession, sshExec, up } from "../test/testbed/testbed.mjs";
 import { BUNDLE_FOLDER, prefectBundle } from "../test/e2e/prefect-bundle.mjs";
+import { clusterHead } from "../test/e2e/cluster-files.mjs";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const DEMO = join(REPO, "demo");
@@ -133,19 +134,7 @@ function loadSecrets(path) {
 function clusterYaml(s) {
   const [uiUser, uiPassword] = [s.PREFECT_AUTH.split(":")[0], s.PREFECT_AUTH.slice(s.PREFECT_AUTH.indexOf(":") + 1)];
   return `# The cluster npm run demo made: three Debian 13 nodes on this machine's test bed.
-apiVersion: reconcile/v1
-kind: PrefectCluster
-metadata:
-  name: demo
-ssh:
-  user: root
-  identityFile: ${testbed.identityFile}
-  knownHostsFile: known_hosts
-nodes:
-${testbed.nodes
-  .slice(0, 3)
-  .map((n) => `  - name: ${n.name}\n    address: ${n.address}`)
-  .join("\n")}
+${clusterHead("demo", testbed.nodes.slice(0, 3), testbed.identityFile)}
 artifacts:
   prefect-env:
     kind: tar

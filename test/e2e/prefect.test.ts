@@ -4,9 +4,12 @@
  * (SQLite) on one node and a process worker on another; the server answers health and its version
  * on the node, the worker registers with it, and the next plan is empty.
  */
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { gatherLocalInputs } from "../../src/executors/local-inputs.js";
 import { shellQuote } from "../../src/facts/shell.js";
 import { looksLikeACrash, reconcile, tempDir } from "../helpers/cli.js";
+import { check } from "../helpers/spec.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
 import { writeApplyCluster } from "./cluster-files.mjs";
@@ -36,6 +39,13 @@ describeE2E("the real Prefect 3.4.25 on the test bed", (testbed) => {
   });
   afterAll(async () => {
     await Promise.all(nodes.map((n) => resetNode(n.name)));
+  });
+
+  it("the controller reads the Prefect version of the archive as released (3.4.25, under its path)", async () => {
+    const spec = check(readFileSync(file, "utf8"));
+    expect(spec.cluster).toBeDefined();
+    const local = await gatherLocalInputs(spec.cluster!, { inspectCache: tempDir("reconcile-inspect-") });
+    expect(local.artifacts["prefect-env"]?.prefectVersion).toBe(PREFECT_VERSION);
   });
 
   it("apply converges the server and the worker from the archive as it is released", async () => {

@@ -1,6 +1,6 @@
 /** Local inputs on real temporary files: deb sets against their manifest, unpacked sizes of real archives, flow code digests. */
 import { execFileSync } from "node:child_process";
-import { existsSync, linkSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { create as createTar } from "tar";
@@ -111,7 +111,6 @@ describe("flowCodeDigest", () => {
 });
 
 describe("the Prefect version of environment archives", () => {
-  const BUNDLE = "/var/cache/prefect-reconcile/bundle/prefect-3.4.25-trixie.tar.gz";
   const env = (name: string, kind: string, path: string, extra: Record<string, unknown> = {}) =>
     ({ artifacts: { [name]: { name, kind, source: { type: "path", path }, sha256: "ab".repeat(32), path: null, ...extra } }, flows: [] }) as unknown as ResolvedCluster;
   /** A tar of empty files at these paths, gzipped when the name ends in .gz. */
@@ -186,10 +185,5 @@ describe("the Prefect version of environment archives", () => {
     expect((await gatherLocalInputs(env("e", "tar", tar), { inspectCache: join(dir, "blocker", "inspect") })).artifacts["e"]?.prefectVersion).toBe("3.4.25");
   });
 
-  const bundle = existsSync(BUNDLE);
-  it.skipIf(!bundle)(`the real bundle ${BUNDLE} holds Prefect 3.4.25 under prefect-3.4.25/`, async () => {
-    const local = await gatherLocalInputs(env("prefect", "tar", BUNDLE, { path: "prefect-3.4.25" }));
-    expect(local.artifacts["prefect"]?.prefectVersion).toBe("3.4.25");
-  });
-  if (!bundle) it.skip(`(skipped: ${BUNDLE} does not exist on this machine; build it with ../shared/prefect/build-bundle.sh)`, () => undefined);
+  // The real bundle's version is read in test/e2e/prefect.test.ts, where the bundle is built.
 });
