@@ -14,12 +14,12 @@
  * Needs root and the test bed's tools; run `npm run build` first. Prints a table and writes
  * bench/results/apply.json.
  */
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { median, must, secs, timed } from "./run.mjs";
 import { acquireSession, down, info, releaseSession, resetNode, up } from "../test/testbed/testbed.mjs";
 import { writeApplyCluster } from "../test/e2e/cluster-files.mjs";
 
@@ -29,25 +29,6 @@ const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }
 const runs = Number(values.runs);
 const MiB = 1024 * 1024;
 
-function timed(cmd, args, options = {}) {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => (stdout += d));
-    child.stderr.on("data", (d) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, ms: performance.now() - started, stdout, stderr }));
-  });
-}
-const must = async (p, what) => {
-  const r = await p;
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}: ${r.stderr.slice(-2000)}`);
-  return r;
-};
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const secs = (ms) => `${(ms / 1000).toFixed(2)} s`;
 
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 await acquireSession({ log });
