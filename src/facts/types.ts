@@ -161,3 +161,20 @@ export interface FactsRequest {
   packages: string[];
   users: string[];
 }
+
+/**
+ * What the Prefect API answered when the objects were gathered (issue 12), as it came: the parser
+ * (facts/prefect.ts) makes {@link import("./prefect.js").ApiFacts} of it. One list per kind.
+ */
+export interface RawApiFacts {
+  /** `GET /api/admin/version`: "3.4.25". */
+  version: string;
+  /** `POST /api/work_pools/filter`, every page. */
+  pools: unknown[];
+  /** `POST /api/work_queues/filter`, every page (queues of every pool, each with `work_pool_name`). */
+  queues: unknown[];
+  /** `POST /api/flows/filter`, every page. */
+  flows: unknown[];
+  /** `POST /api/deployments/filter`, every page. */
+  deployments: unknown[];
+}

@@ -386,3 +386,19 @@ export interface PlanOptions {
 }
 
 export type { Unreachable };
+
+/**
+ * One parameter of a flow function, read from its code (the entrypoint's `def`): what a
+ * deployment's parameters are checked against and what its parameter schema is made of.
+ */
+export interface FlowParameter {
+  name: string;
+  /** `positional` (may be passed by name too), `keyword` (after `*`), `var-positional` (`*args`), `var-keyword` (`**kwargs`). */
+  kind: "positional" | "keyword" | "var-positional" | "var-keyword";
+  /** It has a default, so a deployment need not give it. */
+  hasDefault: boolean;
+  /** The default as JSON when it is a literal (number, string, True/False/None, list/dict of those); undefined otherwise. */
+  default?: Json;
+  /** The annotation as written (`int`, `list[str]`, `Optional[int]`), or null. */
+  annotation: string | null;
+}
