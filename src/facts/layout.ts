@@ -7,6 +7,12 @@ import { posix } from "node:path";
 export const STATE_DIR = "/var/lib/reconcile";
 export const STATE_FILE = `${STATE_DIR}/state.json`;
 export const LOCK_FILE = `${STATE_DIR}/lock.json`;
+/**
+ * What the server's database was last migrated for (`database …` and `environment <link target>`
+ * lines), written by the migration step: `pending` first, then without it once the upgrade
+ * succeeded. A plan that finds it pending, or naming another environment, migrates again.
+ */
+export const MIGRATION_MARKER = `${STATE_DIR}/migration`;
 export const CONFIG_DIR = "/etc/prefect";
 /** Backups of the server's database made before a migration: root's, 0700, files 0600. */
 export const BACKUP_DIR = "/var/backups/reconcile";

@@ -4,7 +4,7 @@
  */
 import { posix } from "node:path";
 import type { ArtifactKind, ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
-import { BACKUP_DIR, SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
+import { BACKUP_DIR, MIGRATION_MARKER, SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
 import type { FactsRequest } from "../facts/types.js";
 import {
   CADDYFILE,
@@ -74,6 +74,18 @@ export function caddyVersion(local: LocalInputs, artifact: string): string | nul
   return local.artifacts[artifact]?.debs?.find((d) => d.name === "caddy")?.version ?? null;
 }
 
+
+/** The server's environment link target, or "" when its artifact is not declared (a spec error reported elsewhere). */
+function serverEnvTarget(cluster: ResolvedCluster, node: ResolvedNode): string {
+  const a = cluster.artifacts[cluster.server.prefect.env];
+  return a === undefined ? "" : envTarget(node.root, a.kind, a.sha256, a.path);
+}
+
+/** The text of a finished migration's marker: the database and the environment it was migrated with. */
+export function migrationMarker(database: MigrationDatabase, envTarget: string): string {
+  const db = database.type === "postgresql" ? `postgresql ${database.name}` : `sqlite ${database.path}`;
+  return `database ${db}\nenvironment ${envTarget}\n`;
+}
 
 /** Where an environment's interpreter tree is inside its store folder. */
 export function envTarget(root: string, kind: ArtifactKind, sha256: string, path: string | null = null): string {
@@ -193,6 +205,7 @@ export function desiredFor(cluster: ResolvedCluster, node: ResolvedNode, local: 
         secretsFile: serverSecretsFile,
         database,
         backup: { dir: BACKUP_DIR, name: backupName(cluster.name, database), keep: db.backups.keep },
+        marker: { path: MIGRATION_MARKER, text: migrationMarker(database, serverEnvTarget(cluster, node)) },
       },
       needs: [...serverNeeds, link, ...envInputs],
       inputs: [link, ...(db.type === "postgresql" ? [address.database(db.name)] : [])],
@@ -306,6 +319,8 @@ export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, lo
   }
   // The workers copy Caddy's root: read where Caddy keeps it, when it is there.
   if (node.server && workersTrustCaddyRoot(cluster)) files.push({ path: CADDY_ROOT_CERT, content: true });
+  // What the database was last migrated for: a migration cut short is planned again.
+  if (node.server) files.push({ path: MIGRATION_MARKER, content: true });
   return { root: node.root, files, units, packages: [...packages].sort(), users };
 }
 

@@ -186,6 +186,11 @@ export interface MigrationDetail {
    * `.sqlite`; the newest `keep` of them stay.
    */
   backup: { dir: string; name: string; keep: number } | null;
+  /**
+   * The marker (layout.ts MIGRATION_MARKER) the step writes, journaled: `pending` + `text` before
+   * the upgrade, `text` after it succeeded. `text` names the database and the environment's link target.
+   */
+  marker: { path: string; text: string };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scriptInput } from "../../src/executors/remote-script.js";
 import { RESTORED_MARKER, describeRestored, parseRestoredMarkers, rollbackScript } from "../../src/executors/steps/journal.js";
@@ -70,12 +70,18 @@ const detail = (backups: string, database: MigrationDetail["database"], keep = 5
   secretsFile: "/etc/prefect/server.secrets.env",
   database,
   backup: { dir: backups, name: "plant-prefect", keep },
+  marker: { path: join(dirname(backups), "migration"), text: `database x\nenvironment ${env}\n` },
 });
 const PG = { type: "postgresql", name: "prefect", owner: "prefect_owner" } as const;
 const UPGRADE =
   "systemd-run --unit=reconcile-migrate-prefect-server --wait --pipe --collect --quiet -p User=prefect -p Group=prefect -p WorkingDirectory=/var/lib/prefect " +
   "-p EnvironmentFile=/etc/prefect/server.env -p EnvironmentFile=-/etc/prefect/server.secrets.env /opt/prefect/envs/prefect-env/bin/prefect server database upgrade -y";
 const lines = (path: string) => readFileSync(path, "utf8").split("\n").slice(0, -1);
+/** The journal lines of the marker (written after the backup: a rollback removes a marker that was not there). */
+const markerUndo = (backups: string) => {
+  const marker = join(dirname(backups), "migration");
+  return [`remove-file ${b64(marker)}`, `once file ${b64(marker)}`];
+};
 
 describe("the migration step on PostgreSQL", () => {
   it("stops the server, backs the database up (0700 folder, 0600 file, renamed from .part), journals restore-db, then migrates as the service user with the unit's env files", () => {
@@ -96,7 +102,9 @@ describe("the migration step on PostgreSQL", () => {
     expect(readFileSync(backup, "utf8")).toBe("PGDMP archive of -Fc -d dbname='prefect'\n");
     expect(statSync(node.backups).mode & 0o777).toBe(0o700);
     expect(statSync(backup).mode & 0o777).toBe(0o600);
-    expect(lines(join(node.journal, "undo"))).toEqual([`restore-db postgresql ${b64("prefect")} ${b64("prefect_owner")} ${b64(backup)}`, `once db ${b64("prefect")}`]);
+    expect(lines(join(node.journal, "undo"))).toEqual([`restore-db postgresql ${b64("prefect")} ${b64("prefect_owner")} ${b64(backup)}`, `once db ${b64("prefect")}`, ...markerUndo(node.backups)]);
+    // The marker names the database and the environment it was migrated with, no longer pending.
+    expect(readFileSync(join(dirname(node.backups), "migration"), "utf8")).toBe("database x\nenvironment /opt/prefect/envs/prefect-env\n");
     // The rollback restarts the server that ran before.
     expect(lines(join(node.journal, "services"))).toEqual([`restart ${b64("prefect-server.service")}`]);
     expect(node.active()).toEqual([]);
@@ -146,7 +154,7 @@ describe("the migration step on PostgreSQL", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.calls).toEqual(["systemctl stop reconcile-migrate-prefect-server.service", UPGRADE]);
     expect(existsSync(node.backups)).toBe(false);
-    expect(existsSync(join(node.journal, "undo"))).toBe(false);
+    expect(lines(join(node.journal, "undo"))).toEqual(markerUndo(node.backups));
   });
 
   it("a failed upgrade fails the step with what failed first and the tail of its output last (the step's error shows the last lines)", () => {
@@ -160,6 +168,8 @@ describe("the migration step on PostgreSQL", () => {
       "line 3",
       "systemd-run: it failed",
     ]);
+    // Still pending: the next plan migrates again.
+    expect(readFileSync(join(dirname(node.backups), "migration"), "utf8")).toBe("pending\ndatabase x\nenvironment /opt/prefect/envs/prefect-env\n");
   });
 
   it("database names reach pg_dump as a quoted connection string, never as an option or a shell word", () => {
@@ -192,7 +202,7 @@ describe("the migration step on SQLite", () => {
     const backup = join(node.backups, file!);
     expect(statSync(backup).mode & 0o777).toBe(0o600);
     expect(sqlite(backup, "SELECT name FROM flows ORDER BY name").trim()).toBe(`[('etl',), ("it's",)]`);
-    expect(lines(join(node.journal, "undo"))).toEqual([`restore-db sqlite ${b64(db)} ${b64(backup)}`, `once db ${b64(db)}`]);
+    expect(lines(join(node.journal, "undo"))).toEqual([`restore-db sqlite ${b64(db)} ${b64(backup)}`, `once db ${b64(db)}`, ...markerUndo(node.backups)]);
     expect(r.calls.at(-1)).toContain("systemd-run");
   });
 
@@ -202,7 +212,7 @@ describe("the migration step on SQLite", () => {
     const r = node.run(migrationScript(detail(node.backups, { type: "sqlite", path: db }), node.journal, 4));
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(node.backups)).toBe(false);
-    expect(lines(join(node.journal, "undo"))).toEqual([`once db ${b64(db)}`]);
+    expect(lines(join(node.journal, "undo"))).toEqual([`once db ${b64(db)}`, ...markerUndo(node.backups)]);
     expect(r.calls).toEqual(["systemctl stop reconcile-migrate-prefect-server.service", expect.stringContaining("systemd-run ")]);
   });
 });

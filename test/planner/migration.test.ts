@@ -17,6 +17,7 @@ import { loadCase } from "./cases.js";
 const LINK = address.link("/opt/prefect/envs/prefect-env");
 const DB = address.database("prefect");
 
+const MARKED = "database postgresql prefect\nenvironment /opt/prefect/store/aaaa/prefect-3.4.25\n";
 const detail = (database: MigrationDetail["database"]): MigrationDetail => ({
   kind: "migration",
   unit: "prefect-server.service",
@@ -25,6 +26,7 @@ const detail = (database: MigrationDetail["database"]): MigrationDetail => ({
   secretsFile: "/etc/prefect/server.secrets.env",
   database,
   backup: { dir: "/var/backups/reconcile", name: "plant-prefect", keep: 5 },
+  marker: { path: "/var/lib/reconcile/migration", text: MARKED },
 });
 const pg: DesiredOf<"migration"> = { kind: "migration", address: address.migration("prefect-server"), env: "prefect-env", link: LINK, databaseAddress: DB, detail: detail({ type: "postgresql", name: "prefect", owner: "prefect" }), needs: [], inputs: [LINK, DB] };
 const sqlite: DesiredOf<"migration"> = { ...pg, databaseAddress: null, detail: detail({ type: "sqlite", path: "/var/lib/prefect/prefect.db" }), inputs: [LINK] };
@@ -35,7 +37,7 @@ const ctx = (decided: Decided) => {
   const actionOf = (a: Address): Action | null => (a === LINK ? decided.link : a === DB ? decided.db : undefined) ?? null;
   return { cluster: "plant", secrets: new Map(), actionOf, changed: (a: Address) => ![null, "noop"].includes(actionOf(a)) };
 };
-const NO_FACTS = {} as NodeFacts;
+const NO_FACTS = { files: { ok: true, value: {} } } as unknown as NodeFacts;
 
 describe("the migration decision", () => {
   const cases: [string, DesiredOf<"migration">, Decided, Action, string, boolean | null][] = [
@@ -66,6 +68,24 @@ describe("the migration decision", () => {
   });
 });
 
+describe("the migration marker: a migration cut short, or made for another environment, is planned again", () => {
+  const withMarker = (content: string | null) => ({ files: { ok: true, value: { "/var/lib/reconcile/migration": content === null ? { state: "absent" } : { state: "file", content } } } }) as unknown as NodeFacts;
+  const cases: [string, string | null, Action, string][] = [
+    ["the marker of this environment: nothing to do", MARKED, "noop", "nothing to migrate"],
+    ["no marker (a server migrated before markers): taken as migrated", null, "noop", "nothing to migrate"],
+    ["pending: the run was cut short during the migration", `pending\n${MARKED}`, "update", "the migration for /opt/prefect/store/aaaa/prefect-3.4.25 did not finish (the run was cut short): back up prefect, then migrate it"],
+    ["another environment: the link switched but the migration never ran", "database postgresql prefect\nenvironment /opt/prefect/store/bbbb/prefect-3.4.24\n", "update", "the database was last migrated for /opt/prefect/store/bbbb/prefect-3.4.24: back up prefect, then migrate it"],
+  ];
+  it.each(cases)("%s", (_, content, action, reason) => {
+    const decision = decideMigration(pg, withMarker(content), ctx({ link: "noop", db: "noop" }));
+    expect(decision.change.action).toBe(action);
+    expect(decision.change.reason).toContain(reason);
+    expect(decision.steps).toHaveLength(action === "noop" ? 0 : 1);
+    // A saved plan is stale when the marker moved.
+    expect(decision.facts).toContain("file:/var/lib/reconcile/migration");
+  });
+});
+
 describe("the migration as a desired resource", () => {
   it("on the server node: after the link, the env files and the database; the server restarts after it", () => {
     const c = loadCase("fresh-cluster");
@@ -76,7 +96,11 @@ describe("the migration as a desired resource", () => {
     expect(migration.address).toBe("migration:prefect-server");
     expect(migration.needs).toEqual(["user:prefect", "database:prefect", LINK, "file:/etc/prefect/server.env", "file:/etc/prefect/server.secrets.env"]);
     expect(migration.inputs).toEqual([LINK, "database:prefect"]);
-    expect(migration.detail).toEqual({ ...detail({ type: "postgresql", name: "prefect", owner: "prefect" }), backup: { dir: "/var/backups/reconcile", name: "plant-prefect", keep: 5 } });
+    expect(migration.detail).toEqual({
+      ...detail({ type: "postgresql", name: "prefect", owner: "prefect" }),
+      backup: { dir: "/var/backups/reconcile", name: "plant-prefect", keep: 5 },
+      marker: { path: "/var/lib/reconcile/migration", text: expect.stringMatching(/^database postgresql prefect\nenvironment \/opt\/prefect\/store\/[0-9a-f]{64}\S*\n$/) },
+    });
     // Decided after the database and before the service, which reads whether it changed.
     expect(at("database:prefect")).toBeLessThan(at("migration:prefect-server"));
     expect(at("migration:prefect-server")).toBeLessThan(at("service:prefect-server.service"));

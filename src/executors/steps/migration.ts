@@ -9,7 +9,7 @@ import { SERVICE_USER } from "../../facts/layout.js";
 import { shellQuote as q } from "../../facts/shell.js";
 import type { MigrationDetail } from "../../planner/types.js";
 import { SERVICE_HOME } from "../../planner/templates.js";
-import { base64, journalOnce, makeJournalDir, rememberServiceActivity } from "./journal.js";
+import { base64, journalOnce, makeJournalDir, rememberFile, rememberServiceActivity } from "./journal.js";
 
 /** Lines of the upgrade's output a failure shows (the step's error keeps the last three). */
 const OUTPUT_TAIL = 20;
@@ -93,6 +93,9 @@ export function migrationScript(d: MigrationDetail, journalDir: string, generati
     `-p ${q(`EnvironmentFile=-${d.secretsFile}`)}`,
     `${q(`${d.env}/bin/prefect`)} server database upgrade -y`,
   ].join(" ");
+  const marker = q(d.marker.path);
+  /** The marker replaced atomically by `text` (a file beside it, renamed over it). */
+  const mark = (text: string) => `t=$(mktemp ${q(`${d.marker.path}.XXXXXX`)}) && printf '%s' ${q(text)} > "$t" && chmod 0644 "$t" && mv -f "$t" ${marker}`;
   return [
     "set -e",
     makeJournalDir(journalDir),
@@ -101,6 +104,10 @@ export function migrationScript(d: MigrationDetail, journalDir: string, generati
     ...(d.backup === null ? [] : [journalOnce(journalDir, "db", key, backupShell(d, d.backup, generation))]),
     // A try cancelled (its process group killed) or cut short leaves no migration running.
     `systemctl stop ${transient} 2>/dev/null || true`,
+    // A rollback puts the marker back as it was; a run cut short from here on leaves it pending.
+    rememberFile(d.marker.path, journalDir),
+    `mkdir -p ${q(d.marker.path.slice(0, d.marker.path.lastIndexOf("/")))}`,
+    mark(`pending\n${d.marker.text}`),
     `trap 'systemctl stop ${transient} 2>/dev/null; exit 143' HUP INT TERM`,
     `rc=0; out=$(${upgrade} 2>&1) || rc=$?`,
     `if [ "$rc" != 0 ]; then`,
@@ -108,5 +115,7 @@ export function migrationScript(d: MigrationDetail, journalDir: string, generati
     `  printf '%s\\n' "$out" | tail -n ${OUTPUT_TAIL} >&2`,
     "  exit 1",
     "fi",
+    "trap - HUP INT TERM",
+    mark(d.marker.text),
   ].join("\n");
 }
