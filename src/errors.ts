@@ -13,6 +13,8 @@ export const ExitCode = {
   failure: 1,
   /** Changes pending (`plan --detailed-exitcode`, `pin --check`) or drift found. */
   changes: 2,
+  /** `reconcile run --wait`: the flow run had not ended when --timeout passed (it goes on). */
+  timedOut: 2,
   /** The command line itself is wrong (flags, names, plan files, no terminal for a question). */
   usage: 64,
   /** A bug in reconcile. */

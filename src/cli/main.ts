@@ -39,9 +39,9 @@ function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: 
     .exitOverride()
     .addHelpText(
       "after",
-      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a"])}
-Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode),
-64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a", "reconcile run etl/daily --wait"])}
+Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode)
+or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   program.hook("preAction", (_program, command) => {
@@ -159,6 +159,28 @@ Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --deta
           log,
         ),
       );
+    });
+
+  program
+    .command("run")
+    .summary("start a flow run of a deployment (and follow it with --wait)")
+    .description(
+      "Create a flow run of a deployment through the cluster's Prefect API (over the server node's SSH " +
+        "connection) and print its name and id. With --wait, follow it until it ends: its states, its log " +
+        "lines and the worker that ran it; exit 0 when it completed, 1 when it failed, crashed or was " +
+        "cancelled, 2 when --timeout passed first. Ctrl-C stops following; the run itself goes on.",
+    )
+    .argument("<flow/deployment>", "the deployment, as FLOW/DEPLOYMENT")
+    .option("--param <name=value>", "a parameter (repeatable); the value is JSON when it parses as JSON, else a string", (value: string, all: string[]) => [...all, value], [] as string[])
+    .option("--wait", "follow the run until it ends")
+    .option("--timeout <duration>", "with --wait: stop waiting after this long (90s, 10m, 2h)", undefined)
+    .addHelpText(
+      "after",
+      examples(["reconcile run etl/daily", "reconcile run etl/daily --param day=3 --param regions='[\"eu\",\"us\"]' --wait", "reconcile run etl/daily --wait --timeout 10m   # exit 2 if it has not ended by then"]),
+    )
+    .action(async (target: string, opts: { param: string[]; wait?: boolean; timeout?: string }) => {
+      const { runCommand } = await import("./commands/run.js");
+      setExit(await runCommand({ ...specArgs(), target, params: opts.param, wait: opts.wait === true, ...(opts.timeout === undefined ? {} : { timeout: opts.timeout }) }, io, log));
     });
 
   program
