@@ -5,7 +5,8 @@
  * Rendering lives in src/display/plan.ts; nothing here prints.
  */
 import type { ArtifactKind } from "../spec/resolved.js";
-import type { Unreachable } from "../facts/types.js";
+import type { Json, Unreachable } from "../facts/types.js";
+import type { FlowParameter } from "../facts/flow-signature.js";
 import type { Address } from "./address.js";
 
 /**
@@ -29,8 +30,8 @@ export type Stage = (typeof STAGES)[number];
 
 export type ResourceKind = "artifact" | "link" | "packages" | "user" | "file" | "database" | "migration" | "service";
 
-/** A JSON value, as kept in before/after. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON value, as kept in before/after (facts/types.ts). */
+export type { Json };
 
 /** One resource's change on one node. */
 export interface Change {
@@ -353,6 +354,10 @@ export interface LocalArtifact {
 export interface LocalFlowCode {
   sha256: string;
   bytes: number;
+  /** The entrypoint function's parameters (facts/flow-signature.ts); null when they could not be read (`parameterError` says why). */
+  parameters: FlowParameter[] | null;
+  /** Why the parameters could not be read: `flow.py:12:5: ...` (file relative to the flow's source); null when they were. */
+  parameterError: string | null;
 }
 
 /**
@@ -387,18 +392,4 @@ export interface PlanOptions {
 
 export type { Unreachable };
 
-/**
- * One parameter of a flow function, read from its code (the entrypoint's `def`): what a
- * deployment's parameters are checked against and what its parameter schema is made of.
- */
-export interface FlowParameter {
-  name: string;
-  /** `positional` (may be passed by name too), `keyword` (after `*`), `var-positional` (`*args`), `var-keyword` (`**kwargs`). */
-  kind: "positional" | "keyword" | "var-positional" | "var-keyword";
-  /** It has a default, so a deployment need not give it. */
-  hasDefault: boolean;
-  /** The default as JSON when it is a literal (number, string, True/False/None, list/dict of those); undefined otherwise. */
-  default?: Json;
-  /** The annotation as written (`int`, `list[str]`, `Optional[int]`), or null. */
-  annotation: string | null;
-}
+export type { FlowParameter, PyType } from "../facts/flow-signature.js";
