@@ -140,7 +140,10 @@ export type StepDetail =
 
 /**
  * An HTTP check a verify step makes on the node: `health` wants 200 `true`, `version` 200 with
- * the Prefect version of the probing environment itself, `ok` any 200, `unauthorized` a 401.
+ * the Prefect version of the probing environment itself, `ok` any 200, `unauthorized` a 401,
+ * `worker-online` the worker `worker.name` listed with status ONLINE by `url`, the pool's
+ * `POST .../work_pools/<pool>/workers/filter` (read page by page: Prefect 3.4 has no filter by
+ * worker name).
  */
 export interface Probe {
   /** In words, for messages: "the API through the proxy". */
@@ -150,7 +153,9 @@ export interface Probe {
   caFile: string | null;
   /** Basic credentials from a secret holding `user:password` (Prefect's auth string). */
   auth: { secret: string } | null;
-  expect: "health" | "version" | "ok" | "unauthorized";
+  expect: "health" | "version" | "ok" | "unauthorized" | "worker-online";
+  /** For `worker-online` only: the worker (its `--name`) and its pool. */
+  worker?: { pool: string; name: string };
 }
 
 /** What verify proves besides units and links (planner/verify.ts). */
