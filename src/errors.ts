@@ -72,6 +72,33 @@ export class SpecError extends ReconcileError {
   }
 }
 
+/** A problem of the spec found past validation (with the flows' code at hand): where it is, as a path into cluster.yaml. */
+export interface SpecProblem {
+  /** `["flows", 0, "deployments", 1, "parameters", "x"]`. */
+  path: readonly (string | number)[];
+  message: string;
+  hint?: string;
+  /** Point at the key of the last path element (a name that should not be there) rather than its value. */
+  target?: "key" | "value";
+}
+
+/**
+ * The spec asks for something its inputs cannot give (a deployment parameter its flow does not
+ * take). Carries paths, not positions: the layers that find such problems hold no YAML document,
+ * so the CLI places them in `file` (spec/validate.ts `diagnosticsAtPaths`) and prints them as
+ * `file:line:col path: message`.
+ */
+export class SpecPathError extends ReconcileError {
+  readonly file: string;
+  readonly problems: readonly SpecProblem[];
+  constructor(file: string, problems: readonly SpecProblem[]) {
+    const first = problems[0];
+    super(`${problems.length} error${problems.length === 1 ? "" : "s"} in ${file}${first === undefined ? "" : `: ${first.message}`}`, first?.hint === undefined ? {} : { hint: first.hint });
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
 /** Wrong command-line usage (unknown flag, conflicting options). */
 export class UsageError extends ReconcileError {
   constructor(message: string, hint?: string) {

@@ -104,7 +104,9 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     pure: true,
     // STYLE.md: spec types and errors; the spec's types come in through `import type` (below).
     layers: ["errors"],
-    packages: {},
+    packages: {
+      "@lezer/python": "parses a flow's Python code (never runs it) for its entrypoint's parameters (flow-signature.ts)",
+    },
     node: { "node:path": { why: "posix.join for paths on the nodes (always POSIX, whatever the controller runs)", only: ["posix"] } },
   },
   planner: {

@@ -6,7 +6,7 @@
 import { Command, CommanderError } from "commander";
 import packageJson from "../../package.json" with { type: "json" };
 import { createLogger, type Logger } from "../log.js";
-import { ExitCode, ReconcileError, SpecError, UsageError } from "../errors.js";
+import { ExitCode, ReconcileError, SpecError, SpecPathError, UsageError } from "../errors.js";
 import { print, printDiagnostics, type CliIO } from "./io.js";
 
 const ISSUES_URL = "https://github.com/prefect-reconcile/reconcile/issues";
@@ -319,10 +319,23 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     log?.info({ event: "exit", exitCode }, "done");
     return exitCode;
   } catch (error) {
-    const code = report(error, io);
+    const code = error instanceof SpecPathError ? await reportSpecPaths(error, io) : report(error, io);
     log?.error({ event: "exit", exitCode: code, error: error instanceof Error ? { kind: error.name, message: error.message } : String(error) }, "failed");
     return code;
   }
+}
+
+/**
+ * Problems found at a path into cluster.yaml past validation, printed like every spec problem
+ * (`file:line:col path: message`): the file is read again to place them.
+ */
+async function reportSpecPaths(error: SpecPathError, io: CliIO): Promise<number> {
+  const [{ relative }, { readSpecFile }, { diagnosticsAtPaths }] = await Promise.all([import("node:path"), import("../spec/load.js"), import("../spec/validate.js")]);
+  const display = relative(process.cwd(), error.file) || error.file;
+  const bytes = await readSpecFile(error.file).catch(() => new Uint8Array());
+  const diagnostics = diagnosticsAtPaths(bytes, display.startsWith("..") ? error.file : display, error.problems);
+  printDiagnostics(io, display, diagnostics);
+  return error.exitCode;
 }
 
 function report(error: unknown, io: CliIO): number {

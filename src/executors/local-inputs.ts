@@ -9,6 +9,7 @@ import { join, relative } from "node:path";
 import { create as createTar, list as listTar } from "tar";
 import { FileError, ioReason } from "../errors.js";
 import { hashStream } from "./local-files.js";
+import { flowSignature } from "../facts/flow-signature.js";
 import { DEB_MANIFEST, parseManifest } from "../spec/deb-manifest.js";
 import type { ArtifactKind, ResolvedCluster } from "../spec/resolved.js";
 import { GZIP_TRAILER_BYTES, MAGIC_BYTES, estimateUnpackedBytes } from "../planner/disk.js";
@@ -190,12 +191,32 @@ export async function packFolder(dir: string) {
 }
 
 /** Digest and size of a folder's deterministic tar, without writing it anywhere. */
-export async function flowCodeDigest(dir: string, signal?: AbortSignal): Promise<LocalFlowCode> {
+export async function flowCodeDigest(dir: string, signal?: AbortSignal): Promise<Pick<LocalFlowCode, "sha256" | "bytes">> {
   try {
     return await hashStream(await packFolder(dir), signal === undefined ? {} : { signal });
   } catch (error) {
     throw new FileError(`cannot pack flow code ${dir}: ${ioReason(error)}`, { cause: error });
   }
+}
+
+/**
+ * The parameters of a flow's entrypoint (`file.py:func`, the file relative to `source`), read from
+ * the file's text; an unreadable file or function gives `parameterError` (`file.py:3:9: why`)
+ * instead, which the plan reports against the flow.
+ */
+export async function flowParametersOf(source: string, entrypoint: string): Promise<Pick<LocalFlowCode, "parameters" | "parameterError">> {
+  const split = entrypoint.lastIndexOf(":");
+  const file = entrypoint.slice(0, split);
+  const func = entrypoint.slice(split + 1);
+  if (split <= 0 || func === "") return { parameters: null, parameterError: `${entrypoint}: not file.py:function` };
+  let text: string;
+  try {
+    text = await readFile(join(source, file), "utf8");
+  } catch (error) {
+    return { parameters: null, parameterError: `${file}: cannot read it: ${ioReason(error)}` };
+  }
+  const result = flowSignature(text, func);
+  return result.ok ? { parameters: result.parameters, parameterError: null } : { parameters: null, parameterError: `${file}:${result.error.line}:${result.error.col}: ${result.error.message}` };
 }
 
 /**
@@ -221,7 +242,13 @@ export async function gatherLocalInputs(cluster: ResolvedCluster, options: { sig
         ? (artifacts[a.name] = unknown)
         : tolerate(() => artifactInfo(a.kind, a.source.type === "path" ? a.source.path : "", { sha256: a.sha256, path: a.path ?? null, cacheDir: options.inspectCache }), () => (artifacts[a.name] = unknown), (v) => (artifacts[a.name] = v)),
     ),
-    ...cluster.flows.map((f) => tolerate(() => flowCodeDigest(f.source, options.signal), () => undefined, (v) => (flows[f.name] = v))),
+    ...cluster.flows.map((f) =>
+      tolerate(
+        async () => ({ ...(await flowCodeDigest(f.source, options.signal)), ...(await flowParametersOf(f.source, f.entrypoint)) }),
+        () => undefined,
+        (v) => (flows[f.name] = v),
+      ),
+    ),
   ]);
   return { artifacts, flows };
 }

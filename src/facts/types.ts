@@ -162,6 +162,9 @@ export interface FactsRequest {
   users: string[];
 }
 
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
 /**
  * What the Prefect API answered when the objects were gathered (issue 12), as it came: the parser
  * (facts/prefect.ts) makes {@link import("./prefect.js").ApiFacts} of it. One list per kind.

@@ -5,7 +5,8 @@
  * Rendering lives in src/display/plan.ts; nothing here prints.
  */
 import type { ArtifactKind } from "../spec/resolved.js";
-import type { Unreachable } from "../facts/types.js";
+import type { Json, Unreachable } from "../facts/types.js";
+import type { FlowParameter } from "../facts/flow-signature.js";
 import type { Address } from "./address.js";
 
 /**
@@ -29,8 +30,8 @@ export type Stage = (typeof STAGES)[number];
 
 export type ResourceKind = "artifact" | "link" | "packages" | "user" | "file" | "database" | "migration" | "service";
 
-/** A JSON value, as kept in before/after. */
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+/** A JSON value, as kept in before/after (facts/types.ts). */
+export type { Json };
 
 /** One resource's change on one node. */
 export interface Change {
@@ -139,7 +140,10 @@ export type StepDetail =
 
 /**
  * An HTTP check a verify step makes on the node: `health` wants 200 `true`, `version` 200 with
- * the Prefect version of the probing environment itself, `ok` any 200, `unauthorized` a 401.
+ * the Prefect version of the probing environment itself, `ok` any 200, `unauthorized` a 401,
+ * `worker-online` the worker `worker.name` listed with status ONLINE by `url`, the pool's
+ * `POST .../work_pools/<pool>/workers/filter` (read page by page: Prefect 3.4 has no filter by
+ * worker name).
  */
 export interface Probe {
   /** In words, for messages: "the API through the proxy". */
@@ -149,7 +153,9 @@ export interface Probe {
   caFile: string | null;
   /** Basic credentials from a secret holding `user:password` (Prefect's auth string). */
   auth: { secret: string } | null;
-  expect: "health" | "version" | "ok" | "unauthorized";
+  expect: "health" | "version" | "ok" | "unauthorized" | "worker-online";
+  /** For `worker-online` only: the worker (its `--name`) and its pool. */
+  worker?: { pool: string; name: string };
 }
 
 /** What verify proves besides units and links (planner/verify.ts). */
@@ -358,6 +364,10 @@ export interface LocalArtifact {
 export interface LocalFlowCode {
   sha256: string;
   bytes: number;
+  /** The entrypoint function's parameters (facts/flow-signature.ts); null when they could not be read (`parameterError` says why). */
+  parameters: FlowParameter[] | null;
+  /** Why the parameters could not be read: `flow.py:12:5: ...` (file relative to the flow's source); null when they were. */
+  parameterError: string | null;
 }
 
 /**
@@ -392,18 +402,4 @@ export interface PlanOptions {
 
 export type { Unreachable };
 
-/**
- * One parameter of a flow function, read from its code (the entrypoint's `def`): what a
- * deployment's parameters are checked against and what its parameter schema is made of.
- */
-export interface FlowParameter {
-  name: string;
-  /** `positional` (may be passed by name too), `keyword` (after `*`), `var-positional` (`*args`), `var-keyword` (`**kwargs`). */
-  kind: "positional" | "keyword" | "var-positional" | "var-keyword";
-  /** It has a default, so a deployment need not give it. */
-  hasDefault: boolean;
-  /** The default as JSON when it is a literal (number, string, True/False/None, list/dict of those); undefined otherwise. */
-  default?: Json;
-  /** The annotation as written (`int`, `list[str]`, `Optional[int]`), or null. */
-  annotation: string | null;
-}
+export type { FlowParameter, PyType } from "../facts/flow-signature.js";

@@ -6,11 +6,12 @@
  *   environment it was started from (so an old process cannot pass), PostgreSQL listens on
  *   loopback only, and through the proxy, the way clients come, the API answers over TLS with the
  *   credentials while without them everything but the health check is refused.
- * - A worker node: the API through the proxy, with the CA and credentials the workers use.
+ * - A worker node: the API through the proxy, with the CA and credentials the workers use, and
+ *   each of its worker processes ONLINE in its pool (any node that runs workers, the server node too).
  */
 import { envLink, storeFile } from "../facts/layout.js";
 import type { ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
-import { CADDY_ROOT_CERT, PROXY_CA_FILE, apiUrl, proxyCaNeeded } from "./templates.js";
+import { CADDY_ROOT_CERT, PROXY_CA_FILE, apiUrl, proxyCaNeeded, workerInstances } from "./templates.js";
 import type { Probe, VerifyChecks } from "./types.js";
 import { prefectHasAuthString } from "./versions.js";
 
@@ -59,6 +60,13 @@ export function verifyChecks(cluster: ResolvedCluster, node: ResolvedNode, serve
     const caFile = proxyCa(cluster, node);
     probes.push({ what: "the API as the workers reach it", url: `${api}/health`, caFile, auth, expect: "health" });
     probes.push({ what: "the API as the workers reach it", url: `${api}/admin/version`, caFile, auth, expect: "ok" });
+  }
+  if (worker !== undefined) {
+    const caFile = proxyCa(cluster, node);
+    for (const w of workerInstances(node, cluster)) {
+      const url = `${api}/work_pools/${encodeURIComponent(w.pool)}/workers/filter`;
+      probes.push({ what: `worker ${w.workerName}`, url, caFile, auth, expect: "worker-online", worker: { pool: w.pool, name: w.workerName } });
+    }
   }
   return { python, probes, loopbackOnly };
 }

@@ -4,6 +4,8 @@
  * mid-apply). `plan` and `apply` both plan through here.
  */
 import { UNSUPPORTED_STEPS } from "../executors/steps/script-for-step.js";
+import { SpecPathError } from "../errors.js";
+import { flowSpecProblems } from "../planner/flow-parameters.js";
 import { plan } from "../planner/plan.js";
 import type { Plan, PlanOptions } from "../planner/types.js";
 import type { ResolvedCluster } from "../spec/resolved.js";
@@ -11,12 +13,15 @@ import type { Sensitive } from "../spec/secrets.js";
 import type { Gathered } from "./gather.js";
 
 /**
- * The plan for what was gathered.
+ * The plan for what was gathered. Refuses (SpecPathError, placed in cluster.yaml by the CLI) a
+ * deployment parameter its flow does not take and a flow whose parameters cannot be read.
  *
  * @example
  * const gathered = await gather(session, cluster);
  * const p = planGathered(cluster, gathered, secrets.values, { prune: false });
  */
 export function planGathered(cluster: ResolvedCluster, gathered: Pick<Gathered, "facts" | "local">, secrets: ReadonlyMap<string, Sensitive>, options: Omit<PlanOptions, "unsupported">): Plan {
+  const problems = flowSpecProblems(cluster, gathered.local);
+  if (problems.length > 0) throw new SpecPathError(cluster.specFile, problems);
   return plan(cluster, gathered.facts, gathered.local, secrets, { ...options, unsupported: UNSUPPORTED_STEPS });
 }

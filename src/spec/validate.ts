@@ -3,7 +3,7 @@
  * resolved cluster. Every problem found comes back at once, each with file:line:col.
  */
 import { createHash } from "node:crypto";
-import type { Diagnostic } from "../errors.js";
+import type { Diagnostic, SpecProblem } from "../errors.js";
 import type { ClusterSpec } from "./cluster.generated.js";
 import { formatPath, locate, parseSpec, type DocPath, type SpecDocument } from "./document.js";
 import { normalize } from "./normalize.js";
@@ -79,4 +79,20 @@ export function validateSpec(bytes: Uint8Array, options: ValidateOptions): Valid
   const specDigest = createHash("sha256").update(bytes).digest("hex");
   const cluster = normalize(spec, { specFile: options.specFile, specDigest, homeDir: options.homeDir });
   return { cluster, document, value, diagnostics };
+}
+
+/**
+ * Problems found past validation (errors.ts SpecPathError), placed in the spec's bytes: each at
+ * its path's line and column (a path that no longer exists at its deepest existing ancestor; a
+ * file that no longer parses at 1:1).
+ */
+export function diagnosticsAtPaths(bytes: Uint8Array, displayName: string, problems: readonly SpecProblem[]): Diagnostic[] {
+  const { document } = parseSpec(bytes, displayName);
+  return problems
+    .map((p): Diagnostic => {
+      const hint = p.hint === undefined ? {} : { hint: p.hint };
+      if (document === undefined) return { severity: "error", file: displayName, line: 1, col: 1, path: formatPath(p.path), message: p.message, ...hint };
+      return diagnosticAt(document, "error", p.path, p.message, { ...hint, ...(p.target === undefined ? {} : { target: p.target }) });
+    })
+    .sort(byPosition);
 }

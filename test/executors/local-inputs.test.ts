@@ -110,6 +110,41 @@ describe("flowCodeDigest", () => {
   });
 });
 
+describe("a flow's parameters, read with its code", () => {
+  const flows = (source: string, entrypoint: string) => ({ artifacts: {}, flows: [{ name: "etl", source, entrypoint }] }) as unknown as ResolvedCluster;
+
+  it("the entrypoint function's parameters beside the code's digest", async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, "pipelines"));
+    writeFileSync(join(dir, "pipelines", "etl.py"), "from prefect import flow\n\n@flow\ndef run(day: str, limit: int = 10):\n    pass\n");
+    const code = (await gatherLocalInputs(flows(dir, "pipelines/etl.py:run"))).flows["etl"];
+    expect(code?.sha256).toBe((await flowCodeDigest(dir)).sha256);
+    expect(code?.parameterError).toBeNull();
+    expect(code?.parameters?.map((p) => [p.name, p.hasDefault, p.default])).toEqual([
+      ["day", false, undefined],
+      ["limit", true, 10],
+    ]);
+  });
+
+  it.each([
+    ["the function is missing", "etl.py:run", "def other(): pass\n", "etl.py:1:1: no top-level function run (def run(...) or async def run(...))"],
+    ["a syntax error in its parameters", "etl.py:run", "def run(a b): pass\n", "etl.py:1:11: cannot parse the parameters of run (a syntax error?)"],
+    ["the file is missing", "gone.py:run", "", "gone.py: cannot read it: "],
+  ])("%s: parameterError says where, and the digest is still there", async (_name, entrypoint, text, error) => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "etl.py"), text);
+    const code = (await gatherLocalInputs(flows(dir, entrypoint))).flows["etl"];
+    expect(code?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(code?.parameters).toBeNull();
+    expect(code?.parameterError?.startsWith(error)).toBe(true);
+  });
+
+  it("tolerant: an unreadable flow folder is left out, as before", async () => {
+    const local = await gatherLocalInputs(flows(join(tempDir(), "missing"), "etl.py:run"), { tolerant: true });
+    expect(local.flows).toEqual({});
+  });
+});
+
 describe("the Prefect version of environment archives", () => {
   const env = (name: string, kind: string, path: string, extra: Record<string, unknown> = {}) =>
     ({ artifacts: { [name]: { name, kind, source: { type: "path", path }, sha256: "ab".repeat(32), path: null, ...extra } }, flows: [] }) as unknown as ResolvedCluster;

@@ -3,7 +3,7 @@
  * the Prefect API (health, version, auth), and the loopback check over /proc/net rows.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -20,6 +20,12 @@ let base = "";
 /** What /api/admin/version answers; a test may change it. */
 let version = "9.9.9";
 let healthy = true;
+/** The workers each pool lists (the real 3.4.25 answer's shape, test/fixtures/prefect/3.4.25/workers-filter-online.json); a test may change them. */
+const realWorker = (JSON.parse(readFileSync(new URL("../fixtures/prefect/3.4.25/workers-filter-online.json", import.meta.url), "utf8")) as Record<string, unknown>[])[0]!;
+let workers: Record<string, Record<string, unknown>[]> = {};
+/** The server's clock, as its Date header says. */
+let serverNow = new Date("2026-12-06T15:53:00Z");
+const filterBodies: unknown[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -27,6 +33,19 @@ beforeAll(async () => {
     if (req.url === "/api/health") return void res.writeHead(healthy ? 200 : 503).end(healthy ? "true" : "starting");
     if (!authorized) return void res.writeHead(401).end('{"exception_message":"Unauthorized"}');
     if (req.url === "/api/admin/version") return void res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(version));
+    const pool = /^\/api\/work_pools\/([^/]+)\/workers\/filter$/.exec(req.url ?? "")?.[1];
+    if (pool !== undefined && req.method === "POST") {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d.toString()));
+      req.on("end", () => {
+        const { limit, offset } = JSON.parse(body) as { limit: number; offset: number };
+        filterBodies.push(JSON.parse(body));
+        const listed = workers[decodeURIComponent(pool)];
+        if (listed === undefined) return void res.writeHead(404, { "content-type": "application/json" }).end(`{"detail":"Work pool \\"${pool}\\" not found."}`);
+        res.writeHead(200, { "content-type": "application/json", date: serverNow.toUTCString() }).end(JSON.stringify(listed.slice(offset, offset + limit)));
+      });
+      return;
+    }
     res.writeHead(404).end();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -111,6 +130,57 @@ describe("the verify probes", () => {
     const s = probesScript({ python: "/e/bin/python", loopbackOnly: [], probes: [probe("ok", "/admin/version", true)] }, 5, new Map([["AUTH", new Sensitive(AUTH)]]))!;
     expect(s.script).not.toContain("s3cret");
     expect("stdin" in s && s.stdin).toContain("s3cret");
+  });
+});
+
+describe("the worker ONLINE probe", () => {
+  const online = (pool: string, name: string): Probe => ({ what: `worker ${name}`, url: `${base}/work_pools/${pool}/workers/filter`, caFile: null, auth: { secret: "AUTH" }, expect: "worker-online", worker: { pool, name } });
+  const checks = (...probes: Probe[]): VerifyChecks => ({ python: fakeEnv(), loopbackOnly: [], probes });
+  const at = (name: string, extra: Record<string, unknown> = {}) => ({ ...realWorker, name, ...extra });
+
+  it("passes when the pool lists the worker ONLINE with a recent heartbeat, found past the first page (no filter by name in 3.4)", async () => {
+    workers = { production: [...Array.from({ length: 250 }, (_, i) => at(`other-${i}`)), at("n2-production")] };
+    filterBodies.length = 0;
+    const r = await run(checks(online("production", "n2-production")));
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(filterBodies).toEqual([
+      { limit: 200, offset: 0 },
+      { limit: 200, offset: 200 },
+    ]);
+  });
+
+  it.each([
+    ["OFFLINE", { production: [at("n2-production", { status: "OFFLINE" })] }, "production", "worker n2-production is OFFLINE in pool production (last heartbeat 2026-12-06T15:52:44.901347Z) after"],
+    ["never registered", { production: [at("n3-production")] }, "production", "worker n2-production never registered in pool production after"],
+    ["the pool missing", {}, "production", "worker n2-production: pool production not found on the server (HTTP 404) after"],
+    [
+      "silent for longer than two heartbeats while the server still says ONLINE",
+      { production: [at("n2-production", { last_heartbeat_time: "2026-12-06T15:50:00.000000Z" })] },
+      "production",
+      "worker n2-production in pool production sent no heartbeat for 180 s (last 2026-12-06T15:50:00.000000Z; the server still says ONLINE) after",
+    ],
+  ])("fails naming the worker, its pool and its last state: %s", async (_name, listed, pool, message) => {
+    workers = listed;
+    const r = await run(checks(online(pool, "n2-production")), 1);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).toContain(`(${base}/work_pools/${pool}/workers/filter)`);
+  });
+
+  it("keeps polling until the worker registers, within the bound", async () => {
+    workers = { production: [] };
+    setTimeout(() => (workers = { production: [at("n2-production")] }), 1500).unref();
+    const r = await run(checks(online("production", "n2-production")), 10);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  it("sends the credentials (a wrong password is Prefect's 401, named with the worker)", async () => {
+    workers = { production: [at("n2-production")] };
+    const r = await run(checks(online("production", "n2-production")), 1, "admin:wrong");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('worker n2-production in pool production: HTTP 401: {"exception_message":"Unauthorized"}');
   });
 });
 

@@ -81,7 +81,32 @@ describe("verifyChecks", () => {
     expect(checks.probes.map((p) => [p.url, p.caFile, p.auth, p.expect])).toEqual([
       ["https://198.51.100.41:8443/api/health", "/etc/prefect/proxy-ca.crt", { secret: "PREFECT_AUTH" }, "health"],
       ["https://198.51.100.41:8443/api/admin/version", "/etc/prefect/proxy-ca.crt", { secret: "PREFECT_AUTH" }, "ok"],
+      ["https://198.51.100.41:8443/api/work_pools/production/workers/filter", "/etc/prefect/proxy-ca.crt", { secret: "PREFECT_AUTH" }, "worker-online"],
     ]);
+    expect(checks.probes.at(-1)).toMatchObject({ what: "worker w1-production", worker: { pool: "production", name: "w1-production" } });
+  });
+
+  it("every worker process of the node ONLINE in its pool, under the name it registers with (templates.ts workerInstances)", () => {
+    const c = cluster("  database:\n    type: sqlite\n");
+    const two = cluster("  database:\n    type: sqlite\n");
+    two.workers[0]!.processes = 2;
+    two.workers[0]!.pools.push({ pool: "etl jobs", queues: "all" });
+    expect(verifyChecks(two, two.nodes[1]!, null).probes.filter((p) => p.expect === "worker-online").map((p) => [p.url, p.worker])).toEqual([
+      ["http://198.51.100.41:4200/api/work_pools/production/workers/filter", { pool: "production", name: "w1-production-1" }],
+      ["http://198.51.100.41:4200/api/work_pools/production/workers/filter", { pool: "production", name: "w1-production-2" }],
+      ["http://198.51.100.41:4200/api/work_pools/etl%20jobs/workers/filter", { pool: "etl jobs", name: "w1-etl jobs-1" }],
+      ["http://198.51.100.41:4200/api/work_pools/etl%20jobs/workers/filter", { pool: "etl jobs", name: "w1-etl jobs-2" }],
+    ]);
+    // The server node runs no worker here: it probes none.
+    expect(verifyChecks(c, c.nodes[0]!, null).probes.some((p) => p.expect === "worker-online")).toBe(false);
+  });
+
+  it("a server node that also runs workers probes them too, with its own interpreter", () => {
+    const c = cluster("  database:\n    type: sqlite\n");
+    c.workers[0]!.node = "srv";
+    const checks = verifyChecks(c, c.nodes[0]!, null);
+    expect(checks.python).toBe("/opt/prefect/envs/prefect-env/bin/python");
+    expect(checks.probes.filter((p) => p.expect === "worker-online").map((p) => p.worker)).toEqual([{ pool: "production", name: "srv-production" }]);
   });
 
   it("on Prefect before 3.1.8 (no auth string of its own) the API is probed without credentials, and not for a 401", () => {
@@ -113,6 +138,10 @@ describe("verifyChecks", () => {
         { what: "the API on loopback", url: "http://127.0.0.1:4200/api/admin/version", caFile: null, auth: null, expect: "version" },
       ],
     });
-    expect(verifyChecks(c, c.nodes[1]!, null).probes.map((p) => p.url)).toEqual(["http://198.51.100.41:4200/api/health", "http://198.51.100.41:4200/api/admin/version"]);
+    expect(verifyChecks(c, c.nodes[1]!, null).probes.map((p) => p.url)).toEqual([
+      "http://198.51.100.41:4200/api/health",
+      "http://198.51.100.41:4200/api/admin/version",
+      "http://198.51.100.41:4200/api/work_pools/production/workers/filter",
+    ]);
   });
 });

@@ -10,8 +10,10 @@ import type { Sensitive } from "../../spec/secrets.js";
 
 /**
  * Polls every probe until it gives what it expects or `timeout` seconds have passed (a server
- * just restarted answers after 5 to 15 s), then reports each one still failing with what it last
- * saw: a status, a body, or the TLS or connection error.
+ * just restarted answers after 5 to 15 s; a worker registers a few seconds after it starts), then
+ * reports each one still failing with what it last saw: a status, a body, the TLS or connection
+ * error, or for a worker its last status and heartbeat ("never registered" when the pool does not
+ * list it).
  */
 const PROBE_PROGRAM = String.raw`
 import base64, json, ssl, sys, time, urllib.error, urllib.request
@@ -23,25 +25,73 @@ def own_version():
         return version("prefect")
     except Exception as e:
         return "unknown (%s)" % e
-def fetch(p):
-    req = urllib.request.Request(p["url"], headers={"Accept": "application/json"})
+def fetch(p, body=None, most=4096):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(p["url"], data=data, headers={"Accept": "application/json"})
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
     if p.get("auth") is not None:
         req.add_header("Authorization", "Basic " + base64.b64encode(p["auth"].encode()).decode())
     ctx = ssl.create_default_context(cafile=p["caFile"]) if p["url"].startswith("https:") else None
     try:
         wait = max(1.0, min(10.0, deadline - time.monotonic()))
         with urllib.request.urlopen(req, timeout=wait, context=ctx) as r:
-            return r.status, r.read(4096).decode("utf-8", "replace")
+            fetch.date = r.headers.get("Date")
+            return r.status, r.read(most).decode("utf-8", "replace")
     except urllib.error.HTTPError as e:
         return e.code, e.read(4096).decode("utf-8", "replace")
-def judge(p):
+fetch.date = None
+def heartbeat_age(w):
+    # Seconds since the worker's last heartbeat by the server's clock (its Date header), or None.
     try:
+        from datetime import datetime
+        from email.utils import parsedate_to_datetime
+        now = parsedate_to_datetime(fetch.date)
+        beat = datetime.fromisoformat(w["last_heartbeat_time"].replace("Z", "+00:00"))
+        return (now - beat).total_seconds()
+    except Exception:
+        return None
+PAGE = 200
+def judge_worker(p):
+    # Prefect 3.4's worker filter has no name: read the pool's workers page by page.
+    pool, name = p["worker"]["pool"], p["worker"]["name"]
+    offset = 0
+    while True:
+        status, body = fetch(p, {"limit": PAGE, "offset": offset}, 1 << 22)
+        if status == 404:
+            return "worker %s: pool %s not found on the server (HTTP 404)" % (name, pool)
+        if status != 200:
+            return "worker %s in pool %s: HTTP %d: %s" % (name, pool, status, " ".join(body.split())[:120])
+        try:
+            page = json.loads(body)
+        except ValueError:
+            return "worker %s in pool %s: not a list of workers: %s" % (name, pool, " ".join(body.split())[:120])
+        for w in page:
+            if w.get("name") != name:
+                continue
+            # Before worker status existed (2.x), a worker listed is a worker that registered.
+            state = w.get("status", "ONLINE")
+            age = heartbeat_age(w)
+            interval = w.get("heartbeat_interval_seconds") or 30
+            # The server marks a silent worker OFFLINE only minutes later: a stopped one still reads ONLINE.
+            if state == "ONLINE" and age is not None and age > 2 * interval + 10:
+                return "worker %s in pool %s sent no heartbeat for %d s (last %s; the server still says ONLINE)" % (name, pool, age, w.get("last_heartbeat_time"))
+            if state == "ONLINE":
+                return None
+            return "worker %s is %s in pool %s (last heartbeat %s)" % (name, state, pool, w.get("last_heartbeat_time") or "never")
+        if len(page) < PAGE or offset >= 50 * PAGE:
+            return "worker %s never registered in pool %s" % (name, pool)
+        offset += PAGE
+def judge(p):
+    want = p["expect"]
+    try:
+        if want == "worker-online":
+            return judge_worker(p)
         status, body = fetch(p)
     except Exception as e:
         reason = getattr(e, "reason", e)
         return "%s" % (reason,)
     text = " ".join(body.split())
-    want = p["expect"]
     if want == "unauthorized":
         return None if status == 401 else "HTTP %d without credentials (401 expected)" % status
     if status == 404:
@@ -89,7 +139,10 @@ while True:
 # The first probe still failing goes last: the error's tail shows it (the others usually follow from it).
 waited = int(round(time.monotonic() - started))
 for p in pending[1:] + pending[:1]:
-    sys.stderr.write("%s (%s): %s after %d s\n" % (p["what"], p["url"], last[id(p)], waited))
+    if p["expect"] == "worker-online" and last[id(p)].startswith("worker "):
+        sys.stderr.write("%s after %d s (%s)\n" % (last[id(p)], waited, p["url"]))
+    else:
+        sys.stderr.write("%s (%s): %s after %d s\n" % (p["what"], p["url"], last[id(p)], waited))
 sys.exit(1 if pending else 0)
 `;
 
@@ -122,7 +175,7 @@ export function probesScript(checks: VerifyChecks, timeoutSeconds: number, secre
   const probes = checks.probes.map((p) => {
     // script-for-step has checked that every secret named is set.
     const auth = p.auth === null ? null : (secrets.get(p.auth.secret)?.reveal() ?? "");
-    return { what: p.what, url: p.url, caFile: p.caFile, auth, expect: p.expect };
+    return { what: p.what, url: p.url, caFile: p.caFile, auth, expect: p.expect, ...(p.worker === undefined ? {} : { worker: p.worker }) };
   });
   const py = q(checks.python);
   // The environment's interpreter, else the node's python3 (versions then read "unknown").
