@@ -81,6 +81,16 @@ export function apiUrl(cluster: ResolvedCluster): string {
   return `${scheme}://${host === "" ? address : host}${port === defaultPort ? "" : `:${port}`}/api`;
 }
 
+/**
+ * Where the UI sends its API calls: a path alone, which the browser resolves against the host it
+ * loaded the UI from, so the UI works through the proxy, a tunnel (`reconcile ui`) or any name the
+ * server has. The API's base path when the settings move it (`PREFECT_SERVER_API_BASE_PATH`).
+ */
+export function uiApiUrl(settings: Readonly<Record<string, SettingValue>>): string {
+  const base = settings.PREFECT_SERVER_API_BASE_PATH;
+  return typeof base === "string" && base.startsWith("/") ? base.replace(/(.)\/+$/, "$1") : "/api";
+}
+
 function splitListen(listen: string): [string, string] {
   const i = listen.lastIndexOf(":");
   return [listen.slice(0, i), listen.slice(i + 1)];
@@ -121,7 +131,7 @@ export function serverEnv(cluster: ResolvedCluster, prefectVersion: string | nul
     ["PREFECT_SERVER_API_HOST", proxy === null ? "0.0.0.0" : "127.0.0.1"],
     ["PREFECT_SERVER_API_PORT", String(prefect.port)],
     ["PREFECT_SERVER_ANALYTICS_ENABLED", "false"],
-    ["PREFECT_UI_API_URL", apiUrl(cluster)],
+    ["PREFECT_UI_API_URL", uiApiUrl(prefect.settings)],
     // The server copies its UI here at start and rewrites it: a folder of the service user's, as
     // the environment itself is root's (the server exits with a PermissionError otherwise).
     ["PREFECT_UI_STATIC_DIRECTORY", SERVER_UI_DIR],
