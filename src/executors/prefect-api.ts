@@ -8,7 +8,6 @@
  * so a run opens a handful of channels, not one per request: each costs a round trip to the node.
  */
 import { Agent, request as httpRequest, type AgentOptions, type ClientRequest, type ClientRequestArgs, type IncomingMessage } from "node:http";
-import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { ReconcileError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -135,12 +134,12 @@ function joinDetails(items: readonly unknown[]): string {
  * lacks: keep-alive bookkeeping calls them on every socket. The channel has no TCP options of its
  * own (the SSH connection has its keepalive) and the request bound is kept by the client.
  */
-function socketShims(stream: Duplex): Socket {
+function socketShims(stream: Duplex): Duplex {
   const s = stream as Duplex & Partial<Record<"setKeepAlive" | "setNoDelay" | "setTimeout" | "ref" | "unref", unknown>>;
   for (const name of ["setKeepAlive", "setNoDelay", "setTimeout", "ref", "unref"] as const) {
     if (typeof s[name] !== "function") s[name] = () => stream;
   }
-  return stream as unknown as Socket;
+  return stream;
 }
 
 /** An http.Agent whose connections are channels forwarded by the node's SSH connection. */

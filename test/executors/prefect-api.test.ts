@@ -4,17 +4,21 @@
  * setKeepAlive, setTimeout, ref...), and gatherApiFacts against answers captured from a real
  * Prefect 3.4.25 (test/fixtures/prefect/3.4.25/README.md).
  */
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { join } from "node:path";
 import { Duplex } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConnectError } from "../../src/errors.js";
+import { formatKnownHostsLine } from "../../src/executors/known-hosts.js";
+import { connectNode } from "../../src/executors/ssh-transport.js";
 import { API_PAGE_LIMIT, errorReason, openPrefectApi, PrefectApiError, type PrefectApi, type PrefectApiOptions } from "../../src/executors/prefect-api.js";
 import { API_FACT_PATHS, gatherApiFacts } from "../../src/executors/prefect-facts.js";
 import { LocalTransport } from "../helpers/local-transport.js";
 import { REPO } from "../helpers/spec.js";
+import { FakeSshd, hostKeyOf, keyPair, nodeFor } from "./fake-sshd.js";
 
 const FIXTURES = join(REPO, "test", "fixtures", "prefect", "3.4.25");
 
@@ -396,5 +400,37 @@ describe("gatherApiFacts", () => {
     const { server, api } = await setup((_req, res) => json(res, 401, { exception_message: "Unauthorized" }), { authString: "a:b" });
     await rejection(gatherApiFacts(api));
     expect(server.seen).toHaveLength(1);
+  });
+});
+
+describe("openPrefectApi over a real SSH connection (the fake sshd's direct-tcpip channels)", () => {
+  it("talks HTTP over ssh2 channels, several requests on one channel", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "reconcile-api-ssh-"));
+    const hostKey = keyPair("ed25519");
+    const clientKey = keyPair("ed25519");
+    const sshd = await FakeSshd.start({ hostKeys: [hostKey], user: "deploy", authorizedKeys: [clientKey.public] });
+    const server = new ApiServer((req, res) => json(res, 200, req.url === "/api/admin/version" ? "3.4.25" : []));
+    const port = await server.listen();
+    const identityFile = join(dir, "id");
+    const knownHostsFile = join(dir, "known_hosts");
+    writeFileSync(identityFile, clientKey.private, { mode: 0o600 });
+    writeFileSync(knownHostsFile, `${formatKnownHostsLine("127.0.0.1", sshd.port, hostKeyOf(hostKey.public))}\n`);
+    const transport = await connectNode(nodeFor(sshd.port, { identityFile, knownHostsFile }));
+    const api = openPrefectApi(transport, { port, authString: "a:b", timeoutMs: 5_000 });
+    try {
+      expect(await api.version()).toBe("3.4.25");
+      expect(await api.list("/flows/filter")).toEqual([]);
+      expect(await api.list("/deployments/filter")).toEqual([]);
+      expect(server.connections).toBe(1);
+      expect(server.seen.every((s) => s.headers.authorization === `Basic ${Buffer.from("a:b").toString("base64")}`)).toBe(true);
+      await api.close();
+      await expect.poll(() => server.closedConnections).toBe(1);
+    } finally {
+      await api.close();
+      await transport.close();
+      await server.close();
+      await sshd.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
