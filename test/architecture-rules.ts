@@ -138,6 +138,8 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
       "node:events": { why: "setMaxListeners on the run's signal, which every node's connect listens to" },
       "node:fs": { why: "streams of local artifacts" },
       "node:fs/promises": { why: "local files: artifacts, the cache, the local lock" },
+      "node:http": { why: "the Prefect API client (prefect-api.ts): HTTP/1.1 over channels the server node forwards" },
+      "node:net": { why: "`reconcile ui`'s local listener on 127.0.0.1 (tunnel.ts), whose connections go into forwarded channels" },
       "node:os": { why: "the user's home (the artifact cache)" },
       "node:path": { why: "local (controller) paths" },
       "node:stream": { why: "streamed uploads and hashing" },

@@ -39,7 +39,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: 
     .exitOverride()
     .addHelpText(
       "after",
-      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a", "reconcile run etl/daily --wait"])}
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a", "reconcile run etl/daily --wait", "reconcile ui"])}
 Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode)
 or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
@@ -222,6 +222,24 @@ or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrup
       if (opts.json === true && opts.saveStatus !== undefined) throw new UsageError("--json and --save-status do not go together: --save-status writes a file for `reconcile fetch`");
       const { factsCommand } = await import("./commands/facts.js");
       setExit(await factsCommand({ ...specArgs(), nodes, json: opts.json === true, ...(opts.saveStatus === undefined ? {} : { saveStatus: opts.saveStatus }) }, io, log));
+    });
+
+  program
+    .command("ui")
+    .summary("open the Prefect UI through the server node's SSH connection")
+    .description(
+      "Listen on 127.0.0.1:PORT on this machine and pipe each connection through the server node's SSH " +
+        "connection (host keys checked as for every command): to the proxy when the cluster has one, so its " +
+        "TLS and basic auth stay as they are, else to the Prefect server. No port needs opening on the node. " +
+        "Runs until Ctrl-C.",
+    )
+    .option("--port <port>", "local port to listen on", "4200")
+    .addHelpText("after", examples(["reconcile ui", "reconcile ui --port 8443 -f prod.yaml"]))
+    .action(async (opts: { port: string }) => {
+      const port = Number(opts.port);
+      if (!/^\d+$/.test(opts.port) || port < 1 || port > 65535) throw new UsageError(`--port must be a port number from 1 to 65535, not '${opts.port}'`);
+      const { uiCommand } = await import("./commands/ui.js");
+      setExit(await uiCommand({ ...specArgs(), port }, io, log));
     });
 
   program

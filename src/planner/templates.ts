@@ -81,6 +81,48 @@ export function apiUrl(cluster: ResolvedCluster): string {
   return `${scheme}://${host === "" ? address : host}${port === defaultPort ? "" : `:${port}`}/api`;
 }
 
+/**
+ * Where the UI sends its API calls: a path alone, which the browser resolves against the host it
+ * loaded the UI from, so the UI works through the proxy, a tunnel (`reconcile ui`) or any name the
+ * server has. The API's base path when the settings move it (`PREFECT_SERVER_API_BASE_PATH`).
+ */
+export function uiApiUrl(settings: Readonly<Record<string, SettingValue>>): string {
+  const base = settings.PREFECT_SERVER_API_BASE_PATH;
+  return typeof base === "string" && base.startsWith("/") ? base.replace(/(.)\/+$/, "$1") : "/api";
+}
+
+/**
+ * What `reconcile ui` forwards to on the server node, and how the browser on the controller reaches
+ * it. Through the proxy when there is one (TLS and basic auth stay as they are): Caddy on its
+ * listen port, at 127.0.0.1 when `listen` names no host (Caddy's internal certificate then names
+ * `localhost`), else at that host, the only name Caddy answers for. Without a proxy, the Prefect
+ * server's port.
+ */
+export interface UiEndpoint {
+  /** Host and port as seen from the server node. */
+  forwardHost: string;
+  forwardPort: number;
+  scheme: "http" | "https";
+  /** The name the browser must use: `localhost`, or the proxy's `listen` host (Caddy matches it). */
+  browserHost: string;
+  /** How the proxy's certificate is made, when there is TLS. */
+  tls: "internal" | "files" | null;
+}
+
+export function uiEndpoint(cluster: ResolvedCluster): UiEndpoint {
+  const proxy = cluster.server.proxy;
+  if (proxy === null) return { forwardHost: "127.0.0.1", forwardPort: cluster.server.prefect.port, scheme: "http", browserHost: "localhost", tls: null };
+  const [host, port] = splitListen(proxy.listen);
+  const anyHost = host === "" || host === "0.0.0.0";
+  return {
+    forwardHost: anyHost ? "127.0.0.1" : host,
+    forwardPort: Number(port),
+    scheme: proxy.tls.mode === "off" ? "http" : "https",
+    browserHost: anyHost ? "localhost" : host,
+    tls: proxy.tls.mode === "off" ? null : proxy.tls.mode,
+  };
+}
+
 function splitListen(listen: string): [string, string] {
   const i = listen.lastIndexOf(":");
   return [listen.slice(0, i), listen.slice(i + 1)];
@@ -121,7 +163,7 @@ export function serverEnv(cluster: ResolvedCluster, prefectVersion: string | nul
     ["PREFECT_SERVER_API_HOST", proxy === null ? "0.0.0.0" : "127.0.0.1"],
     ["PREFECT_SERVER_API_PORT", String(prefect.port)],
     ["PREFECT_SERVER_ANALYTICS_ENABLED", "false"],
-    ["PREFECT_UI_API_URL", apiUrl(cluster)],
+    ["PREFECT_UI_API_URL", uiApiUrl(prefect.settings)],
     // The server copies its UI here at start and rewrites it: a folder of the service user's, as
     // the environment itself is root's (the server exits with a PermissionError otherwise).
     ["PREFECT_UI_STATIC_DIRECTORY", SERVER_UI_DIR],

@@ -17,5 +17,5 @@ export async function openClusterApi(session: Session, cluster: ResolvedCluster,
   const ref = cluster.server.prefect.authString;
   const authString = ref === null ? null : (secrets.get(ref.secret)?.reveal() ?? null);
   const signal = options.signal === undefined ? session.signal : AbortSignal.any([session.signal, options.signal]);
-  return openPrefectApi(transport, { port: cluster.server.prefect.port, authString, signal });
+  return openPrefectApi(transport, { port: cluster.server.prefect.port, authString, signal, logger: session.log });
 }

@@ -73,7 +73,7 @@ describe("renderPlan: fresh cluster", () => {
       '      +PREFECT_SERVER_API_PORT="4200"',
       '      +PREFECT_SERVER_DATABASE_MIGRATE_ON_START="false"',
       '      +PREFECT_SERVER_MEMO_STORE_PATH="/var/lib/prefect/memo_store.toml"',
-      '      +PREFECT_UI_API_URL="https://prefect.internal/api"',
+      '      +PREFECT_UI_API_URL="/api"',
       '      +PREFECT_UI_STATIC_DIRECTORY="/var/lib/prefect/ui"',
     ]);
     expect(followers(lines, server("file /etc/prefect/server.secrets.env", "no such file"))).toEqual([]);

@@ -1,9 +1,12 @@
 /**
- * A Transport that runs commands with the local `sh` and writes "SFTP" files on the local file
- * system: for tests of remote scripts and uploads without a node.
+ * A Transport that runs commands with the local `sh`, writes "SFTP" files on the local file
+ * system and "forwards" to local TCP ports: for tests of remote scripts, uploads and API clients
+ * without a node.
  */
 import { spawn } from "node:child_process";
 import { open, type FileHandle } from "node:fs/promises";
+import { connect } from "node:net";
+import type { Duplex } from "node:stream";
 import type { ExecOptions, ExecResult, RemoteFiles, Transport } from "../../src/executors/transport.js";
 
 export class LocalTransport implements Transport {
@@ -27,8 +30,17 @@ export class LocalTransport implements Transport {
     });
   }
 
-  forward(): never {
-    throw new Error("LocalTransport has no tunnels");
+  /** Tunnels opened so far. */
+  forwards = 0;
+
+  /** A TCP connection to host:port on this machine, like a channel the node forwards. */
+  forward(port: number, host = "127.0.0.1"): Promise<Duplex> {
+    this.forwards++;
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, host);
+      socket.once("connect", () => resolve(socket));
+      socket.once("error", reject);
+    });
   }
 
   async files(): Promise<RemoteFiles> {

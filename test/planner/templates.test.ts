@@ -361,6 +361,26 @@ describe("the API URL clients use", () => {
   });
 });
 
+describe("the API URL the UI uses", () => {
+  const uiUrl = (c: ResolvedCluster) => serverEnv(c).plain.entries.find(([k]) => k === "PREFECT_UI_API_URL")?.[1];
+  const proxy = "  database:\n    type: sqlite\n  proxy:\n    type: caddy\n    packages: caddy-debs\n    listen: \"prefect.internal:443\"\n    tls: {mode: internal}\n";
+  it.each([
+    ["no proxy", "  database:\n    type: sqlite\n"],
+    ["behind the proxy", proxy],
+  ])("%s: a path alone, which the browser resolves against whatever host it used (proxy, tunnel)", (_name, server) => {
+    expect(uiUrl(cluster({ server }))).toBe("/api");
+  });
+
+  it.each([
+    ["/prefect/api", "/prefect/api"],
+    ["/prefect/api/", "/prefect/api"],
+    ["/", "/"],
+  ])("the API's base path %s when the settings move it", (basePath, url) => {
+    const c = cluster({ server: `    settings:\n      PREFECT_SERVER_API_BASE_PATH: "${basePath}"\n  database:\n    type: sqlite\n` });
+    expect(uiUrl(c)).toBe(url);
+  });
+});
+
 describe("Caddyfile", () => {
   const withProxy = (proxy: string, artifacts = "") =>
     cluster({ server: `  database:\n    type: sqlite\n  proxy:\n    type: caddy\n    packages: caddy-debs\n${proxy}`, artifacts });
