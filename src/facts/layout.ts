@@ -7,6 +7,12 @@ import { posix } from "node:path";
 export const STATE_DIR = "/var/lib/reconcile";
 export const STATE_FILE = `${STATE_DIR}/state.json`;
 export const LOCK_FILE = `${STATE_DIR}/lock.json`;
+/**
+ * On the server node: the Prefect objects reconcile created, `{"version": 1, "objects":
+ * {"<address>": "<id or name>"}}` (addresses as planner/address.ts builds them). Only these are
+ * ever deleted (prune).
+ */
+export const MANAGED_OBJECTS_FILE = `${STATE_DIR}/prefect-objects.json`;
 export const CONFIG_DIR = "/etc/prefect";
 /** Backups of the server's database made before a migration: root's, 0700, files 0600. */
 export const BACKUP_DIR = "/var/backups/reconcile";

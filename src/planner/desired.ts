@@ -4,7 +4,7 @@
  */
 import { posix } from "node:path";
 import type { ArtifactKind, ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
-import { BACKUP_DIR, SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
+import { BACKUP_DIR, MANAGED_OBJECTS_FILE, SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
 import type { FactsRequest } from "../facts/types.js";
 import {
   CADDYFILE,
@@ -306,6 +306,8 @@ export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, lo
   }
   // The workers copy Caddy's root: read where Caddy keeps it, when it is there.
   if (node.server && workersTrustCaddyRoot(cluster)) files.push({ path: CADDY_ROOT_CERT, content: true });
+  // The record of the Prefect objects reconcile created: what a prune may delete (cluster-wide.ts).
+  if (node.server) files.push({ path: MANAGED_OBJECTS_FILE, content: true });
   return { root: node.root, files, units, packages: [...packages].sort(), users };
 }
 
