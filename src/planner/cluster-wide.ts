@@ -235,7 +235,7 @@ function decideQueue(p: ResolvedPool, q: ResolvedQueue, have: QueueFact | undefi
   const after = shown(fs, "after");
   const pool = [address.workPool(p.name)];
   const detail = (update: JsonObject): ApiDetail => ({ kind: "work-queue", pool: p.name, name: q.name, create, update });
-  if (current === undefined) return { change: change(addr, "create", null, after, poolCreated ? `${fresh}; created after its pool` : fresh), detail: detail({}), after: pool };
+  if (current === undefined) return { change: change(addr, "create", null, after, fresh), detail: detail({}), after: pool };
   const diff = differing(fs);
   const reason = have === undefined ? "made by Prefect with its pool" : "as declared";
   if (diff.length === 0) return { change: change(addr, "noop", shown(fs, "before"), after, reason), detail: null, after: pool };
