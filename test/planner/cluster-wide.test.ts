@@ -1,7 +1,10 @@
 /** planClusterWide: the Prefect objects planned against real 3.4.25 answers (test/fixtures/prefect) and variations. */
 import { describe, expect, it } from "vitest";
 import { parseApiFacts, type ApiFacts } from "../../src/facts/prefect.js";
+import { MANAGED_OBJECTS_FILE } from "../../src/facts/layout.js";
+import { factsRequestFor } from "../../src/planner/desired.js";
 import { plan } from "../../src/planner/plan.js";
+import { savedPlanProblem, type SavedPlan } from "../../src/planner/saved.js";
 import { DEFAULT_PROCESS_TEMPLATE } from "../../src/planner/process-template.js";
 import { instantMs, planClusterWide, type ClusterWideInputs } from "../../src/planner/cluster-wide.js";
 import type { LocalInputs } from "../../src/planner/types.js";
@@ -351,5 +354,40 @@ describe("inputs", () => {
   it("a record that is not one is an error naming the file", () => {
     const w = wideOf(REAL(), { managed: { error: "/var/lib/reconcile/prefect-objects.json: not JSON" } });
     expect(w.errors).toEqual(["node server: /var/lib/reconcile/prefect-objects.json: not JSON"]);
+  });
+});
+
+describe("the record of created objects is gathered", () => {
+  it("from the server node only, with its content", () => {
+    const spec = specOf();
+    const server = factsRequestFor(spec, spec.nodes.find((n) => n.server)!, LOCAL);
+    expect(server.files).toContainEqual({ path: MANAGED_OBJECTS_FILE, content: true });
+    const worker = factsRequestFor(spec, spec.nodes.find((n) => !n.server)!, LOCAL);
+    expect(worker.files.map((f) => f.path)).not.toContain(MANAGED_OBJECTS_FILE);
+  });
+});
+
+describe("saved plans with cluster-wide steps", () => {
+  const saved = (): SavedPlan => JSON.parse(JSON.stringify({ format: "reconcile-plan", createdAt: "2026-12-06T00:00:00Z", reconcileVersion: "0.1.0", ...plan(specOf(), {}, LOCAL, SECRETS, { prune: false }, { api: EMPTY(), managed: null }) })) as SavedPlan;
+
+  it("accepts the planner's own", () => {
+    expect(saved().clusterWide.steps).toHaveLength(9);
+    expect(savedPlanProblem(saved())).toBeNull();
+  });
+
+  const broken: [string, (p: SavedPlan) => void, string][] = [
+    ["a step at a node's address", (p) => ((p.clusterWide.steps[0] as { id: string }).id = "file:/etc/x"), "the plan's cluster-wide step file:/etc/x is not at the address of a work pool, queue, flow or deployment"],
+    ["an unknown action", (p) => ((p.clusterWide.steps[0] as { action: string }).action = "replace"), "the plan's cluster-wide step work-pool:etl has action replace, not create, update or delete"],
+    ["a detail of another kind", (p) => ((p.clusterWide.steps[0]!.detail as { kind: string }).kind = "flow"), "the plan's cluster-wide step work-pool:etl has no work-pool detail"],
+    ["a create without its body", (p) => delete (p.clusterWide.steps[0]!.detail as { create?: unknown }).create, "the plan's cluster-wide step work-pool:etl has no create in its detail"],
+    ["a delete without an id", (p) => (p.clusterWide.steps[5] = { id: "flow:x", address: "flow:x", dependsOn: [], action: "delete", detail: { kind: "flow", name: "x" } } as never), "the plan's cluster-wide step flow:x has no id in its detail"],
+    ["a dependency listed after it", (p) => p.clusterWide.steps.reverse(), "the plan's cluster-wide step deployment:train/weekly depends on a step that is not listed before it"],
+    ["a wave that does not list the steps", (p) => p.order.waves.forEach((w) => w.name === "cluster-wide" && w.addresses.pop()), "the plan's cluster-wide wave does not list the cluster-wide steps"],
+    ["no status", (p) => delete (p.clusterWide as { status?: unknown }).status, "the plan's cluster-wide section is incomplete (no status, server, errors or warnings): make a new plan"],
+  ];
+  it.each(broken)("refuses %s", (_what, breakIt, message) => {
+    const p = saved();
+    breakIt(p);
+    expect(savedPlanProblem(p)).toBe(message);
   });
 });
