@@ -1,11 +1,13 @@
 /**
  * Plan → lines for people, in the shape Terraform users know: per node `+` create, `~` update,
  * `-` delete, `-/+` replace, a diff for changed text files, bytes to send and to unpack, warnings
- * (not enough disk, a lock held), and the summary line.
+ * (not enough disk, a lock held); then the Prefect objects (cluster-wide, with the fields an
+ * update changes as `-`/`+` lines); and the summary line.
  * Pure: colors come from the `style` the CLI passes in (style.ts).
  */
-import { parseAddress, parseStepId } from "../planner/address.js";
-import type { Action, Change, NodePlan, Plan } from "../planner/types.js";
+import { API_RESOURCE_KINDS, parseAddress, parseStepId } from "../planner/address.js";
+import { canonicalJson } from "../planner/fingerprint.js";
+import type { Action, Change, Json, NodePlan, Plan } from "../planner/types.js";
 import { formatBytes } from "../units.js";
 import { plain, type Style, type Tone } from "./style.js";
 
@@ -60,21 +62,7 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
       out.push("");
       continue;
     }
-    const shown = n.changes.filter((c) => options.verbose === true || c.action !== "noop");
-    const width = Math.min(60, Math.max(0, ...shown.map((c) => label(c).length)));
-    for (const c of shown) {
-      const mark = MARKS[c.action].padStart(3);
-      const held = c.action === "delete" && !p.prune;
-      const tone: Tone = held ? "muted" : TONES[c.action];
-      out.push(style(tone, `${mark} ${label(c).padEnd(width)}  `) + style("muted", detail(c)));
-      // A new file's whole text is shown with --verbose only; changes to existing files always.
-      const showDiff = c.diff !== null && (c.action !== "create" || options.verbose === true);
-      if (showDiff && c.diff !== null) for (const line of c.diff.split("\n")) out.push(`      ${diffLine(line, style)}`);
-    }
-    const unchanged = n.changes.filter((c) => c.action === "noop").length;
-    const changing = n.changes.length - unchanged;
-    if (changing === 0) out.push(style("muted", `    no changes (${unchanged} resource${unchanged === 1 ? "" : "s"} as declared)`));
-    else if (options.verbose !== true && unchanged > 0) out.push(style("muted", `    (${unchanged} unchanged)`));
+    out.push(...changeLines(n.changes, p.prune, options, style));
     if (n.bytesToSend > 0 || n.bytesUnknown) {
       // What the node's store takes once installed (see disk.ts), beside what travels.
       const unpacked = n.disk.find((d) => d.path.endsWith("/store"))?.bytes ?? 0;
@@ -83,16 +71,65 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
     }
     out.push("");
   }
+  out.push(...clusterWideLines(p, options, style));
   const s = p.summary;
   if (s.kept > 0) out.push(style("muted", `${s.kept} resource${s.kept === 1 ? "" : "s"} no longer declared ${s.kept === 1 ? "is" : "are"} kept; apply --prune deletes ${s.kept === 1 ? "it" : "them"}.`));
-  const unreachable = p.nodes.filter((n) => n.status !== "planned");
-  if (unreachable.length > 0) out.push(style("error", `Not planned: ${unreachable.map((n) => `${n.name} (${n.status})`).join(", ")}.`));
+  const unreachable = p.nodes.filter((n) => n.status !== "planned").map((n) => `${n.name} (${n.status})`);
+  if (p.clusterWide.status === "errored") unreachable.push("the Prefect objects (errored)");
+  if (unreachable.length > 0) out.push(style("error", `Not planned: ${unreachable.join(", ")}.`));
   const steps = p.blockers.filter((b) => b.step !== null).length;
   if (steps > 0) out.push(style("error", `Cannot be applied: ${steps} step${steps === 1 ? "" : "s"} this reconcile cannot carry out (marked !).`));
   if (p.hasChanges) out.push(`Plan: ${s.add} to add, ${s.change} to change, ${s.destroy} to destroy.`);
   else if (!p.errored) out.push("No changes. The nodes match cluster.yaml.");
   else if (p.nodes.some((n) => n.status === "planned")) out.push("No changes on the nodes that were planned; the others could not be checked.");
   else out.push("No node could be planned.");
+  return out;
+}
+
+/** A list of changes as rows (mark, label, detail), with diffs, and a line on what is unchanged. */
+function changeLines(changes: readonly Change[], prune: boolean, options: RenderOptions, style: Style): string[] {
+  const out: string[] = [];
+  const shown = changes.filter((c) => options.verbose === true || c.action !== "noop");
+  const width = Math.min(60, Math.max(0, ...shown.map((c) => label(c).length)));
+  for (const c of shown) {
+    const mark = MARKS[c.action].padStart(3);
+    const held = c.action === "delete" && !prune;
+    const tone: Tone = held ? "muted" : TONES[c.action];
+    out.push(style(tone, `${mark} ${label(c).padEnd(width)}  `) + style("muted", detail(c)));
+    // A new file's whole text is shown with --verbose only; changes to existing files always.
+    const showDiff = c.diff !== null && (c.action !== "create" || options.verbose === true);
+    if (showDiff && c.diff !== null) for (const line of c.diff.split("\n")) out.push(`      ${diffLine(line, style)}`);
+    for (const line of fieldDiff(c)) out.push(`      ${diffLine(line, style)}`);
+  }
+  const unchanged = changes.filter((c) => c.action === "noop").length;
+  const changing = changes.length - unchanged;
+  if (changing === 0) out.push(style("muted", `    no changes (${unchanged} resource${unchanged === 1 ? "" : "s"} as declared)`));
+  else if (options.verbose !== true && unchanged > 0) out.push(style("muted", `    (${unchanged} unchanged)`));
+  return out;
+}
+
+const API_KINDS = new Set<string>(API_RESOURCE_KINDS);
+
+/** For an update of a Prefect object: `-`/`+` per field that differs, values as JSON. */
+function fieldDiff(c: Change): string[] {
+  if (c.action !== "update" || !API_KINDS.has(c.kind)) return [];
+  const isObject = (v: Json): v is { [key: string]: Json } => v !== null && typeof v === "object" && !Array.isArray(v);
+  if (!isObject(c.before) || !isObject(c.after)) return [];
+  const before = c.before;
+  const after = c.after;
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  return keys.flatMap((k) => (canonicalJson(before[k]) === canonicalJson(after[k]) ? [] : [`-${k}: ${JSON.stringify(before[k] ?? null)}`, `+${k}: ${JSON.stringify(after[k] ?? null)}`]));
+}
+
+/** The Prefect objects, under their own heading: nothing when they were not gathered. */
+function clusterWideLines(p: Plan, options: RenderOptions, style: Style): string[] {
+  const w = p.clusterWide;
+  if (w.status === "not-gathered") return [];
+  const out = [style("heading", `cluster-wide (Prefect API on ${w.server})${w.version === null ? "" : ` [Prefect ${w.version}]`}`)];
+  for (const e of w.errors) out.push(style("error", `  ! ${e}`));
+  for (const warning of w.warnings) out.push(style("warning", `  warning: ${warning}`));
+  if (w.status === "planned") out.push(...changeLines(w.changes, p.prune, options, style));
+  out.push("");
   return out;
 }
 

@@ -13,6 +13,12 @@ export const LOCK_FILE = `${STATE_DIR}/lock.json`;
  * succeeded. A plan that finds it pending, or naming another environment, migrates again.
  */
 export const MIGRATION_MARKER = `${STATE_DIR}/migration`;
+/**
+ * On the server node: the Prefect objects reconcile created, `{"version": 1, "objects":
+ * {"<address>": "<id or name>"}}` (addresses as planner/address.ts builds them). Only these are
+ * ever deleted (prune).
+ */
+export const MANAGED_OBJECTS_FILE = `${STATE_DIR}/prefect-objects.json`;
 export const CONFIG_DIR = "/etc/prefect";
 /** Backups of the server's database made before a migration: root's, 0700, files 0600. */
 export const BACKUP_DIR = "/var/backups/reconcile";

@@ -14,11 +14,18 @@ export const NODE_RESOURCE_KINDS = ["artifact", "link", "packages", "user", "fil
 export type NodeResourceKind = (typeof NODE_RESOURCE_KINDS)[number];
 
 /**
- * Kinds of address: node resources, and `verify:<node>` (the check at the end of a node's run).
- * Cluster-wide resources (work pools, queues, flows, deployments on the Prefect server) add their
- * kinds here when they come.
+ * Kinds of cluster-wide resources: the Prefect objects on the server, reached through its API.
+ * `work-pool:<pool>`, `work-queue:<pool>/<queue>`, `flow:<flow>`, `deployment:<flow>/<deployment>`
+ * (Prefect's names hold no `/`, so the first one separates).
  */
-export const ADDRESS_KINDS = [...NODE_RESOURCE_KINDS, "verify"] as const;
+export const API_RESOURCE_KINDS = ["work-pool", "work-queue", "flow", "deployment"] as const;
+export type ApiResourceKind = (typeof API_RESOURCE_KINDS)[number];
+
+/**
+ * Kinds of address: node resources, `verify:<node>` (the check at the end of a node's run), and
+ * the cluster-wide resources.
+ */
+export const ADDRESS_KINDS = [...NODE_RESOURCE_KINDS, "verify", ...API_RESOURCE_KINDS] as const;
 export type AddressKind = (typeof ADDRESS_KINDS)[number];
 
 /** A resource address as text, `<kind>:<name>`. */
@@ -49,7 +56,38 @@ export const address = {
   migration: (name: string) => addressOf("migration", name),
   service: (unit: string) => addressOf("service", unit),
   verify: (node: string) => addressOf("verify", node),
+  workPool: (pool: string) => addressOf("work-pool", pool),
+  workQueue: (pool: string, queue: string) => addressOf("work-queue", `${pool}/${queue}`),
+  flow: (flow: string) => addressOf("flow", flow),
+  deployment: (flow: string, deployment: string) => addressOf("deployment", `${flow}/${deployment}`),
 } as const;
+
+/** A cluster-wide address taken apart. */
+export type ParsedApiAddress =
+  | { kind: "work-pool"; pool: string }
+  | { kind: "work-queue"; pool: string; queue: string }
+  | { kind: "flow"; flow: string }
+  | { kind: "deployment"; flow: string; deployment: string };
+
+/** A cluster-wide address taken apart, or null when the text is not one (another kind, no `/` where one belongs). */
+export function parseApiAddress(text: string): ParsedApiAddress | null {
+  const parsed = parseAddress(text);
+  if (parsed === null || parsed.name === "") return null;
+  const slash = parsed.name.indexOf("/");
+  const [first, second] = slash < 0 ? [parsed.name, ""] : [parsed.name.slice(0, slash), parsed.name.slice(slash + 1)];
+  switch (parsed.kind) {
+    case "work-pool":
+      return slash < 0 ? { kind: "work-pool", pool: parsed.name } : null;
+    case "flow":
+      return slash < 0 ? { kind: "flow", flow: parsed.name } : null;
+    case "work-queue":
+      return first !== "" && second !== "" ? { kind: "work-queue", pool: first, queue: second } : null;
+    case "deployment":
+      return first !== "" && second !== "" ? { kind: "deployment", flow: first, deployment: second } : null;
+    default:
+      return null;
+  }
+}
 
 /** `<kind>:<name>` taken apart, or null when the text is not an address (unknown kind, no colon). */
 export function parseAddress(text: string): ParsedAddress | null {

@@ -4,7 +4,7 @@
  */
 import { posix } from "node:path";
 import type { ArtifactKind, ResolvedCluster, ResolvedNode } from "../spec/resolved.js";
-import { BACKUP_DIR, MIGRATION_MARKER, SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
+import { BACKUP_DIR, MANAGED_OBJECTS_FILE, MIGRATION_MARKER, SERVICE_USER, UNIT_DIR, envLink, flowLink, storePath } from "../facts/layout.js";
 import type { FactsRequest } from "../facts/types.js";
 import {
   CADDYFILE,
@@ -321,6 +321,8 @@ export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, lo
   if (node.server && workersTrustCaddyRoot(cluster)) files.push({ path: CADDY_ROOT_CERT, content: true });
   // What the database was last migrated for: a migration cut short is planned again.
   if (node.server) files.push({ path: MIGRATION_MARKER, content: true });
+  // The record of the Prefect objects reconcile created: what a prune may delete (cluster-wide.ts).
+  if (node.server) files.push({ path: MANAGED_OBJECTS_FILE, content: true });
   return { root: node.root, files, units, packages: [...packages].sort(), users };
 }
 

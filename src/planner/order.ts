@@ -49,7 +49,7 @@ export function rollingGroups(nodes: readonly NodePlan[], rollingLimit: (poolSiz
 
 /**
  * The waves and rolling groups for these node plans: the server node first, then the cluster-wide
- * resources (none yet), then every other node.
+ * resources (their addresses: plan() fills them in from the cluster-wide steps), then every other node.
  */
 export function planOrder(nodes: readonly NodePlan[], rollingLimit?: (poolSize: number) => number): PlanOrder {
   const isServer = (n: NodePlan) => n.roles.includes("server");

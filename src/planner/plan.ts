@@ -12,6 +12,7 @@ import { factDigest } from "./fingerprint.js";
 import { CADDY_ROOT_CERT, PROXY_CA_FILE } from "./templates.js";
 import { planNode } from "./node-plan.js";
 import { planOrder } from "./order.js";
+import { NOT_GATHERED, planClusterWide, type ClusterWideInputs } from "./cluster-wide.js";
 import { PLAN_FORMAT, type Blocker, type LocalInputs, type NodePlan, type Plan, type PlanOptions, type ServerFacts, type Step } from "./types.js";
 
 /** What the other nodes' plans read from the server node's facts: Caddy's root, when the facts show it. */
@@ -23,13 +24,21 @@ export function serverFactsOf(cluster: ResolvedCluster, facts: Readonly<Record<s
 }
 
 /**
- * Plans the whole cluster.
+ * Plans the whole cluster. `clusterWideInputs` are the Prefect objects the API listed and the
+ * record of those reconcile created; without them nothing cluster-wide is planned.
  *
  * @example
  * const p = plan(cluster, facts, local, secrets, { prune: false });
  * if (p.hasChanges) console.log(renderPlan(p).join("\n"));
  */
-export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, NodeFactsResult>>, local: LocalInputs, secrets: ReadonlyMap<string, Sensitive>, options: PlanOptions): Plan {
+export function plan(
+  cluster: ResolvedCluster,
+  facts: Readonly<Record<string, NodeFactsResult>>,
+  local: LocalInputs,
+  secrets: ReadonlyMap<string, Sensitive>,
+  options: PlanOptions,
+  clusterWideInputs: ClusterWideInputs = NOT_GATHERED,
+): Plan {
   const nodes: NodePlan[] = [];
   const fingerprints: Record<string, Record<string, string>> = {};
   const server = serverFactsOf(cluster, facts);
@@ -47,10 +56,13 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
     if (serverNodes.includes(n.name)) continue;
     for (const s of n.steps) if (s.detail.kind === "service" && s.action !== "delete") s.dependsOn.push(...serverVerify);
   }
+  const clusterWide = planClusterWide(cluster, clusterWideInputs, local, secrets, options);
+  order.waves = order.waves.map((w) => (w.name === "cluster-wide" ? { ...w, addresses: clusterWide.steps.map((s) => s.address) } : w));
   const summary = { add: 0, change: 0, destroy: 0, kept: 0 };
   // Only nodes that were planned count: an errored node's changes would not be applied.
-  for (const n of nodes.filter((node) => node.status === "planned")) {
-    for (const c of n.changes) {
+  const planned = [...nodes.filter((node) => node.status === "planned").map((n) => n.changes), ...(clusterWide.status === "planned" ? [clusterWide.changes] : [])];
+  for (const changes of planned) {
+    for (const c of changes) {
       if (c.action === "create") summary.add++;
       else if (c.action === "update" || c.action === "restart" || c.action === "reload") summary.change++;
       else if (c.action === "replace") {
@@ -62,9 +74,9 @@ export function plan(cluster: ResolvedCluster, facts: Readonly<Record<string, No
       }
     }
   }
-  const errored = nodes.some((n) => n.status !== "planned");
-  const clusterWide = { changes: [], steps: [] };
+  const errored = nodes.some((n) => n.status !== "planned") || clusterWide.status === "errored";
   const blockers: Blocker[] = [
+    ...clusterWide.errors.map((e) => ({ node: clusterWide.server, step: null, reason: `cluster-wide: ${e}` })),
     ...nodes.filter((n) => n.status !== "planned").map((n) => ({ node: n.name, step: null, reason: `could not be planned (${n.status})` })),
     ...unsupportedSteps(nodes.filter((n) => n.status === "planned").flatMap((n) => n.steps), options.unsupported ?? {}),
   ];

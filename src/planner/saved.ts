@@ -4,7 +4,8 @@
  * it was decided on has moved since (each moved fact is named).
  */
 import type { FactSet } from "../facts/types.js";
-import { movedFacts } from "./fingerprint.js";
+import { parseApiAddress, type ApiResourceKind } from "./address.js";
+import { canonicalJson, movedFacts } from "./fingerprint.js";
 import { stepOrderProblem } from "./order.js";
 import { describeBlocker } from "./plan.js";
 import { PLAN_FORMAT, type Plan } from "./types.js";
@@ -36,7 +37,11 @@ export function savedPlanProblem(value: unknown): string | null {
   if (!v.order.rolling.every((g) => typeof g === "object" && g !== null && typeof g.pool === "string" && isList(g.nodes) && typeof g.limit === "number")) return "the plan's order has a rolling group without pool, nodes and limit";
   if (!v.nodes.every((n) => typeof n === "object" && n !== null && typeof n.name === "string" && isList(n.steps) && isList(n.changes))) return "the plan has a node without name, changes and steps";
   if (!isList(v.clusterWide.steps) || !isList(v.clusterWide.changes)) return "the plan's cluster-wide section has no changes and steps";
-  if (v.clusterWide.steps.length > 0) return "the plan has cluster-wide steps, which this reconcile cannot carry out: make a new plan";
+  const wide = clusterWideProblem(v.clusterWide as unknown as Record<string, unknown>);
+  if (wide !== null) return wide;
+  const wave = v.order.waves.find((w) => w.name === "cluster-wide");
+  const ids = v.clusterWide.steps.map((s) => s.id);
+  if (wave !== undefined && wave.name === "cluster-wide" && canonicalJson(wave.addresses) !== canonicalJson(ids)) return "the plan's cluster-wide wave does not list the cluster-wide steps";
   // Every node runs in exactly one wave: the cluster run reads nothing else.
   const inWaves = v.order.waves.flatMap((w) => (w.name === "cluster-wide" ? [] : w.nodes));
   for (const node of v.nodes) {
@@ -44,6 +49,41 @@ export function savedPlanProblem(value: unknown): string | null {
     if (times !== 1) return `the plan's order has node ${node.name} in ${times} waves (expected 1)`;
   }
   return stepOrderProblem(v as SavedPlan);
+}
+
+const API_DETAIL_FIELDS: Record<ApiResourceKind, { write: string[]; delete: string[] }> = {
+  "work-pool": { write: ["name", "create", "update"], delete: ["name"] },
+  "work-queue": { write: ["pool", "name", "create", "update"], delete: ["pool", "name"] },
+  flow: { write: ["name", "create"], delete: ["name", "id"] },
+  deployment: { write: ["flow", "name", "create", "update"], delete: ["flow", "name", "id"] },
+};
+
+/**
+ * Why the cluster-wide section cannot be carried out as it is, or null: every step one of a known
+ * kind at its own address, with what its action needs, and depending only on steps listed before it.
+ */
+function clusterWideProblem(wide: Record<string, unknown>): string | null {
+  if (!["planned", "not-gathered", "errored"].includes(wide.status as string) || typeof wide.server !== "string" || !Array.isArray(wide.errors) || !Array.isArray(wide.warnings)) {
+    return "the plan's cluster-wide section is incomplete (no status, server, errors or warnings): make a new plan";
+  }
+  const seen = new Set<string>();
+  for (const step of wide.steps as unknown[]) {
+    if (typeof step !== "object" || step === null) return "the plan has a cluster-wide step that is not an object";
+    const s = step as Record<string, unknown>;
+    const id = typeof s.id === "string" ? s.id : "?";
+    const parsed = parseApiAddress(id);
+    if (parsed === null || s.address !== id) return `the plan's cluster-wide step ${id} is not at the address of a work pool, queue, flow or deployment`;
+    if (s.action !== "create" && s.action !== "update" && s.action !== "delete") return `the plan's cluster-wide step ${id} has action ${String(s.action)}, not create, update or delete`;
+    const detail = s.detail as Record<string, unknown> | null;
+    if (typeof detail !== "object" || detail === null || detail.kind !== parsed.kind) return `the plan's cluster-wide step ${id} has no ${parsed.kind} detail`;
+    const fields = API_DETAIL_FIELDS[parsed.kind][s.action === "delete" ? "delete" : "write"];
+    const missing = fields.filter((f) => detail[f] === undefined || ((f === "create" || f === "update") && (typeof detail[f] !== "object" || detail[f] === null)));
+    if (missing.length > 0) return `the plan's cluster-wide step ${id} has no ${missing.join(", ")} in its detail`;
+    if (!Array.isArray(s.dependsOn) || !s.dependsOn.every((d) => typeof d === "string" && seen.has(d))) return `the plan's cluster-wide step ${id} depends on a step that is not listed before it`;
+    if (seen.has(id)) return `the plan has cluster-wide step ${id} twice`;
+    seen.add(id);
+  }
+  return null;
 }
 
 /**

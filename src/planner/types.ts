@@ -7,7 +7,7 @@
 import type { ArtifactKind } from "../spec/resolved.js";
 import type { Json, Unreachable } from "../facts/types.js";
 import type { FlowParameter } from "../facts/flow-signature.js";
-import type { Address } from "./address.js";
+import type { Address, ApiResourceKind } from "./address.js";
 
 /**
  * What happens to one resource.
@@ -28,7 +28,7 @@ export type Action = "create" | "update" | "replace" | "delete" | "restart" | "r
 export const STAGES = ["stage", "transfer", "install", "configure", "verify"] as const;
 export type Stage = (typeof STAGES)[number];
 
-export type ResourceKind = "artifact" | "link" | "packages" | "user" | "file" | "database" | "migration" | "service";
+export type ResourceKind = "artifact" | "link" | "packages" | "user" | "file" | "database" | "migration" | "service" | ApiResourceKind;
 
 /** A JSON value, as kept in before/after (facts/types.ts). */
 export type { Json };
@@ -273,13 +273,55 @@ export interface PlanSummary {
 }
 
 /**
- * Resources that belong to no node (work pools, queues, flows and deployments live on the Prefect
- * server, reached through the server node). Empty until the Prefect objects are planned.
+ * Resources that belong to no node: work pools, queues, flows and deployments live on the Prefect
+ * server and are written through its API (reached over the server node's connection) after the
+ * server node verified and before the workers switch (the `cluster-wide` wave). Planned by
+ * cluster-wide.ts from the objects the API listed and the record of what reconcile created.
+ *
+ * `status`: `planned`; `not-gathered` when the caller did not gather the objects (nothing is
+ * planned for them, not even an error); `errored` when they could not be planned (`errors` say
+ * why; the plan is then not applyable).
  */
 export interface ClusterWidePlan {
+  status: "planned" | "not-gathered" | "errored";
+  /** The server node, whose connection reaches the API. */
+  server: string;
+  /** The Prefect version the bodies were built for (the API's, else the server environment's); null when unknown (3.x bodies). */
+  version: string | null;
+  errors: string[];
+  warnings: string[];
+  /** One entry per declared or recorded object, noops included; addresses as in address.ts (`work-pool:etl`). */
   changes: Change[];
-  steps: Step[];
+  /** In an order that honours `dependsOn`: pools, queues, flows, deployments; deletions of deployments before their queue, pool and flow. */
+  steps: ApiStep[];
 }
+
+/**
+ * One write through the Prefect API. `id` is the address (one step per object); `dependsOn` names
+ * other cluster-wide steps. create: POST `create` (a deployment's without `flow_id`: the executor
+ * resolves the flow's id by name); update: PATCH `update`, which holds only the fields that differ
+ * (explicit nulls clear); delete: DELETE by name (pools, queues) or id (flows, deployments).
+ */
+export type ApiStep = { id: Address; address: Address; dependsOn: Address[] } & (
+  | { action: "create" | "update"; detail: ApiDetail }
+  | { action: "delete"; detail: ApiDeleteDetail }
+);
+
+/**
+ * Bodies are built for the server's version, with only fields it accepts. A body's secret values
+ * stay `{secret: NAME}` (a deployment's `job_variables.env`): the executor fills them in.
+ */
+export type ApiDetail =
+  | { kind: "work-pool"; name: string; create: Json; update: Json }
+  | { kind: "work-queue"; pool: string; name: string; create: Json; update: Json }
+  | { kind: "flow"; name: string; create: Json }
+  | { kind: "deployment"; flow: string; name: string; id: string | null; create: Json; update: Json };
+
+export type ApiDeleteDetail =
+  | { kind: "work-pool"; name: string }
+  | { kind: "work-queue"; pool: string; name: string }
+  | { kind: "deployment"; flow: string; name: string; id: string }
+  | { kind: "flow"; name: string; id: string };
 
 /**
  * One wave of the cluster run. Every wave starts at once: its nodes stage, transfer and unpack

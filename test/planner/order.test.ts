@@ -64,6 +64,6 @@ describe("waves", () => {
       expect(services.length).toBeGreaterThan(0);
       for (const s of services) expect(s.dependsOn).toContain(verify);
     }
-    expect(p.clusterWide).toEqual({ changes: [], steps: [] });
+    expect(p.clusterWide).toEqual({ status: "not-gathered", server: "server", version: null, errors: [], warnings: [], changes: [], steps: [] });
   });
 });

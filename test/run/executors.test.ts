@@ -85,7 +85,7 @@ function planFor(p: Project, text: string): Plan {
   ];
   const changes = [change("artifact:env", "create"), change("artifact:tool", "create"), change(`link:${link}`, "update"), change(`file:${file}`, "update"), change("user:prefect", "noop")];
   const node = { name: "n1", address: "127.0.0.1", roles: ["server"], status: "planned", errors: [], hint: null, changes, steps, bytesToSend: 0, bytesUnknown: false, disk: [], warnings: [] } as unknown as NodePlan;
-  return { formatVersion: 2, cluster: "local-test", specFile: "/dev/null", specDigest: "d".repeat(64), prune: false, nodes: [node], clusterWide: { changes: [], steps: [] }, order: planOrder([node]), hasChanges: true, errored: false, applyable: true, blockers: [], summary: { add: 0, change: 0, destroy: 0, kept: 0 }, facts: {} };
+  return { formatVersion: 2, cluster: "local-test", specFile: "/dev/null", specDigest: "d".repeat(64), prune: false, nodes: [node], clusterWide: { status: "not-gathered", server: "n1", version: null, errors: [], warnings: [], changes: [], steps: [] }, order: planOrder([node]), hasChanges: true, errored: false, applyable: true, blockers: [], summary: { add: 0, change: 0, destroy: 0, kept: 0 }, facts: {} };
 }
 
 function executorsFor(p: Project, plan: Plan, extra: Partial<ExecutorsOptions> = {}) {

@@ -111,7 +111,7 @@ export function clusterPlan(nodes: NodePlan[], options: { rollingLimit?: (poolSi
     specDigest: "0".repeat(64),
     prune: false,
     nodes,
-    clusterWide: { changes: [], steps: [] },
+    clusterWide: { status: "not-gathered", server: nodes[0]?.name ?? "server", version: null, errors: [], warnings: [], changes: [], steps: [] },
     order: planOrder(nodes, options.rollingLimit),
     summary: { add: 0, change: 0, destroy: 0, kept: 0 },
     hasChanges: true,

@@ -8,7 +8,8 @@ import type { Change, DeleteDetail, Json } from "../types.js";
 import { change, known, type Decision } from "./decision.js";
 
 /** Resource kinds a prune may delete: never data (packages, users, databases, the store). */
-const PRUNABLE = new Set(["file", "link", "service"]);
+const PRUNABLE = ["file", "link", "service"] as const;
+const prunable = (kind: string): kind is (typeof PRUNABLE)[number] => (PRUNABLE as readonly string[]).includes(kind);
 
 /** Resources the node's state file records that the spec no longer declares. */
 export function undeclared(facts: NodeFacts, declared: Set<string>, prune: boolean): Decision[] {
@@ -18,7 +19,7 @@ export function undeclared(facts: NodeFacts, declared: Set<string>, prune: boole
   for (const r of state.resources) {
     if (declared.has(r.id)) continue;
     const parsed = parseAddress(r.id);
-    if (parsed === null || !PRUNABLE.has(parsed.kind)) continue;
+    if (parsed === null || !prunable(parsed.kind)) continue;
     const { name } = parsed;
     const d = { address: addressFor[parsed.kind](name), kind: parsed.kind as Change["kind"] };
     const reason = prune ? `no longer declared (added by generation ${r.generation})` : `no longer declared; kept until apply --prune`;
