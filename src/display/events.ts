@@ -5,7 +5,7 @@
  */
 import { ReconcileError } from "../errors.js";
 import type { RunEvent, RunWarning } from "../run/events.js";
-import type { NodeOutcome } from "../state-machine/cluster-run.js";
+import type { ClusterWideOutcome, NodeOutcome } from "../state-machine/cluster-run.js";
 import { formatBytes } from "../units.js";
 
 type EventOf<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
@@ -35,6 +35,18 @@ export function transferDoneLine(e: EventOf<"transfer.done">): string {
 }
 
 /** A node's outcome; a failure's hint (what to do about it) on the line below. */
+/** `prefect api: create deployment:etl/daily` */
+export function apiLine(e: EventOf<"api.started">): string {
+  return `prefect api: ${e.action} ${e.address}`;
+}
+
+/** How the cluster-wide wave ended: `prefect api: 7 Prefect objects written`, or where it failed and what was written before. */
+export function clusterWideLines(o: ClusterWideOutcome): string[] {
+  const error = o.status === "failed" ? o.error : undefined;
+  const hint = error instanceof ReconcileError ? error.hint : undefined;
+  return [`prefect api: ${o.message}`, ...(hint === undefined ? [] : [`  hint: ${hint}`])];
+}
+
 export function outcomeLines(o: NodeOutcome): string[] {
   const error = o.status === "failed" || o.status === "rolledBack" ? o.error : undefined;
   const hint = error instanceof ReconcileError ? error.hint : undefined;

@@ -9,7 +9,7 @@ import type { NodeFactsResult } from "../facts/types.js";
 import { address, factKey, parseStepId } from "./address.js";
 import { workersTrustCaddyRoot } from "./desired.js";
 import { factDigest } from "./fingerprint.js";
-import { CADDY_ROOT_CERT, PROXY_CA_FILE } from "./templates.js";
+import { CADDY_ROOT_CERT, PROXY_CA_FILE, SERVER_UNIT } from "./templates.js";
 import { planNode } from "./node-plan.js";
 import { planOrder } from "./order.js";
 import { NOT_GATHERED, planClusterWide, type ClusterWideInputs } from "./cluster-wide.js";
@@ -21,6 +21,18 @@ export function serverFactsOf(cluster: ResolvedCluster, facts: Readonly<Record<s
   if (!workersTrustCaddyRoot(cluster) || result?.reachable !== true || !result.facts.files.ok) return { caddyRoot: null };
   const root = result.facts.files.value[CADDY_ROOT_CERT];
   return { caddyRoot: root?.state === "file" && root.content !== null && root.content !== "" ? root.content : null };
+}
+
+/**
+ * An API that failed while this plan restarts the Prefect server (its settings or environment
+ * changed: a rotated auth string answers 401 until then) is no reason to stop: the objects are
+ * written as declared once the server verified, as on a server that does not run yet.
+ */
+function afterServerRestart(cluster: ResolvedCluster, nodes: readonly NodePlan[], inputs: ClusterWideInputs): ClusterWideInputs {
+  if (inputs.api.state !== "error") return inputs;
+  const server = nodes.find((n) => n.name === cluster.server.node);
+  const restarts = server?.steps.some((s) => s.detail.kind === "service" && s.detail.unit === SERVER_UNIT && s.action !== "delete" && (s.action === "create" || s.detail.restart || s.detail.start));
+  return restarts === true ? { ...inputs, api: { state: "unavailable", reason: `the Prefect server restarts in this apply (now: ${inputs.api.error})` } } : inputs;
 }
 
 /**
@@ -56,7 +68,7 @@ export function plan(
     if (serverNodes.includes(n.name)) continue;
     for (const s of n.steps) if (s.detail.kind === "service" && s.action !== "delete") s.dependsOn.push(...serverVerify);
   }
-  const clusterWide = planClusterWide(cluster, clusterWideInputs, local, secrets, options);
+  const clusterWide = planClusterWide(cluster, afterServerRestart(cluster, nodes, clusterWideInputs), local, secrets, options);
   order.waves = order.waves.map((w) => (w.name === "cluster-wide" ? { ...w, addresses: clusterWide.steps.map((s) => s.address) } : w));
   const summary = { add: 0, change: 0, destroy: 0, kept: 0 };
   // Only nodes that were planned count: an errored node's changes would not be applied.

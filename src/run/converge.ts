@@ -19,6 +19,7 @@ import { createNodeMachine, type RetryPolicy } from "../state-machine/node-machi
 import type { RunEventHandler } from "./events.js";
 import { createExecutors } from "./executors.js";
 import { gather } from "./gather.js";
+import { clusterWideRunner } from "./cluster-wide.js";
 import { planGathered } from "./plan.js";
 import type { Session } from "./session.js";
 
@@ -142,7 +143,7 @@ export async function converge(session: Session, cluster: ResolvedCluster, optio
         stopOnLoss.abort(error);
       });
 
-      const gathered = await gather(session, cluster, { signal });
+      const gathered = await gather(session, cluster, { signal, secrets: options.secrets });
       let plan: Plan;
       if (options.saved !== undefined) {
         const reasons = stalePlanReasons(options.saved.plan, cluster.specDigest, gathered.facts);
@@ -187,11 +188,13 @@ export async function converge(session: Session, cluster: ResolvedCluster, optio
         onEvent: (e) => {
           if (e.type === "stage.started" || e.type === "retry.scheduled") emit(e);
         },
+        clusterWide: clusterWideRunner(session, cluster, { secrets: options.secrets, version: plan.clusterWide.version, onEvent: emit }),
       });
       const durationMs = Math.round(performance.now() - started);
       log.info({ event: "apply", converged: result.converged, durationMs, nodes: result.nodes.map((n) => ({ node: n.node, status: n.status })) }, "applied");
       emit({ type: "run.finished", converged: result.converged, durationMs });
       for (const outcome of result.nodes) emit({ type: "node.outcome", outcome });
+      if (plan.clusterWide.steps.length > 0) emit({ type: "cluster-wide.outcome", outcome: result.clusterWide });
       if (lost !== undefined) throw lost;
       return { status: "ran", plan, converged: result.converged, nodes: result.nodes };
     } finally {

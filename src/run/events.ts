@@ -5,7 +5,9 @@
  */
 import type { LockFact } from "../facts/types.js";
 import type { Plan, Stage } from "../planner/types.js";
-import type { NodeOutcome } from "../state-machine/cluster-run.js";
+import type { ClusterWideOutcome, NodeOutcome } from "../state-machine/cluster-run.js";
+import type { Action } from "../planner/types.js";
+import type { Address } from "../planner/address.js";
 import type { Phase } from "../state-machine/node-machine.js";
 import type { TransferProgress } from "../executors/transfer-progress.js";
 import type { TransferResult } from "../executors/transfer.js";
@@ -39,6 +41,10 @@ export type RunEvent =
   /** Every node machine ended; the `node.outcome` events follow, in plan order. */
   | { type: "run.finished"; converged: boolean; durationMs: number }
   /** How one node ended. */
-  | { type: "node.outcome"; outcome: NodeOutcome };
+  | { type: "node.outcome"; outcome: NodeOutcome }
+  /** A Prefect object is being written through the API (the cluster-wide wave). */
+  | { type: "api.started"; address: Address; action: Action }
+  /** How the cluster-wide wave ended; after the `node.outcome` events. */
+  | { type: "cluster-wide.outcome"; outcome: ClusterWideOutcome };
 
 export type RunEventHandler = (event: RunEvent) => void;

@@ -25,7 +25,8 @@
  */
 import { createActor, type Actor } from "xstate";
 import { clampRollingLimit, prerequisites, rollingPoolsOf, waveOf } from "../planner/order.js";
-import type { NodePlan, Plan, PlanOrder, Stage } from "../planner/types.js";
+import type { ApiStep, NodePlan, Plan, PlanOrder, Stage } from "../planner/types.js";
+import type { ApiWrite } from "../executors/prefect-objects.js";
 import type { NodeMachine, NodeMachineEmitted, NodeResult } from "./node-machine.js";
 
 /** How a node ended in a cluster run: a node machine's result, or why no machine ran (to the end). */
@@ -41,10 +42,24 @@ export type NodeOutcome =
       message: string;
     };
 
+/**
+ * How the cluster-wide wave (the Prefect objects, written through the API) ended: `writes` are the
+ * requests that succeeded, in order, also when a later one failed (the plan says which happened).
+ */
+export type ClusterWideOutcome =
+  | { status: "unchanged"; writes: []; message: string }
+  | { status: "converged"; writes: ApiWrite[]; message: string }
+  | { status: "failed"; writes: ApiWrite[]; address: string | null; error: unknown; message: string }
+  | { status: "skipped" | "cancelled"; writes: ApiWrite[]; message: string };
+
+/** Carries out the plan's cluster-wide steps in order (run/executors.ts makes the real one). */
+export type ClusterWideRunner = (steps: readonly ApiStep[], signal: AbortSignal) => Promise<ClusterWideOutcome>;
+
 export interface ClusterResult {
   /** One outcome per node, in plan order. */
   nodes: NodeOutcome[];
-  /** Every node converged or was unchanged. */
+  clusterWide: ClusterWideOutcome;
+  /** Every node converged or was unchanged, and so did the cluster-wide wave. */
   converged: boolean;
 }
 
@@ -59,6 +74,8 @@ export interface ClusterOptions {
   clock?: { setTimeout(fn: (...args: unknown[]) => void, timeout: number): unknown; clearTimeout(id: unknown): void };
   /** Every event a node machine emits (progress for the CLI). */
   onEvent?: (event: NodeMachineEmitted) => void;
+  /** Runs the cluster-wide steps; a plan with some and no runner is refused. */
+  clusterWide?: ClusterWideRunner;
 }
 
 export const DEFAULT_CONCURRENCY = 4;
@@ -139,8 +156,9 @@ const succeeded = (o: NodeOutcome | undefined) => o !== undefined && (o.status =
 export async function runCluster(plan: Plan, machine: NodeMachine, options: ClusterOptions = {}): Promise<ClusterResult> {
   const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
-  // Cluster-wide steps have no executor yet; the planner makes none, and apply refuses such a plan.
-  if (plan.clusterWide.steps.length > 0) throw new RangeError("this cluster run cannot carry out cluster-wide steps");
+  const apiSteps = plan.clusterWide.steps;
+  const runClusterWide = options.clusterWide;
+  if (apiSteps.length > 0 && runClusterWide === undefined) throw new RangeError("this cluster run cannot carry out cluster-wide steps");
   const limiter = new RollingLimiter(plan.order);
   const { signal } = options;
   const results = new Map<string, NodeOutcome>();
@@ -158,6 +176,20 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
   };
   const serverNodes = new Set(plan.order.waves.flatMap((w) => (w.name === "server" ? w.nodes : [])));
 
+  // The cluster-wide wave: once every server node converged, before any other node passes its gate.
+  const clusterWideDone: Promise<ClusterWideOutcome> =
+    apiSteps.length === 0 || runClusterWide === undefined
+      ? Promise.resolve({ status: "unchanged", writes: [], message: "no Prefect object to change" })
+      : Promise.all([...serverNodes].map((n) => outcomes.get(n)?.promise)).then(async (ended) => {
+          const failed = [...serverNodes].find((_, i) => !succeeded(ended[i]));
+          if (failed !== undefined) return { status: "skipped", writes: [], message: `not started: server node ${failed} did not converge` } as const;
+          if (signal?.aborted) return { status: "cancelled", writes: [], message: "cancelled before it started" } as const;
+          return runClusterWide(apiSteps, signal ?? new AbortController().signal).catch(
+            (error: unknown): ClusterWideOutcome => ({ status: "failed", writes: [], address: null, error, message: `failed: ${error instanceof Error ? error.message : String(error)}` }),
+          );
+        });
+  const waitsForClusterWide = (node: string) => apiSteps.length > 0 && !serverNodes.has(node);
+
   /** Resolves with why `node` may not pass its gate (a node it waits for did not converge), or null. */
   const gate = async (node: string): Promise<string | null> => {
     const waitsFor = prerequisites(plan, node);
@@ -168,12 +200,15 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
     if (late !== undefined) return `the plan makes it wait for ${who(late)}, which does not run before it`;
     const ended = await Promise.all(waitsFor.map((n) => outcomes.get(n)?.promise));
     const failed = waitsFor.find((_, i) => !succeeded(ended[i]));
-    return failed === undefined ? null : `${who(failed)} did not converge`;
+    if (failed !== undefined) return `${who(failed)} did not converge`;
+    if (!waitsForClusterWide(node)) return null;
+    const wide = await clusterWideDone;
+    return wide.status === "converged" || wide.status === "unchanged" ? null : "the Prefect objects were not all written";
   };
 
   const runNode = (node: NodePlan): Promise<NodeOutcome> =>
     new Promise((resolve) => {
-      const waits = prerequisites(plan, node.name).length > 0;
+      const waits = prerequisites(plan, node.name).length > 0 || waitsForClusterWide(node.name);
       const actor = createActor(machine, {
         input: { plan: node, generation: options.generations?.[node.name] ?? null, gated: waits || rollingPoolsOf(plan.order, node.name).length > 0 },
         ...(options.clock === undefined ? {} : { clock: options.clock }),
@@ -243,5 +278,6 @@ export async function runCluster(plan: Plan, machine: NodeMachine, options: Clus
   // Every wave starts at once: the gates above keep the order.
   await Promise.all(plan.order.waves.map((w) => (w.name === "cluster-wide" ? Promise.resolve() : runWave(w.nodes.flatMap((n) => byName.get(n) ?? [])))));
   const nodes = plan.nodes.map((n) => results.get(n.name) ?? { node: n.name, status: "skipped" as const, message: "not started: the plan's order has no wave for it" });
-  return { nodes, converged: nodes.every(succeeded) };
+  const clusterWide = await clusterWideDone;
+  return { nodes, clusterWide, converged: nodes.every(succeeded) && (clusterWide.status === "converged" || clusterWide.status === "unchanged") };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { RemoteCommandError } from "../../src/errors.js";
-import type { Stage } from "../../src/planner/types.js";
+import type { ApiStep, Plan, Stage } from "../../src/planner/types.js";
+import type { ApiWrite } from "../../src/executors/prefect-objects.js";
 import { defaultRollingLimit } from "../../src/planner/order.js";
-import { runCluster } from "../../src/state-machine/cluster-run.js";
+import { runCluster, type ClusterWideRunner } from "../../src/state-machine/cluster-run.js";
 import { createNodeMachine, type NodeMachineEmitted } from "../../src/state-machine/node-machine.js";
 import { clusterPlan, deferred, FakeExecutors, flush, FULL, nodePlan, type Deferred } from "./helpers.js";
 
@@ -188,6 +189,66 @@ describe("runCluster", () => {
     reordered.order.waves.reverse();
     const again = await runCluster(reordered, createNodeMachine(new FakeExecutors()));
     expect(again.nodes.map((n) => n.status)).toEqual(["skipped", "skipped"]);
+  });
+
+  describe("the cluster-wide wave (Prefect objects)", () => {
+    const apiStep = (address: string) => ({ id: address, address, action: "create", dependsOn: [], detail: { kind: "flow", name: address.slice(5), create: { name: address.slice(5) } } }) as unknown as ApiStep;
+    const withObjects = (plan: Plan, n = 2): Plan => ({ ...plan, clusterWide: { ...plan.clusterWide, steps: Array.from({ length: n }, (_, i) => apiStep(`flow:f${i}`)) } });
+    const write = (address: string) => ({ address, action: "create", id: `id-${address}` }) as ApiWrite;
+
+    it("writes the objects once the server node converged, before any worker passes its gate", async () => {
+      const c = new Controlled(["verify"], "stage", "verify");
+      const order: string[] = [];
+      const gate = deferred();
+      const runner: ClusterWideRunner = async (steps) => {
+        order.push(`api:${steps.length}`);
+        await gate.promise;
+        return { status: "converged", writes: steps.map((s) => write(s.address)), message: "2 Prefect objects written" };
+      };
+      const plan = withObjects(clusterPlan([nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w1", FULL)]));
+      const done = runCluster(plan, createNodeMachine(c.fake), { clusterWide: runner });
+      await flush();
+      expect(order).toEqual([]);
+      c.pending.shift()?.gate.resolve();
+      for (let i = 0; i < 20; i++) await flush();
+      // The server verified; the objects are being written and the worker still waits at its gate.
+      expect(order).toEqual(["api:2"]);
+      expect(c.fake.calls.some((x) => x.node === "w1" && x.stage === "configure")).toBe(false);
+      gate.resolve();
+      const result = await c.drain(done);
+      expect(c.fake.calls.some((x) => x.node === "w1" && x.stage === "configure")).toBe(true);
+      expect(result.clusterWide).toMatchObject({ status: "converged", writes: [{ address: "flow:f0" }, { address: "flow:f1" }] });
+      expect(result.converged).toBe(true);
+    });
+
+    it("a failed write stops the workers at their gate, and the result keeps the writes made before it", async () => {
+      const fake = new FakeExecutors();
+      const runner: ClusterWideRunner = async () => ({ status: "failed", writes: [write("flow:f0")], address: "flow:f1", error: new Error("422"), message: "failed at create flow:f1: 422; written before it: create flow:f0" });
+      const plan = withObjects(clusterPlan([nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w1", FULL)]));
+      const result = await runCluster(plan, createNodeMachine(fake), { clusterWide: runner });
+      expect(result.converged).toBe(false);
+      expect(result.clusterWide).toMatchObject({ status: "failed", writes: [{ address: "flow:f0" }] });
+      expect(result.nodes[1]).toEqual({ node: "w1", status: "skipped", message: "stopped before install: the Prefect objects were not all written (uploads already made stay for the next run)" });
+      expect(fake.calls.filter((x) => x.node === "w1").every((x) => x.stage === "stage" || x.stage === "transfer")).toBe(true);
+    });
+
+    it("is skipped when the server node did not converge, and a runner that throws is a failure, not a crash", async () => {
+      const failing = new FakeExecutors((node, stage) => (node === "srv" && stage === "verify" ? Promise.reject(exit(node)) : undefined));
+      let called = false;
+      const plan = withObjects(clusterPlan([nodePlan("srv", FULL, { roles: ["server"] }), nodePlan("w1", FULL)]));
+      const skipped = await runCluster(plan, createNodeMachine(failing), { clusterWide: async () => ((called = true), { status: "unchanged", writes: [], message: "" }) });
+      expect(called).toBe(false);
+      expect(skipped.clusterWide).toEqual({ status: "skipped", writes: [], message: "not started: server node srv did not converge" });
+      const thrown = await runCluster(plan, createNodeMachine(new FakeExecutors()), { clusterWide: () => Promise.reject(new Error("no tunnel")) });
+      expect(thrown.clusterWide).toMatchObject({ status: "failed", message: "failed: no tunnel" });
+      expect(thrown.converged).toBe(false);
+    });
+
+    it("a plan with objects and no runner is refused; a plan without any needs none", async () => {
+      const plan = clusterPlan([nodePlan("srv", FULL, { roles: ["server"] })]);
+      await expect(runCluster(withObjects(plan), createNodeMachine(new FakeExecutors()))).rejects.toThrow("cannot carry out cluster-wide steps");
+      expect((await runCluster(plan, createNodeMachine(new FakeExecutors()))).clusterWide.status).toBe("unchanged");
+    });
   });
 
   it("runs workers when the server node has nothing to change", async () => {

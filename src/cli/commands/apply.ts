@@ -6,7 +6,7 @@
 import { hostname, userInfo } from "node:os";
 import { readFile } from "node:fs/promises";
 import { ExitCode, ReconcileError, UsageError, ioReason } from "../../errors.js";
-import { outcomeLines, retryLine, stageLine, staleLines, transferDoneLine, warningLine } from "../../display/events.js";
+import { outcomeLines, apiLine, clusterWideLines, retryLine, stageLine, staleLines, transferDoneLine, warningLine } from "../../display/events.js";
 import { renderPlan } from "../../display/plan.js";
 import { savedPlanProblem, type SavedPlan } from "../../planner/saved.js";
 import { converge } from "../../run/converge.js";
@@ -89,6 +89,14 @@ function renderEvents(io: CliIO, progress: ProgressView): RunEventHandler {
       case "node.outcome": {
         const o = e.outcome;
         for (const line of outcomeLines(o)) print(o.status === "converged" || o.status === "unchanged" ? io.stdout : io.stderr, line);
+        return;
+      }
+      case "api.started":
+        progress.print(io.stdout, apiLine(e));
+        return;
+      case "cluster-wide.outcome": {
+        const o = e.outcome;
+        for (const line of clusterWideLines(o)) print(o.status === "converged" || o.status === "unchanged" ? io.stdout : io.stderr, line);
         return;
       }
     }

@@ -34,7 +34,7 @@ export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promi
     const session = openSession(cluster, io, log, signal);
     let gathered;
     try {
-      gathered = await gather(session, cluster);
+      gathered = await gather(session, cluster, { secrets: secrets.values });
     } finally {
       await session.close();
     }
