@@ -7,10 +7,12 @@
  *   1. boot n1, n2, n3 (or reuse them) and build the real Prefect 3.4.25 bundle (cached);
  *   2. write ./demo/cluster.yaml: the server on n1 (PostgreSQL, the Prefect server, Caddy with TLS
  *      from its own CA and basic auth), process workers on n2 and n3 serving pool `production`
- *      (queues `prod-main` and `prod-secondary` declared); secrets in ./demo/secrets.env (0600,
- *      made once);
+ *      with its queues `prod-main` and `prod-secondary`, and two flows (examples/flows), each in
+ *      its own environment, with two deployments each; secrets in ./demo/secrets.env (0600, made
+ *      once);
  *   3. `reconcile trust --yes`, `reconcile fetch` (the PostgreSQL and Caddy .debs the nodes lack,
- *      resolved against their own dpkg status), `reconcile apply --yes`;
+ *      resolved against their own dpkg status), `reconcile apply --yes`, then
+ *      `reconcile run etl/daily --wait`: one flow run to COMPLETED on a worker;
  *   4. print how to reach the UI and the API, and what to try next.
  *
  *   npm run demo            # all of the above; run again, it converges (nothing to do)
@@ -21,13 +23,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import bcrypt from "bcryptjs";
 import { acquireSession, down, prerequisiteProblems, releaseSession, sshExec, up } from "../test/testbed/testbed.mjs";
-import { BUNDLE_FOLDER, prefectBundle } from "../test/e2e/prefect-bundle.mjs";
-import { clusterHead } from "../test/e2e/cluster-files.mjs";
+import { prefectBundle } from "../test/e2e/prefect-bundle.mjs";
+import { bundleArtifactsYaml, clusterHead, demoObjectsYaml, serverYaml, writeFlowEnv } from "../test/e2e/cluster-files.mjs";
 
 const REPO = dirname(dirname(fileURLToPath(import.meta.url)));
 const DEMO = join(REPO, "demo");
@@ -66,7 +68,15 @@ const bundle = prefectBundle();
 mkdirSync(DEMO, { recursive: true });
 const secrets = loadSecrets(join(DEMO, "secrets.env"));
 const file = join(DEMO, "cluster.yaml");
-if (!existsSync(file)) writeFileSync(file, clusterYaml(secrets));
+if (!existsSync(file)) {
+  // Each flow in its own environment: here two variants of the bundle (a real team packs one per
+  // flow with pixi-pack); and the flows' code, from examples/flows.
+  log("making the flows' environments");
+  const flowEnvs = { etl: writeFlowEnv(DEMO, "etl-env"), report: writeFlowEnv(DEMO, "report-env") };
+  rmSync(join(DEMO, "env-src"), { recursive: true, force: true });
+  cpSync(join(REPO, "examples", "flows"), join(DEMO, "flows"), { recursive: true });
+  writeFileSync(file, clusterYaml(secrets, flowEnvs));
+}
 
 const env = { ...process.env, ...Object.fromEntries(Object.entries(secrets).map(([k, v]) => [`RECONCILE_SECRET_${k}`, v])) };
 const reconcile = (args) => {
@@ -74,7 +84,7 @@ const reconcile = (args) => {
   const r = spawnSync(process.execPath, [join(REPO, "bin", "reconcile.js"), ...args], { cwd: DEMO, stdio: "inherit", env });
   return r.status ?? 1;
 };
-for (const step of [["trust", "--yes"], ["fetch"], ["apply", "--yes"]]) {
+for (const step of [["trust", "--yes"], ["fetch"], ["apply", "--yes"], ["run", "etl/daily", "--param", "rows=42", "--wait", "--timeout", "5m"]]) {
   const code = reconcile(step);
   if (code !== 0) {
     log(`\`reconcile ${step.join(" ")}\` exited ${code}; the nodes keep running (npm run demo -- --down stops them)`);
@@ -90,8 +100,9 @@ const user = secrets.PREFECT_AUTH.split(":")[0];
 const secretsFile = join(DEMO, "secrets.env");
 process.stdout.write(`
 The cluster is up: PostgreSQL, the Prefect server and Caddy on ${server.name} (${server.address}), process
-workers on ${workers.map((w) => w.name).join(" and ")} serving pool production (its queues prod-main and prod-secondary
-are declared in cluster.yaml; reconcile creates Prefect's objects from them in a coming version).
+workers on ${workers.map((w) => w.name).join(" and ")} serving pool production (queues prod-main and prod-secondary),
+flows etl and report each in its own environment, with deployments etl/daily, etl/hourly,
+report/weekly and report/on-demand. The flow run above ran etl/daily on a worker.
 
 Reach the UI and the API through Caddy (TLS from Caddy's own CA, basic auth):
   from this machine:   https://${server.address}:${PORT}/
@@ -106,7 +117,9 @@ The API from a Prefect client:
 
 Try next, in ./demo (set -a; . ./secrets.env; set +a gives reconcile the secrets):
   npx reconcile plan            nothing to do: the cluster is converged
-  edit cluster.yaml (say, processes: 2 on a worker), then npx reconcile plan, npx reconcile apply
+  npx reconcile run report/on-demand --param title=hello --wait     another flow run, followed
+  npx reconcile ui              the UI on https://localhost:4200/ through SSH (trust ${caFile})
+  edit cluster.yaml (a schedule, a parameter, processes: 2 on a worker), then npx reconcile plan, npx reconcile apply
   npx reconcile facts ${server.name}      what reconcile reads from a node
   npm run demo -- --down        stop the nodes and remove ./demo
 `);
@@ -131,51 +144,11 @@ function loadSecrets(path) {
  * The demo cluster. The UI's user is the auth string's: a browser that logged in to Caddy sends
  * the same header to the API, so the UI asks once.
  */
-function clusterYaml(s) {
+function clusterYaml(s, flowEnvs) {
   const [uiUser, uiPassword] = [s.PREFECT_AUTH.split(":")[0], s.PREFECT_AUTH.slice(s.PREFECT_AUTH.indexOf(":") + 1)];
   return `# The cluster npm run demo made: three Debian 13 nodes on this machine's test bed.
 ${clusterHead("demo", testbed.nodes.slice(0, 3), testbed.identityFile)}
-artifacts:
-  prefect-env:
-    kind: tar
-    source: ${bundle.file}
-    path: ${BUNDLE_FOLDER}
-    sha256: ${bundle.sha256}
-  pg-debs:
-    kind: deb
-    source: debs/postgresql
-    packages: [postgresql]
-  caddy-debs:
-    kind: deb
-    source: debs/caddy
-    packages: [caddy]
-server:
-  node: ${server.name}
-  prefect:
-    env: prefect-env
-    authString: {secret: PREFECT_AUTH}
-  database:
-    type: postgresql
-    packages: pg-debs
-    name: prefect
-    user: prefect
-    password: {secret: PG_PASSWORD}
-  proxy:
-    type: caddy
-    packages: caddy-debs
-    listen: ":${PORT}"
-    tls: {mode: internal}
-    basicAuth:
-      - user: ${uiUser}
-        passwordHash: "${bcrypt.hashSync(uiPassword, 10)}"
-workPools:
-  - name: production
-    queues:
-      - name: prod-main
-        priority: 1
-      - name: prod-secondary
-        priority: 2
-workers:
+${bundleArtifactsYaml({ "prefect-env": bundle, "etl-env": flowEnvs.etl, "report-env": flowEnvs.report })}${serverYaml({ node: server.name, port: PORT, user: uiUser, hash: bcrypt.hashSync(uiPassword, 10) })}${demoObjectsYaml()}workers:
 ${workers.map((w) => `  - node: ${w.name}\n    env: prefect-env\n    limit: 4\n    pools:\n      - pool: production`).join("\n")}
 `;
 }

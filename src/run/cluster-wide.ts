@@ -26,6 +26,7 @@ export function clusterWideRunner(session: Session, cluster: ResolvedCluster, op
   return async (steps: readonly ApiStep[], signal: AbortSignal): Promise<ClusterWideOutcome> => {
     const writes: ApiWrite[] = [];
     let current: ApiStep | null = null;
+    const started = performance.now();
     const api = await openClusterApi(session, cluster, options.secrets, { signal });
     try {
       const live = await api.version();
@@ -46,6 +47,7 @@ export function clusterWideRunner(session: Session, cluster: ResolvedCluster, op
       const reason = error instanceof PrefectApiError ? `the server answered ${error.status ?? "nothing"}: ${error.reason}` : error instanceof Error ? error.message : String(error);
       return { status: "failed", writes, address: current?.address ?? null, error, message: `failed${current === null ? "" : ` at ${what(current)}`}: ${reason}${written(writes)}` };
     } finally {
+      session.log.info({ event: "cluster-wide", steps: steps.length, writes: writes.length, durationMs: Math.round(performance.now() - started) }, "prefect objects");
       await api.close();
       if (writes.some((w) => w.action !== "update")) await record(session, cluster, writes);
     }

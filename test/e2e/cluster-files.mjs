@@ -7,7 +7,8 @@
  * pool `production`; one flow runs there in its own environment.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BUNDLE_FOLDER, prefectBundle } from "./prefect-bundle.mjs";
 
@@ -211,4 +212,117 @@ export function writeTestEnv(dir, name, failing, padBytes = 0, prefect = undefin
   const tar = join(dir, "artifacts", `${name}.tar`);
   execFileSync("tar", ["-c", "-f", tar, "--owner=0", "--group=0", "--mtime=@0", "--sort=name", "-C", root, BUNDLE_FOLDER]);
   return tar;
+}
+
+/**
+ * A flow's own environment for e2e tests: a variant of the real Prefect bundle (its own `VERSION`
+ * file, so its digest differs from the bundle's and from every other variant), gzip-compressed
+ * like a real artifact. Returns its file and sha256.
+ * @param {string} dir
+ * @param {string} name
+ * @returns {{ file: string, sha256: string }}
+ */
+export function writeFlowEnv(dir, name) {
+  const tar = writeTestEnv(dir, name, false);
+  execFileSync("gzip", ["-1", "-n", "-f", tar]);
+  const file = `${tar}.gz`;
+  return { file, sha256: createHash("sha256").update(readFileSync(file)).digest("hex") };
+}
+
+/**
+ * `artifacts:` entries for a cluster of the real bundle: `envs` (name → `{ file, sha256 }` of a
+ * tar environment with the bundle's top folder), then the PostgreSQL and Caddy deb sets with the
+ * pins `reconcile fetch` wrote (none before the first fetch).
+ * @param {Record<string, { file: string, sha256?: string }>} envs
+ * @param {Record<string, string>} [debPins]
+ */
+export function bundleArtifactsYaml(envs, debPins = {}) {
+  const env = ([name, a]) => `  ${name}:\n    kind: tar\n    source: ${a.file}\n    path: ${BUNDLE_FOLDER}\n${a.sha256 === undefined ? "" : `    sha256: ${a.sha256}\n`}`;
+  const debs = (name, folder, pkg) => `  ${name}:\n    kind: deb\n    source: debs/${folder}\n    packages: [${pkg}]\n${debPins[name] === undefined ? "" : `    sha256: ${debPins[name]}\n`}`;
+  return `artifacts:\n${Object.entries(envs).map(env).join("")}${debs("pg-debs", "postgresql", "postgresql")}${debs("caddy-debs", "caddy", "caddy")}`;
+}
+
+/**
+ * The `server:` section the e2e tests and the demo use: PostgreSQL from `pg-debs`, the Prefect
+ * server from `prefect-env` with the auth string `PREFECT_AUTH`, Caddy from `caddy-debs` with TLS
+ * from its own CA and basic auth for `user` (bcrypt `hash`).
+ * @param {{ node: string, port: number, user: string, hash: string, prefectPort?: number, backupsKeep?: number, extraDirectives?: string[] }} o
+ */
+export function serverYaml(o) {
+  return `server:
+  node: ${o.node}
+  prefect:
+    env: prefect-env
+    authString: {secret: PREFECT_AUTH}
+${o.prefectPort === undefined ? "" : `    port: ${o.prefectPort}\n`}  database:
+    type: postgresql
+    packages: pg-debs
+    name: prefect
+    user: prefect
+    password: {secret: PG_PASSWORD}
+${o.backupsKeep === undefined ? "" : `    backups: {keep: ${o.backupsKeep}}\n`}  proxy:
+    type: caddy
+    packages: caddy-debs
+    listen: ":${o.port}"
+    tls: {mode: internal}
+    basicAuth:
+      - user: ${o.user}
+        passwordHash: "${o.hash}"
+${o.extraDirectives === undefined ? "" : `    extraDirectives:\n${o.extraDirectives.map((d) => `      - ${JSON.stringify(d)}`).join("\n")}\n`}`;
+}
+
+/**
+ * `workPools:` and `flows:` of the demo cluster (the flows of examples/flows, each in its own
+ * environment `etl-env` / `report-env`, with two deployments each); the knobs are what the e2e
+ * test changes.
+ * @param {{ secondaryPriority?: number, dailyCron?: string, dailyRows?: number, hourlyPaused?: boolean, withHourly?: boolean }} [k]
+ */
+export function demoObjectsYaml(k = {}) {
+  return `workPools:
+  - name: production
+    description: the production pool
+    queues:
+      - name: prod-main
+        priority: 1
+      - name: prod-secondary
+        priority: ${k.secondaryPriority ?? 2}
+        concurrencyLimit: 2
+flows:
+  - name: etl
+    env: etl-env
+    source: flows/etl
+    entrypoint: flow.py:etl
+    pool: production
+    deployments:
+      - name: daily
+        queue: prod-main
+        schedules:
+          - cron: "${k.dailyCron ?? "0 6 * * *"}"
+            timezone: Europe/Berlin
+        parameters: {rows: ${k.dailyRows ?? 1000}, source: warehouse}
+        tags: [etl]
+${
+  k.withHourly === false
+    ? ""
+    : `      - name: hourly
+        queue: prod-secondary
+        schedules:
+          - interval: 1h
+        parameters: {rows: 10}
+${k.hourlyPaused ? "        paused: true\n" : ""}`
+}  - name: report
+    env: report-env
+    source: flows/report
+    entrypoint: flow.py:report
+    pool: production
+    deployments:
+      - name: weekly
+        queue: prod-main
+        schedules:
+          - rrule: "FREQ=WEEKLY;BYDAY=MO;BYHOUR=7;BYMINUTE=0"
+            timezone: UTC
+        parameters: {title: weekly report, recipients: [ops]}
+      - name: on-demand
+        queue: prod-secondary
+`;
 }

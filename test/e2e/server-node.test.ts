@@ -26,9 +26,9 @@ import { looksLikeACrash, reconcile, tempDir } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
 import { launchBrowser, screenshotPath } from "./browser.js";
-import { PREFECT_MAIN, clusterHead, writeTestEnv } from "./cluster-files.mjs";
-import { until } from "./on-node.js";
-import { BUNDLE_FOLDER, PREFECT_VERSION, prefectBundle } from "./prefect-bundle.mjs";
+import { PREFECT_MAIN, bundleArtifactsYaml, clusterHead, serverYaml, writeTestEnv } from "./cluster-files.mjs";
+import { requestCommand, until } from "./on-node.js";
+import { PREFECT_VERSION, prefectBundle } from "./prefect-bundle.mjs";
 
 const PASSWORDS = ["pg first 'pass' $1", "pg-Second\\pass\"2"];
 /** Prefect's auth string, and the same user and password for Caddy: the browser then logs in once. */
@@ -53,22 +53,7 @@ describeE2E("the server node from fetched packages on the test bed", (testbed) =
     return r.stdout.trim();
   };
   const api = `https://${server?.address}:${PORT}/api`;
-  /**
-   * A request from a node with its python3, TLS verified with `ca`: prints `<status> <body>`.
-   * `auth` is Basic user:password, or none.
-   */
-  const request = (url: string, ca: string, auth: string | null, method = "GET", body: string | null = null) =>
-    `python3 -c ${shellQuote(`
-import base64, ssl, sys, urllib.error, urllib.request
-req = urllib.request.Request(${JSON.stringify(url)}, method=${JSON.stringify(method)}, data=${body === null ? "None" : `${JSON.stringify(body)}.encode()`}, headers={"Content-Type": "application/json"})
-auth = ${auth === null ? "None" : JSON.stringify(auth)}
-if auth: req.add_header("Authorization", "Basic " + base64.b64encode(auth.encode()).decode())
-try:
-    r = urllib.request.urlopen(req, timeout=10, context=ssl.create_default_context(cafile=${JSON.stringify(ca)}))
-    print(r.status, r.read().decode())
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode())
-`)}`;
+  const request = requestCommand;
   const since = (name: string, unit: string) => onNode(name, `systemctl show -p ActiveEnterTimestampMonotonic --value ${unit}`);
   const writeCluster = (options: { env?: { source: string; sha256?: string }; extraDirectives?: string[]; prefectPort?: number } = {}) => {
     const bundle = prefectBundle();
@@ -76,40 +61,7 @@ except urllib.error.HTTPError as e:
     writeFileSync(
       file,
       `${clusterHead("e2e-server", nodes, testbed.identityFile)}
-artifacts:
-  prefect-env:
-    kind: tar
-    source: ${env.source}
-    path: ${BUNDLE_FOLDER}
-${env.sha256 === undefined ? "" : `    sha256: ${env.sha256}\n`}  pg-debs:
-    kind: deb
-    source: debs/postgresql
-    packages: [postgresql]
-${debPins["pg-debs"] === undefined ? "" : `    sha256: ${debPins["pg-debs"]}\n`}  caddy-debs:
-    kind: deb
-    source: debs/caddy
-    packages: [caddy]
-${debPins["caddy-debs"] === undefined ? "" : `    sha256: ${debPins["caddy-debs"]}\n`}server:
-  node: ${server!.name}
-  prefect:
-    env: prefect-env
-    authString: {secret: PREFECT_AUTH}
-${options.prefectPort === undefined ? "" : `    port: ${options.prefectPort}\n`}  database:
-    type: postgresql
-    packages: pg-debs
-    name: prefect
-    user: prefect
-    password: {secret: PG_PASSWORD}
-    backups: {keep: 3}
-  proxy:
-    type: caddy
-    packages: caddy-debs
-    listen: ":${PORT}"
-    tls: {mode: internal}
-    basicAuth:
-      - user: ${USER}
-        passwordHash: "${HASH}"
-${options.extraDirectives === undefined ? "" : `    extraDirectives:\n${options.extraDirectives.map((d) => `      - ${JSON.stringify(d)}`).join("\n")}\n`}workPools:
+${bundleArtifactsYaml({ "prefect-env": { file: env.source, ...(env.sha256 === undefined ? {} : { sha256: env.sha256 }) } }, debPins)}${serverYaml({ node: server!.name, port: PORT, user: USER, hash: HASH, backupsKeep: 3, ...(options.prefectPort === undefined ? {} : { prefectPort: options.prefectPort }), ...(options.extraDirectives === undefined ? {} : { extraDirectives: options.extraDirectives }) })}workPools:
   - name: production
 workers:
   - node: ${worker!.name}

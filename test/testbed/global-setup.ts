@@ -2,7 +2,7 @@
  * vitest globalSetup of the e2e project: boots the test bed once per run and hands its info to the
  * tests (inject("testbed")); tears it down afterwards unless TESTBED_KEEP=1.
  *
- * - TESTBED_NODES: how many nodes (default 3).
+ * - TESTBED_NODES: how many nodes (default 4: the Prefect objects test adds a fourth worker).
  * - Under CI (CI=true) a test bed that cannot start fails the run.
  * - Elsewhere, when this machine cannot run it at all (not root, systemd-nspawn or debootstrap
  *   missing), e2e tests are skipped with a loud banner saying why; any other failure fails the run.
@@ -44,7 +44,7 @@ function skip(project: TestProject, reason: string): void {
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const ci = underCI();
   const keep = process.env.TESTBED_KEEP === "1";
-  const nodes = Number(process.env.TESTBED_NODES ?? 3);
+  const nodes = Number(process.env.TESTBED_NODES ?? 4);
   if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`TESTBED_NODES must be a positive whole number, not '${process.env.TESTBED_NODES}'`);
 
   const problems = prerequisiteProblems();
