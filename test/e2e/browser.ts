@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import puppeteer, { type Browser } from "puppeteer-core";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { tempDir } from "../helpers/cli.js";
 
 export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
@@ -40,4 +40,19 @@ export async function launchBrowser(caPem: string): Promise<Browser> {
 export function screenshotPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
+}
+
+/**
+ * Closes the "Join the Prefect Community" dialog the UI opens on a first visit (it covers the
+ * page in screenshots), when it shows within `ms`.
+ */
+export async function skipCommunityDialog(page: Page, ms = 5000): Promise<void> {
+  const skip = 'Array.from(document.querySelectorAll("button")).find((b) => b.innerText.trim() === "Skip")';
+  try {
+    await page.waitForFunction(`${skip} !== undefined`, { timeout: ms });
+  } catch {
+    return;
+  }
+  await page.evaluate(`${skip}.click()`);
+  await page.waitForFunction(`${skip} === undefined`, { timeout: ms });
 }

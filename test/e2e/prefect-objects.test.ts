@@ -21,7 +21,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { looksLikeACrash, reconcile, reconcileInBackground, tempDir } from "../helpers/cli.js";
 import { describeE2E } from "../testbed/e2e.js";
 import { resetNode, sshExec } from "../testbed/testbed.mjs";
-import { launchBrowser, screenshotPath } from "./browser.js";
+import { launchBrowser, screenshotPath, skipCommunityDialog } from "./browser.js";
 import { bundleArtifactsYaml, clusterHead, demoObjectsYaml, serverYaml, writeFlowEnv } from "./cluster-files.mjs";
 import { requestCommand } from "./on-node.js";
 import { prefectBundle } from "./prefect-bundle.mjs";
@@ -277,16 +277,18 @@ ${k.workers.map((w) => `  - node: ${w}\n    env: prefect-env\n    limit: 4\n    
       const answered = await page.goto(`https://${server!.address}:${PORT}/work-pools/work-pool/production?tab=Work%20Queues`, { waitUntil: "networkidle0", timeout: 60_000 });
       expect(answered?.status()).toBe(200);
       await page.waitForFunction('document.body.innerText.includes("prod-secondary")', { timeout: 60_000 });
+      await skipCommunityDialog(page);
       await page.screenshot({ path: screenshotPath("objects-ui-work-pool-queues.png"), fullPage: true });
       const queues = String(await page.evaluate("document.body.innerText"));
       expect(queues).toContain("prod-main");
       expect(queues).toContain("prod-secondary");
       await page.goto(`https://${server!.address}:${PORT}/work-pools/work-pool/production?tab=Workers`, { waitUntil: "networkidle0", timeout: 60_000 });
       await page.waitForFunction(`document.body.innerText.includes(${JSON.stringify(`${w3!.name}-production`)})`, { timeout: 60_000 });
+      await skipCommunityDialog(page);
       await page.screenshot({ path: screenshotPath("objects-ui-work-pool-workers.png"), fullPage: true });
-      const workers = String(await page.evaluate("document.body.innerText"));
-      for (const w of [w1!, w2!, w3!]) expect(workers).toContain(`${w.name}-production`);
-      expect(workers).toMatch(/Online/i);
+      // One table row per worker, each with its status.
+      const rows = (await page.evaluate('Array.from(document.querySelectorAll("tr")).map((r) => r.innerText)')) as string[];
+      for (const w of [w1!, w2!, w3!]) expect(rows.find((r) => r.includes(`${w.name}-production`))).toMatch(/\bOnline\b/);
     } finally {
       await browser.close();
     }
