@@ -13,6 +13,7 @@ import { envLink, flowLink } from "../facts/layout.js";
 import type { ResolvedCluster, ResolvedDeployment, ResolvedFlow, ResolvedPool, ResolvedQueue, ResolvedSchedule, SettingValue } from "../spec/resolved.js";
 import type { Sensitive } from "../spec/secrets.js";
 import { address, parseApiAddress, type Address } from "./address.js";
+import { createHash } from "node:crypto";
 import { canonicalJson } from "./fingerprint.js";
 import { parameterSchemaFor } from "./flow-parameters.js";
 import { DEFAULT_PROCESS_TEMPLATE } from "./process-template.js";
@@ -406,4 +407,10 @@ export function planClusterWide(cluster: ResolvedCluster, inputs: ClusterWideInp
     return d.change.action === "delete" ? { ...base, action: "delete", detail: d.detail as ApiDeleteDetail } : { ...base, action: d.change.action as "create" | "update", detail: d.detail as ApiDetail };
   });
   return out;
+}
+
+/** The digest of the inputs a cluster-wide plan rests on (ClusterWidePlan.factsDigest); undefined when they were not gathered. */
+export function clusterWideDigest(inputs: ClusterWideInputs): string | undefined {
+  if (inputs.api.state === "not-gathered") return undefined;
+  return `sha256:${createHash("sha256").update(canonicalJson({ api: inputs.api, managed: inputs.managed })).digest("hex")}`;
 }

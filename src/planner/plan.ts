@@ -12,7 +12,7 @@ import { factDigest } from "./fingerprint.js";
 import { CADDY_ROOT_CERT, PROXY_CA_FILE, SERVER_UNIT } from "./templates.js";
 import { planNode } from "./node-plan.js";
 import { planOrder } from "./order.js";
-import { NOT_GATHERED, planClusterWide, type ClusterWideInputs } from "./cluster-wide.js";
+import { NOT_GATHERED, clusterWideDigest, planClusterWide, type ClusterWideInputs } from "./cluster-wide.js";
 import { PLAN_FORMAT, type Blocker, type LocalInputs, type NodePlan, type Plan, type PlanOptions, type ServerFacts, type Step } from "./types.js";
 
 /** What the other nodes' plans read from the server node's facts: Caddy's root, when the facts show it. */
@@ -68,7 +68,8 @@ export function plan(
     if (serverNodes.includes(n.name)) continue;
     for (const s of n.steps) if (s.detail.kind === "service" && s.action !== "delete") s.dependsOn.push(...serverVerify);
   }
-  const clusterWide = planClusterWide(cluster, afterServerRestart(cluster, nodes, clusterWideInputs), local, secrets, options);
+  const digest = clusterWideDigest(clusterWideInputs);
+  const clusterWide = { ...planClusterWide(cluster, afterServerRestart(cluster, nodes, clusterWideInputs), local, secrets, options), ...(digest === undefined ? {} : { factsDigest: digest }) };
   order.waves = order.waves.map((w) => (w.name === "cluster-wide" ? { ...w, addresses: clusterWide.steps.map((s) => s.address) } : w));
   const summary = { add: 0, change: 0, destroy: 0, kept: 0 };
   // Only nodes that were planned count: an errored node's changes would not be applied.

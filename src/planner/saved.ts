@@ -93,8 +93,10 @@ function clusterWideProblem(wide: Record<string, unknown>): string | null {
  * stalePlanReasons(saved, cluster.specDigest, factsNow)
  * // → ["node worker-a: file:/etc/prefect/worker.env changed since the plan was made"]
  */
-export function stalePlanReasons(saved: SavedPlan, specDigest: string, now: FactSet): string[] {
+export function stalePlanReasons(saved: SavedPlan, specDigest: string, now: FactSet, clusterWideNow?: string): string[] {
   const reasons: string[] = [];
+  const planned = saved.clusterWide.factsDigest;
+  if (planned !== undefined && planned !== clusterWideNow) reasons.push(`the Prefect objects on the server (or the record of those reconcile created) changed since the plan was made`);
   if (saved.specDigest !== specDigest) reasons.push("cluster.yaml changed since the plan was made");
   if (!saved.applyable) reasons.push(`the plan was not applyable when it was made: ${saved.blockers.length > 0 ? saved.blockers.map(describeBlocker).join("; ") : "no reason recorded"}`);
   for (const [node, digests] of Object.entries(saved.facts).sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -294,6 +294,12 @@ export interface ClusterWidePlan {
   changes: Change[];
   /** In an order that honours `dependsOn`: pools, queues, flows, deployments; deletions of deployments before their queue, pool and flow. */
   steps: ApiStep[];
+  /**
+   * The digest of what it was planned from (the objects the API listed, or why there were none,
+   * and the record of those reconcile created): a saved plan is stale when it moved. Absent in
+   * plans that did not gather the objects.
+   */
+  factsDigest?: string;
 }
 
 /**

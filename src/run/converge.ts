@@ -20,7 +20,8 @@ import type { RunEventHandler } from "./events.js";
 import { createExecutors } from "./executors.js";
 import { gather } from "./gather.js";
 import { clusterWideRunner } from "./cluster-wide.js";
-import { planGathered } from "./plan.js";
+import { clusterWideInputsOf, planGathered } from "./plan.js";
+import { clusterWideDigest } from "../planner/cluster-wide.js";
 import type { Session } from "./session.js";
 
 /** The lease on the server node lasts this long without renewal; renewed every third of it. */
@@ -146,7 +147,7 @@ export async function converge(session: Session, cluster: ResolvedCluster, optio
       const gathered = await gather(session, cluster, { signal, secrets: options.secrets });
       let plan: Plan;
       if (options.saved !== undefined) {
-        const reasons = stalePlanReasons(options.saved.plan, cluster.specDigest, gathered.facts);
+        const reasons = stalePlanReasons(options.saved.plan, cluster.specDigest, gathered.facts, clusterWideDigest(clusterWideInputsOf(cluster, gathered)));
         if (reasons.length > 0) {
           emit({ type: "plan.stale", reasons });
           throw new StalePlanError(options.saved.name, reasons);

@@ -64,6 +64,16 @@ describe("saved plans", () => {
     expect(stalePlanReasons(saved, c.cluster.specDigest, c.facts)).toEqual([]);
   });
 
+  it("is refused when the Prefect objects it was planned from moved (the digest of the API's objects and the record)", () => {
+    const withObjects: SavedPlan = { ...saved, clusterWide: { ...saved.clusterWide, factsDigest: "sha256:aaaa" } };
+    expect(stalePlanReasons(withObjects, c.cluster.specDigest, c.facts, "sha256:aaaa")).toEqual([]);
+    const moved = ["the Prefect objects on the server (or the record of those reconcile created) changed since the plan was made"];
+    expect(stalePlanReasons(withObjects, c.cluster.specDigest, c.facts, "sha256:bbbb")).toEqual(moved);
+    expect(stalePlanReasons(withObjects, c.cluster.specDigest, c.facts, undefined)).toEqual(moved);
+    // A plan made without them is not checked against them.
+    expect(stalePlanReasons(saved, c.cluster.specDigest, c.facts, "sha256:bbbb")).toEqual([]);
+  });
+
   it("is refused when cluster.yaml changed", () => {
     expect(stalePlanReasons(saved, "0".repeat(64), c.facts)).toEqual(["cluster.yaml changed since the plan was made"]);
   });
