@@ -139,6 +139,10 @@ function socketShims(stream: Duplex): Duplex {
   for (const name of ["setKeepAlive", "setNoDelay", "setTimeout", "ref", "unref"] as const) {
     if (typeof s[name] !== "function") s[name] = () => stream;
   }
+  // The server closed its side (after an error answer, say): an ssh2 channel stays half open, and
+  // the agent would send the next request into it and wait for an answer that never comes. A
+  // channel the server ended is done: destroyed, the agent drops it and opens another.
+  stream.once("end", () => stream.destroy());
   return stream;
 }
 

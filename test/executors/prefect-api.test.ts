@@ -96,9 +96,38 @@ function bareChannel(socket: Socket): Duplex {
   return channel;
 }
 
+/** Like {@link bareChannel}, but the server's end only ends the readable side: writes after it vanish. */
+function halfOpenChannel(socket: Socket): Duplex {
+  let ended = false;
+  const channel = new Duplex({
+    allowHalfOpen: true,
+    read() {},
+    write(chunk: Buffer, _encoding, callback) {
+      if (ended) return callback();
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      callback();
+    },
+    destroy(error, callback) {
+      socket.destroy();
+      callback(error);
+    },
+  });
+  socket.on("data", (d: Buffer) => channel.push(d));
+  socket.on("end", () => {
+    ended = true;
+    channel.push(null);
+  });
+  socket.on("error", () => undefined);
+  return channel;
+}
+
 /** Forwards to the test's server over bare channels; `failures` first forwards are refused as a node would. */
 class TunnelTransport extends LocalTransport {
   failures = 0;
+  /** Channels stay half open when the server ends (as an ssh2 channel does), and drop what is written after that. */
+  halfOpen = false;
   constructor() {
     super("server-1");
   }
@@ -109,7 +138,7 @@ class TunnelTransport extends LocalTransport {
       throw new ConnectError("server-1", "refused", `nothing accepts connections at ${host}:${port} on the node`, { hint: "check that the service is running and listens there" });
     }
     const socket = (await super.forward(port, host)) as Socket;
-    return bareChannel(socket);
+    return this.halfOpen ? halfOpenChannel(socket) : bareChannel(socket);
   }
 }
 
@@ -326,6 +355,25 @@ describe("openPrefectApi: list, version, channels", () => {
     expect(server.seen).toHaveLength(5);
     expect(transport.forwards).toBe(1);
     expect(server.connections).toBe(1);
+  });
+
+  it("a channel the server ended (half open, as ssh2 leaves it) is not reused: the next request opens another at once", async () => {
+    let calls = 0;
+    const { server, api, transport } = await setup((_req, res) => {
+      calls++;
+      if (calls === 1) {
+        // An error answer, then the server closes its side of the connection.
+        json(res, 503, { exception_message: "Service Unavailable" });
+        res.socket?.end();
+      } else json(res, 201, { id: "x" });
+    }, { timeoutMs: 3000, retryDelayMs: 200 });
+    // Channels that stay half open when the server ends, and swallow what is written after it.
+    transport.halfOpen = true;
+    const started = performance.now();
+    expect(await api.request("POST", "/deployments/", {})).toEqual({ status: 201, body: { id: "x" } });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(transport.forwards).toBe(2);
+    expect(server.seen).toHaveLength(2);
   });
 
   it("asks for the version once", async () => {
