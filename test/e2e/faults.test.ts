@@ -200,4 +200,28 @@ describeE2E("faults in the middle of an apply", (testbed) => {
       await unthrottleLink(name(w1));
     }
   }, 240_000);
+  it("an apply interrupted during the database migration leaves it pending; the next plan migrates again, and the apply converges", async () => {
+    write("fault-env-5");
+    const apply = background(["apply", "--yes", "--verify-settle", "1"]);
+    // The migration step marks itself pending just before the upgrade runs.
+    const marker = () => onNode(name(server), "cat /var/lib/reconcile/migration 2>/dev/null || true");
+    const until = performance.now() + 240_000;
+    while (!(await marker()).startsWith("pending\n")) {
+      if (performance.now() > until || apply.child.exitCode !== null) throw new Error(`the migration never started: ${apply.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    apply.child.kill("SIGINT");
+    const r = await apply.done;
+    expect(r.code, r.stdout + r.stderr).toBe(130);
+    expect(await leaseHeld()).toBe(false);
+    const planned = run(["plan"]);
+    // Pending (cut short during the upgrade), or rolled back to the old environment: either way it migrates again.
+    expect(planned.stdout).toMatch(/migration prefect-server +(the migration for \S+ did not finish \(the run was cut short\)|prefect-env changed)/);
+    console.info(`migration cut short: ${planned.stdout.split("\n").find((l) => l.includes("migration prefect-server"))?.trim()}`);
+    const again = run(["apply", "--yes", "--verify-settle", "1"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(await marker()).toMatch(/^database sqlite \S+\nenvironment \S+\/prefect-3\.4\.25$/);
+    expect(await onNode(name(server), "systemctl is-active prefect-server.service")).toBe("active");
+    expect(run(["plan", "--detailed-exitcode"]).code).toBe(0);
+  }, 600_000);
 });
