@@ -19,6 +19,7 @@ interface JsonPlan {
   summary: { add: number; change: number; destroy: number; kept: number };
   nodes: { name: string; status: string; errors: string[]; hint: string | null; changes: { address: string; action: string }[]; steps: { id: string; stage: string; dependsOn: string[] }[]; bytesToSend: number }[];
   facts: Record<string, Record<string, string>>;
+  clusterWide: { status: string; changes: { address: string; action: string }[] };
 }
 
 function noSecrets(...texts: string[]) {
@@ -130,7 +131,10 @@ describeE2E("reconcile trust + plan on the test bed", (testbed) => {
     expect(printed.applyable).toBe(true);
     expect(printed.hasChanges).toBe(true);
     expect(printed.summary.change + printed.summary.destroy).toBe(0);
-    const changes = printed.nodes.flatMap((n) => n.changes);
+    // The nodes' resources, and the Prefect objects (the server does not run yet: all created).
+    const changes = [...printed.nodes.flatMap((n) => n.changes), ...printed.clusterWide.changes];
+    expect(printed.clusterWide.status).toBe("planned");
+    expect(printed.clusterWide.changes.map((c) => c.address)).toContain("work-pool:production");
     expect(changes.every((c) => c.action === "create")).toBe(true);
     expect(printed.summary.add).toBe(changes.length);
     // Server before workers: the workers' services wait for the server node's verify step.
