@@ -21,7 +21,7 @@ import { decideFile } from "./resources/files.js";
 import { decideLink } from "./resources/links.js";
 import { decideMigration } from "./resources/migrations.js";
 import { decidePackages } from "./resources/packages.js";
-import { undeclared } from "./resources/prune.js";
+import { unreferencedStore, undeclared } from "./resources/prune.js";
 import { decideService } from "./resources/services.js";
 import { decideUser } from "./resources/users.js";
 
@@ -109,7 +109,8 @@ export function planNode(
   }
   const desired = desiredFor(cluster, node, local, server);
   const decided = decide(cluster, facts, secrets, desired);
-  const decisions = [...decided, ...undeclared(facts, new Set(desired.map((d) => d.address)), options.prune)];
+  const needed = new Set(desired.flatMap((d) => (d.kind === "artifact" ? [d.sha256] : [])));
+  const decisions = [...decided, ...undeclared(facts, new Set(desired.map((d) => d.address)), options.prune), ...unreferencedStore(facts, node.root, needed, options.prune)];
   const needs = new Map(desired.map((d) => [d.address, "needs" in d ? d.needs : []]));
 
   const stepIds = new Map<string, string[]>();

@@ -146,7 +146,7 @@ function copiedFromServer(cluster: ResolvedCluster, nodes: NodePlan[], facts: Re
 /** The steps the executors cannot carry out, each with why (a saved plan is checked with these again before it runs). */
 export function unsupportedSteps(steps: readonly Step[], unsupported: NonNullable<PlanOptions["unsupported"]>): Blocker[] {
   return steps.flatMap((s) => {
-    const why = unsupported[s.detail.kind];
+    const why = s.action === "delete" ? undefined : unsupported[s.detail.kind];
     return why === undefined ? [] : [{ node: s.node, step: s.id, reason: why }];
   });
 }

@@ -81,8 +81,11 @@ interface StepBase {
  */
 export type Step = StepBase & ({ action: Exclude<Action, "noop" | "delete">; detail: StepDetail } | { action: "delete"; detail: DeleteDetail });
 
-/** What a delete names: a file or link to remove, a service to stop and disable. */
-export type DeleteDetail = { kind: "file"; path: string } | { kind: "link"; path: string } | { kind: "service"; unit: string };
+/**
+ * What a delete names: a file or link to remove, a service to stop and disable, or a store folder
+ * (`<root>/store/<sha256>`) that nothing references any more.
+ */
+export type DeleteDetail = { kind: "file"; path: string } | { kind: "link"; path: string } | { kind: "service"; unit: string } | { kind: "store"; path: string };
 
 /** The kinds of step, as `detail.kind`. */
 export type StepKind = StepDetail["kind"];

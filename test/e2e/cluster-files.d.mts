@@ -13,4 +13,4 @@ export const PREFECT_MAIN: string;
 export function clusterHead(name: string, nodes: readonly { name: string; address: string }[], identityFile: string, ssh?: Record<string, string>): string;
 export function bundleArtifactsYaml(envs: Record<string, { file: string; sha256?: string }>, debPins?: Record<string, string>): string;
 export function serverYaml(o: { node: string; port: number; user: string; hash: string; prefectPort?: number; backupsKeep?: number; extraDirectives?: string[] }): string;
-export function demoObjectsYaml(k?: { secondaryPriority?: number; dailyCron?: string; dailyRows?: number; hourlyPaused?: boolean; withHourly?: boolean }): string;
+export function demoObjectsYaml(k?: { secondaryPriority?: number; dailyCron?: string; dailyRows?: number; hourlyPaused?: boolean; withHourly?: boolean; withReport?: boolean }): string;

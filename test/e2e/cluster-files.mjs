@@ -275,7 +275,7 @@ ${o.extraDirectives === undefined ? "" : `    extraDirectives:\n${o.extraDirecti
  * `workPools:` and `flows:` of the demo cluster (the flows of examples/flows, each in its own
  * environment `etl-env` / `report-env`, with two deployments each); the knobs are what the e2e
  * test changes.
- * @param {{ secondaryPriority?: number, dailyCron?: string, dailyRows?: number, hourlyPaused?: boolean, withHourly?: boolean }} [k]
+ * @param {{ secondaryPriority?: number, dailyCron?: string, dailyRows?: number, hourlyPaused?: boolean, withHourly?: boolean, withReport?: boolean }} [k]
  */
 export function demoObjectsYaml(k = {}) {
   return `workPools:
@@ -310,7 +310,10 @@ ${
           - interval: 1h
         parameters: {rows: 10}
 ${k.hourlyPaused ? "        paused: true\n" : ""}`
-}  - name: report
+}${
+  k.withReport === false
+    ? ""
+    : `  - name: report
     env: report-env
     source: flows/report
     entrypoint: flow.py:report
@@ -324,5 +327,6 @@ ${k.hourlyPaused ? "        paused: true\n" : ""}`
         parameters: {title: weekly report, recipients: [ops]}
       - name: on-demand
         queue: prod-secondary
-`;
+`
+}`;
 }

@@ -35,7 +35,10 @@ const CA_ON_SERVER = "/var/lib/caddy/.local/share/caddy/pki/authorities/local/ro
 const EXAMPLES = join(import.meta.dirname, "..", "..", "examples", "flows");
 
 interface Knobs {
+  /** Nodes in the spec besides the server (default: the workers). */
+  nodes?: string[];
   workers: string[];
+  withReport?: boolean;
   dailyCron: string;
   dailyRows: number;
   secondaryPriority: number;
@@ -68,7 +71,7 @@ describeE2E("Prefect objects through the API on the test bed", (testbed) => {
     const bundle = prefectBundle();
     writeFileSync(
       file,
-      `${clusterHead("e2e-objects", [server!, ...testbed.nodes.filter((n) => k.workers.includes(n.name))], testbed.identityFile)}
+      `${clusterHead("e2e-objects", [server!, ...testbed.nodes.filter((n) => (k.nodes ?? k.workers).includes(n.name))], testbed.identityFile)}
 ${bundleArtifactsYaml({ "prefect-env": bundle, "etl-env": envs.etl, "report-env": envs.report }, debPins)}${serverYaml({ node: server!.name, port: PORT, user: USER, hash: HASH })}${demoObjectsYaml({ ...k, hourlyPaused: true })}workers:
 ${k.workers.map((w) => `  - node: ${w}\n    env: prefect-env\n    limit: 4\n    pools:\n      - pool: production\n        queues: [prod-main, prod-secondary]\n`).join("")}`,
     );
@@ -202,6 +205,37 @@ ${k.workers.map((w) => `  - node: ${w}\n    env: prefect-env\n    limit: 4\n    
     expect(await deploymentId("etl", "hourly")).toBeNull();
     expect(await deploymentId("etl", "daily")).not.toBeNull();
     expect(run(["plan", "--detailed-exitcode", "--prune"], 300_000).code).toBe(0);
+  });
+
+  it("a flow and a worker removed from the spec: with --prune the flow's deployments and the flow go from the server, the worker's unit is stopped and disabled, and store content goes once nothing references it", async () => {
+    const reportEnv = `/opt/prefect/store/${envs.report.sha256}`;
+    expect(await onNode(w3!.name, `test -d ${reportEnv} && echo there`)).toBe("there");
+    Object.assign(knobs, { nodes: [w1!.name, w2!.name, w3!.name], workers: [w1!.name, w2!.name], withReport: false });
+    writeCluster(knobs);
+    const planned = run(["plan"], 300_000);
+    for (const a of ["deployment report/weekly", "deployment report/on-demand", "flow report"]) expect(planned.stdout).toMatch(new RegExp(`- ${a} +no longer declared; kept until apply --prune`));
+    expect(planned.stdout).toMatch(/- service prefect-worker@production\.service +no longer declared; kept until apply --prune/);
+    const r = run(["apply", "--yes", "--prune"], 300_000);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(await deploymentId("report", "weekly")).toBeNull();
+    expect((await ask("/flows/name/report"))[0]).toBe(404);
+    expect(await onNode(w3!.name, "systemctl is-enabled prefect-worker@production.service || true")).not.toBe("enabled");
+    expect(await onNode(w3!.name, "systemctl is-active prefect-worker@production.service || true")).not.toBe("active");
+    // The links into the store went in this apply; a rollback of it would need their folders, so
+    // they go with the next prune, once nothing references them.
+    expect(await onNode(w3!.name, `test -d ${reportEnv} && echo there`)).toBe("there");
+    const gc = run(["apply", "--yes", "--prune"], 300_000);
+    expect(gc.code, gc.stdout + gc.stderr).toBe(0);
+    expect(await onNode(w3!.name, `test -d ${reportEnv} && echo there || echo gone`)).toBe("gone");
+    expect(await onNode(w1!.name, `test -d ${reportEnv} && echo there || echo gone`)).toBe("gone");
+    // What the remaining flow runs with stays.
+    expect(await onNode(w1!.name, `test -d /opt/prefect/store/${envs.etl.sha256} && echo there`)).toBe("there");
+    expect(run(["plan", "--detailed-exitcode", "--prune"], 300_000).code).toBe(0);
+    // Back as it was for the tests that follow.
+    Object.assign(knobs, { nodes: undefined, workers: [w1!.name, w2!.name, w3!.name], withReport: true });
+    writeCluster(knobs);
+    const back = run(["apply", "--yes"], 600_000);
+    expect(back.code, back.stdout + back.stderr).toBe(0);
   });
 
   it("a parameter the flow does not take is refused at its place in cluster.yaml, before anything is gathered or changed", () => {

@@ -11,7 +11,7 @@ import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { StepError } from "../../src/executors/remote-script.js";
-import { installArtifactScript } from "../../src/executors/steps/artifacts.js";
+import { installArtifactScript, removeStoreScript } from "../../src/executors/steps/artifacts.js";
 import { deleteFileScript, switchLinkScript, writeFileScript } from "../../src/executors/steps/files.js";
 import { pruneJournalsScript, rollbackFilesScript, rollbackScript } from "../../src/executors/steps/journal.js";
 import { nextState } from "../../src/executors/steps/node-state.js";
@@ -267,6 +267,26 @@ describe("artifact install", () => {
     const detail = { kind: "artifact" as const, artifact: "pixi-unpack", artifactKind: "file" as const, sha256: digest, source: "x" };
     expect((await sh(installArtifactScript(root, detail, digest, null))).code).toBe(0);
     expect(execFileSync(join(root, "store", digest, "pixi-unpack"), { encoding: "utf8" })).toBe("tool\n");
+  });
+});
+
+describe("store removal (prune)", () => {
+  it("moves the folder aside, then removes it, clearing what an earlier removal left; refuses a path outside the store", () => {
+    const root = mkdtempSync(join(tmpdir(), "reconcile-gc-"));
+    const sha = "c".repeat(64);
+    const keep = "d".repeat(64);
+    for (const d of [sha, keep]) {
+      mkdirSync(join(root, "store", d, "env", "bin"), { recursive: true });
+      writeFileSync(join(root, "store", d, ".complete"), "");
+    }
+    mkdirSync(join(root, "store", `.trash-${"e".repeat(64)}`, "left"), { recursive: true });
+    const r = spawnSync("sh", ["-c", removeStoreScript(root, join(root, "store", sha))], { encoding: "utf8" });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(join(root, "store")).sort()).toEqual([keep]);
+    // Gone already: nothing to do.
+    expect(spawnSync("sh", ["-c", removeStoreScript(root, join(root, "store", sha))]).status).toBe(0);
+    expect(() => removeStoreScript(root, join(root, "envs", "x"))).toThrow("not a folder of the store");
+    expect(() => removeStoreScript(root, join(root, "store", `${sha}/..`))).toThrow("not a folder of the store");
   });
 });
 

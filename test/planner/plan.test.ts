@@ -308,6 +308,26 @@ describe("planner: focused cases", () => {
     expect(fresh.steps.filter((s) => s.detail.kind === "artifact" && s.detail.live === true)).toEqual([]);
   });
 
+  it("a store folder nothing references is deleted only with --prune; one a link still points into stays (a rollback may need it)", () => {
+    const c = loadCase("converged");
+    const facts = structuredClone(c.facts);
+    const w1 = facts["worker-1"];
+    if (w1?.reachable !== true || !w1.facts.store.ok || !w1.facts.links.ok) throw new Error("fixture changed");
+    const stray = "a".repeat(64);
+    const linked = "b".repeat(64);
+    w1.facts.store.value.complete.push(stray, linked);
+    // A link the spec no longer declares (prune deletes it in the same apply) still points into `linked`.
+    w1.facts.links.value["/opt/prefect/envs/old-env"] = { state: "link", target: `/opt/prefect/store/${linked}/prefect-3.4.24` };
+    const kept = nodeOf(planCase(c, facts), "worker-1");
+    const gone = kept.changes.filter((ch) => ch.address.startsWith("artifact:store/"));
+    expect(gone.map((ch) => [ch.address, ch.action, ch.prune, ch.reason])).toEqual([[`artifact:store/${stray}`, "delete", true, "nothing references it any more; kept until apply --prune"]]);
+    expect(kept.steps.filter((s) => s.action === "delete")).toEqual([]);
+    const pruned = nodeOf(plan(c.cluster, facts, c.local, c.secrets, { ...c.options, prune: true }), "worker-1");
+    expect(pruned.steps.filter((s) => s.detail.kind === "store")).toEqual([
+      expect.objectContaining({ id: `worker-1/configure/artifact:store/${stray}`, action: "delete", detail: { kind: "store", path: `/opt/prefect/store/${stray}` } }),
+    ]);
+  });
+
   it("a pruned service stops before its files and links go, whatever order the state file lists them in", () => {
     const c = loadCase("prune");
     const facts = structuredClone(c.facts);

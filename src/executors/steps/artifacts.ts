@@ -75,3 +75,20 @@ export function installPackagesScript(root: string, sha256: string): string {
   const debs = `${q(storePath(root, sha256))}/*.deb`;
   return ["set -e", "export DEBIAN_FRONTEND=noninteractive", ...aptCheckLines(debs), `dpkg --force-confold --force-confdef -i ${debs}`].join("\n");
 }
+
+/**
+ * Removes a store folder nothing references any more (a prune): moved aside under a `.trash-`
+ * name first, so a removal cut short leaves no half folder that looks complete, and the next
+ * removal clears what an earlier one left. Refuses a path that is not `<root>/store/<sha256>`.
+ */
+export function removeStoreScript(root: string, path: string): string {
+  const store = `${storePath(root, "")}/`;
+  const sha = path.startsWith(store) ? path.slice(store.length) : "";
+  if (!/^[0-9a-f]{64}$/.test(sha)) throw new ReconcileError(`refusing to remove ${path}: not a folder of the store ${store}`);
+  const trash = `${store}.trash-${sha}`;
+  return [
+    "set -e",
+    `for t in ${q(`${store}.trash-`)}*; do if [ -e "$t" ]; then rm -rf -- "$t"; fi; done`,
+    `if [ -e ${q(path)} ]; then mv -- ${q(path)} ${q(trash)} && rm -rf -- ${q(trash)}; fi`,
+  ].join("\n");
+}

@@ -7,7 +7,7 @@ import { fileText } from "../../planner/resources/files.js";
 import type { Step, StepKind } from "../../planner/types.js";
 import type { Sensitive } from "../../spec/secrets.js";
 import { StepError } from "../remote-script.js";
-import { installArtifactScript, installPackagesScript } from "./artifacts.js";
+import { installArtifactScript, installPackagesScript, removeStoreScript } from "./artifacts.js";
 import { databaseScript, databaseSql } from "./database.js";
 import { deleteFileScript, removeLinkScript, switchLinkScript, writeFileScript } from "./files.js";
 import { serviceScript, stopServiceScript, verifyScript } from "./services.js";
@@ -51,6 +51,8 @@ export function stepScript(step: Step, ctx: StepScriptContext, node: string): { 
         return { script: removeLinkScript(d.path, ctx.journalDir) };
       case "service":
         return { script: stopServiceScript(d.unit, ctx.journalDir) };
+      case "store":
+        return { script: removeStoreScript(ctx.root, d.path) };
     }
   }
   const d = step.detail;

@@ -1,13 +1,15 @@
 /**
  * Prune: resources the node's state file records that the spec no longer declares become delete
- * decisions (with steps only under `--prune`). Only files, links and services are ever deleted.
+ * decisions (with steps only under `--prune`). Only files, links, services and store folders
+ * nothing references are ever deleted.
  */
+import { posix } from "node:path";
 import type { FileFact, NodeFacts } from "../../facts/types.js";
 import { address as addressFor, factKey, parseAddress } from "../address.js";
 import type { Change, DeleteDetail, Json } from "../types.js";
 import { change, known, type Decision } from "./decision.js";
 
-/** Resource kinds a prune may delete: never data (packages, users, databases, the store). */
+/** Resource kinds a prune may delete: never data (packages, users, databases); the store only by {@link unreferencedStore}. */
 const PRUNABLE = ["file", "link", "service"] as const;
 const prunable = (kind: string): kind is (typeof PRUNABLE)[number] => (PRUNABLE as readonly string[]).includes(kind);
 
@@ -41,4 +43,31 @@ export function undeclared(facts: NodeFacts, declared: Set<string>, prune: boole
     }
   }
   return out;
+}
+
+/**
+ * Store folders (`<root>/store/<sha256>`) that no artifact of the spec needs on this node and no
+ * link under envs/ or flows/ points into now: deletions (with steps only under `--prune`). A folder
+ * a link points into stays, even a link this plan switches away or deletes: a rollback of this
+ * apply would point it there again; the next prune takes it.
+ */
+export function unreferencedStore(facts: NodeFacts, root: string, needed: ReadonlySet<string>, prune: boolean): Decision[] {
+  const store = known(facts.store);
+  const links = known(facts.links);
+  const prefix = `${posix.join(root, "store")}/`;
+  const referenced = new Set(needed);
+  for (const l of Object.values(links)) {
+    if (l.state === "link" && l.target.startsWith(prefix)) referenced.add(l.target.slice(prefix.length).split("/")[0] ?? "");
+  }
+  return store.complete
+    .filter((sha) => !referenced.has(sha))
+    .map((sha) => {
+      const path = posix.join(root, "store", sha);
+      const reason = prune ? "nothing references it any more (an artifact an earlier apply installed)" : "nothing references it any more; kept until apply --prune";
+      return {
+        facts: [factKey.store(sha)],
+        change: change({ address: addressFor.artifact(`store/${sha}`), kind: "artifact" }, "delete", { path }, null, reason, { prune: true }),
+        steps: prune ? [{ stage: "configure" as const, detail: { kind: "store" as const, path }, bytes: null }] : [],
+      };
+    });
 }
