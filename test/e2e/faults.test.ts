@@ -201,8 +201,10 @@ describeE2E("faults in the middle of an apply", (testbed) => {
     }
   }, 240_000);
   it("an apply interrupted during the database migration leaves it pending; the next plan migrates again, and the apply converges", async () => {
-    // The small file system of the test before would refuse the new environment on that worker.
-    await unmountSmall(name(w1), "/opt/prefect/store").catch(() => undefined);
+    // The small file system of the test before would refuse the new environment on that worker:
+    // its worker stopped (it runs from there), it is unmounted; the next apply installs again.
+    expect((await sshExec(name(w1), "systemctl stop prefect-worker@production.service")).code).toBe(0);
+    await unmountSmall(name(w1), "/opt/prefect/store");
     write("fault-env-5");
     const apply = background(["apply", "--yes", "--verify-settle", "1"]);
     // The migration step marks itself pending just before the upgrade runs.
