@@ -114,7 +114,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     pure: true,
     // units: sizes in the reasons the plan carries (a disk shortfall).
     layers: ["facts", "spec", "units", "errors"],
-    packages: { diff: "the unified diff of a changed file in the plan (pure text)" },
+    packages: { diff: "the unified diff of a changed file in the plan (pure text)", picomatch: "globs of drift rules (`deployment:etl/*`, `worker-*`): pure matching" },
     node: {
       "node:crypto": { why: "content digests and fact fingerprints; only hashing, never randomness", only: ["createHash"] },
       "node:path": { why: "posix.join for paths on the nodes", only: ["posix"] },

@@ -51,6 +51,21 @@ export interface Change {
   diff: string | null;
   /** Deletions of resources no longer declared: applied only with `--prune`. */
   prune: boolean;
+  /**
+   * The fields that differ, when the planner names them (the Prefect objects' managed fields);
+   * absent: drift.ts compares `before` and `after` itself.
+   */
+  fields?: string[];
+  /**
+   * Set when a drift policy (`drift.policies`) holds this difference back: the resource differs
+   * (`before` ≠ `after`) but the action is `noop` and nothing is done; `warn` is reported by drift,
+   * `ignore` is not.
+   */
+  held?: { policy: "warn" | "ignore"; reason: string | null };
+  /** Differing fields that `drift.ignore` rules silence: neither changed nor reported. */
+  ignored?: { field: string; reason: string }[];
+  /** A Prefect object in a managed pool that reconcile neither declares nor created: deleted only with `--prune`. */
+  outOfBand?: true;
 }
 
 interface StepBase {

@@ -613,12 +613,16 @@ export interface RRuleSchedule {
  */
 export interface DriftSettings {
   /**
-   * Differences that are expected and not reported as drift.
+   * Differences that are expected: neither reported by `reconcile drift` nor changed by plan, apply and watch.
    */
   ignore?: DriftIgnoreRule[];
+  /**
+   * What reconcile does about a resource that differs from its declaration: `fix` (the default) converges it, `warn` reports it as drift but plan, apply and watch leave it, `ignore` neither reports nor changes it. The first matching entry wins. Creating a missing resource and deleting one no longer declared are not drift and always follow the spec.
+   */
+  policies?: DriftPolicy[];
 }
 /**
- * A difference that `reconcile drift` does not report.
+ * A difference that is expected: `reconcile drift` does not report it, and plan, apply and watch do not change it.
  */
 export interface DriftIgnoreRule {
   /**
@@ -626,11 +630,11 @@ export interface DriftIgnoreRule {
    */
   node?: string;
   /**
-   * Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `unit:prefect-worker@*.service`, `env:*`, `deployment:etl/*`.
+   * Resource or glob, as drift names them: `file:/etc/prefect/server.env`, `service:prefect-worker@*.service`, `link:*`, `deployment:etl/*`, `work-queue:production/*`.
    */
   resource?: string;
   /**
-   * Only these fields of the resource are ignored (for example `mode`). Default: all of them.
+   * Only these fields of the resource are ignored, each a name or a path into it (`mode`, `schedules`, `parameters.limit`, or a JSON pointer `/parameters/limit`). Default: all of them.
    *
    * @minItems 1
    */
@@ -639,4 +643,25 @@ export interface DriftIgnoreRule {
    * Why this difference is expected; shown in drift reports.
    */
   reason: string;
+}
+/**
+ * The policy for the resources a rule matches.
+ */
+export interface DriftPolicy {
+  /**
+   * Node name or glob (`worker-*`). Default: every node (and the Prefect objects, which belong to no node).
+   */
+  node?: string;
+  /**
+   * Resource or glob, as drift names them (`deployment:etl/*`, `service:prefect-worker@*.service`). Default: every resource.
+   */
+  resource?: string;
+  /**
+   * `fix`: converge it (the default). `warn`: report it, change nothing. `ignore`: neither.
+   */
+  policy: "fix" | "warn" | "ignore";
+  /**
+   * Why; shown in plans and drift reports.
+   */
+  reason?: string;
 }

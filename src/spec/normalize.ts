@@ -196,7 +196,7 @@ export function normalize(spec: ClusterSpec, ctx: NormalizeContext): ResolvedClu
       pool: f.pool,
       deployments: (f.deployments ?? []).map(deployment),
     })),
-    drift: { ignore: spec.drift?.ignore ?? [] },
+    drift: { ignore: spec.drift?.ignore ?? [], policies: spec.drift?.policies ?? [] },
     secretNames: [...new Set(findSecretRefs(spec).map((r) => r.name))].sort(),
   };
 }

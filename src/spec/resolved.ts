@@ -7,7 +7,7 @@
  * order of the file; optional numbers are `null` when unset (never `undefined`), so the whole
  * value is JSON-serializable and stable.
  */
-import type { BasicAuthUser, DriftIgnoreRule, SecretRef } from "./cluster.generated.js";
+import type { BasicAuthUser, DriftIgnoreRule, DriftPolicy, SecretRef } from "./cluster.generated.js";
 
 export type { SecretRef };
 export type ArtifactKind = "pixi-pack" | "conda-pack" | "tar" | "deb" | "file";
@@ -167,7 +167,8 @@ export interface ResolvedCluster {
   workPools: ResolvedPool[];
   workers: ResolvedWorker[];
   flows: ResolvedFlow[];
-  drift: { ignore: DriftIgnoreRule[] };
+  /** Drift rules (planner/drift-rules.ts): honoured by drift, plan, apply and watch alike. */
+  drift: { ignore: DriftIgnoreRule[]; policies: DriftPolicy[] };
   /** Every secret name the spec references, sorted, without duplicates. */
   secretNames: string[];
 }

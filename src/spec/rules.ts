@@ -299,6 +299,11 @@ const driftRulesMatch: Rule = (spec, report) => {
       report(["drift", "ignore", i], "an ignore rule needs `node`, `resource` or both; otherwise it would hide all drift");
     }
   });
+  (spec.drift?.policies ?? []).forEach((rule, i) => {
+    if (rule.node === undefined && rule.resource === undefined && rule.policy !== "fix") {
+      report(["drift", "policies", i], `a \`${rule.policy}\` policy needs \`node\`, \`resource\` or both; otherwise reconcile would stop converging anything`);
+    }
+  });
 };
 
 /** Every rule, in the order of the sections they read. */
