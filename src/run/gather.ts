@@ -38,6 +38,8 @@ export interface GatherOptions {
    * string). Absent: `api` is `not-gathered`.
    */
   secrets?: ReadonlyMap<string, Sensitive>;
+  /** Re-hash the content of every complete store folder on the nodes (`drift --deep`): slower, finds corrupt environments. */
+  deep?: boolean;
 }
 
 /**
