@@ -89,20 +89,23 @@ export function renderPlan(p: Plan, options: RenderOptions = {}): string[] {
 /** A list of changes as rows (mark, label, detail), with diffs, and a line on what is unchanged. */
 function changeLines(changes: readonly Change[], prune: boolean, options: RenderOptions, style: Style): string[] {
   const out: string[] = [];
-  const shown = changes.filter((c) => options.verbose === true || c.action !== "noop");
+  // A difference a `warn` policy holds back is shown, marked `!`: drift that apply leaves alone.
+  const warned = (c: Change) => c.held?.policy === "warn";
+  const shown = changes.filter((c) => options.verbose === true || c.action !== "noop" || warned(c));
   const width = Math.min(60, Math.max(0, ...shown.map((c) => label(c).length)));
   for (const c of shown) {
-    const mark = MARKS[c.action].padStart(3);
+    const mark = (warned(c) ? "!" : MARKS[c.action]).padStart(3);
     const held = c.action === "delete" && !prune;
-    const tone: Tone = held ? "muted" : TONES[c.action];
+    const tone: Tone = warned(c) ? "warning" : held ? "muted" : TONES[c.action];
     out.push(style(tone, `${mark} ${label(c).padEnd(width)}  `) + style("muted", detail(c)));
     // A new file's whole text is shown with --verbose only; changes to existing files always.
     const showDiff = c.diff !== null && (c.action !== "create" || options.verbose === true);
     if (showDiff && c.diff !== null) for (const line of c.diff.split("\n")) out.push(`      ${diffLine(line, style)}`);
     for (const line of fieldDiff(c)) out.push(`      ${diffLine(line, style)}`);
   }
-  const unchanged = changes.filter((c) => c.action === "noop").length;
-  const changing = changes.length - unchanged;
+  const unchanged = changes.filter((c) => c.action === "noop" && !warned(c)).length;
+  const warnings = changes.filter(warned).length;
+  const changing = changes.length - unchanged - warnings;
   if (changing === 0) out.push(style("muted", `    no changes (${unchanged} resource${unchanged === 1 ? "" : "s"} as declared)`));
   else if (options.verbose !== true && unchanged > 0) out.push(style("muted", `    (${unchanged} unchanged)`));
   return out;
@@ -112,12 +115,13 @@ const API_KINDS = new Set<string>(API_RESOURCE_KINDS);
 
 /** For an update of a Prefect object: `-`/`+` per field that differs, values as JSON. */
 function fieldDiff(c: Change): string[] {
-  if (c.action !== "update" || !API_KINDS.has(c.kind)) return [];
+  if ((c.action !== "update" && c.held === undefined) || !API_KINDS.has(c.kind)) return [];
   const isObject = (v: Json): v is { [key: string]: Json } => v !== null && typeof v === "object" && !Array.isArray(v);
   if (!isObject(c.before) || !isObject(c.after)) return [];
   const before = c.before;
   const after = c.after;
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  // The planner names the fields that differ (silenced ones left out); older plans do not.
+  const keys = c.fields ?? [...new Set([...Object.keys(before), ...Object.keys(after)])];
   return keys.flatMap((k) => (canonicalJson(before[k]) === canonicalJson(after[k]) ? [] : [`-${k}: ${JSON.stringify(before[k] ?? null)}`, `+${k}: ${JSON.stringify(after[k] ?? null)}`]));
 }
 

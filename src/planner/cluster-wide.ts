@@ -19,6 +19,7 @@ import { parameterSchemaFor } from "./flow-parameters.js";
 import { DEFAULT_PROCESS_TEMPLATE } from "./process-template.js";
 import type { ApiDeleteDetail, ApiDetail, ApiStep, Change, ClusterWidePlan, Json, LocalInputs, PlanOptions } from "./types.js";
 import { compareVersions, prefectMajor, prefectVersionOf } from "./versions.js";
+import { ignoredBy, leafDiffs, policyFor } from "./drift-rules.js";
 
 /** What the cluster-wide plan is made from besides the spec. */
 export interface ClusterWideInputs {
@@ -60,9 +61,43 @@ const shown = (fields: readonly Field[], side: "before" | "after"): JsonObject =
 const updateBody = (fields: readonly Field[]): JsonObject => Object.fromEntries(fields.filter((f) => !f.equal).map((f) => [f.api, f.body]));
 const differing = (fields: readonly Field[]) => fields.filter((f) => !f.equal).map((f) => f.name);
 
-function change(addr: Address, action: Change["action"], before: Json, after: Json, reason: string, prune = false): Change {
+function change(addr: Address, action: Change["action"], before: Json, after: Json, reason: string, prune = false, extra: Partial<Change> = {}): Change {
   const kind = parseApiAddress(addr)!.kind;
-  return { address: addr, kind, action, before, after, reason, sensitive: false, diff: null, prune };
+  return { address: addr, kind, action, before, after, reason, sensitive: false, diff: null, prune, ...extra };
+}
+
+/**
+ * The fields with those drift.ignore silences for `addr` counted as equal (so they are neither
+ * compared nor sent), and which were silenced with the rule's reason. A field is silenced whole
+ * when a rule names it, or when a rule names every leaf in it that differs (`parameters.limit`).
+ */
+function silenced(ctx: Context, addr: Address, fields: readonly Field[]): { fields: Field[]; ignored: { field: string; reason: string }[] } {
+  const silence = ignoredBy(ctx.cluster.drift, null, addr);
+  if (silence === null) return { fields: [...fields], ignored: [] };
+  const ignored: { field: string; reason: string }[] = [];
+  const out = fields.map((f) => {
+    if (f.equal) return f;
+    const whole = silence(f.name);
+    if (whole !== null) {
+      ignored.push({ field: f.name, reason: whole });
+      return { ...f, equal: true };
+    }
+    const leaves = leafDiffs(f.before, f.after, f.name);
+    const reasons = leaves.map((l) => silence(l.path));
+    if (leaves.length === 0 || reasons.some((r) => r === null)) return f;
+    leaves.forEach((l, i) => ignored.push({ field: l.path, reason: reasons[i]! }));
+    return { ...f, equal: true };
+  });
+  return { fields: out, ignored };
+}
+
+/** An update whose differing fields all were silenced, or none: its reason and the extra the change carries. */
+function compared(fs: readonly Field[], ignored: readonly { field: string; reason: string }[], equalReason: string): { diff: string[]; reason: string; extra: Partial<Change> } {
+  const diff = differing(fs);
+  const extra: Partial<Change> = { ...(diff.length === 0 ? {} : { fields: diff }), ...(ignored.length === 0 ? {} : { ignored: [...ignored] }) };
+  if (diff.length > 0) return { diff, reason: `${diff.join(", ")} differ${diff.length === 1 ? "s" : ""}`, extra };
+  const why = [...new Set(ignored.map((i) => i.reason))].join("; ");
+  return { diff, reason: ignored.length === 0 ? equalReason : `differs only where drift.ignore allows (${why}): ${ignored.map((i) => i.field).join(", ")}`, extra };
 }
 
 /** Which bodies a server version takes, or why none. */
@@ -211,36 +246,36 @@ function decidePool(ctx: Context, p: ResolvedPool, have: PoolFact | undefined, f
     // Undeclared, the template is Prefect's default, sent at create and not compared afterwards.
     ...(template === null ? [] : [field("baseJobTemplate", "base_job_template", template, h?.baseJobTemplate ?? null)]),
   ];
-  const fs = fields(have);
+  const { fields: fs, ignored } = silenced(ctx, addr, fields(have));
   const after = { type: p.type, ...shown(fs, "after") };
   if (have === undefined) return { change: change(addr, "create", null, after, fresh), detail: { kind: "work-pool", name: p.name, create, update: {} }, after: [] };
   if (have.type !== p.type) ctx.errors.push(`work pool ${p.name} is of type ${have.type} on the server, not ${p.type}: a pool's type cannot change; delete it there first`);
   const before = { type: have.type, ...shown(fs, "before") };
-  const diff = differing(fs);
-  if (diff.length === 0) return { change: change(addr, "noop", before, after, "as declared"), detail: null, after: [] };
-  return { change: change(addr, "update", before, after, `${diff.join(", ")} differ${diff.length === 1 ? "s" : ""}`), detail: { kind: "work-pool", name: p.name, create, update: updateBody(fs) }, after: [] };
+  const { diff, reason, extra } = compared(fs, ignored, "as declared");
+  if (diff.length === 0) return { change: change(addr, "noop", before, after, reason, false, extra), detail: null, after: [] };
+  return { change: change(addr, "update", before, after, reason, false, extra), detail: { kind: "work-pool", name: p.name, create, update: updateBody(fs) }, after: [] };
 }
 
-function decideQueue(p: ResolvedPool, q: ResolvedQueue, have: QueueFact | undefined, poolCreated: boolean, fresh: string): Decided {
+function decideQueue(ctx: Context, p: ResolvedPool, q: ResolvedQueue, have: QueueFact | undefined, poolCreated: boolean, fresh: string): Decided {
   const addr = address.workQueue(p.name, q.name);
   const isDefault = q.name === DEFAULT_QUEUE;
   const create: JsonObject = { name: q.name, description: q.description, is_paused: q.paused, concurrency_limit: q.concurrencyLimit, ...(q.priority === null ? {} : { priority: q.priority }) };
   // Prefect makes the default queue with its pool: what the spec does not set on it is Prefect's.
   const current = have ?? (isDefault && poolCreated ? { ...NEW_DEFAULT_QUEUE, id: "", pool: p.name, name: q.name } : undefined);
-  const fs = [
+  const all = [
     ...(isDefault && q.description === "" ? [] : [field("description", "description", q.description, current?.description ?? null)]),
     ...(q.priority === null ? [] : [field("priority", "priority", q.priority, current?.priority ?? null)]),
     field("concurrencyLimit", "concurrency_limit", q.concurrencyLimit, current?.concurrencyLimit ?? null),
     field("paused", "is_paused", q.paused, current?.paused ?? null),
   ];
+  const { fields: fs, ignored } = current === undefined ? { fields: all, ignored: [] } : silenced(ctx, addr, all);
   const after = shown(fs, "after");
   const pool = [address.workPool(p.name)];
   const detail = (update: JsonObject): ApiDetail => ({ kind: "work-queue", pool: p.name, name: q.name, create, update });
   if (current === undefined) return { change: change(addr, "create", null, after, fresh), detail: detail({}), after: pool };
-  const diff = differing(fs);
-  const reason = have === undefined ? "made by Prefect with its pool" : "as declared";
-  if (diff.length === 0) return { change: change(addr, "noop", shown(fs, "before"), after, reason), detail: null, after: pool };
-  return { change: change(addr, "update", shown(fs, "before"), after, `${diff.join(", ")} differ${diff.length === 1 ? "s" : ""}${have === undefined ? " from what Prefect makes with the pool" : ""}`), detail: detail(updateBody(fs)), after: pool };
+  const { diff, reason, extra } = compared(fs, ignored, have === undefined ? "made by Prefect with its pool" : "as declared");
+  if (diff.length === 0) return { change: change(addr, "noop", shown(fs, "before"), after, reason, false, extra), detail: null, after: pool };
+  return { change: change(addr, "update", shown(fs, "before"), after, `${reason}${have === undefined ? " from what Prefect makes with the pool" : ""}`, false, extra), detail: detail(updateBody(fs)), after: pool };
 }
 
 function decideDeployment(ctx: Context, flow: ResolvedFlow, d: ResolvedDeployment, have: DeploymentFact | undefined, fresh: string): Decided {
@@ -253,7 +288,7 @@ function decideDeployment(ctx: Context, flow: ResolvedFlow, d: ResolvedDeploymen
   const path = flowLink(root, flow.name);
   const parameters = d.parameters as JsonObject;
   const h = have;
-  const fs: Field[] = [
+  const all: Field[] = [
     field("description", "description", d.description, h?.description ?? null),
     field("pool", "work_pool_name", flow.pool, h?.pool ?? null),
     field("queue", "work_queue_name", d.queue, h?.queue ?? null),
@@ -268,14 +303,15 @@ function decideDeployment(ctx: Context, flow: ResolvedFlow, d: ResolvedDeploymen
     field("jobVariables", "job_variables", vars.shown, h === undefined ? null : shownJobVariables(h.jobVariables, d), { body: vars.body, equal: h !== undefined && same(vars.resolved, h.jobVariables) }),
     ...(ctx.dialect === 3 ? [field("concurrencyLimit", "concurrency_limit", d.concurrencyLimit, h?.concurrencyLimit ?? null)] : []),
   ];
+  const { fields: fs, ignored } = h === undefined ? { fields: all, ignored: [] } : silenced(ctx, addr, all);
   const create: JsonObject = { name: d.name, ...Object.fromEntries(fs.map((f) => [f.api, f.body])) };
   const after = shown(fs, "after");
   const refs = [address.workPool(flow.pool), address.workQueue(flow.pool, d.queue), address.flow(flow.name)];
   const detail = (update: JsonObject): ApiDetail => ({ kind: "deployment", flow: flow.name, name: d.name, id: have?.id ?? null, create, update });
   if (have === undefined) return { change: change(addr, "create", null, after, fresh), detail: detail({}), after: refs };
-  const diff = differing(fs);
-  if (diff.length === 0) return { change: change(addr, "noop", shown(fs, "before"), after, "as declared"), detail: null, after: refs };
-  return { change: change(addr, "update", shown(fs, "before"), after, `${diff.join(", ")} differ${diff.length === 1 ? "s" : ""}`), detail: detail(updateBody(fs)), after: refs };
+  const { diff, reason, extra } = compared(fs, ignored, "as declared");
+  if (diff.length === 0) return { change: change(addr, "noop", shown(fs, "before"), after, reason, false, extra), detail: null, after: refs };
+  return { change: change(addr, "update", shown(fs, "before"), after, reason, false, extra), detail: detail(updateBody(fs)), after: refs };
 }
 
 // ---- deletions ----------------------------------------------------------------------------------
@@ -311,6 +347,39 @@ function deletions(api: ApiFacts, managed: ManagedObjects, declared: ReadonlySet
     }
   }
   return out.sort((a, b) => KIND_ORDER[a.change.kind as keyof typeof KIND_ORDER] - KIND_ORDER[b.change.kind as keyof typeof KIND_ORDER]);
+}
+
+/**
+ * Queues and deployments on the server, in a pool the spec declares, that the spec does not
+ * declare and reconcile did not create (someone made them in the UI or with `prefect deploy`):
+ * drift, deleted only with --prune. Prefect's own `default` queue is never one.
+ */
+function outOfBand(api: ApiFacts, cluster: ResolvedCluster, managed: ManagedObjects | null, declared: ReadonlySet<string>, prune: boolean): Decided[] {
+  const pools = new Set(cluster.workPools.map((p) => p.name));
+  const known = (addr: Address) => declared.has(addr) || (managed !== null && addr in managed.objects);
+  const reason = (pool: string) => `made outside reconcile in pool ${pool}, which it manages${prune ? "" : "; deleted only with apply --prune"}`;
+  const out: Decided[] = [];
+  // Deployments first: a queue goes after the deployments that leave it.
+  for (const d of api.deployments) {
+    const addr = address.deployment(d.flow, d.name);
+    if (d.pool === null || !pools.has(d.pool) || known(addr)) continue;
+    out.push({ change: change(addr, "delete", { id: d.id, pool: d.pool, queue: d.queue }, null, reason(d.pool), true, { outOfBand: true }), detail: { kind: "deployment", flow: d.flow, name: d.name, id: d.id }, after: [] });
+  }
+  for (const q of api.queues) {
+    const addr = address.workQueue(q.pool, q.name);
+    if (!pools.has(q.pool) || q.name === DEFAULT_QUEUE || known(addr)) continue;
+    out.push({ change: change(addr, "delete", { description: q.description, priority: q.priority, paused: q.paused }, null, reason(q.pool), true, { outOfBand: true }), detail: { kind: "work-queue", pool: q.pool, name: q.name }, after: [] });
+  }
+  return out;
+}
+
+/** An update a drift policy (`warn`, `ignore`) holds back: kept as a noop that remembers what differs. */
+function heldByPolicy(cluster: ResolvedCluster, d: Decided): Decided {
+  if (d.change.action !== "update") return d;
+  const policy = policyFor(cluster.drift, null, d.change.address);
+  if (policy.policy === "fix") return d;
+  const why = `policy ${policy.policy}${policy.reason === null ? "" : `: ${policy.reason}`}; not changed`;
+  return { change: { ...d.change, action: "noop", held: { policy: policy.policy, reason: policy.reason }, reason: `${d.change.reason} (${why})` }, detail: null, after: d.after };
 }
 
 /** What a deletion waits for: a queue or pool for the deployments that leave it, a flow for its deployments, a pool for its queues. */
@@ -373,7 +442,7 @@ export function planClusterWide(cluster: ResolvedCluster, inputs: ClusterWideInp
   for (const p of cluster.workPools) decided.push(decidePool(ctx, p, pools.find((x) => x.name === p.name), fresh));
   for (const p of cluster.workPools) {
     const created = decided.some((d) => d.change.address === address.workPool(p.name) && d.change.action === "create");
-    for (const q of p.queues) decided.push(decideQueue(p, q, queues.find((x) => x.pool === p.name && x.name === q.name), created, fresh));
+    for (const q of p.queues) decided.push(decideQueue(ctx, p, q, queues.find((x) => x.pool === p.name && x.name === q.name), created, fresh));
   }
   for (const f of cluster.flows) {
     const addr = address.flow(f.name);
@@ -385,7 +454,13 @@ export function planClusterWide(cluster: ResolvedCluster, inputs: ClusterWideInp
     );
   }
   for (const f of cluster.flows) for (const d of f.deployments) decided.push(decideDeployment(ctx, f, d, deployments.find((x) => x.flow === f.name && x.name === d.name), fresh));
+  decided.splice(0, decided.length, ...decided.map((d) => heldByPolicy(cluster, d)));
 
+  if (gathered !== null) {
+    const declared = new Set<string>(decided.map((d) => d.change.address));
+    const extra = outOfBand(gathered, cluster, managed, declared, options.prune);
+    decided.push(...extra);
+  }
   if (gathered !== null && managed !== null) {
     const declared = new Set<string>(decided.map((d) => d.change.address));
     const gone = deletions(gathered, managed, declared, options.prune, out.warnings);

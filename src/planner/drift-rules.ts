@@ -12,7 +12,7 @@
  * (`/parameters/limit`); a rule's field covers every path under it.
  */
 import picomatch from "picomatch";
-import type { DriftIgnoreRule, DriftPolicy } from "../spec/cluster.generated.js";
+import type { DriftIgnoreRule, DriftPolicy } from "../spec/resolved.js";
 import type { Address } from "./address.js";
 import { canonicalJson } from "./fingerprint.js";
 import type { Change, Json } from "./types.js";

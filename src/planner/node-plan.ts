@@ -24,6 +24,7 @@ import { decidePackages } from "./resources/packages.js";
 import { unreferencedStore, undeclared } from "./resources/prune.js";
 import { decideService } from "./resources/services.js";
 import { decideUser } from "./resources/users.js";
+import { honourDriftRules } from "./drift-rules.js";
 
 /** Facts a node cannot be planned without; the others only warn. */
 const REQUIRED_FACTS = ["os", "store", "links", "files", "units", "packages", "users", "state"] as const;
@@ -50,11 +51,21 @@ function decideOne(d: Desired, facts: NodeFacts, ctx: DecideContext): Decision {
 }
 
 /**
+ * A decision with the drift rules applied (drift-rules.ts): a difference they silence or hold back
+ * is a noop without steps, so what reacts to it (a service to its config file) does not react.
+ */
+function honoured(decision: Decision, cluster: ResolvedCluster, node: string): Decision {
+  const c = honourDriftRules(decision.change, cluster.drift, node);
+  if (c === decision.change) return decision;
+  return { ...decision, change: c, steps: c.action === "noop" ? [] : decision.steps };
+}
+
+/**
  * The decisions for the desired resources, in their order. Resources that react to their inputs
  * changing (services, databases) are decided last, so they see the decisions of every file, link
  * and package they name.
  */
-function decide(cluster: ResolvedCluster, facts: NodeFacts, secrets: ReadonlyMap<string, Sensitive>, desired: Desired[]): Decision[] {
+function decide(cluster: ResolvedCluster, node: string, facts: NodeFacts, secrets: ReadonlyMap<string, Sensitive>, desired: Desired[]): Decision[] {
   const decisions = new Map<string, Decision>();
   const actionOf = (addr: Address): Action | null => decisions.get(addr)?.change.action ?? null;
   const changed = (addr: Address): boolean => {
@@ -63,8 +74,8 @@ function decide(cluster: ResolvedCluster, facts: NodeFacts, secrets: ReadonlyMap
   };
   const ctx: DecideContext = { cluster: cluster.name, secrets, changed, actionOf };
   const reacts = (d: Desired) => "inputs" in d;
-  for (const d of desired.filter((x) => !reacts(x))) decisions.set(d.address, decideOne(d, facts, ctx));
-  for (const d of desired.filter(reacts)) decisions.set(d.address, decideOne(d, facts, ctx));
+  for (const d of desired.filter((x) => !reacts(x))) decisions.set(d.address, honoured(decideOne(d, facts, ctx), cluster, node));
+  for (const d of desired.filter(reacts)) decisions.set(d.address, honoured(decideOne(d, facts, ctx), cluster, node));
   return desired.map((d) => decisions.get(d.address)!);
 }
 
@@ -108,7 +119,7 @@ export function planNode(
     return { plan: out, facts: {} };
   }
   const desired = desiredFor(cluster, node, local, server);
-  const decided = decide(cluster, facts, secrets, desired);
+  const decided = decide(cluster, node.name, facts, secrets, desired);
   const needed = new Set(desired.flatMap((d) => (d.kind === "artifact" ? [d.sha256] : [])));
   const decisions = [...decided, ...undeclared(facts, new Set(desired.map((d) => d.address)), options.prune), ...unreferencedStore(facts, node.root, needed, options.prune)];
   const needs = new Map(desired.map((d) => [d.address, "needs" in d ? d.needs : []]));

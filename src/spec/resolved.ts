@@ -9,6 +9,9 @@
  */
 import type { BasicAuthUser, DriftIgnoreRule, DriftPolicy, SecretRef } from "./cluster.generated.js";
 
+/** Drift rules as written (their fields need no resolving). */
+export type { DriftIgnoreRule, DriftPolicy };
+
 export type { SecretRef };
 export type ArtifactKind = "pixi-pack" | "conda-pack" | "tar" | "deb" | "file";
 /** A setting's value; secrets stay references until an executor needs them. */
