@@ -13,6 +13,7 @@ import type { DriftIgnoreRule, DriftPolicy } from "../../src/spec/resolved.js";
 import type { Change, LocalInputs } from "../../src/planner/types.js";
 import { Sensitive } from "../../src/spec/secrets.js";
 import { loadCase } from "./cases.js";
+import { renderPlan } from "../../src/display/plan.js";
 import { PREFECT_SPEC_TEXT, rawFacts, specOf } from "../helpers/prefect.js";
 
 const converged = loadCase("converged");
@@ -61,6 +62,13 @@ describe("node resources", () => {
     const r = driftReport(p);
     expect(r.drift.map((d) => [d.address, d.action, d.policy, d.policyReason])).toEqual([[`service:${WORKER_UNIT}`, "update", "warn", "ops restart it by hand"]]);
     expect(driftExitCode(r)).toBe(2);
+  });
+
+  it("the plan shows a difference held by policy warn with `!` and its reason, and counts nothing to change", () => {
+    const p = nodePlan(stopped, { policies: [{ resource: "service:prefect-worker@*.service", policy: "warn", reason: "maintenance" }] });
+    const lines = renderPlan(p);
+    expect(lines).toContain(`  ! service ${WORKER_UNIT}  inactive → enabled, active (policy warn: maintenance; not changed)`);
+    expect(lines.at(-1)).toBe("No changes. The nodes match cluster.yaml.");
   });
 
   it("policy ignore: neither reported nor changed, but listed as silenced", () => {
