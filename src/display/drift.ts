@@ -10,7 +10,7 @@ import type { FieldDiff } from "../planner/drift-rules.js";
 import type { Json } from "../planner/types.js";
 import { REDACTED } from "../spec/secrets.js";
 import { diffLine, MARKS, TONES } from "./plan.js";
-import { plain, type Style } from "./style.js";
+import { plain, type Style, type Tone } from "./style.js";
 
 export interface DriftRenderOptions {
   style?: Style;
@@ -166,12 +166,12 @@ export function renderDriftText(report: DriftReport, options: DriftRenderOptions
     for (const s of report.silenced) out.push(style("muted", `ignored: ${silencedText(s)}`));
     out.push("");
   }
-  const summary = driftSummary(report);
-  out.push(driftExitStyle(report, style)(summary));
+  out.push(style(summaryTone(report), driftSummary(report)));
   return out;
 }
 
-const driftExitStyle = (r: DriftReport, style: Style) => (text: string) => (notChecked(r).length > 0 ? style("error", text) : r.drift.length > 0 ? style("change", text) : text);
+/** The summary line's tone follows the exit code: red when something was not checked, yellow for drift. */
+const summaryTone = (r: DriftReport): Tone => (notChecked(r).length > 0 ? "error" : r.drift.length > 0 ? "change" : "heading");
 
 /**
  * The report as JSON, stamped with the time it was made: what `drift --format json` prints and
