@@ -39,9 +39,9 @@ function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: 
     .exitOverride()
     .addHelpText(
       "after",
-      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile facts worker-a", "reconcile run etl/daily --wait", "reconcile ui"])}
-Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode)
-or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile drift --format markdown --out drift.md", "reconcile facts worker-a", "reconcile run etl/daily --wait", "reconcile ui"])}
+Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode),
+drift found (drift) or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   program.hook("preAction", (_program, command) => {
@@ -124,6 +124,37 @@ or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrup
           log,
         ),
       );
+    });
+
+  program
+    .command("drift")
+    .summary("report what differs between the nodes, the Prefect objects and cluster.yaml")
+    .description(
+      "Gather facts from every node and the Prefect objects through the API, and report every difference " +
+        "from cluster.yaml per resource and field: a changed file (masked diff), a stopped or disabled unit, a " +
+        "link pointing elsewhere, a schedule or paused queue edited in the UI, objects made outside reconcile. " +
+        "drift.ignore and drift.policies in cluster.yaml silence or downgrade expected differences. Changes " +
+        "nothing. Exit 0 in sync, 2 drift found, 1 when a node or the Prefect API could not be checked (the " +
+        "rest is still reported).",
+    )
+    .option("--format <format>", "text, json (versioned, documented in the README) or markdown (for an issue or pull request)", "text")
+    .option("--out <file>", "write the report to this file (mode 0600) and print only its summary line")
+    .option("--deep", "also re-hash the store's contents on the nodes (slower; finds corrupt artifacts; the re-hash is still being built)")
+    .addHelpText(
+      "after",
+      `${examples([
+        "reconcile drift",
+        "reconcile drift --format json | jq '.drift[] | {node, address, summary}'",
+        "reconcile drift --format markdown --out drift.md   # then paste drift.md into an issue",
+        "reconcile drift --deep --format json --out /var/lib/reconcile-reports/drift.json   # from cron",
+      ])}
+Exit codes: 0 in sync, 2 drift found, 1 a node or the Prefect API could not be checked (the rest is
+still reported), 64 wrong usage.`,
+    )
+    .action(async (opts: { format: string; out?: string; deep?: boolean }) => {
+      const { driftCommand, parseDriftFormat } = await import("./commands/drift.js");
+      const format = parseDriftFormat(opts.format);
+      setExit(await driftCommand({ ...specArgs(), format, ...(opts.out === undefined ? {} : { out: opts.out }), deep: opts.deep === true }, io, log));
     });
 
   program

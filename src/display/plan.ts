@@ -12,7 +12,8 @@ import { formatBytes } from "../units.js";
 import { plain, type Style, type Tone } from "./style.js";
 
 export const MARKS: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-", restart: "~", reload: "~", noop: " " };
-const TONES: Record<Action, Tone> = { create: "add", update: "change", replace: "destroy", delete: "destroy", restart: "change", reload: "change", noop: "muted" };
+/** How each action's row is painted (plans and drift reports alike). */
+export const TONES: Record<Action, Tone> = { create: "add", update: "change", replace: "destroy", delete: "destroy", restart: "change", reload: "change", noop: "muted" };
 
 function label(c: Change): string {
   return `${c.kind} ${parseAddress(c.address)?.name ?? c.address}`;
@@ -137,7 +138,8 @@ function clusterWideLines(p: Plan, options: RenderOptions, style: Style): string
   return out;
 }
 
-function diffLine(line: string, style: Style): string {
+/** A line of a unified diff, painted: added lines green, removed red, hunk headers bold. */
+export function diffLine(line: string, style: Style): string {
   if (line.startsWith("+++") || line.startsWith("---")) return style("muted", line);
   if (line.startsWith("+")) return style("add", line);
   if (line.startsWith("-")) return style("destroy", line);

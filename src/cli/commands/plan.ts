@@ -20,8 +20,8 @@ export interface PlanArgs extends SpecArgs {
   verbose: boolean;
 }
 
-/** Fails before any node is contacted when `--out` cannot be written where it points. */
-async function checkFolder(file: string): Promise<void> {
+/** Fails before any node is contacted when `--out` cannot be written where it points (plan and drift). */
+export async function checkFolder(file: string): Promise<void> {
   const folder = dirname(resolve(file));
   const isDir = await stat(folder).then((s) => s.isDirectory(), () => false);
   if (!isDir) throw new UsageError(`--out ${file}: the folder ${folder} does not exist`, `create it first (mkdir -p ${folder})`);
