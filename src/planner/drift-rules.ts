@@ -101,7 +101,12 @@ export function changedFields(c: Change): FieldDiff[] {
   if (c.fields !== undefined) {
     const b = isObject(c.before) ? c.before : {};
     const a = isObject(c.after) ? c.after : {};
-    return c.fields.map((f) => ({ path: f, before: b[f] ?? null, after: a[f] ?? null }));
+    // Each named field down to its differing leaves (`schedules.0.cron`), or whole when the
+    // difference is one the planner's normalization sees and a plain comparison does not.
+    return c.fields.flatMap((f) => {
+      const leaves = leafDiffs(b[f] ?? null, a[f] ?? null, f);
+      return leaves.length > 0 ? leaves : [{ path: f, before: b[f] ?? null, after: a[f] ?? null }];
+    });
   }
   return leafDiffs(c.before, c.after, "", isObject(c.after) ? Object.keys(c.after) : undefined);
 }

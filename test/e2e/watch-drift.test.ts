@@ -242,7 +242,7 @@ ${[w1!, w2!].map((w) => `  - node: ${w.name}\n    env: prefect-env\n    limit: $
     const rows = report.drift.map((d: Json) => [d.node, d.address, d.fields.map((f: Json) => f.path)]);
     expect(rows).toEqual([
       [null, "work-queue:production/prod-secondary", ["paused"]],
-      [null, "deployment:etl/daily", ["schedules"]],
+      [null, "deployment:etl/daily", ["schedules.0.cron"]],
     ]);
     const text = run(["drift"], 120_000);
     expect(text.code).toBe(2);

@@ -142,7 +142,7 @@ describe("Prefect objects", () => {
     const r = wideReport(editedInUi());
     expect(r.drift.map((d) => [d.node, d.address, d.action, d.fields.map((f) => f.path)])).toEqual([
       [null, "work-queue:etl/high", "update", ["paused"]],
-      [null, "deployment:ingest/hourly", "update", ["schedules"]],
+      [null, "deployment:ingest/hourly", "update", ["schedules.0.cron", "schedules.0.timezone"]],
     ]);
     expect(r.drift[0]?.fields[0]).toEqual({ path: "paused", before: true, after: false });
     expect(r.prefect.status).toBe("drifted");
