@@ -106,8 +106,14 @@ export interface NodeState {
   version: 1;
   generation: number;
   cluster: string;
+  /** sha256 of the cluster.yaml bytes the apply converged to. */
   specDigest: string;
   appliedAt: string;
+  /**
+   * The git commit that cluster.yaml came from, when the apply knew it (`watch --git`); absent
+   * otherwise and in state files written before it was recorded.
+   */
+  revision?: string;
   resources: StateResource[];
 }
 
