@@ -39,7 +39,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: 
     .exitOverride()
     .addHelpText(
       "after",
-      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile drift --format markdown --out drift.md", "reconcile facts worker-a", "reconcile run etl/daily --wait", "reconcile ui"])}
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile drift --format markdown --out drift.md", "reconcile facts worker-a", "reconcile status", "reconcile run etl/daily --wait", "reconcile ui"])}
 Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode),
 drift found (drift) or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
@@ -253,6 +253,23 @@ still reported), 64 wrong usage.`,
       if (opts.json === true && opts.saveStatus !== undefined) throw new UsageError("--json and --save-status do not go together: --save-status writes a file for `reconcile fetch`");
       const { factsCommand } = await import("./commands/facts.js");
       setExit(await factsCommand({ ...specArgs(), nodes, json: opts.json === true, ...(opts.saveStatus === undefined ? {} : { saveStatus: opts.saveStatus }) }, io, log));
+    });
+
+  program
+    .command("status")
+    .summary("one screen for the whole cluster: nodes, services, versions, Prefect, pools, drift")
+    .description(
+      "Gather once (every node over SSH, the Prefect objects through the server node's connection) and show " +
+        "each node's roles, services and their state, env and flow versions (artifact and short digest), the " +
+        "generation and when and from which spec digest or git commit it was applied; the Prefect server's version " +
+        "and health; each pool with its queues, workers ONLINE or not, and late runs; drift, one line per resource. " +
+        "Changes nothing. Exit 0 when everything could be read (drift does not fail it), 1 when a node or the API could not.",
+    )
+    .option("--json", "print the status as JSON (versioned by its `format` field)")
+    .addHelpText("after", examples(["reconcile status", "reconcile status --json | jq '.pools[] | {name, online, total, lateRuns}'", "reconcile status --json | jq -r '.drift.items[] | \"\\(.node) \\(.address)\"'"]))
+    .action(async (opts: { json?: boolean }) => {
+      const { statusCommand } = await import("./commands/status.js");
+      setExit(await statusCommand({ ...specArgs(), json: opts.json === true }, io, log));
     });
 
   program

@@ -28,10 +28,11 @@ export const stateFact: FactDefinition<NodeState | null> = {
     if (!json.ok) return bad(json.error);
     const v = json.value;
     if (!isRecord(v) || v.version !== 1) return bad(`${STATE_FILE}: unknown format (expected version 1)`);
-    const { generation, cluster, specDigest, appliedAt, resources } = v;
+    const { generation, cluster, specDigest, appliedAt, revision, resources } = v;
     if (
       typeof generation !== "number" || !Number.isSafeInteger(generation) || generation < 0 ||
       typeof cluster !== "string" || typeof specDigest !== "string" || typeof appliedAt !== "string" ||
+      (revision !== undefined && typeof revision !== "string") ||
       !Array.isArray(resources) ||
       !resources.every((r) => isRecord(r) && typeof r.id === "string" && Number.isSafeInteger(r.generation) && (r.generation as number) >= 0)
     )
@@ -42,6 +43,8 @@ export const stateFact: FactDefinition<NodeState | null> = {
       cluster,
       specDigest,
       appliedAt,
+      // Absent in state files written before the revision was recorded, and when none was known.
+      ...(typeof revision === "string" ? { revision } : {}),
       resources: (resources as { id: string; generation: number }[]).map((r) => ({ id: r.id, generation: r.generation })),
     });
   },

@@ -106,8 +106,14 @@ export interface NodeState {
   version: 1;
   generation: number;
   cluster: string;
+  /** sha256 of the cluster.yaml bytes the apply converged to. */
   specDigest: string;
   appliedAt: string;
+  /**
+   * The git commit that cluster.yaml came from, when the apply knew it (`watch --git`); absent
+   * otherwise and in state files written before it was recorded.
+   */
+  revision?: string;
   resources: StateResource[];
 }
 
@@ -180,4 +186,29 @@ export interface RawApiFacts {
   flows: unknown[];
   /** `POST /api/deployments/filter`, every page. */
   deployments: unknown[];
+}
+
+/** One read of the API for `reconcile status`: what it answered, or why it did not (a failure is data there, never a crash). */
+export type ApiRead<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * What `reconcile status` reads from the Prefect API besides {@link RawApiFacts}, as it came: the
+ * server's health, and per managed pool its workers and its late runs. The pure status model
+ * (planner/status.ts) reads it.
+ */
+export interface RawApiStatus {
+  /** `GET /api/health`: `true` from a healthy server. */
+  health: ApiRead<unknown>;
+  /** By pool name. */
+  pools: Record<string, RawPoolStatus>;
+}
+
+export interface RawPoolStatus {
+  /** `POST /api/work_pools/{pool}/workers/filter`, every page: `{name, status, last_heartbeat_time, ...}`. */
+  workers: ApiRead<unknown[]>;
+  /**
+   * `POST /api/flow_runs/filter` for the pool's runs in state Late, one page: `count` runs, `more`
+   * when the page was full (there may be more than `count`).
+   */
+  lateRuns: ApiRead<{ count: number; more: boolean }>;
 }

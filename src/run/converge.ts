@@ -60,6 +60,11 @@ export interface ConvergeOptions {
   signal?: AbortSignal;
   /** Default DEFAULT_RETRY (five tries, 1, 2, 4, 8 s apart). */
   retry?: Partial<RetryPolicy>;
+  /**
+   * The git commit cluster.yaml came from (`watch --git`): recorded in each converged node's
+   * state.json beside the spec digest, so `reconcile status` can say which commit is live.
+   */
+  revision?: string;
 }
 
 export type ConvergeResult =
@@ -178,6 +183,7 @@ export async function converge(session: Session, cluster: ResolvedCluster, optio
         secrets: options.secrets,
         settleSeconds: options.settleSeconds,
         refusals: diskRefusals(plan, gathered.facts),
+        ...(options.revision === undefined ? {} : { revision: options.revision }),
         log,
         onEvent: emit,
       });

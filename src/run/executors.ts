@@ -49,6 +49,8 @@ export interface ExecutorsOptions {
   refusals?: ReadonlyMap<string, string>;
   log: Logger;
   onEvent?: (event: TransferEvent) => void;
+  /** The git commit cluster.yaml came from (`watch --git`), recorded in each node's state; absent when unknown. */
+  revision?: string;
   /** The clock of the state record's `appliedAt`. */
   now?: () => Date;
   /** Where the nodes keep their state and journals; default /var/lib/reconcile, owned by root (tests use a temp folder). */
@@ -146,6 +148,7 @@ export function createExecutors(o: ExecutorsOptions): Required<Executors> {
         cluster: cluster.name,
         specDigest: cluster.specDigest,
         appliedAt: (o.now?.() ?? new Date()).toISOString(),
+        ...(o.revision === undefined ? {} : { revision: o.revision }),
         declared: nodePlan.changes.filter((c) => c.action !== "delete").map((c) => c.address),
         changed: nodePlan.changes.filter((c) => c.action !== "noop").map((c) => c.address),
         kept: plan.prune ? [] : nodePlan.changes.filter((c) => c.action === "delete").map((c) => c.address),

@@ -47,6 +47,14 @@ describe("help and usage", () => {
     expect(reconcile(["facts", "--help"]).stdout).toContain(`reconcile facts worker-a --json | jq '."worker-a".facts.units'\n`);
   });
 
+  it("`status --help` has its examples, the jq filter quoted for the shell (in process: no build needed)", async () => {
+    let stdout = "";
+    const io = { stdout: { write: (s: string) => (stdout += s) }, stderr: { write: () => true }, env: {} };
+    expect(await run(["status", "--help"], io)).toBe(0);
+    expect(stdout).toContain("Examples:\n  $ reconcile status\n");
+    expect(stdout).toContain(`reconcile status --json | jq -r '.drift.items[] | "\\(.node) \\(.address)"'\n`);
+  });
+
   it("top-level help lists the commands and the exit codes", () => {
     const r = reconcile(["--help"]);
     expect(r.code).toBe(0);

@@ -412,6 +412,11 @@ describe("nextState", () => {
       ],
     });
   });
+  it("records the spec's git commit when the apply knew it, and no revision field otherwise", () => {
+    const input = { generation: 1, cluster: "c", specDigest: "e", appliedAt: "2026-11-21T00:00:00Z", declared: ["file:/a"], changed: ["file:/a"], kept: [] };
+    expect(nextState(null, { ...input, revision: "0123456789abcdef0123456789abcdef01234567" }).revision).toBe("0123456789abcdef0123456789abcdef01234567");
+    expect("revision" in nextState(null, input)).toBe(false);
+  });
 });
 
 describe("batches", () => {

@@ -166,6 +166,14 @@ describe("the real executors on a local node", () => {
     expect(again.events.filter((e) => e.type === "transfer.done").map((e) => e.type === "transfer.done" && e.result.skipped)).toEqual([true, true]);
   });
 
+  it("record writes the spec's git commit beside its digest when the run was given one", async () => {
+    const p = project();
+    const plan = planFor(p, "A=1\n");
+    const { executors } = executorsFor(p, plan, { revision: "0123456789abcdef0123456789abcdef01234567" });
+    await executors.record("n1", signal);
+    expect(readState(p)).toMatchObject({ specDigest: "d".repeat(64), revision: "0123456789abcdef0123456789abcdef01234567" });
+  });
+
   it("rollback puts the link and the file back as the previous generation had them", async () => {
     const p = project();
     const first = planFor(p, "A=1\n");

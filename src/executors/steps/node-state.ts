@@ -10,13 +10,17 @@ import type { Transport } from "../transport.js";
 import { writeFileScript } from "./files.js";
 import { pruneJournalsScript, rollbackDir } from "./journal.js";
 
-/** The node's state after a successful apply. */
-export function nextState(previous: NodeState | null, input: { generation: number; cluster: string; specDigest: string; appliedAt: string; declared: string[]; changed: string[]; kept: string[] }): NodeState {
+/** The node's state after a successful apply; `revision` (the spec's git commit) only when known. */
+export function nextState(
+  previous: NodeState | null,
+  input: { generation: number; cluster: string; specDigest: string; appliedAt: string; revision?: string; declared: string[]; changed: string[]; kept: string[] },
+): NodeState {
   const before = new Map((previous?.resources ?? []).map((r) => [r.id, r.generation]));
   const changed = new Set(input.changed);
   const ids = [...new Set([...input.declared, ...input.kept])].sort();
   const resources: StateResource[] = ids.map((id) => ({ id, generation: changed.has(id) || !before.has(id) ? input.generation : (before.get(id) ?? input.generation) }));
-  return { version: 1, generation: input.generation, cluster: input.cluster, specDigest: input.specDigest, appliedAt: input.appliedAt, resources };
+  const revision = input.revision === undefined ? {} : { revision: input.revision };
+  return { version: 1, generation: input.generation, cluster: input.cluster, specDigest: input.specDigest, appliedAt: input.appliedAt, ...revision, resources };
 }
 
 /**
