@@ -54,9 +54,10 @@ describe("a corrupt store folder (deep gathering)", () => {
     expect(n.changes.filter((x) => x.action !== "noop").map((x) => x.address)).toEqual([address]);
   });
 
-  it("an unverified folder (installed before digests were recorded) is used as it is", () => {
+  it("an unverified folder (installed before digests were recorded) is used as it is, with a warning", () => {
     const n = nodePlan(c, deep([], [PREFECT_ENV]), "worker-1");
     expect(n.changes.filter((x) => x.action !== "noop")).toEqual([]);
+    expect(n.warnings).toContain(`store: 1 folder(s) installed before content digests were recorded, so not checked: ${PREFECT_ENV}`);
   });
 
   it("a corrupt folder nothing references is left for prune, not repaired", () => {
@@ -106,8 +107,11 @@ describe("the server's PostgreSQL roles and databases", () => {
     ["the fact was not gathered", undefined],
   ])("%s: decided from the state file, as without the fact", (_what, pg) => {
     expect(today).toBeDefined();
-    const got = database(nodePlan(c, facts(pg), "server"));
+    const n = nodePlan(c, facts(pg), "server");
+    const got = database(n);
     expect({ action: got?.action, reason: got?.reason }).toEqual({ action: today?.action, reason: today?.reason });
+    // A fact that could not be read is said once, as a warning.
+    expect(n.warnings.filter((w) => w.includes("postgres"))).toEqual(pg?.ok === false ? [`facts: ${pg.error} (the database is judged from the state file alone)`] : []);
   });
 
   it("the fact keys say what the decision read: present, not running, not gathered", () => {
