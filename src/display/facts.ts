@@ -2,12 +2,26 @@
  * Facts for people (`reconcile facts`): a few lines per node, enough to see what a plan will be
  * based on, and the JSON of `--json` with the hashes of unread files hidden. Pure.
  */
-import type { Fact, FileFact, NodeFacts, NodeFactsResult } from "../facts/types.js";
+import type { Fact, FileFact, NodeFacts, NodeFactsResult, PostgresFact, StoreFact } from "../facts/types.js";
 import { REDACTED } from "../spec/secrets.js";
 import { formatBytes } from "../units.js";
 
 function show<T>(fact: Fact<T>, text: (value: T) => string): string {
   return fact.ok ? text(fact.value) : `(could not read: ${fact.error})`;
+}
+
+/** One line each for a deep gathering's corrupt and unverified store folders; none when there are none. */
+function deepStoreLines(s: StoreFact): string[] {
+  const out: string[] = [];
+  if (s.corrupt !== undefined && s.corrupt.length > 0) out.push(`              corrupt (content changed since install): ${s.corrupt.join(", ")}`);
+  if (s.unverified !== undefined && s.unverified.length > 0) out.push(`              unverified (no digest recorded at install): ${s.unverified.join(", ")}`);
+  return out;
+}
+
+/** The server's PostgreSQL in one line: its roles and databases, or why it did not answer. */
+function postgresText(pg: PostgresFact): string {
+  if (pg.state === "not-running") return `not running (${pg.reason})`;
+  return `roles ${pg.roles.join(", ")}; databases ${pg.databases.join(", ")}`;
 }
 
 /** A few lines per node: enough to see what a plan will be based on. */
@@ -19,6 +33,8 @@ function describe(facts: NodeFacts): string[] {
   out.push(...disk.split("\n").map((line, i) => `${i === 0 ? "  disk      " : "            "}${line}`));
   out.push(`  store     ${show(facts.store, (s) => `${s.complete.length} complete${s.uploaded.length > 0 ? `, ${s.uploaded.length} uploaded and waiting for install` : ""}${s.partial.length > 0 ? `, ${s.partial.length} partial upload(s)` : ""}`)}`);
   out.push(...show(facts.store, (s) => s.complete.map((sha) => `              ${sha}`).join("\n")).split("\n").filter((l) => l !== ""));
+  // Deep gatherings only: folders whose content no longer matches, and those that cannot be checked.
+  if (facts.store.ok) out.push(...deepStoreLines(facts.store.value));
   out.push(`  links     ${show(facts.links, (l) => (Object.keys(l).length === 0 ? "none" : ""))}`);
   if (facts.links.ok) for (const [path, l] of Object.entries(facts.links.value)) out.push(`              ${path} -> ${l.state === "link" ? l.target : l.state === "other" ? `(${l.type})` : "(absent)"}`);
   out.push(`  files     ${show(facts.files, (f) => (Object.keys(f).length === 0 ? "none" : ""))}`);
@@ -33,6 +49,7 @@ function describe(facts: NodeFacts): string[] {
   out.push(`  users     ${show(facts.users, (u) => Object.entries(u).map(([n, v]) => `${n} ${v === null ? "(absent)" : `uid ${v.uid}`}`).join(", ") || "none managed")}`);
   out.push(`  state     ${show(facts.state, (s) => (s === null ? "never applied" : `generation ${s.generation}, ${s.resources.length} resources, applied ${s.appliedAt}`))}`);
   out.push(`  lock      ${show(facts.lock, (l) => (l === null ? "free" : `held by ${l.holder} on ${l.host} (pid ${l.pid}) until ${l.expiresAt}`))}`);
+  if (facts.postgres !== undefined) out.push(`  postgres  ${show(facts.postgres, postgresText)}`);
   return out;
 }
 

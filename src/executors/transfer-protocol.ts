@@ -21,6 +21,12 @@ export interface TransferTarget {
    * its manifest's digest but sent as a tar): its `.complete` also means "nothing to send".
    */
   storeSha256?: string;
+  /**
+   * The store folder is there with its `.complete` but its content was found changed (a deep
+   * gathering): the marker does not mean "nothing to send", the artifact is sent again for
+   * install to repair the folder.
+   */
+  repair?: boolean;
 }
 
 /** How the node stands for one digest, as {@link prepareCommand} reports it. */
@@ -45,7 +51,8 @@ export function checkTarget(target: TransferTarget): void {
  * The command (run as root) that says what the node has for this digest and, when an upload is
  * needed, makes sure `store/.incoming/<sha>.part` exists and belongs to the SSH user (who owns the
  * SFTP session; `SUDO_USER` under sudo, else the user itself). A finished upload of the wrong size
- * is removed. Prints one line: `complete`, `incoming` or `part <size>`.
+ * is removed. Prints one line: `complete`, `incoming` or `part <size>`. For a folder to repair
+ * (`target.repair`) the store's `.complete` is not looked at.
  */
 export function prepareCommand(target: TransferTarget): string {
   checkTarget(target);
@@ -53,7 +60,7 @@ export function prepareCommand(target: TransferTarget): string {
   return [
     "set -e",
     `c=${shellQuote(p.complete)} f=${shellQuote(p.final)} d=${shellQuote(p.incoming)} p=${shellQuote(p.part)}`,
-    `if [ -f "$c" ]; then echo complete; exit 0; fi`,
+    ...(target.repair === true ? [] : [`if [ -f "$c" ]; then echo complete; exit 0; fi`]),
     `if [ -f "$f" ] && [ "$(stat -c %s "$f")" = ${target.bytes} ]; then echo incoming; exit 0; fi`,
     `rm -f "$f"`,
     `mkdir -p "$d"`,

@@ -8,6 +8,11 @@ import type { Fact, FactsRequest } from "./types.js";
  */
 export interface FactDefinition<T> {
   id: string;
+  /**
+   * Only for facts gathered on request (`postgres`): whether this request asks for it. Absent:
+   * always gathered. A fact not asked for is left out of the script and of the node's facts.
+   */
+  requested?(request: FactsRequest): boolean;
   command(request: FactsRequest): string;
   parse(output: string, exitCode: number, request: FactsRequest): Fact<T>;
 }

@@ -9,11 +9,12 @@ import { packagesFact } from "./packages.js";
 import { unitsFact } from "./services.js";
 import { lockFact, stateFact } from "./state.js";
 import { linksFact, storeFact } from "./store.js";
+import { postgresFact } from "./postgres.js";
 import type { FactDefinition } from "./define.js";
 import type { Fact, FactsRequest, NodeFacts } from "./types.js";
 
 /** The facts gathered, in the order the script runs them. */
-export const FACTS: { [K in keyof NodeFacts]: FactDefinition<NodeFacts[K] extends Fact<infer T> ? T : never> } = {
+export const FACTS: { [K in keyof NodeFacts]-?: FactDefinition<NonNullable<NodeFacts[K]> extends Fact<infer T> ? T : never> } = {
   os: osFact,
   disk: diskFact,
   store: storeFact,
@@ -24,7 +25,11 @@ export const FACTS: { [K in keyof NodeFacts]: FactDefinition<NodeFacts[K] extend
   users: usersFact,
   state: stateFact,
   lock: lockFact,
+  postgres: postgresFact,
 };
+
+/** Whether `request` asks for the fact (facts gathered on request only when it does). */
+export const isRequested = (def: FactDefinition<unknown>, request: FactsRequest): boolean => def.requested?.(request) ?? true;
 
 const NONCE = /^[a-z0-9]{8,64}$/;
 
@@ -36,6 +41,7 @@ export function buildFactsScript(request: FactsRequest, nonce: string): string {
   if (!NONCE.test(nonce)) throw new Error(`invalid facts nonce ${JSON.stringify(nonce)}`);
   const parts = ["LC_ALL=C; export LC_ALL"];
   for (const def of Object.values(FACTS)) {
+    if (!isRequested(def, request)) continue;
     parts.push(`printf '@@${nonce} begin ${def.id}\\n'`);
     parts.push(`(\n${def.command(request)}\n) </dev/null 2>&1`);
     parts.push(`printf '\\n@@${nonce} end ${def.id} %s\\n' "$?"`);
@@ -67,5 +73,6 @@ export function parseFactsOutput(stdout: string, request: FactsRequest, nonce: s
     users: parse(FACTS.users),
     state: parse(FACTS.state),
     lock: parse(FACTS.lock),
+    ...(isRequested(FACTS.postgres, request) ? { postgres: parse(FACTS.postgres) } : {}),
   };
 }

@@ -45,13 +45,35 @@ export interface FilesystemFact {
 }
 
 export interface StoreFact {
-  /** Digests under store/ that carry their `.complete` marker, sorted. */
+  /**
+   * Digests under store/ that carry their `.complete` marker, sorted. A deep gathering leaves out
+   * the corrupt ones: a folder whose content no longer matches is not one to use.
+   */
   complete: string[];
   /** Uploads in progress under store/.incoming, with the bytes already there. */
   partial: { sha256: string; bytes: number }[];
   /** Uploads finished and verified (store/.incoming/<sha>), waiting for install, sorted. */
   uploaded: string[];
+  /**
+   * Deep only (`FactsRequest.deep`): marked folders whose content, hashed again, is not the digest
+   * their `.complete` records (a file changed, removed or added), sorted. Absent when not deep.
+   */
+  corrupt?: string[];
+  /**
+   * Deep only: marked folders whose `.complete` records no digest (installed before digests were
+   * recorded), so their content cannot be checked; a warning, not corruption. Sorted.
+   */
+  unverified?: string[];
 }
+
+/**
+ * The server node's PostgreSQL, asked through psql as the `postgres` superuser: its roles and
+ * databases, or `not-running` when psql is not installed, there is no `postgres` user, or the
+ * server does not accept connections (a value, not an error: before the first apply it is so).
+ */
+export type PostgresFact =
+  | { state: "running"; roles: string[]; databases: string[] }
+  | { state: "not-running"; reason: string };
 
 /** A managed path: absent, something other than what we manage, or present. */
 export type FileFact =
@@ -140,6 +162,12 @@ export interface NodeFacts {
   state: Fact<NodeState | null>;
   /** null: nobody holds the lock. */
   lock: Fact<LockFact | null>;
+  /**
+   * Gathered only when the request asks (`FactsRequest.postgres`: the server node of a cluster
+   * whose database is PostgreSQL); absent otherwise. No plan requires it: without it the
+   * database is decided from the state file alone.
+   */
+  postgres?: Fact<PostgresFact>;
 }
 
 /** Why a node gave no facts. `category` comes from the transport (ConnectError). */
@@ -166,6 +194,10 @@ export interface FactsRequest {
   units: string[];
   packages: string[];
   users: string[];
+  /** Re-hash every complete store folder's content against its recorded digest (`drift --deep`). */
+  deep?: boolean;
+  /** Ask PostgreSQL for its roles and databases (the server node, when the database is PostgreSQL). */
+  postgres?: boolean;
 }
 
 /** A JSON value. */

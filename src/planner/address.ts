@@ -119,9 +119,10 @@ export function parseStepId(id: string): { node: string; stage: Stage; address: 
 /**
  * Fact keys: the part of a node's facts one decision rests on (see fingerprint.ts).
  * `store:<sha256>`, `link:<path>`, `file:<path>`, `unit:<name>`, `package:<name>`,
- * `user:<name>`, and `state` (the node's state record, no name).
+ * `user:<name>`, `postgres-role:<name>`, `postgres-database:<name>` (the server's PostgreSQL,
+ * when gathered), and `state` (the node's state record, no name).
  */
-export const FACT_KEY_KINDS = ["store", "link", "file", "unit", "package", "user", "state"] as const;
+export const FACT_KEY_KINDS = ["store", "link", "file", "unit", "package", "user", "postgres-role", "postgres-database", "state"] as const;
 export type FactKeyKind = (typeof FACT_KEY_KINDS)[number];
 export type FactKey = "state" | `${Exclude<FactKeyKind, "state">}:${string}`;
 
@@ -132,6 +133,8 @@ export const factKey = {
   unit: (name: string): FactKey => `unit:${name}`,
   package: (name: string): FactKey => `package:${name}`,
   user: (name: string): FactKey => `user:${name}`,
+  postgresRole: (name: string): FactKey => `postgres-role:${name}`,
+  postgresDatabase: (name: string): FactKey => `postgres-database:${name}`,
   state: "state" as FactKey,
 } as const;
 

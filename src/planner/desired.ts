@@ -304,8 +304,12 @@ function proxyCa(cluster: ResolvedCluster, node: ResolvedNode, server: ServerFac
   return { content, artifact: null, needs };
 }
 
-/** What the fact script must look at on this node for the planner to decide. */
-export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, local: LocalInputs): FactsRequest {
+/**
+ * What the fact script must look at on this node for the planner to decide. `deep` (`drift
+ * --deep`) also re-hashes the store's content; PostgreSQL's roles and databases are asked of the
+ * server node whenever its database is PostgreSQL (a role or database dropped by hand is seen).
+ */
+export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, local: LocalInputs, options: { deep?: boolean } = {}): FactsRequest {
   const desired = desiredFor(cluster, node, local);
   const files: FactsRequest["files"] = [];
   const units: string[] = [];
@@ -323,7 +327,8 @@ export function factsRequestFor(cluster: ResolvedCluster, node: ResolvedNode, lo
   if (node.server) files.push({ path: MIGRATION_MARKER, content: true });
   // The record of the Prefect objects reconcile created: what a prune may delete (cluster-wide.ts).
   if (node.server) files.push({ path: MANAGED_OBJECTS_FILE, content: true });
-  return { root: node.root, files, units, packages: [...packages].sort(), users };
+  const postgres = desired.some((d) => d.kind === "database");
+  return { root: node.root, files, units, packages: [...packages].sort(), users, ...(options.deep === true ? { deep: true } : {}), ...(postgres ? { postgres: true } : {}) };
 }
 
 /** Some worker copies Caddy's internal root from the server node. */

@@ -2,7 +2,8 @@
  * Fact fingerprints: a saved plan records, for each node, the digest of every fact its decisions
  * rest on; apply gathers again and refuses, naming the key, if one has moved. Keys name one
  * resource's facts: `store:<sha256>`, `link:<path>`, `file:<path>`, `unit:<name>`,
- * `package:<name>`, `user:<name>`, `state` (built and read in address.ts).
+ * `package:<name>`, `user:<name>`, `postgres-role:<name>`, `postgres-database:<name>`, `state`
+ * (built and read in address.ts).
  */
 import { createHash } from "node:crypto";
 import type { NodeFacts } from "../facts/types.js";
@@ -56,6 +57,15 @@ export function factValue(facts: NodeFacts, key: string): Json | undefined {
     case "user": {
       const users = value(facts.users);
       return users === undefined ? undefined : (users[name] ?? null) === null ? null : { uid: users[name]?.uid ?? 0 };
+    }
+    case "postgres-role":
+    case "postgres-database": {
+      // Not asked for (no PostgreSQL on this node's plan) is a value too: the decision read nothing.
+      if (facts.postgres === undefined) return { state: "not-gathered" };
+      const pg = value(facts.postgres);
+      if (pg === undefined) return undefined;
+      if (pg.state !== "running") return { state: pg.state };
+      return { present: (kind === "postgres-role" ? pg.roles : pg.databases).includes(name) };
     }
     case "state": {
       const state = value(facts.state);

@@ -218,6 +218,11 @@ function nodeWarnings(out: NodePlan, facts: NodeFacts, ownLease: PlanOptions["ow
     out.warnings.push(`locked by ${l.holder} on ${l.host} (pid ${l.pid}) since ${l.startedAt}, lease until ${l.expiresAt}`);
   }
   if (!facts.lock.ok) out.warnings.push(`facts: ${facts.lock.error}`);
+  // A deep gathering cannot check a folder whose `.complete` records no digest: said, not corrupt.
+  const unverified = facts.store.ok ? (facts.store.value.unverified ?? []) : [];
+  if (unverified.length > 0) out.warnings.push(`store: ${unverified.length} folder(s) installed before content digests were recorded, so not checked: ${unverified.join(", ")}`);
+  // PostgreSQL's answer is optional: without it the database is decided from the state file.
+  if (facts.postgres !== undefined && !facts.postgres.ok) out.warnings.push(`facts: ${facts.postgres.error} (the database is judged from the state file alone)`);
   if (facts.os.ok && !["debian", "ubuntu"].includes(facts.os.value.id)) {
     out.warnings.push(`${facts.os.value.prettyName || facts.os.value.id} is not Debian or Ubuntu; packages are installed with dpkg`);
   }

@@ -120,6 +120,12 @@ export type StepDetail =
        * rolling gate like other unpacks.
        */
       live?: true;
+      /**
+       * Set (true) when the folder carries its `.complete` marker but a deep gathering found its
+       * content changed (`drift --deep`): the transfer sends the artifact although the marker is
+       * there, and install removes the marker first and unpacks it again.
+       */
+      repair?: true;
     }
   | { kind: "link"; path: string; target: string }
   | { kind: "packages"; artifact: string; sha256: string; packages: { name: string; version: string }[] | null }

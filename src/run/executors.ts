@@ -126,7 +126,7 @@ export function createExecutors(o: ExecutorsOptions): Required<Executors> {
         const s = stagedFor(name, d.artifact, "transfer");
         const result = await transferArtifact(
           transport,
-          { root: node.root, sha256: s.sha256, localPath: s.path, bytes: s.bytes, storeSha256: d.sha256, label: d.artifact },
+          { root: node.root, sha256: s.sha256, localPath: s.path, bytes: s.bytes, storeSha256: d.sha256, label: d.artifact, ...(d.repair === true ? { repair: true } : {}) },
           { signal, onProgress: (progress) => o.onEvent?.({ type: "transfer.progress", node: name, artifact: d.artifact, progress }) },
         ).finally(() => o.onEvent?.({ type: "transfer.ended", node: name, artifact: d.artifact }));
         o.log.info({ event: "transfer", node: name, artifact: d.artifact, ...result }, "transferred");

@@ -56,7 +56,7 @@ export async function gather(session: Session, cluster: ResolvedCluster, options
   const local = await gatherLocalInputs(cluster, { signal, tolerant: options.tolerant === true, inspectCache: inspectCacheDir(session.cache.dir) });
   const t1 = performance.now();
   const nodes = options.nodes ?? cluster.nodes;
-  const facts = await gatherFacts(nodes, (n) => factsRequestFor(cluster, n, local), (n) => session.connections.get(n.name), { signal, logger: session.log });
+  const facts = await gatherFacts(nodes, (n) => factsRequestFor(cluster, n, local, { deep: options.deep === true }), (n) => session.connections.get(n.name), { signal, logger: session.log });
   // An interrupted gathering is not a result: nothing may be planned, printed or saved from it.
   signal.throwIfAborted();
   const t2 = performance.now();

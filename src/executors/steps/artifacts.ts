@@ -5,12 +5,17 @@
 import { ReconcileError } from "../../errors.js";
 import { completeMarker, incomingFile, storeFile, storePath } from "../../facts/layout.js";
 import { shellQuote as q } from "../../facts/shell.js";
+import { TREE_DIGEST_TAG, treeDigestCommand } from "../../facts/tree-digest.js";
 import type { StepDetail } from "../../planner/types.js";
 import { aptCheckLines } from "./package-check.js";
 
 /**
  * Installs an uploaded artifact (store/.incoming/<transferSha>) into store/<sha>: extracted or
  * placed, then `.complete` written last, so a half-done folder is never taken for a finished one.
+ * `.complete` records the folder's content digest (tree-digest.ts), which `drift --deep` checks.
+ * A folder to repair (`detail.repair`: its content was found changed) loses its marker first
+ * while the upload is there, so it is unpacked again, and a run cut short leaves it incomplete;
+ * once repaired (the upload consumed), running the step again changes nothing.
  */
 export function installArtifactScript(root: string, detail: Extract<StepDetail, { kind: "artifact" }>, transferSha: string, pixiUnpack: string | null): string {
   const target = storePath(root, detail.sha256);
@@ -23,6 +28,7 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
     detail.path === undefined ? [] : [`[ -d ${q(env)} ] || { echo ${q(`artifact ${detail.artifact}: the archive has no folder ${detail.path} (its \`path\`); it holds: `)}"$(ls -A ${t} | head -n 5 | tr '\n' ' ')" >&2; exit 1; }`];
   const lines = [
     "set -e",
+    ...(detail.repair === true ? [`[ -f ${q(incoming)} ] && rm -f ${complete}`] : []),
     `[ -f ${complete} ] && { rm -f ${q(incoming)}; exit 0; }`,
     `[ -f ${q(incoming)} ] || { echo ${q(`the upload is missing: ${incoming}`)} >&2; exit 1; }`,
     `rm -rf ${t}`,
@@ -62,7 +68,15 @@ export function installArtifactScript(root: string, detail: Extract<StepDetail, 
       lines.push(`cp ${q(incoming)} ${q(storeFile(root, detail.sha256, detail.artifact))}`, `chmod 0755 ${q(storeFile(root, detail.sha256, detail.artifact))}`);
       break;
   }
-  lines.push(`sync -f ${t} 2>/dev/null || true`, `touch ${complete}`, `rm -f ${q(incoming)}`);
+  // The digest is taken before the marker exists; the marker is renamed into place, whole.
+  const part = q(`${completeMarker(root, detail.sha256)}.part`);
+  lines.push(
+    `tree=$(${treeDigestCommand(t)})`,
+    `printf '%s\\n' "${TREE_DIGEST_TAG} $tree" > ${part}`,
+    `sync -f ${t} 2>/dev/null || true`,
+    `mv -f ${part} ${complete}`,
+    `rm -f ${q(incoming)}`,
+  );
   return lines.join("\n");
 }
 

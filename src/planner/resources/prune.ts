@@ -59,7 +59,9 @@ export function unreferencedStore(facts: NodeFacts, root: string, needed: Readon
   for (const l of Object.values(links)) {
     if (l.state === "link" && l.target.startsWith(prefix)) referenced.add(l.target.slice(prefix.length).split("/")[0] ?? "");
   }
-  return store.complete
+  // A corrupt folder (deep gathering) is no longer complete, but it is still there to remove.
+  return [...store.complete, ...(store.corrupt ?? [])]
+    .sort()
     .filter((sha) => !referenced.has(sha))
     .map((sha) => {
       const path = posix.join(root, "store", sha);
