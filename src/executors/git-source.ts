@@ -185,8 +185,16 @@ export class GitSource {
     try {
       await this.#git(["init", "--quiet", "--bare", temp], "create the cache repository", { bare: false });
       await this.#git(["--git-dir", temp, "config", "remote.origin.url", this.#options.url], "set the cache repository's origin", { bare: false });
-      await rm(this.#repo, { recursive: true, force: true }); // a folder without HEAD is a broken leftover
-      await rename(temp, this.#repo);
+      try {
+        await rename(temp, this.#repo);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+        // Another process made it first: theirs is as good. A folder without HEAD is a broken leftover.
+        if (await exists(join(this.#repo, "HEAD"))) return await rm(temp, { recursive: true, force: true });
+        await rm(this.#repo, { recursive: true, force: true });
+        await rename(temp, this.#repo);
+      }
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       if (error instanceof ReconcileError) throw error;

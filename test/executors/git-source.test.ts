@@ -208,3 +208,12 @@ describe("options and helpers", () => {
     expect(gitEnv({ GIT_SSH_COMMAND: "ssh -i k", GIT_TERMINAL_PROMPT: "1" })).toEqual({ GIT_SSH_COMMAND: "ssh -i k", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
   });
 });
+
+describe("the cache", () => {
+  it("replaces a broken leftover repository (a folder without HEAD) on the first fetch", async () => {
+    const c1 = commit({ "cluster.yaml": "one\n" }, "one");
+    mkdirSync(join(dir, "cache", "repo.git", "objects"), { recursive: true });
+    expect((await source().fetch()).commit).toBe(c1);
+    expect(existsSync(join(dir, "cache", "repo.git", "HEAD"))).toBe(true);
+  });
+});
