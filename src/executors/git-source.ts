@@ -84,10 +84,16 @@ export function repoPath(path: string): { path: string } | { problem: string } {
   return { path: clean.replace(/^\.\//, "") };
 }
 
+/**
+ * Variables that point git at another repository, index or object store (set when reconcile runs
+ * from inside a git hook): the cache's own are given on each command line instead.
+ */
+const REPOSITORY_VARIABLES = new Set(["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE"]);
+
 /** The environment every git command runs with: no prompt, ssh in batch mode, English messages. */
 export function gitEnv(env: Readonly<Record<string, string | undefined>> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env ?? {})) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(env ?? {})) if (v !== undefined && !REPOSITORY_VARIABLES.has(k)) out[k] = v;
   out.GIT_TERMINAL_PROMPT = "0";
   out.LC_ALL = "C";
   // A key with a passphrase or an unknown host key fails at once instead of asking.

@@ -203,8 +203,8 @@ describe("options and helpers", () => {
     expect((error as Error).message).toContain("http://bot:(sensitive)@127.0.0.1:1/ops.git");
   });
 
-  it("gitEnv: no prompts, ssh in batch mode unless the user set their own ssh", () => {
-    expect(gitEnv({ PATH: "/bin", X: undefined })).toEqual({ PATH: "/bin", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_SSH_COMMAND: "ssh -o BatchMode=yes" });
+  it("gitEnv: no prompts, ssh in batch mode unless the user set their own ssh, no other repository's variables", () => {
+    expect(gitEnv({ PATH: "/bin", X: undefined, GIT_DIR: "/elsewhere/.git", GIT_INDEX_FILE: "/elsewhere/index" })).toEqual({ PATH: "/bin", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C", GIT_SSH_COMMAND: "ssh -o BatchMode=yes" });
     expect(gitEnv({ GIT_SSH_COMMAND: "ssh -i k", GIT_TERMINAL_PROMPT: "1" })).toEqual({ GIT_SSH_COMMAND: "ssh -i k", GIT_TERMINAL_PROMPT: "0", LC_ALL: "C" });
   });
 });
