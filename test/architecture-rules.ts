@@ -133,13 +133,16 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
       "write-file-atomic": "local files replaced atomically (cluster.yaml by pin, known_hosts by trust)",
     },
     node: {
-      "node:child_process": { why: "apt-get on the controller for `reconcile fetch` (apt-fetch.ts), under a private apt configuration; nodes are still reached over ssh2 only", only: ["spawn"] },
+      "node:child_process": {
+        why: "local programs on the controller, each an argument vector, bounded, in its own process group (local-process.ts): apt-get for `reconcile fetch` (apt-fetch.ts) under a private apt configuration, the git CLI of `watch --git` (git-source.ts), and the `--on-drift`/`--on-failure` hooks' `/bin/sh -c` (hooks.ts); nodes are still reached over ssh2 only",
+        only: ["spawn"],
+      },
       "node:crypto": { why: "sha256 of artifacts, host-key fingerprints and hashed known_hosts, the name of a cluster's local lock; random nonces (facts markers, temp names)" },
       "node:events": { why: "setMaxListeners on the run's signal, which every node's connect listens to" },
       "node:fs": { why: "streams of local artifacts" },
       "node:fs/promises": { why: "local files: artifacts, the cache, the local lock" },
-      "node:http": { why: "the Prefect API client (prefect-api.ts): HTTP/1.1 over channels the server node forwards" },
-      "node:net": { why: "`reconcile ui`'s local listener on 127.0.0.1 (tunnel.ts), whose connections go into forwarded channels" },
+      "node:http": { why: "the Prefect API client (prefect-api.ts): HTTP/1.1 over channels the server node forwards; `watch --metrics`' Prometheus endpoint (metrics-server.ts)" },
+      "node:net": { why: "`reconcile ui`'s local listener on 127.0.0.1 (tunnel.ts), whose connections go into forwarded channels; isIP to read `--metrics HOST:PORT`" },
       "node:os": { why: "the user's home (the artifact cache)" },
       "node:path": { why: "local (controller) paths" },
       "node:stream": { why: "streamed uploads and hashing" },
@@ -162,7 +165,7 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     // The pipeline (DESIGN.md "Pipeline"): session, gather, the real executors, converge. It composes
     // the layers below and is composed by the CLI; it parses nothing, prints nothing, asks nothing.
     layers: ["state-machine", "executors", "planner", "facts", "spec", "errors", "log"],
-    packages: {},
+    packages: { "prom-client": "the registry `watch --metrics` exposes (metrics.ts): the watch loop records into it, the executors' server renders it" },
     node: {},
     globals: {
       process: "is the CLI's: the pipeline is headless (the caller passes env, pid and an abort signal for its signals)",

@@ -7,8 +7,8 @@
  */
 import { shellQuote } from "./transport.js";
 
-/** How long a TERMed process group gets before KILL. */
-const KILL_GRACE_MS = 2_000;
+/** How long a TERMed process group gets before KILL (a remote one here, a local one in local-process.ts). */
+export const KILL_GRACE_MS = 2_000;
 /** Upper bound on the kill command itself (it waits up to the grace, then KILLs). */
 export const KILL_TIMEOUT_MS = KILL_GRACE_MS + 5_000;
 /** A command cancelled right after it started may not have reported its process group yet. */

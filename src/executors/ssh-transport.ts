@@ -16,6 +16,7 @@ import { readTextIfExists } from "./local-files.js";
 import type { Logger } from "../log.js";
 import type { ResolvedNode } from "../spec/resolved.js";
 import { fingerprintOf, judgeHostKey, lookupHost, parseKnownHosts, preferredHostKeyAlgorithms, type HostKey, type KnownHostsEntry } from "./known-hosts.js";
+import { CappedBuffer } from "./capped-buffer.js";
 import { KILL_TIMEOUT_MS, PGID_WAIT_MS, PgidScanner, delay, killCommand, settleCommand, wrapCommand, type Orphan } from "./process-group.js";
 import { SftpFiles } from "./sftp-files.js";
 import { KEEPALIVE_COUNT_MAX, authHint, firstLine, forwardError, lostDuring, mapConnectError, notStarted } from "./ssh-errors.js";
@@ -653,25 +654,6 @@ async function readIdentity(node: ResolvedNode, file: string, haveAgent: boolean
     throw new ConnectError(node.name, "auth", `the identity file ${file} holds no private key`, { hint: "point ssh.identityFile at the private key, not the .pub file" });
   }
   return key;
-}
-
-/** Keeps the first `limit` bytes of a stream and drops the rest, remembering that it did. */
-class CappedBuffer {
-  readonly #chunks: Buffer[] = [];
-  #size = 0;
-  truncated = false;
-  constructor(readonly limit: number) {}
-  push(chunk: Buffer): void {
-    const room = this.limit - this.#size;
-    if (chunk.length > room) this.truncated = true;
-    if (room <= 0) return;
-    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    this.#chunks.push(kept);
-    this.#size += kept.length;
-  }
-  text(): string {
-    return Buffer.concat(this.#chunks).toString("utf8");
-  }
 }
 
 /** A counting semaphore with a FIFO queue; a waiter can leave the queue through its signal. */

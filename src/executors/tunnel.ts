@@ -94,8 +94,13 @@ export async function openLocalTunnel(options: LocalTunnelOptions): Promise<Loca
   };
 }
 
-function listenError(error: NodeJS.ErrnoException, host: string, port: number): ReconcileError {
-  if (error.code === "EADDRINUSE") return new ReconcileError(`port ${port} on ${host} is already in use`, { hint: "pick another with --port, or stop what listens there" });
-  if (error.code === "EACCES") return new ReconcileError(`not allowed to listen on port ${port} on ${host}`, { hint: "ports below 1024 need privileges; pick another with --port" });
-  return new ReconcileError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, { hint: "pick another port with --port" });
+/**
+ * Why a local listener could not start, as a ReconcileError whose hint names the option that picks
+ * the address (`--port` for `reconcile ui`, `--metrics` for `watch`).
+ */
+export function listenError(error: NodeJS.ErrnoException, host: string, port: number, option = "--port"): ReconcileError {
+  if (error.code === "EADDRINUSE") return new ReconcileError(`port ${port} on ${host} is already in use`, { hint: `pick another with ${option}, or stop what listens there` });
+  if (error.code === "EACCES") return new ReconcileError(`not allowed to listen on port ${port} on ${host}`, { hint: `ports below 1024 need privileges; pick another with ${option}` });
+  if (error.code === "EADDRNOTAVAIL" || error.code === "ENOTFOUND" || error.code === "EAI_AGAIN") return new ReconcileError(`cannot listen on ${host}:${port}: ${host} is not an address of this machine (${error.code})`, { hint: `give one of this machine's addresses with ${option}, or 127.0.0.1` });
+  return new ReconcileError(`cannot listen on ${host}:${port}: ${error.code ?? error.message}`, { hint: `pick another address or port with ${option}` });
 }
