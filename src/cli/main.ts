@@ -139,7 +139,7 @@ drift found (drift) or run --wait timed out, 64 wrong usage, 70 internal error (
     )
     .option("--format <format>", "text, json (versioned, documented in the README) or markdown (for an issue or pull request)", "text")
     .option("--out <file>", "write the report to this file (mode 0600) and print only its summary line")
-    .option("--deep", "also re-hash the store's contents on the nodes (slower; finds corrupt artifacts; the re-hash is still being built)")
+    .option("--deep", "also re-hash every installed environment and flow folder on the nodes against its recorded content digest (slower; finds corrupt or edited environments)")
     .addHelpText(
       "after",
       `${examples([
