@@ -144,10 +144,18 @@ ${[w1!, w2!].map((w) => `  - node: ${w.name}\n    env: prefect-env\n    limit: $
     expect(s.code, s.stdout + s.stderr).toBe(0);
     expect(s.stdout).not.toContain(PASSWORD);
     const status = JSON.parse(s.stdout) as Json;
-    expect(JSON.stringify(status)).toContain("3.4.25");
+    expect(status.prefect).toMatchObject({ version: "3.4.25", health: { ok: true } });
+    expect(status.problems).toEqual([]);
+    expect(status.drift.inSync).toBe(true);
+    const pool = status.pools.find((p: Json) => p.name === "production");
+    expect(pool.queues.map((q: Json) => q.name).sort()).toEqual(["default", "prod-main", "prod-secondary"]);
+    expect(pool.workers.map((w: Json) => `${w.name} ${w.status}`).sort()).toEqual([`${w1!.name}-production ONLINE`, `${w2!.name}-production ONLINE`]);
+    expect(pool).toMatchObject({ online: 2, total: 2, lateRuns: 0 });
+    for (const n of status.nodes as Json[]) expect(n).toMatchObject({ reachable: true, generation: 1, specCurrent: true });
+    expect(status.nodes.find((n: Json) => n.name === w1!.name).flows.map((f: Json) => f.artifact)).toEqual(["flow-code:etl"]);
     const screen = run(["status"], 120_000);
     expect(screen.code, screen.stdout + screen.stderr).toBe(0);
-    for (const text of [server!.name, w1!.name, w2!.name, "production", "prod-main", "prod-secondary", `${w1!.name}-production`, "ONLINE"]) expect(screen.stdout).toContain(text);
+    for (const text of [server!.name, w1!.name, w2!.name, "prefect 3.4.25, health ok", "pool production  2/2 workers online, 0 late runs", "prod-main", "prod-secondary", "prefect-worker@production.service"]) expect(screen.stdout).toContain(text);
   });
 
   it("a unit stopped over SSH: drift exits 2 naming node and unit, watch --self-heal restarts it at the next interval, and --metrics answers", async () => {
