@@ -162,6 +162,8 @@ export function renderDriftText(report: DriftReport, options: DriftRenderOptions
     out.push("");
   }
   if (inSync.length > 0) out.push(style("muted", `in sync: ${inSync.join(", ")}`), "");
+  const warnings = report.nodes.flatMap((n) => (n.warnings ?? []).map((w) => `warning: ${n.name}: ${w}`));
+  if (warnings.length > 0) out.push(...warnings.map((w) => style("warning", w)), "");
   if (report.silenced.length > 0) {
     for (const s of report.silenced) out.push(style("muted", `ignored: ${silencedText(s)}`));
     out.push("");
@@ -276,5 +278,7 @@ export function renderDriftMarkdown(report: DriftReport, options: { now?: string
     ...report.prefect.errors.map((e) => `- the Prefect API (${report.prefect.status}): ${mdText(e)}`),
   ];
   if (errors.length > 0) out.push("### Not checked", "", ...errors, "");
+  const warnings = report.nodes.flatMap((n) => (n.warnings ?? []).map((w) => `- ${mdCode(n.name)}: ${mdText(w)}`));
+  if (warnings.length > 0) out.push("### Warnings", "", ...warnings, "");
   return `${out.join("\n").trimEnd()}\n`;
 }

@@ -55,8 +55,11 @@ export interface DriftReport {
   specDigest: string;
   /** No difference with policy fix or warn, and everything could be looked at. */
   inSync: boolean;
-  /** Every node: in sync, drifted, or why it could not be looked at (`errors`). */
-  nodes: { name: string; status: Exclude<DriftStatus, "not-gathered">; errors: string[] }[];
+  /**
+   * Every node: in sync, drifted, or why it could not be looked at (`errors`); `warnings` are what
+   * is worth knowing besides (a lock held, store folders installed before content digests).
+   */
+  nodes: { name: string; status: Exclude<DriftStatus, "not-gathered">; errors: string[]; warnings: string[] }[];
   /** The Prefect objects: `not-gathered` when the API was not asked. */
   prefect: { status: DriftStatus; version: string | null; errors: string[] };
   /** Every difference, nodes in spec order then the Prefect objects, each in plan order. */
@@ -124,11 +127,11 @@ export function driftReport(p: Plan): DriftReport {
   };
   for (const n of p.nodes) {
     if (n.status !== "planned") {
-      nodes.push({ name: n.name, status: n.status === "unreachable" ? "unreachable" : "errored", errors: n.errors });
+      nodes.push({ name: n.name, status: n.status === "unreachable" ? "unreachable" : "errored", errors: n.errors, warnings: n.warnings });
       continue;
     }
     const found = collect(n.name, n.changes);
-    nodes.push({ name: n.name, status: found > 0 ? "drifted" : "in-sync", errors: [] });
+    nodes.push({ name: n.name, status: found > 0 ? "drifted" : "in-sync", errors: [], warnings: n.warnings });
   }
   const wide = p.clusterWide;
   let prefect: DriftReport["prefect"];

@@ -100,7 +100,7 @@ describe("node resources", () => {
   it("an unreachable node is named and makes the report incomplete (exit 1), the rest is still reported", () => {
     const facts = { ...stopped, "worker-2": { reachable: false, error: { message: "connect ETIMEDOUT 10.0.0.12:22", hint: null } } } as unknown as FactSet;
     const r = driftReport(nodePlan(facts));
-    expect(r.nodes.find((n) => n.name === "worker-2")).toEqual({ name: "worker-2", status: "unreachable", errors: ["connect ETIMEDOUT 10.0.0.12:22"] });
+    expect(r.nodes.find((n) => n.name === "worker-2")).toEqual({ name: "worker-2", status: "unreachable", errors: ["connect ETIMEDOUT 10.0.0.12:22"], warnings: [] });
     expect(r.drift).toHaveLength(1);
     expect(r.inSync).toBe(false);
     expect(driftExitCode(r)).toBe(1);
