@@ -78,6 +78,8 @@ export function foldWatch(s: WatchState, e: WatchEvent, at: number): WatchState 
       return { ...s, problem: `commit ${short(e.commit)} does not validate: not applied` };
     case "guard.refused":
       return { ...s, problem: `refused ${short(e.revision)}: ${e.reasons.join("; ")}` };
+    case "run.skipped":
+      return { ...s, problem: e.why === "applied" ? null : `${short(e.revision)} failed last time: it is retried after the backoff` };
     case "run.started":
       return { ...s, running: { revision: e.revision, reason: e.reason, since: at }, problem: null };
     case "run.event":

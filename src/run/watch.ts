@@ -75,6 +75,8 @@ export type WatchEvent =
   /** The empty-state guard refused a revision (with --prune): what it would have emptied. */
   | { type: "guard.refused"; revision: string; reasons: string[] }
   | { type: "run.started"; revision: string; reason: RunReason }
+  /** A save that did not change the revision: `applied` already, or its retry is waiting out the backoff. */
+  | { type: "run.skipped"; revision: string; why: "applied" | "backoff" }
   /** An event of the apply under way (plan, stages, uploads, outcomes). */
   | { type: "run.event"; event: RunEvent }
   | { type: "run.finished"; revision: string; reason: RunReason; ok: boolean; durationMs: number; nodes: { node: string; status: string }[]; error: string | null }
@@ -312,9 +314,11 @@ export class Watcher<T> {
       this.#lastGood = { revision, value };
     }
     if (!force) {
-      if (revision === this.#applied) return;
+      // Said only for a file change (a git poll of the same commit is not news).
+      const skip = (why: "applied" | "backoff") => (paths.length > 0 ? o.onEvent({ type: "run.skipped", revision, why }) : undefined);
+      if (revision === this.#applied) return skip("applied");
       // Waiting out the backoff: only the retry timer (or a new revision) runs it again.
-      if (this.#failed?.revision === revision && trigger !== "retry") return;
+      if (this.#failed?.revision === revision && trigger !== "retry") return skip("backoff");
     }
     await this.#apply(value, revision, trigger === "retry" ? "retry" : trigger === "start" ? "start" : "change", signal);
   }

@@ -143,6 +143,7 @@ describe("Watcher", () => {
     await vi.advanceTimersByTimeAsync(500);
     expect(h.loads).toBe(2);
     expect(h.applies).toHaveLength(1);
+    expect(h.of("run.skipped")).toEqual([{ type: "run.skipped", revision: "r1", why: "applied" }]);
     h.watcher.notify("flows/etl/main.py", { force: true });
     await vi.advanceTimersByTimeAsync(500);
     expect(h.applies.map((a) => [a.revision, a.reason])).toEqual([["r1", "start"], ["r1", "change"]]);
@@ -161,6 +162,7 @@ describe("Watcher", () => {
     h.watcher.notify("cluster.yaml");
     await vi.advanceTimersByTimeAsync(29_000);
     expect(h.applies).toHaveLength(1);
+    expect(h.of("run.skipped")).toEqual([{ type: "run.skipped", revision: "r1", why: "backoff" }]);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(h.applies.map((a) => a.reason)).toEqual(["start", "retry"]);
     await vi.advanceTimersByTimeAsync(60_000);
