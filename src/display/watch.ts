@@ -73,7 +73,7 @@ export function foldWatch(s: WatchState, e: WatchEvent, at: number): WatchState 
     case "watch.started":
       return { ...s, source: e.source, planOnly: e.planOnly, selfHeal: e.selfHeal, intervalMs: e.intervalMs, nextCheckAt: e.intervalMs === null ? null : at + e.intervalMs };
     case "spec.invalid":
-      return { ...s, problem: `the spec does not validate (${loadErrorLines(e.errors).length} problems); ${e.lastGood === null ? "nothing applied yet" : `${short(e.lastGood)} stays live`}` };
+      return { ...s, problem: `the spec does not validate (${count(loadErrorLines(e.errors).length, "problem")}); ${e.lastGood === null ? "nothing applied yet" : `${short(e.lastGood)} stays live`}` };
     case "git.rejected":
       return { ...s, problem: `commit ${short(e.commit)} does not validate: not applied` };
     case "guard.refused":
@@ -99,6 +99,7 @@ export function foldWatch(s: WatchState, e: WatchEvent, at: number): WatchState 
   }
 }
 
+const count = (n: number, word: string): string => `${n} ${word}${n === 1 ? "" : "s"}`;
 const ago = (now: number, at: number): string => `${formatDuration((now - at) / 1000)} ago`;
 
 /**

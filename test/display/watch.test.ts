@@ -56,7 +56,7 @@ describe("watchLines", () => {
         "last run: c0ffee000000 ok, 5 min 05 s ago (took 14 s)",
         "drift: 2 drifted (1 to fix, 1 warn only), checked 20 s ago",
         "next drift check in 4 min 40 s",
-        "the spec does not validate (1 problems); c0ffee000000 stays live",
+        "the spec does not validate (1 problem); c0ffee000000 stays live",
       ],
     },
     {

@@ -96,7 +96,10 @@ class LiveView {
     this.#clear();
     const lines = watchLines(this.#state, Date.now(), this.style);
     this.io.stdout.write(`${lines.join("\n")}\n`);
-    this.#drawn = lines.length;
+    // A line longer than the terminal wraps: count the rows it takes, or the next redraw would
+    // leave its top on the screen.
+    const columns = (this.io.stdout as { columns?: number }).columns ?? 80;
+    this.#drawn = lines.reduce((rows, line) => rows + Math.max(1, Math.ceil(line.replace(/\x1b\[[0-9;]*m/g, "").length / Math.max(20, columns))), 0);
   }
 }
 
