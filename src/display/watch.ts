@@ -74,6 +74,8 @@ export function foldWatch(s: WatchState, e: WatchEvent, at: number): WatchState 
       return { ...s, source: e.source, planOnly: e.planOnly, selfHeal: e.selfHeal, intervalMs: e.intervalMs, nextCheckAt: e.intervalMs === null ? null : at + e.intervalMs };
     case "spec.invalid":
       return { ...s, problem: `the spec does not validate (${count(loadErrorLines(e.errors).length, "problem")}); ${e.lastGood === null ? "nothing applied yet" : `${short(e.lastGood)} stays live`}` };
+    case "source.unavailable":
+      return { ...s, problem: `${e.error}; ${e.live === null ? "nothing applied yet" : `${short(e.live)} stays live`}` };
     case "git.rejected":
       return { ...s, problem: `commit ${short(e.commit)} does not validate: not applied` };
     case "guard.refused":

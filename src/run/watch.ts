@@ -30,7 +30,9 @@ export type LoadResult<T> =
   /** `subject`: in git mode, the commit's subject line (for `git.fetched`). */
   | { ok: true; revision: string; value: T; subject?: string }
   /** `revision`, when known (a git commit that does not validate), keeps it from being reported on every poll. */
-  | { ok: false; errors: unknown; revision?: string };
+  | { ok: false; errors: unknown; revision?: string }
+  /** The input could not be reached at all (a git fetch failed): not a verdict on the spec. */
+  | { ok: false; unavailable: string };
 
 /** How one apply ended: `nodes` as the run reported them; `error` a message, never an Error object. */
 export interface ApplyResult {
@@ -68,6 +70,8 @@ export type WatchEvent =
   | { type: "change.detected"; paths: string[] }
   /** The input does not validate: nothing applied, the last good revision stays live. */
   | { type: "spec.invalid"; errors: unknown; lastGood: string | null }
+  /** The input could not be read at all (git mode: the fetch failed); the live revision stays. */
+  | { type: "source.unavailable"; error: string; live: string | null }
   /** git mode: a new commit was fetched. */
   | { type: "git.fetched"; commit: string; subject: string }
   /** git mode: a commit that does not validate; never applied. */
@@ -283,6 +287,10 @@ export class Watcher<T> {
     const o = this.#o;
     const loaded = await o.load();
     if (this.#stopped) return;
+    if (!loaded.ok && "unavailable" in loaded) {
+      o.onEvent({ type: "source.unavailable", error: loaded.unavailable, live: this.#applied });
+      return;
+    }
     if (!loaded.ok) {
       if (loaded.revision !== undefined && loaded.revision === this.#rejected) return;
       this.#rejected = loaded.revision ?? null;

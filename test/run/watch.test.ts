@@ -279,6 +279,10 @@ describe("Watcher", () => {
     expect(h.of("git.rejected")).toEqual([{ type: "git.rejected", commit: "c2", errors: ["cluster.yaml:1:1 kind: must be PrefectCluster"] }]);
     expect(h.applies.map((a) => a.revision)).toEqual(["c1"]);
     expect(h.watcher.live).toBe("c1");
+    h.input = { ok: false, unavailable: "git fetch of /srv/git/c.git main: no such repository" };
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(h.of("source.unavailable")).toEqual([{ type: "source.unavailable", error: "git fetch of /srv/git/c.git main: no such repository", live: "c1" }]);
+    expect(h.of("spec.invalid")).toEqual([]);
     await h.watcher.stop();
   });
 

@@ -113,6 +113,8 @@ function liveRenderer(io: CliIO, view: LiveView): WatchEventHandler {
         return view.print(io.stderr, loadErrorLines(e.errors));
       case "git.rejected":
         return view.print(io.stderr, [`commit ${e.commit} does not validate:`, ...loadErrorLines(e.errors).map((l) => `  ${l}`)]);
+      case "source.unavailable":
+        return view.print(io.stderr, [e.error]);
       case "guard.refused":
         return view.print(io.stderr, [`not applied: ${e.revision} would remove every one of a kind (--prune):`, ...e.reasons.map((r) => `  ${r}`)]);
       case "hook.ran":
@@ -248,7 +250,7 @@ export async function watchCommand(args: WatchArgs, io: CliIO, log: Logger): Pro
         try {
           revision = await git!.fetch();
         } catch (error) {
-          return { ok: false, errors: [`git fetch of ${g.url} ${g.ref}: ${error instanceof Error ? error.message : String(error)}`] };
+          return { ok: false, unavailable: `git fetch of ${g.url} ${g.ref}: ${error instanceof Error ? error.message : String(error)}` };
         }
         // The same commit validates the same way: loaded once (secrets come from outside it, read again on a new commit).
         const before = lastFetched;
