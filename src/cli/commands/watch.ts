@@ -270,9 +270,16 @@ export async function watchCommand(args: WatchArgs, io: CliIO, log: Logger): Pro
       specPaths = new Set([specFile]);
       files.on("all", (_event, path) => watcher.notify(path, { force: !specPaths.has(path) }));
       files.on("error", (error) => log.warn({ event: "watch.fs", error: String(error) }, "file watcher error"));
+      const secretsPath = (cluster: ResolvedCluster) => (args.secretsFile === undefined ? cluster.secretsFile : resolve(args.secretsFile));
       load = async () => {
         const result = await loadFrom(args.file);
-        if (result.ok) rewatch(result.value.cluster, args.secretsFile === undefined ? result.value.cluster.secretsFile : resolve(args.secretsFile));
+        if (result.ok) rewatch(result.value.cluster, secretsPath(result.value.cluster));
+        else {
+          // Refused for a missing artifact, flow folder or secret: the spec itself may be fine, and
+          // what it names must be watched so that creating it runs (chokidar waits for missing paths).
+          const lenient = await loadCluster(args.file, { strict: false, env: io.env }).catch(() => null);
+          if (lenient !== null) rewatch(lenient.cluster, secretsPath(lenient.cluster));
+        }
         return result;
       };
     }
