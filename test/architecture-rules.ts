@@ -189,9 +189,12 @@ export const LAYERS: Readonly<Record<LayerName, LayerRules>> = {
     path: "src/cli",
     pure: false,
     layers: ["display", "run", "state-machine", "executors", "planner", "facts", "spec", "units", "errors", "log"],
-    packages: { commander: "argv parsing (only the CLI parses argv)" },
+    packages: {
+      commander: "argv parsing (only the CLI parses argv)",
+      chokidar: "`reconcile watch`: file events on cluster.yaml, the secrets file, artifacts and flow folders (only here, STYLE.md §2)",
+    },
     node: {
-      "node:crypto": { why: "digests for pin" },
+      "node:crypto": { why: "digests for pin; a watched spec's revision (the secrets' part keyed with a random per-process key)" },
       "node:events": { why: "setMaxListeners on the run's abort signal, which every node's commands listen to" },
       "node:fs/promises": { why: "plan files, --out folders, init's and trust's files" },
       "node:os": { why: "the user's home (pin), the lock holder's user and host name" },

@@ -39,7 +39,7 @@ function buildProgram(io: CliIO, setExit: (code: number) => void, setLog: (log: 
     .exitOverride()
     .addHelpText(
       "after",
-      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile drift --format markdown --out drift.md", "reconcile facts worker-a", "reconcile status", "reconcile run etl/daily --wait", "reconcile ui"])}
+      `${examples(["reconcile init", "reconcile validate", "reconcile pin", "reconcile fetch", "reconcile trust", "reconcile plan --out plan.json", "reconcile drift --format markdown --out drift.md", "reconcile watch --interval 5m", "reconcile facts worker-a", "reconcile status", "reconcile run etl/daily --wait", "reconcile ui"])}
 Exit codes: 0 ok, 1 invalid input or failure, 2 changes pending (--check, --detailed-exitcode),
 drift found (drift) or run --wait timed out, 64 wrong usage, 70 internal error (a bug), 130 interrupted.`,
     );
@@ -191,6 +191,104 @@ still reported), 64 wrong usage.`,
         ),
       );
     });
+
+  program
+    .command("watch")
+    .summary("converge on every save of cluster.yaml (or every commit with --git); report or heal drift")
+    .description(
+      "Watch cluster.yaml, the secrets file, local artifacts and flow folders; after a burst of saves " +
+        "(debounced), validate, plan and apply. An invalid file is never applied: its errors are printed and " +
+        "the last good spec stays live. Runs never overlap (a change during a run is queued; only the newest " +
+        "state runs next). A failed apply is retried with backoff (30 s doubling to 10 min), not on every save. " +
+        "With --interval, look for drift while idle and report it, or converge it with --self-heal (policy fix " +
+        "only). With --git, poll a repository instead of files and converge the commit, never one that does not " +
+        "validate. On a terminal, a live view; otherwise one JSON event per line. Ctrl-C lets the step under way " +
+        "finish or cancel, releases the lock and exits 130.",
+    )
+    .option("--plan-only", "show the plan of each change; apply nothing")
+    .option("--prune", "also delete what the spec no longer declares (never all of a kind at once: the empty-state guard)")
+    .option("--interval <duration>", "look for drift this often while idle (5m, 1h)")
+    .option("--self-heal", "with --interval: converge the drift found (resources with policy fix)")
+    .option("--debounce <duration>", "quiet time after the last file event before a run", "500ms")
+    .option("--git <url>", "pull mode: converge the spec in this git repository (fetched with the git CLI)")
+    .option("--ref <ref>", "with --git: the branch or tag (default main)")
+    .option("--path <path>", "with --git: the spec's path in the repository (default cluster.yaml)")
+    .option("--poll <duration>", "with --git: fetch this often (default 60s)")
+    .option("--metrics <host:port>", "serve Prometheus metrics at http://HOST:PORT/metrics")
+    .option("--on-drift <command>", "run this command with the drift report (JSON) on stdin when new drift is found")
+    .option("--on-failure <command>", "run this command with {revision, error, nodes} (JSON) on stdin when an apply fails")
+    .option("--json", "one JSON event per line, also on a terminal")
+    .option("--concurrency <n>", "nodes of one wave converged at once", "4")
+    .option("--verify-settle <seconds>", "how long units must stay active during verify", "3")
+    .addHelpText(
+      "after",
+      examples([
+        "reconcile watch",
+        "reconcile watch --plan-only",
+        "reconcile watch --interval 5m --self-heal",
+        "reconcile watch --git /srv/git/cluster.git --ref main --path cluster.yaml --poll 30s --metrics 127.0.0.1:9464",
+        "reconcile watch --interval 10m --on-drift 'curl -s -T - http://chat.internal/hook' --json",
+      ]),
+    )
+    .action(
+      async (opts: {
+        planOnly?: boolean;
+        prune?: boolean;
+        interval?: string;
+        selfHeal?: boolean;
+        debounce: string;
+        git?: string;
+        ref?: string;
+        path?: string;
+        poll?: string;
+        metrics?: string;
+        onDrift?: string;
+        onFailure?: string;
+        json?: boolean;
+        concurrency: string;
+        verifySettle: string;
+      }) => {
+        const concurrency = Number(opts.concurrency);
+        const settle = Number(opts.verifySettle);
+        if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not '${opts.concurrency}'`);
+        if (!Number.isFinite(settle) || settle < 0 || settle > 600) throw new UsageError(`--verify-settle must be between 0 and 600 seconds, not '${opts.verifySettle}'`);
+        if (opts.selfHeal === true && opts.interval === undefined) throw new UsageError("--self-heal needs --interval: drift is looked for at each interval", "reconcile watch --interval 5m --self-heal");
+        if (opts.selfHeal === true && opts.planOnly === true) throw new UsageError("--self-heal applies and --plan-only applies nothing: pick one");
+        if (opts.git === undefined) {
+          const stray = (["ref", "path", "poll"] as const).filter((k) => opts[k] !== undefined);
+          if (stray.length > 0) throw new UsageError(`${stray.map((k) => `--${k}`).join(", ")} go${stray.length === 1 ? "es" : ""} with --git`);
+        }
+        if (opts.metrics !== undefined && !/^(\[[0-9a-fA-F:.]+\]|[^\s:/]+):\d{1,5}$/.test(opts.metrics)) throw new UsageError(`--metrics ${opts.metrics}: not HOST:PORT`, "e.g. --metrics 127.0.0.1:9464");
+        const { parseDurationOption } = await import("./watch-inputs.js");
+        const durations = {
+          debounceMs: parseDurationOption("--debounce", opts.debounce, 0),
+          ...(opts.interval === undefined ? {} : { intervalMs: parseDurationOption("--interval", opts.interval, 1000) }),
+          ...(opts.git === undefined ? {} : { pollMs: parseDurationOption("--poll", opts.poll ?? "60s", 1000) }),
+        };
+        const { watchCommand } = await import("./commands/watch.js");
+        setExit(
+          await watchCommand(
+            {
+              ...specArgs(),
+              planOnly: opts.planOnly === true,
+              prune: opts.prune === true,
+              selfHeal: opts.selfHeal === true,
+              json: opts.json === true,
+              concurrency,
+              settleSeconds: settle,
+              debounceMs: durations.debounceMs,
+              ...(durations.intervalMs === undefined ? {} : { intervalMs: durations.intervalMs }),
+              ...(opts.git === undefined || durations.pollMs === undefined ? {} : { git: { url: opts.git, ref: opts.ref ?? "main", path: opts.path ?? DEFAULT_FILE, pollMs: durations.pollMs } }),
+              ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),
+              ...(opts.onDrift === undefined ? {} : { onDrift: opts.onDrift }),
+              ...(opts.onFailure === undefined ? {} : { onFailure: opts.onFailure }),
+            },
+            io,
+            log,
+          ),
+        );
+      },
+    );
 
   program
     .command("run")
