@@ -52,3 +52,22 @@ async function readExtras(session: Session, cluster: ResolvedCluster, secrets: R
     await api.close();
   }
 }
+
+/**
+ * Workers ONLINE and known per managed pool, as the server lists them (`watch --metrics`); pools
+ * whose workers could not be read are left out.
+ *
+ * @example
+ * metrics.recordWorkers(await workersOnline(session, cluster, secrets.values)); // { production: { online: 2, total: 2 } }
+ */
+export async function workersOnline(session: Session, cluster: ResolvedCluster, secrets: ReadonlyMap<string, Sensitive>, options: { signal?: AbortSignal } = {}): Promise<Record<string, { online: number; total: number }>> {
+  const signal = options.signal === undefined ? session.signal : AbortSignal.any([session.signal, options.signal]);
+  const extras = await readExtras(session, cluster, secrets, signal);
+  const out: Record<string, { online: number; total: number }> = {};
+  for (const [pool, read] of Object.entries(extras.pools)) {
+    if (!read.workers.ok) continue;
+    const workers = read.workers.value.filter((w): w is { status?: unknown } => w !== null && typeof w === "object");
+    out[pool] = { online: workers.filter((w) => w.status === "ONLINE").length, total: workers.length };
+  }
+  return out;
+}

@@ -17,6 +17,7 @@ import { defaultCacheDir } from "../../executors/stage.js";
 import { emptyStateGuard } from "../../planner/guard.js";
 import { converge } from "../../run/converge.js";
 import { checkDrift } from "../../run/drift.js";
+import { workersOnline } from "../../run/status.js";
 import { gather } from "../../run/gather.js";
 import { WatchMetrics } from "../../run/metrics.js";
 import { planGathered } from "../../run/plan.js";
@@ -183,7 +184,21 @@ export async function watchCommand(args: WatchArgs, io: CliIO, log: Logger): Pro
     };
 
     const holder = { name: `${userInfo().username}@${hostname()}`, host: hostname(), pid: process.pid };
-    const apply = async (loaded: LoadedCluster, o: { signal: AbortSignal }): Promise<ApplyResult> => {
+    /** The workers per pool for `--metrics`, after each run and drift check (a failed read only logs). */
+    const recordWorkers = async (loaded: LoadedCluster, s: Session, o: { signal: AbortSignal }): Promise<void> => {
+      if (metrics === null) return;
+      try {
+        metrics.recordWorkers(await workersOnline(s, loaded.cluster, loaded.secrets.values, { signal: o.signal }));
+      } catch (error) {
+        log.warn({ event: "watch.workers", error: error instanceof Error ? error.message : String(error) }, "could not read the workers for the metrics");
+      }
+    };
+    const apply = async (loaded: LoadedCluster, o: { signal: AbortSignal; revision: string }): Promise<ApplyResult> => {
+      const result = await applyOnce(loaded, o);
+      await recordWorkers(loaded, await sessionFor(loaded.cluster), o);
+      return result;
+    };
+    const applyOnce = async (loaded: LoadedCluster, o: { signal: AbortSignal; revision: string }): Promise<ApplyResult> => {
       const s = await sessionFor(loaded.cluster);
       const onEvent = (event: Parameters<NonNullable<Parameters<typeof converge>[2]["onEvent"]>>[0]) => emit({ type: "run.event", event });
       if (args.planOnly) {
@@ -200,6 +215,8 @@ export async function watchCommand(args: WatchArgs, io: CliIO, log: Logger): Pro
         settleSeconds: args.settleSeconds,
         onEvent,
         signal: o.signal,
+        // The commit a --git apply comes from, recorded in each node's state (`reconcile status`).
+        ...(args.git === undefined ? {} : { revision: o.revision }),
       });
       if (result.status !== "ran") return { ok: true, nodes: result.plan.nodes.map((n) => ({ node: n.name, status: "unchanged" })) };
       const nodes = result.nodes.map((n) => ({ node: n.node, status: n.status }));
@@ -288,7 +305,12 @@ export async function watchCommand(args: WatchArgs, io: CliIO, log: Logger): Pro
       clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) },
       load,
       apply: (loaded, o) => apply(loaded, o),
-      drift: async (loaded, o) => (await checkDrift(await sessionFor(loaded.cluster), loaded.cluster, loaded.secrets.values, { signal: o.signal })).report,
+      drift: async (loaded, o) => {
+        const s = await sessionFor(loaded.cluster);
+        const { report } = await checkDrift(s, loaded.cluster, loaded.secrets.values, { signal: o.signal });
+        await recordWorkers(loaded, s, o);
+        return report;
+      },
       ...(args.prune ? { guard: (previous: LoadedCluster, next: LoadedCluster) => emptyStateGuard(previous.cluster, next.cluster) } : {}),
       hooks: {
         ...(args.onDrift === undefined ? {} : { drift: async (report) => hookReport(await runHook(args.onDrift!, report, { timeoutMs: HOOK_TIMEOUT_MS, signal, env: io.env })) }),
