@@ -10,7 +10,7 @@
  * `GIT_TERMINAL_PROMPT=0` and ssh in batch mode so a missing credential fails instead of waiting
  * for a prompt that nobody will answer.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { ReconcileError, ioReason } from "../errors.js";
@@ -58,6 +58,14 @@ export const GIT_TIMEOUT_MS = 120_000;
 /** Where the fetched commit is kept in the cache's repository (never a branch of anyone's). */
 export const FETCHED_REF = "refs/reconcile/fetched";
 const HEX_COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * The cache folder of one repository under `root`: `<root>/<sha256(url), 16 hex>`, so watches of
+ * two repositories never share a bare repository (whose `origin` is the URL).
+ */
+export function gitCacheDir(root: string, url: string): string {
+  return join(root, createHash("sha256").update(url).digest("hex").slice(0, 16));
+}
 
 /**
  * `url` with the password of its user part hidden: `https://bot:(sensitive)@git.lan/ops.git`.

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
 import { ReconcileError } from "../../src/errors.js";
-import { GitSource, GitSourceError, gitEnv, redactUrl, repoPath, type GitSourceOptions } from "../../src/executors/git-source.js";
+import { GitSource, GitSourceError, gitCacheDir, gitEnv, redactUrl, repoPath, type GitSourceOptions } from "../../src/executors/git-source.js";
 import { tempDir } from "../helpers/cli.js";
 
 const ENV = { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/nonexistent", GIT_CONFIG_NOSYSTEM: "1" };
@@ -215,5 +215,14 @@ describe("the cache", () => {
     mkdirSync(join(dir, "cache", "repo.git", "objects"), { recursive: true });
     expect((await source().fetch()).commit).toBe(c1);
     expect(existsSync(join(dir, "cache", "repo.git", "HEAD"))).toBe(true);
+  });
+});
+
+describe("gitCacheDir", () => {
+  it("one folder per repository URL, stable", () => {
+    const a = gitCacheDir("/c/git", "file:///srv/a.git");
+    expect(a).toMatch(/^\/c\/git\/[0-9a-f]{16}$/);
+    expect(gitCacheDir("/c/git", "file:///srv/a.git")).toBe(a);
+    expect(gitCacheDir("/c/git", "file:///srv/b.git")).not.toBe(a);
   });
 });

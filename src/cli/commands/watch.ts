@@ -10,7 +10,7 @@ import { hostname, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { watch as watchFiles, type FSWatcher } from "chokidar";
 import { SpecError } from "../../errors.js";
-import { GitSource } from "../../executors/git-source.js";
+import { GitSource, gitCacheDir } from "../../executors/git-source.js";
 import { runHook } from "../../executors/hooks.js";
 import { serveMetrics } from "../../executors/metrics-server.js";
 import { defaultCacheDir } from "../../executors/stage.js";
@@ -259,7 +259,7 @@ export async function watchCommand(args: WatchArgs, io: CliIO, log: Logger): Pro
     let source: string;
     if (args.git !== undefined) {
       const g = args.git;
-      git = new GitSource({ url: g.url, ref: g.ref, path: g.path, cacheDir: join(defaultCacheDir(io.env as NodeJS.ProcessEnv), "git"), signal, env: io.env });
+      git = new GitSource({ url: g.url, ref: g.ref, path: g.path, cacheDir: gitCacheDir(join(defaultCacheDir(io.env as NodeJS.ProcessEnv), "git"), g.url), signal, env: io.env });
       source = `${g.url}@${g.ref}:${g.path}`;
       let lastFetched: { commit: string; result: LoadResult<LoadedCluster> } | null = null;
       load = async () => {
