@@ -117,6 +117,9 @@ The API from a Prefect client:
 
 Try next, in ./demo (set -a; . ./secrets.env; set +a gives reconcile the secrets):
   npx reconcile plan            nothing to do: the cluster is converged
+  npx reconcile status          the whole cluster on one screen: services, versions, workers ONLINE, drift
+  npx reconcile drift           what differs from cluster.yaml (exit 2 when something does); --format markdown
+  npx reconcile watch --interval 1m --self-heal    converge on every save of cluster.yaml, and undo drift
   npx reconcile run report/on-demand --param title=hello --wait     another flow run, followed
   npx reconcile ui              the UI on https://localhost:4200/ through SSH (trust ${caFile})
   edit cluster.yaml (a schedule, a parameter, processes: 2 on a worker), then npx reconcile plan, npx reconcile apply

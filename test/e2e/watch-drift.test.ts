@@ -235,7 +235,7 @@ ${[w1!, w2!].map((w) => `  - node: ${w.name}\n    env: prefect-env\n    limit: $
     expect(looksLikeACrash(done.stdout + done.stderr)).toBe(false);
     expect(done.stdout + done.stderr).not.toContain(PASSWORD);
     expect(eventsOf(done.stdout).at(-1)?.type).toBe("watch.stopped");
-    expect((await sshExec(server!.name, "test -e /var/lib/reconcile/lock")).code).not.toBe(0);
+    expect((await sshExec(server!.name, "test -e /var/lib/reconcile/lock.json")).code).not.toBe(0);
     watcher = undefined;
   }, 120_000);
 
