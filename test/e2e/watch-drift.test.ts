@@ -86,8 +86,9 @@ describeE2E("watch, drift and status on the test bed", (testbed) => {
   };
   const ask = async (path: string, method = "GET", body: unknown = null): Promise<[number, any]> => {
     const out = await onNode(w1!.name, requestCommand(`https://${server!.address}:${PORT}/api${path}`, CA_ON_WORKER, AUTH, method, body === null ? null : JSON.stringify(body)));
+    // `204` alone when the answer has no body.
     const space = out.indexOf(" ");
-    return [Number(out.slice(0, space)), JSON.parse(out.slice(space + 1) || "null")];
+    return space < 0 ? [Number(out), null] : [Number(out.slice(0, space)), JSON.parse(out.slice(space + 1))];
   };
   const generation = async (name: string) => (JSON.parse(await onNode(name, "cat /var/lib/reconcile/state.json")) as { generation: number }).generation;
   const limitOn = async (name: string) => /--limit (\d+)/.exec(await onNode(name, "cat /etc/prefect/worker-production.env"))?.[1];
