@@ -114,12 +114,13 @@ drift found (drift) or run --wait timed out, 64 wrong usage, 70 internal error (
     .option("--detailed-exitcode", "exit 0 when nothing would change, 2 when something would, 1 on error")
     .option("--prune", "plan deleting resources that are no longer declared")
     .option("-v, --verbose", "list unchanged resources too, each with its reason")
+    .option("--deep", "re-hash every installed environment and flow folder on the nodes: a corrupt one is planned to be unpacked again (apply such a saved plan with --deep too)")
     .addHelpText("after", examples(["reconcile plan", "reconcile plan --out plan.json", "reconcile plan --detailed-exitcode   # in CI: 2 means drift or pending changes", "reconcile plan --json | jq .summary"]))
-    .action(async (opts: { out?: string; json?: boolean; detailedExitcode?: boolean; prune?: boolean; verbose?: boolean }) => {
+    .action(async (opts: { out?: string; json?: boolean; detailedExitcode?: boolean; prune?: boolean; verbose?: boolean; deep?: boolean }) => {
       const { planCommand } = await import("./commands/plan.js");
       setExit(
         await planCommand(
-          { ...specArgs(), ...(opts.out === undefined ? {} : { out: opts.out }), json: opts.json === true, detailedExitcode: opts.detailedExitcode === true, prune: opts.prune === true, verbose: opts.verbose === true },
+          { ...specArgs(), ...(opts.out === undefined ? {} : { out: opts.out }), json: opts.json === true, detailedExitcode: opts.detailedExitcode === true, prune: opts.prune === true, verbose: opts.verbose === true, deep: opts.deep === true },
           io,
           log,
         ),
@@ -171,8 +172,9 @@ still reported), 64 wrong usage.`,
     .option("--prune", "also delete what the spec no longer declares")
     .option("--concurrency <n>", "nodes of one wave converged at once", "4")
     .option("--verify-settle <seconds>", "how long units must stay active during verify", "3")
-    .addHelpText("after", examples(["reconcile apply", "reconcile apply --yes", "reconcile plan --out plan.json && reconcile apply plan.json"]))
-    .action(async (planFile: string | undefined, opts: { yes?: boolean; prune?: boolean; concurrency: string; verifySettle: string }) => {
+    .option("--deep", "re-hash every installed environment and flow folder on the nodes and unpack a corrupt one again")
+    .addHelpText("after", examples(["reconcile apply", "reconcile apply --yes", "reconcile apply --yes --deep   # repair what drift --deep found", "reconcile plan --out plan.json && reconcile apply plan.json"]))
+    .action(async (planFile: string | undefined, opts: { yes?: boolean; prune?: boolean; concurrency: string; verifySettle: string; deep?: boolean }) => {
       const concurrency = Number(opts.concurrency);
       const settle = Number(opts.verifySettle);
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number of at least 1, not '${opts.concurrency}'`);
@@ -185,7 +187,7 @@ still reported), 64 wrong usage.`,
       const { applyCommand } = await import("./commands/apply.js");
       setExit(
         await applyCommand(
-          { ...specArgs(), ...(planFile === undefined ? {} : { planFile }), yes: opts.yes === true, prune: opts.prune === true, concurrency, settleSeconds: settle },
+          { ...specArgs(), ...(planFile === undefined ? {} : { planFile }), yes: opts.yes === true, prune: opts.prune === true, concurrency, settleSeconds: settle, deep: opts.deep === true },
           io,
           log,
         ),

@@ -50,6 +50,11 @@ export interface ConvergeOptions {
   /** Seconds a unit must stay active during verify. */
   settleSeconds: number;
   /**
+   * Gather with the store's content re-hashed (GatherOptions.deep): a corrupt folder is unpacked
+   * again. A saved plan made with `--deep` needs it too (else its store facts moved: stale).
+   */
+  deep?: boolean;
+  /**
    * Asked with a fresh plan that is applyable and has changes, after `plan.made`; false stops the
    * run before anything changes. Absent: the plan is applied without asking. A saved plan was
    * reviewed when it was made and is not asked about.
@@ -149,7 +154,7 @@ export async function converge(session: Session, cluster: ResolvedCluster, optio
         stopOnLoss.abort(error);
       });
 
-      const gathered = await gather(session, cluster, { signal, secrets: options.secrets });
+      const gathered = await gather(session, cluster, { signal, secrets: options.secrets, ...(options.deep === true ? { deep: true } : {}) });
       let plan: Plan;
       if (options.saved !== undefined) {
         const reasons = stalePlanReasons(options.saved.plan, cluster.specDigest, gathered.facts, clusterWideDigest(clusterWideInputsOf(cluster, gathered)));

@@ -159,6 +159,24 @@ ${[w1!, w2!].map((w) => `  - node: ${w.name}\n    env: prefect-env\n    limit: $
     for (const text of [server!.name, w1!.name, w2!.name, "prefect 3.4.25, health ok", "pool production  2/2 workers online, 0 late runs", "prod-main", "prod-secondary", "prefect-worker@production.service"]) expect(screen.stdout).toContain(text);
   });
 
+  it("drift --deep finds an environment edited on a node (a plain drift does not look), and apply --deep unpacks it again", async () => {
+    const folder = `/opt/prefect/store/${env.sha256}`;
+    const victim = await onNode(w1!.name, `find ${folder} -type f ! -name .complete ! -path '*/__pycache__/*' | sort | head -n 1`);
+    expect(victim).not.toBe("");
+    const original = await onNode(w1!.name, `sha256sum '${victim}'`);
+    await onNode(w1!.name, `echo '# edited by hand' >> '${victim}'`);
+    expect(run(["drift", "--format", "json"], 120_000).code).toBe(0);
+    const deep = run(["drift", "--deep", "--format", "json"], 180_000);
+    expect(deep.code, deep.stdout + deep.stderr).toBe(2);
+    const report = JSON.parse(deep.stdout) as Json;
+    expect(report.drift.map((d: Json) => `${d.node} ${d.address}`)).toEqual([`${w1!.name} artifact:etl-env`]);
+    expect(report.drift[0].summary).toContain("corrupt");
+    const repaired = run(["apply", "--yes", "--deep"], 300_000);
+    expect(repaired.code, repaired.stdout + repaired.stderr).toBe(0);
+    expect(await onNode(w1!.name, `sha256sum '${victim}'`)).toBe(original);
+    expect(run(["drift", "--deep", "--format", "json"], 180_000).code).toBe(0);
+  }, 600_000);
+
   it("a unit stopped over SSH: drift exits 2 naming node and unit, watch --self-heal restarts it at the next interval, and --metrics answers", async () => {
     watcher = reconcileInBackground(["-f", file, "watch", "--json", "--interval", "40s", "--self-heal", "--metrics", METRICS], { cwd: dir, env: SECRET_ENV });
     // Right after an interval's check, the next one is 40 s away: time to stop the unit and look.

@@ -23,6 +23,8 @@ export interface ApplyArgs extends SpecArgs {
   concurrency: number;
   /** Seconds a unit must stay active during verify. */
   settleSeconds: number;
+  /** Re-hash the store's content on the nodes (`--deep`). */
+  deep: boolean;
 }
 
 async function readSavedPlan(file: string): Promise<SavedPlan> {
@@ -119,6 +121,7 @@ export async function applyCommand(args: ApplyArgs, io: CliIO, log: Logger): Pro
         prune: args.prune,
         concurrency: args.concurrency,
         settleSeconds: args.settleSeconds,
+        deep: args.deep,
         // Without a terminal the CLI refused at once (before the lock), unless --yes.
         ...(args.yes ? {} : { confirm: () => confirm(io) }),
         onEvent: renderEvents(io, progress),

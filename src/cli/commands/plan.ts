@@ -18,6 +18,8 @@ export interface PlanArgs extends SpecArgs {
   detailedExitcode: boolean;
   prune: boolean;
   verbose: boolean;
+  /** Re-hash the store's content on the nodes (`--deep`). */
+  deep: boolean;
 }
 
 /** Fails before any node is contacted when `--out` cannot be written where it points (plan and drift). */
@@ -34,7 +36,7 @@ export async function planCommand(args: PlanArgs, io: CliIO, log: Logger): Promi
     const session = openSession(cluster, io, log, signal);
     let gathered;
     try {
-      gathered = await gather(session, cluster, { secrets: secrets.values });
+      gathered = await gather(session, cluster, { secrets: secrets.values, deep: args.deep });
     } finally {
       await session.close();
     }
