@@ -1,6 +1,6 @@
 /** Runs the real `reconcile` binary (built by `npm test` before vitest starts). */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { REPO } from "./spec.js";
@@ -62,18 +62,8 @@ export function reconcileInBackground(args: string[], options: { cwd?: string; e
   return { child, output: () => stdout + stderr, done };
 }
 
-const made: string[] = [];
-
-/**
- * A fresh folder under the system's temp folder, removed when the test process exits: e2e runs
- * leave copies of environments and deb sets there (hundreds of MB each), which would fill the disk
- * over many runs.
- */
 export function tempDir(prefix = "reconcile-test-"): string {
-  if (made.length === 0) process.once("exit", () => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return mkdtempSync(join(tmpdir(), prefix));
 }
 
 /** No stack frames, no "Error:" class names: what a user must never see for bad input. */
