@@ -173,7 +173,7 @@ describe("authentication", () => {
     const socket = join(dir, "agent.sock");
     const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
     try {
-      await until(() => existsSync(socket));
+      await until(() => existsSync(socket), 10_000);
       execFileSync("ssh-add", [identityFile], { env: { ...process.env, SSH_AUTH_SOCK: socket }, stdio: "ignore" });
       const encrypted = writeKey("encrypted2", keyPair("ed25519", "secret").private);
       const transport = await connectNode(node({ identityFile: encrypted }), { env: { SSH_AUTH_SOCK: socket } });
