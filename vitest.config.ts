@@ -3,8 +3,6 @@ import { configDefaults, defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     reporters: ["default"],
-    // Every temp folder of the run under one, removed at the end (test/temp-root.ts).
-    globalSetup: ["test/temp-root.ts"],
     projects: [
       {
         extends: true,
@@ -21,7 +19,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
-          globalSetup: ["test/temp-root.ts", "test/testbed/global-setup.ts"],
+          globalSetup: ["test/testbed/global-setup.ts"],
           fileParallelism: false,
           testTimeout: 180_000,
           hookTimeout: 600_000,
